@@ -36,6 +36,6 @@ pub mod schema;
 pub mod transact;
 pub mod value;
 
-pub use client::{connect, ConnectOptions, Connection, Handle};
+pub use client::{ConnectOptions, Connection, Handle, connect};
 pub use error::{Error, Result};
 pub use value::{Atom, Datum, Row, Uuid};

@@ -292,8 +292,11 @@ impl std::hash::Hash for Atom {
 impl fmt::Display for Atom {
     /// Formats the atom as its JSON encoding.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = serde_json::to_string(self).map_err(|_| fmt::Error)?;
-        f.write_str(&s)
+        // Only a non-finite real fails to encode; show it as Debug does rather than failing.
+        match serde_json::to_string(self) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => write!(f, "{self:?}"),
+        }
     }
 }
 
@@ -540,8 +543,11 @@ impl<A: Into<Atom>> From<A> for Datum {
 impl fmt::Display for Datum {
     /// Formats the datum as its JSON encoding.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = serde_json::to_string(self).map_err(|_| fmt::Error)?;
-        f.write_str(&s)
+        // Only a non-finite real fails to encode; show it as Debug does rather than failing.
+        match serde_json::to_string(self) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => write!(f, "{self:?}"),
+        }
     }
 }
 
@@ -846,7 +852,7 @@ impl<'de> Visitor<'de> for AnyVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decoded, E> {
         // Integral reals such as 1e+20 arrive in exponent form; keep them real unless they fit
         // an integer exactly, in which case the schema decides.
-        if v.fract() == 0.0 && v >= -9.223_372_036_854_776e18 && v < 9.223_372_036_854_776e18 {
+        if v.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) {
             Ok(Decoded::Atom(Atom::Integer(v as i64)))
         } else {
             Ok(Decoded::Atom(Atom::Real(v)))
@@ -1046,9 +1052,21 @@ mod tests {
         let s = "550e8400-e29b-41d4-a716-446655440000";
         let u: Uuid = s.parse().unwrap();
         assert_eq!(u.to_string(), s);
-        assert!("550e8400-e29b-41d4-a716-44665544000".parse::<Uuid>().is_err());
-        assert!("550e8400xe29b-41d4-a716-446655440000".parse::<Uuid>().is_err());
-        assert!("550e8400-e29b-41d4-a716-44665544000g".parse::<Uuid>().is_err());
+        assert!(
+            "550e8400-e29b-41d4-a716-44665544000"
+                .parse::<Uuid>()
+                .is_err()
+        );
+        assert!(
+            "550e8400xe29b-41d4-a716-446655440000"
+                .parse::<Uuid>()
+                .is_err()
+        );
+        assert!(
+            "550e8400-e29b-41d4-a716-44665544000g"
+                .parse::<Uuid>()
+                .is_err()
+        );
         assert_eq!(Uuid::from_bytes(u.to_bytes()), u);
     }
 
@@ -1093,7 +1111,10 @@ mod tests {
 
     #[test]
     fn encodes_one_element_set_bare() {
-        assert_eq!(serde_json::to_string(&Datum::scalar("a")).unwrap(), r#""a""#);
+        assert_eq!(
+            serde_json::to_string(&Datum::scalar("a")).unwrap(),
+            r#""a""#
+        );
         assert_eq!(
             serde_json::to_string(&Datum::set(["a", "b"])).unwrap(),
             r#"["set",["a","b"]]"#
@@ -1132,7 +1153,8 @@ mod tests {
         prop_oneof![
             any::<i64>().prop_map(Atom::Integer),
             // Reals that are not integral survive a schema-less round trip as reals.
-            (any::<i32>(), 1u32..1000).prop_map(|(a, b)| Atom::Real(a as f64 + 1.0 / (b as f64 + 1.5))),
+            (any::<i32>(), 1u32..1000)
+                .prop_map(|(a, b)| Atom::Real(a as f64 + 1.0 / (b as f64 + 1.5))),
             any::<bool>().prop_map(Atom::Boolean),
             ".{0,12}".prop_map(Atom::String),
             any::<u128>().prop_map(|u| Atom::Uuid(Uuid(u))),
