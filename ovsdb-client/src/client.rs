@@ -142,8 +142,8 @@ enum Command {
         reply: ReplySender,
         register: Option<Route>,
     },
-    Notify {
-        bytes: Vec<u8>,
+    Cancel {
+        id: u64,
     },
     Unroute {
         monitor: Option<String>,
@@ -156,6 +156,9 @@ struct PendingEntry {
     reply: Option<ReplySender>,
     /// The monitor route registered with this request, removed if the request fails.
     monitor: Option<String>,
+    /// For the echo sent after a `cancel`: the canceled request, failed when the echo returns
+    /// if the server has not answered it by then.
+    cancel_of: Option<u64>,
 }
 
 struct Shared {
@@ -351,11 +354,19 @@ impl Driver {
                         method,
                         reply: Some(reply),
                         monitor,
+                        cancel_of: None,
                     },
                 );
                 self.wbuf.extend_from_slice(&bytes);
             }
-            Command::Notify { bytes } => self.wbuf.extend_from_slice(&bytes),
+            Command::Cancel { id } => {
+                // ovsdb-server 3.1 drops a canceled request without the "canceled" reply RFC
+                // 7047 promises (and without its wait timeout reply), so follow the cancel with
+                // an echo: the server answers in order, so if the request is still unanswered
+                // when the echo returns, it was canceled.
+                let _ = message::write_notification(&mut self.wbuf, "cancel", &[id]);
+                self.send_echo(Some(id));
+            }
             Command::Unroute { monitor, lock } => {
                 if let Some(m) = monitor {
                     self.monitors.remove(&m);
@@ -368,6 +379,10 @@ impl Driver {
     }
 
     fn send_probe(&mut self) {
+        self.send_echo(None);
+    }
+
+    fn send_echo(&mut self, cancel_of: Option<u64>) {
         let id = match self.shared.upgrade() {
             Some(s) => s.next_id.fetch_add(1, Ordering::Relaxed),
             // No handle left: any id outside the handles' range will do.
@@ -381,6 +396,7 @@ impl Driver {
                 method: "echo",
                 reply: None,
                 monitor: None,
+                cancel_of,
             },
         );
     }
@@ -423,6 +439,15 @@ impl Driver {
                 };
                 if let Some(tx) = entry.reply {
                     let _ = tx.send(out);
+                }
+                if let Some(canceled) = entry.cancel_of.and_then(|c| self.pending.remove(&c)) {
+                    if let Some(tx) = canceled.reply {
+                        let _ = tx.send(Err(Error::Rpc {
+                            method: canceled.method.to_owned(),
+                            error: "canceled".to_owned(),
+                            details: Some("canceled at the client's request".to_owned()),
+                        }));
+                    }
                 }
             }
             Message::Request { id, method, params } => {
@@ -696,10 +721,12 @@ impl Handle {
 
     /// `cancel`: asks the server to abandon request `id` (a transaction blocked in a `wait`);
     /// the request then fails with the error `canceled`.
+    ///
+    /// If the server answered the request before it saw the cancel, that answer stands. Open
+    /// vSwitch 3.1 sends no reply at all for a canceled request; the driver detects this with an
+    /// `echo` sent right after the cancel and fails the request itself.
     pub fn cancel(&self, id: u64) -> Result<()> {
-        let mut bytes = Vec::new();
-        message::write_notification(&mut bytes, "cancel", &[id])?;
-        self.send(Command::Notify { bytes })
+        self.send(Command::Cancel { id })
     }
 
     /// `echo`: the server returns `payload` unchanged.

@@ -273,6 +273,19 @@ impl Cluster {
             .join(",")
     }
 
+    /// Comma-separated client TCP remotes of the members that are running
+    /// and not frozen by [`Cluster::sigstop`].
+    ///
+    /// Useful for C tools: a client that picks a frozen member's remote
+    /// hangs until its own timeout (about 10 s for `ovn-nbctl`).
+    pub fn live_remotes(&self) -> String {
+        (0..self.len())
+            .filter(|&i| self.members[i].pid().is_some() && !self.members[i].is_stopped())
+            .map(|i| self.member_tcp_remote(i))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Comma-separated unix remotes of all members.
     pub fn unix_remotes(&self) -> String {
         (0..self.len())
@@ -480,11 +493,12 @@ impl Cluster {
         self.member(i).sigcont();
     }
 
-    /// Runs `ovn-nbctl --db=<all members' TCP remotes> ARGS…` (ovn-nbctl
-    /// finds the leader itself) and returns stdout or an error with stderr.
+    /// Runs `ovn-nbctl --db=<live members' TCP remotes> ARGS…` (see
+    /// [`Cluster::live_remotes`]; ovn-nbctl finds the leader itself) and
+    /// returns stdout or an error with stderr.
     pub fn try_nbctl(&self, args: &[&str]) -> Result<String, String> {
         let mut cmd = ovs_command("ovn-nbctl", self.dir());
-        cmd.arg(format!("--db={}", self.remotes()))
+        cmd.arg(format!("--db={}", self.live_remotes()))
             .arg("--timeout=30")
             .args(args);
         try_run(&mut cmd)
@@ -508,5 +522,27 @@ impl Cluster {
     pub fn ovsdb_client(&self, args: &[&str]) -> String {
         self.try_ovsdb_client(args)
             .unwrap_or_else(|e| panic!("testkit: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_status;
+
+    #[test]
+    fn parses_cluster_status_fields() {
+        let text = "abcd\nName: Test\nCluster ID: f5ed (f5ed19c4)\nServer ID: 374f (374fa75c)\n\
+                    Address: tcp:127.0.0.1:1\nStatus: cluster member\nRole: leader\nTerm: 12\n\
+                    Leader: self\nVote: self\n\nElection timer: 1000\n";
+        let st = parse_status(text);
+        assert_eq!(st.role.as_deref(), Some("leader"));
+        assert_eq!(st.status.as_deref(), Some("cluster member"));
+        assert_eq!(st.leader.as_deref(), Some("self"));
+        assert_eq!(st.term, 12);
+
+        let st = parse_status("Status: joining cluster\nRole: candidate\nLeader: unknown\n");
+        assert_eq!(st.status.as_deref(), Some("joining cluster"));
+        assert_eq!(st.role.as_deref(), Some("candidate"));
+        assert_eq!(st.term, 0);
     }
 }

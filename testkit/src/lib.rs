@@ -10,6 +10,28 @@
 //! * [`Cluster`] — an `n`-member RAFT cluster of `ovsdb-server`s.
 //! * [`Pki`] — a throw-away CA with a server and a client certificate.
 //!
+//! ```no_run
+//! use testkit::{Cluster, OvsdbServer, nb_schema, test_schema};
+//!
+//! // Standalone OVN_Northbound with unix + TCP remotes.
+//! let nb = OvsdbServer::nb();
+//! nb.nbctl(&["ls-add", "sw0"]);
+//! assert!(nb.nbctl(&["ls-list"]).contains("sw0"));
+//!
+//! // Unix + TCP + mutual-TLS SSL for the crate's test schema.
+//! let srv = OvsdbServer::builder(test_schema()).tcp(true).ssl(true).start();
+//! let (remote, ca) = (srv.ssl_remote(), &srv.pki().ca_cert);
+//! # let _ = (remote, ca);
+//!
+//! // Three-member RAFT cluster with failover.
+//! let mut cluster = Cluster::start(nb_schema(), 3);
+//! let leader = cluster.wait_for_leader();
+//! cluster.kill(leader);
+//! assert_ne!(cluster.wait_for_leader(), leader);
+//! cluster.restart(leader);
+//! cluster.wait_for_member(leader);
+//! ```
+//!
 //! The binaries come from the Debian packages `openvswitch-common`,
 //! `openvswitch-switch`, `ovn-common`, `ovn-central` and `ovn-host`. A missing
 //! binary or schema is a hard failure (a panic naming the package), never a

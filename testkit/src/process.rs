@@ -202,7 +202,8 @@ pub(crate) fn tcp_connectable(port: u16) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
 }
 
-/// Whether a process with this pid exists (zombies included).
+/// Whether a process with this pid exists, judged by `/proc/<pid>` (a zombie
+/// counts as existing). Tests use it to check that a daemon is really gone.
 pub fn pid_exists(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }

@@ -434,3 +434,27 @@ impl OvsdbServer {
         self.daemon.sigcont();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::server_spec;
+    use crate::process::{Daemon, StartError, free_port, private_dir};
+    use crate::{ovs_command, run_checked, test_schema};
+
+    #[test]
+    fn taken_port_is_reported_as_port_in_use() {
+        let dir = private_dir("ovsdb-unit-");
+        let db = dir.path().join("db");
+        let mut create = ovs_command("ovsdb-tool", dir.path());
+        create.arg("create").arg(&db).arg(test_schema());
+        run_checked(&mut create);
+        let port = free_port();
+        let _squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let daemon = Daemon::new(server_spec(dir.path(), &db, Some(port), None, &[]));
+        match daemon.start() {
+            Err(StartError::PortInUse(line)) => assert!(line.contains("in use"), "{line}"),
+            other => panic!("expected PortInUse, got {other:?}"),
+        }
+        assert!(daemon.pid().is_none(), "failed daemon must be reaped");
+    }
+}

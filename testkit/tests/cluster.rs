@@ -88,6 +88,9 @@ fn frozen_leader_is_replaced_and_resumes_as_follower() {
     let leader = cluster.wait_for_leader();
 
     cluster.sigstop(leader);
+    let live = cluster.live_remotes();
+    assert_eq!(live.split(',').count(), 2, "{live}");
+    assert!(!live.contains(&cluster.member_tcp_remote(leader)));
     let start = Instant::now();
     let new_leader = loop {
         if let Some(l) = cluster.leader().filter(|&l| l != leader) {

@@ -374,6 +374,9 @@ fn is_dead(pid: u32) -> bool {
     }
 }
 
+/// The watchdog kills a daemon whose test process exited without dropping
+/// it. The orphaned daemon then belongs to PID 1, which reaps it in its own
+/// time, so a zombie counts as dead here.
 #[test]
 fn daemon_dies_with_the_test_process_even_without_drop() {
     let report = std::env::temp_dir().join(format!("testkit-watchdog-{}", std::process::id()));
@@ -400,4 +403,18 @@ fn daemon_dies_with_the_test_process_even_without_drop() {
     }
     // The helper could not clean up its directory; do it here.
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn startup_failure_panics_with_the_daemon_output() {
+    let err = std::panic::catch_unwind(|| {
+        OvsdbServer::builder(test_schema())
+            .arg("--no-such-option")
+            .start()
+    })
+    .expect_err("a bad option must fail the start");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("exited"), "{msg}");
+    assert!(msg.contains("no-such-option"), "{msg}");
+    assert!(msg.contains("--- tail of"), "{msg}");
 }
