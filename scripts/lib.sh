@@ -1,9 +1,9 @@
 # Shared helpers for scripts/test and scripts/demo. Sourced, not run.
 
 # The Debian packages the tests and the demo run for real.
-OVS_PACKAGES="openvswitch-switch openvswitch-common ovn-central ovn-host"
+OVS_PACKAGES="openvswitch-switch openvswitch-common ovn-central ovn-host openssl"
 # A binary from each package, to tell whether it is installed.
-OVS_BINARIES="ovsdb-server ovsdb-tool ovs-appctl ovs-vswitchd ovs-ofctl ovn-nbctl ovn-northd ovn-trace ovn-controller"
+OVS_BINARIES="ovsdb-server ovsdb-tool ovsdb-client ovs-appctl ovs-vswitchd ovs-ofctl ovn-nbctl ovn-sbctl ovn-northd ovn-trace ovn-controller openssl"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
