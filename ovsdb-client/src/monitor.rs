@@ -20,7 +20,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::transact::Condition;
-use crate::value::{Row, Uuid};
+use serde::de::DeserializeSeed;
+
+use crate::value::{BareUuidSeed, Row, Uuid};
 
 /// Which kinds of change a monitor reports (`"select"` in RFC 7047). All are on by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,10 +205,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for RowsVisitor<T> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let uuid: Uuid = key
-                .parse()
-                .map_err(|e| de::Error::custom(format!("row key: {e}")))?;
+        while let Some(uuid) = map.next_key_seed(BareUuidSeed)? {
             out.push((uuid, map.next_value()?));
         }
         Ok(out)
@@ -304,8 +303,7 @@ struct BareUuid(Uuid);
 
 impl<'de> Deserialize<'de> for BareUuid {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<BareUuid, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        s.parse().map(BareUuid).map_err(de::Error::custom)
+        BareUuidSeed.deserialize(d).map(BareUuid)
     }
 }
 

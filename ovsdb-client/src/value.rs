@@ -19,10 +19,12 @@
 //! server sends integral reals such as `1` or `1e+20` that way, and [`crate::schema`] converts them
 //! to [`Atom::Real`] where the column is a real.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -555,9 +557,35 @@ impl fmt::Display for Datum {
 ///
 /// `Row` is used for the rows in operations (`insert`, `update`, `wait`), in `select` results and
 /// in monitor updates (where a `modify` row of update2 holds diffs, see [`Datum::apply_diff`]).
+///
+/// Columns are kept sorted by name in one vector, and decoded column names are interned (a
+/// database has few of them), so a row costs one allocation plus its data.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Row {
-    columns: BTreeMap<String, Datum>,
+    columns: Vec<(Arc<str>, Datum)>,
+}
+
+/// Most distinct column names kept by the per-thread interner; names beyond it (only a hostile
+/// peer would send so many) are allocated one by one.
+const MAX_INTERNED_NAMES: usize = 4096;
+
+thread_local! {
+    static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+/// A shared copy of a column name.
+fn intern(name: &str) -> Arc<str> {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(n) = names.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = Arc::from(name);
+        if names.len() < MAX_INTERNED_NAMES {
+            names.insert(n.clone());
+        }
+        n
+    })
 }
 
 impl Row {
@@ -566,30 +594,42 @@ impl Row {
         Row::default()
     }
 
+    fn find(&self, column: &str) -> Result<usize, usize> {
+        self.columns.binary_search_by(|(k, _)| (**k).cmp(column))
+    }
+
     /// Adds or replaces a column, builder style.
-    pub fn with(mut self, column: impl Into<String>, value: impl Into<Datum>) -> Row {
-        self.columns.insert(column.into(), value.into());
+    pub fn with(mut self, column: impl AsRef<str>, value: impl Into<Datum>) -> Row {
+        self.insert(column, value);
         self
     }
 
     /// Adds or replaces a column, returning the old value.
-    pub fn insert(&mut self, column: impl Into<String>, value: impl Into<Datum>) -> Option<Datum> {
-        self.columns.insert(column.into(), value.into())
+    pub fn insert(&mut self, column: impl AsRef<str>, value: impl Into<Datum>) -> Option<Datum> {
+        let column = column.as_ref();
+        let value = value.into();
+        match self.find(column) {
+            Ok(i) => Some(std::mem::replace(&mut self.columns[i].1, value)),
+            Err(i) => {
+                self.columns.insert(i, (intern(column), value));
+                None
+            }
+        }
     }
 
     /// Removes a column, returning its value.
     pub fn remove(&mut self, column: &str) -> Option<Datum> {
-        self.columns.remove(column)
+        self.find(column).ok().map(|i| self.columns.remove(i).1)
     }
 
     /// The value of a column.
     pub fn get(&self, column: &str) -> Option<&Datum> {
-        self.columns.get(column)
+        self.find(column).ok().map(|i| &self.columns[i].1)
     }
 
     /// A mutable reference to the value of a column.
     pub fn get_mut(&mut self, column: &str) -> Option<&mut Datum> {
-        self.columns.get_mut(column)
+        self.find(column).ok().map(|i| &mut self.columns[i].1)
     }
 
     /// The `_uuid` column, present in select results and monitor rows that include it.
@@ -619,44 +659,71 @@ impl Row {
 
     /// Iterates over the columns in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Datum)> {
-        self.columns.iter().map(|(k, v)| (k.as_str(), v))
+        self.columns.iter().map(|(k, v)| (&**k, v))
     }
 
     /// Iterates mutably over the columns in name order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Datum)> {
-        self.columns.iter_mut().map(|(k, v)| (k.as_str(), v))
+        self.columns.iter_mut().map(|(k, v)| (&**k, v))
     }
 
     /// Applies an update2 `modify` row: every column in `diff` is applied with
     /// [`Datum::apply_diff`], except scalar columns (`scalar(column)` true), which are replaced.
     pub fn apply_diff(&mut self, diff: &Row, mut scalar: impl FnMut(&str) -> bool) {
-        for (col, d) in diff.iter() {
-            match self.columns.get_mut(col) {
-                Some(old) if !scalar(col) => old.apply_diff(d),
-                _ => {
-                    self.columns.insert(col.to_owned(), d.clone());
-                }
+        for (col, d) in &diff.columns {
+            match self.find(col) {
+                Ok(i) if !scalar(col) => self.columns[i].1.apply_diff(d),
+                Ok(i) => self.columns[i].1 = d.clone(),
+                Err(i) => self.columns.insert(i, (col.clone(), d.clone())),
             }
         }
     }
+
+    /// Sorts columns given in any order, keeping the last value of a repeated name.
+    fn from_unsorted(mut columns: Vec<(Arc<str>, Datum)>) -> Row {
+        if !columns.is_sorted_by(|a, b| a.0 < b.0) {
+            columns.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(Arc<str>, Datum)> = Vec::with_capacity(columns.len());
+            for c in columns {
+                match out.last_mut() {
+                    Some(last) if last.0 == c.0 => *last = c,
+                    _ => out.push(c),
+                }
+            }
+            columns = out;
+        }
+        Row { columns }
+    }
 }
 
-impl<K: Into<String>, V: Into<Datum>> FromIterator<(K, V)> for Row {
+impl<K: AsRef<str>, V: Into<Datum>> FromIterator<(K, V)> for Row {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Row {
-        Row {
-            columns: iter
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
+        Row::from_unsorted(
+            iter.into_iter()
+                .map(|(k, v)| (intern(k.as_ref()), v.into()))
                 .collect(),
-        }
+        )
+    }
+}
+
+/// The owning iterator over a row's columns, in name order.
+pub struct RowIntoIter(std::vec::IntoIter<(Arc<str>, Datum)>);
+
+impl Iterator for RowIntoIter {
+    type Item = (String, Datum);
+    fn next(&mut self) -> Option<(String, Datum)> {
+        self.0.next().map(|(k, v)| (k.to_string(), v))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
     }
 }
 
 impl IntoIterator for Row {
     type Item = (String, Datum);
-    type IntoIter = std::collections::btree_map::IntoIter<String, Datum>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.columns.into_iter()
+    type IntoIter = RowIntoIter;
+    fn into_iter(self) -> RowIntoIter {
+        RowIntoIter(self.columns.into_iter())
     }
 }
 
@@ -740,7 +807,7 @@ impl Serialize for Row {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.columns.len()))?;
         for (k, v) in &self.columns {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(&**k, v)?;
         }
         map.end()
     }
@@ -1017,6 +1084,46 @@ impl<'de> Deserialize<'de> for Datum {
     }
 }
 
+/// Decodes a column name straight into the interner, without an intermediate `String`.
+struct ColumnName;
+
+impl<'de> DeserializeSeed<'de> for ColumnName {
+    type Value = Arc<str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Arc<str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for ColumnName {
+    type Value = Arc<str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a column name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Arc<str>, E> {
+        Ok(intern(v))
+    }
+}
+
+/// Decodes a bare UUID string (a row key in updates, `last-txn-id`), not `["uuid",..]`.
+pub(crate) struct BareUuidSeed;
+
+impl<'de> DeserializeSeed<'de> for BareUuidSeed {
+    type Value = Uuid;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Uuid, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for BareUuidSeed {
+    type Value = Uuid;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a UUID string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Uuid, E> {
+        v.parse().map_err(E::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for Row {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Row, D::Error> {
         struct V;
@@ -1026,12 +1133,12 @@ impl<'de> Deserialize<'de> for Row {
                 f.write_str("an OVSDB row (an object of column values)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
-                let mut columns = BTreeMap::new();
-                while let Some(k) = map.next_key::<String>()? {
+                let mut columns = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
+                while let Some(k) = map.next_key_seed(ColumnName)? {
                     let v: Datum = map.next_value()?;
-                    columns.insert(k, v);
+                    columns.push((k, v));
                 }
-                Ok(Row { columns })
+                Ok(Row::from_unsorted(columns))
             }
         }
         d.deserialize_map(V)
