@@ -440,14 +440,14 @@ impl Driver {
                 if let Some(tx) = entry.reply {
                     let _ = tx.send(out);
                 }
-                if let Some(canceled) = entry.cancel_of.and_then(|c| self.pending.remove(&c)) {
-                    if let Some(tx) = canceled.reply {
-                        let _ = tx.send(Err(Error::Rpc {
-                            method: canceled.method.to_owned(),
-                            error: "canceled".to_owned(),
-                            details: Some("canceled at the client's request".to_owned()),
-                        }));
-                    }
+                if let Some(canceled) = entry.cancel_of.and_then(|c| self.pending.remove(&c))
+                    && let Some(tx) = canceled.reply
+                {
+                    let _ = tx.send(Err(Error::Rpc {
+                        method: canceled.method.to_owned(),
+                        error: "canceled".to_owned(),
+                        details: Some("canceled at the client's request".to_owned()),
+                    }));
                 }
             }
             Message::Request { id, method, params } => {

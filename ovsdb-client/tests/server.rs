@@ -150,11 +150,7 @@ async fn transactions_are_seen_by_ovn_nbctl_and_errors_name_the_operation() {
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|r| r.uuid.is_some()));
     assert_eq!(
-        server
-            .nbctl(&["lsp-list", "sw0"])
-            .trim_end()
-            .split_whitespace()
-            .last(),
+        server.nbctl(&["lsp-list", "sw0"]).split_whitespace().last(),
         Some("(p0)")
     );
 

@@ -37,11 +37,21 @@ fn txn(switch: &str, i: usize) -> Transaction {
     let mut t = Transaction::new("OVN_Northbound");
     let p = t.insert(
         "Logical_Switch_Port",
-        Row::new()
-            .with("name", format!("{switch}-p{i}"))
-            .with("addresses", format!("00:00:00:{:02x}:{:02x}:{:02x} dynamic", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff)),
+        Row::new().with("name", format!("{switch}-p{i}")).with(
+            "addresses",
+            format!(
+                "00:00:00:{:02x}:{:02x}:{:02x} dynamic",
+                (i >> 16) & 0xff,
+                (i >> 8) & 0xff,
+                i & 0xff
+            ),
+        ),
     );
-    t.mutate("Logical_Switch", [Condition::eq("name", switch)], [Mutation::insert("ports", p)]);
+    t.mutate(
+        "Logical_Switch",
+        [Condition::eq("name", switch)],
+        [Mutation::insert("ports", p)],
+    );
     t
 }
 
@@ -58,7 +68,12 @@ async fn main() -> Result<()> {
         .with_context(|| format!("connect to {}", args.remote))?;
     tokio::spawn(conn);
     let mut setup = Transaction::new("OVN_Northbound");
-    setup.insert("Logical_Switch", Row::new().with("name", args.switch.as_str()).with("ports", Datum::empty()));
+    setup.insert(
+        "Logical_Switch",
+        Row::new()
+            .with("name", args.switch.as_str())
+            .with("ports", Datum::empty()),
+    );
     h.transact(setup).await?;
 
     let in_flight = args.in_flight.max(1);
