@@ -185,18 +185,7 @@ pub fn write_request<P: Serialize + ?Sized>(
     method: &str,
     params: &P,
 ) -> Result<()> {
-    let start = out.len();
-    out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(id.to_string().as_bytes());
-    out.extend_from_slice(b",\"method\":");
-    serde_json::to_writer(&mut *out, method).map_err(|e| encode_err(method, e))?;
-    out.extend_from_slice(b",\"params\":");
-    if let Err(e) = serde_json::to_writer(&mut *out, params) {
-        out.truncate(start);
-        return Err(encode_err(method, e));
-    }
-    out.push(b'}');
-    Ok(())
+    write_call(out, id.to_string().as_bytes(), method, params)
 }
 
 /// Appends a notification `{"id":null,"method":METHOD,"params":PARAMS}` to `out`.
@@ -205,13 +194,30 @@ pub fn write_notification<P: Serialize + ?Sized>(
     method: &str,
     params: &P,
 ) -> Result<()> {
+    write_call(out, b"null", method, params)
+}
+
+/// Appends a request or notification; on failure `out` is left as it was.
+fn write_call<P: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    id: &[u8],
+    method: &str,
+    params: &P,
+) -> Result<()> {
     let start = out.len();
-    out.extend_from_slice(b"{\"id\":null,\"method\":");
-    serde_json::to_writer(&mut *out, method).map_err(|e| encode_err(method, e))?;
-    out.extend_from_slice(b",\"params\":");
-    if let Err(e) = serde_json::to_writer(&mut *out, params) {
+    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(id);
+    out.extend_from_slice(b",\"method\":");
+    let written = serde_json::to_writer(&mut *out, method).and_then(|()| {
+        out.extend_from_slice(b",\"params\":");
+        serde_json::to_writer(&mut *out, params)
+    });
+    if let Err(e) = written {
         out.truncate(start);
-        return Err(encode_err(method, e));
+        return Err(Error::Encode {
+            what: format!("{method} request"),
+            reason: e.to_string(),
+        });
     }
     out.push(b'}');
     Ok(())
@@ -234,13 +240,6 @@ pub fn write_error_reply(out: &mut Vec<u8>, id: &RawValue, error: &str) {
     // Serializing a &str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, error);
     out.push(b'}');
-}
-
-fn encode_err(method: &str, e: serde_json::Error) -> Error {
-    Error::Encode {
-        what: format!("{method} request"),
-        reason: e.to_string(),
-    }
 }
 
 #[cfg(test)]
