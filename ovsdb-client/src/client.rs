@@ -223,6 +223,10 @@ struct Driver {
 
 const READ_CHUNK: usize = 64 * 1024;
 
+/// How long the driver waits for the transport to shut down once the connection has ended. A
+/// TLS close_notify to a peer that has stopped reading could otherwise wait forever.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
+
 impl Driver {
     async fn run<S>(mut self, io: S, mut rx: mpsc::UnboundedReceiver<Command>) -> Result<()>
     where
@@ -231,12 +235,16 @@ impl Driver {
         let (mut reader, mut writer) = tokio::io::split(io);
         let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
         let mut wpos = 0usize;
+        // Bytes have been written since the last flush. A transport may buffer what it accepts
+        // (tokio-rustls returns from a write before the TLS records reach a full socket), so
+        // every write is followed by a flush; for plain sockets the flush is a no-op.
+        let mut unflushed = false;
         let mut last_rx = Instant::now();
         let mut probe_sent = false;
         let mut handles_gone = false;
 
         let result: Result<()> = loop {
-            if handles_gone && self.pending.is_empty() && wpos >= self.wbuf.len() {
+            if handles_gone && self.nobody_waits() && wpos >= self.wbuf.len() && !unflushed {
                 break Ok(());
             }
             let deadline = self.probe_interval.map(|p| last_rx + p);
@@ -278,10 +286,12 @@ impl Driver {
                         Err(e) => break Err(Error::Io(e)),
                     }
                 }
-                w = writer.write(&self.wbuf[wpos..]), if wpos < self.wbuf.len() => {
+                w = write_or_flush(&mut writer, &self.wbuf[wpos..]), if wpos < self.wbuf.len() || unflushed => {
                     match w {
-                        Ok(0) => break Err(Error::Closed(Some("the transport accepts no more data".into()))),
-                        Ok(n) => {
+                        Ok(None) => unflushed = false,
+                        Ok(Some(0)) => break Err(Error::Closed(Some("the transport accepts no more data".into()))),
+                        Ok(Some(n)) => {
+                            unflushed = true;
                             wpos += n;
                             if wpos == self.wbuf.len() {
                                 self.wbuf.clear();
@@ -316,15 +326,18 @@ impl Driver {
         if result.is_err() {
             tracing::debug!(%reason, "OVSDB connection ended");
         }
-        let _ = writer.shutdown().await;
+        // Settle everything before the shutdown, which may take a while. Dropping the command
+        // queue fails the requests still in it and marks the handles closed; dropping the routes
+        // ends every monitor and lock stream.
+        drop(rx);
         for (_, p) in self.pending.drain() {
             if let Some(tx) = p.reply {
                 let _ = tx.send(Err(Error::Closed(Some(reason.clone()))));
             }
         }
-        // Dropping the routes ends every monitor and lock stream.
         self.monitors.clear();
         self.locks.clear();
+        let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, writer.shutdown()).await;
         result
     }
 
@@ -376,6 +389,14 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Whether no caller still awaits a reply: every pending request's future has been dropped
+    /// (or is a probe of our own). Once every handle is gone too, nothing can use the connection.
+    fn nobody_waits(&self) -> bool {
+        self.pending
+            .values()
+            .all(|p| p.reply.as_ref().is_none_or(|tx| tx.is_closed()))
     }
 
     fn send_probe(&mut self) {
@@ -519,6 +540,19 @@ fn first_param(params: &str) -> Option<&str> {
     let mut de = serde_json::Deserializer::from_str(rest);
     let raw = <&RawValue as serde::Deserialize>::deserialize(&mut de).ok()?;
     Some(raw.get())
+}
+
+/// Writes from `buf` when it is not empty (returning how much was written), and otherwise
+/// flushes (returning `None`). Cancel safe, as `write` and `flush` are.
+async fn write_or_flush<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    buf: &[u8],
+) -> std::io::Result<Option<usize>> {
+    if buf.is_empty() {
+        w.flush().await.map(|()| None)
+    } else {
+        w.write(buf).await.map(Some)
+    }
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

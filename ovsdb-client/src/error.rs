@@ -51,6 +51,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A row or datum does not convert to or from a typed table struct (see [`crate::typed`]):
+    /// a column holds a set where one value belongs, or an atom of the wrong type.
+    #[error("cannot convert {table}.{column}: {reason}")]
+    Conversion {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What was wrong.
+        reason: String,
+    },
+
     /// The server answered a request with an error.
     #[error("{method} failed: {error}{}", details.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Rpc {
