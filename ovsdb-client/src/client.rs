@@ -970,12 +970,21 @@ impl Monitor {
 
     /// Waits for the next event. `None` once the monitor has ended; an error if a notification
     /// could not be decoded.
+    ///
+    /// `Monitor` is also a [`futures_core::Stream`] of the same items.
     pub async fn next(&mut self) -> Option<Result<MonitorEvent>> {
+        std::future::poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<MonitorEvent>>> {
         if self.done {
-            return None;
+            return Poll::Ready(None);
         }
-        let note = self.rx.recv().await?;
-        Some(self.decode(note))
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(note)) => Poll::Ready(Some(self.decode(note))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     /// The next event if one is already queued.
@@ -1029,6 +1038,14 @@ impl Monitor {
     pub async fn cancel(self) -> Result<()> {
         let handle = self.handle.clone();
         handle.monitor_cancel(self).await
+    }
+}
+
+impl futures_core::Stream for Monitor {
+    type Item = Result<MonitorEvent>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_event(cx)
     }
 }
 

@@ -972,3 +972,20 @@ async fn driver_ends_when_nobody_is_left_to_read_replies() {
     assert!(ended(driver).await.is_ok(), "a clean end");
     drop(server);
 }
+
+/// `Monitor` works with stream combinators.
+#[tokio::test]
+async fn monitor_is_a_stream() {
+    use futures::StreamExt;
+    let (_driver, handle, mut server) = unix_pair(&quiet());
+    let mut monitor = start_monitor(&handle, &mut server).await;
+    let id = monitor.id().to_owned();
+    server
+        .send(insert_update2(&id, "11111111-1111-1111-1111-111111111111", "a").as_bytes())
+        .await;
+    let ev = guard("stream item", StreamExt::next(&mut monitor))
+        .await
+        .expect("an item")
+        .expect("decodes");
+    assert_eq!(inserted_name(ev), "a");
+}
