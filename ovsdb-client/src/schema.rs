@@ -332,6 +332,30 @@ impl TableSchema {
         }
     }
 
+    /// Adds every column of the table that `row` lacks, with its type's default value.
+    ///
+    /// ovsdb-server leaves columns that hold their default value out of update2 `initial` and
+    /// `insert` rows, so a copy of a row is complete only after this. `only` restricts the
+    /// columns filled to those given (the monitored ones).
+    pub fn fill_defaults(&self, row: &mut Row, only: Option<&[String]>) {
+        for (name, column) in &self.columns {
+            if only.is_some_and(|cols| !cols.iter().any(|c| c == name)) {
+                continue;
+            }
+            if row.get(name).is_none() {
+                row.insert(name, column.ty.default_datum());
+            }
+        }
+    }
+
+    /// Applies an update2 `modify` row to `row`: composite columns by
+    /// [`Datum::apply_diff`], the others (and columns unknown to the schema) by replacement.
+    pub fn apply_diff(&self, row: &mut Row, diff: &Row) {
+        row.apply_diff(diff, |col| {
+            self.columns.get(col).is_none_or(|c| !c.ty.is_composite())
+        });
+    }
+
     /// Checks every column of `row` against its type with [`ColumnType::check`], coercing as
     /// that does. A column the table does not have is an error. Columns missing from the row
     /// are not: operations such as `insert` and `update` give only some columns.
@@ -431,6 +455,14 @@ impl ColumnType {
     /// Whether the column is a map.
     pub fn is_map(&self) -> bool {
         self.value.is_some()
+    }
+
+    /// Whether the column may hold more than one element or pair (OVS's
+    /// `ovsdb_type_is_composite`). In an update2 `modify`, a composite column carries a diff
+    /// (see [`Datum::apply_diff`]); any other column, optional ones included, carries its new
+    /// value.
+    pub fn is_composite(&self) -> bool {
+        !matches!(self.max, Max::Limited(n) if n <= 1)
     }
 
     /// The default value of the column (RFC 7047 section 5.1): empty when `min` is 0, otherwise

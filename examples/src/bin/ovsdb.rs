@@ -307,11 +307,6 @@ async fn monitor(handle: &Handle, db: &str, spec: &str) -> Result<()> {
         },
         Err(e) => return Err(e.into()),
     };
-    let scalar = |col: &str| {
-        ts.column(col)
-            .map(|c| c.ty.is_scalar() || c.ty.is_optional())
-            .unwrap_or(true)
-    };
     let mut rows: BTreeMap<Uuid, Row> = BTreeMap::new();
     let mut apply = |u: &ovsdb_client::monitor::TableUpdates2| -> Result<()> {
         for (uuid, ru) in u.table(&table) {
@@ -322,8 +317,11 @@ async fn monitor(handle: &Handle, db: &str, spec: &str) -> Result<()> {
                     } else {
                         "insert"
                     };
-                    line(&table, uuid, action, Some(r), None)?;
-                    rows.insert(*uuid, r.clone());
+                    // The server leaves out columns holding their default value.
+                    let mut r = r.clone();
+                    ts.fill_defaults(&mut r, (!columns.is_empty()).then_some(columns.as_slice()));
+                    line(&table, uuid, action, Some(&r), None)?;
+                    rows.insert(*uuid, r);
                 }
                 RowUpdate2::Modify(diff) => {
                     let row = rows.entry(*uuid).or_default();
@@ -331,7 +329,7 @@ async fn monitor(handle: &Handle, db: &str, spec: &str) -> Result<()> {
                         .iter()
                         .filter_map(|(c, _)| row.get(c).map(|v| (c.to_owned(), v.clone())))
                         .collect();
-                    row.apply_diff(diff, scalar);
+                    ts.apply_diff(row, diff);
                     line(&table, uuid, "modify", Some(row), Some(&old))?;
                 }
                 RowUpdate2::Delete => {
