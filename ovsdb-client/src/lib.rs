@@ -12,6 +12,10 @@
 //! - [`monitor`]: monitor requests and update/update2/update3 notifications.
 //! - [`remote`]: OVS remote strings (`tcp:`, `unix:`, `ssl:`, lists) and transports.
 //! - [`client`]: the [`Connection`] driver and its cloneable [`Handle`].
+//! - [`replica`]: a local copy of chosen tables: indexes, snapshots, change streams.
+//! - [`typed`]: typed table structs, the runtime of generated bindings.
+//! - [`codegen`]: generates those bindings from an `.ovsschema`.
+//! - `strategy` (feature `proptest`): proptest strategies for random rows that fit a schema.
 //!
 //! ```no_run
 //! # async fn demo() -> ovsdb_client::Result<()> {
@@ -27,13 +31,18 @@
 //! ```
 
 pub mod client;
+pub mod codegen;
 pub mod error;
 pub mod framing;
 pub mod message;
 pub mod monitor;
 pub mod remote;
+pub mod replica;
 pub mod schema;
+#[cfg(any(test, feature = "proptest"))]
+pub mod strategy;
 pub mod transact;
+pub mod typed;
 pub mod value;
 
 pub use client::{ConnectOptions, Connection, Handle, connect};

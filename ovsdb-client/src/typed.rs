@@ -52,9 +52,7 @@ use crate::value::{Atom, AtomType, Datum, Row, Uuid};
 /// Implemented by the structs that [`crate::codegen`] generates. [`Default`] is the row with
 /// every column at its schema default (RFC 7047 section 5.1: empty for `min` 0, otherwise one
 /// element of 0, 0.0, false, `""` or the all-zero UUID) and the all-zero row UUID.
-pub trait Table:
-    Sized + Clone + Default + PartialEq + fmt::Debug + Send + Sync + 'static
-{
+pub trait Table: Sized + Clone + Default + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// The table's name in the schema, e.g. `Logical_Switch_Port`.
     const NAME: &'static str;
     /// The names of the table's columns, sorted, without `_uuid` and `_version`.
@@ -80,7 +78,13 @@ pub trait Table:
     /// [`Table::from_row`]. A row without `_uuid` is an [`Error::Conversion`].
     fn from_selected_row(row: &Row) -> Result<Self> {
         let uuid = match row.get("_uuid") {
-            None => return Err(conversion_error(Self::NAME, "_uuid", "the row has no _uuid")),
+            None => {
+                return Err(conversion_error(
+                    Self::NAME,
+                    "_uuid",
+                    "the row has no _uuid",
+                ));
+            }
             Some(datum) => Uuid::from_datum(datum)
                 .map_err(|reason| conversion_error(Self::NAME, "_uuid", reason))?,
         };
@@ -697,15 +701,39 @@ mod tests {
 
     #[test]
     fn real_order_matches_atoms() {
-        let mut reals = vec![Real(1.5), Real(-2.0), Real(0.0), Real(f64::MAX)];
+        let mut reals = [Real(1.5), Real(-2.0), Real(0.0), Real(f64::MAX)];
         reals.sort();
         let atoms: Vec<Atom> = reals.iter().map(ToAtom::to_atom).collect();
         assert!(atoms.is_sorted());
         let set: BTreeSet<Real> = reals.iter().copied().collect();
-        assert_eq!(
-            BTreeSet::<Real>::from_datum(&set.to_datum()).unwrap(),
-            set
-        );
+        assert_eq!(BTreeSet::<Real>::from_datum(&set.to_datum()).unwrap(), set);
+    }
+
+    /// Data of real columns (scalar, optional, set and map; with and without ranges), as the
+    /// schema check leaves them.
+    fn real_data() -> impl Strategy<Value = [Datum; 4]> {
+        let schema = crate::schema::DatabaseSchema::from_json(
+            r#"{"name":"R","tables":{"T":{"columns":{
+                "a":{"type":{"key":{"type":"real","minReal":-2,"maxReal":0}}},
+                "b":{"type":{"key":"real","min":0}},
+                "c":{"type":{"key":"real","min":0,"max":"unlimited"}},
+                "d":{"type":{"key":{"type":"real","minReal":0},"value":"real","min":0,"max":9}}}}}}"#,
+        )
+        .unwrap();
+        let tys: Vec<_> = schema.tables["T"]
+            .columns
+            .values()
+            .map(|c| c.ty.clone())
+            .collect();
+        let o = crate::strategy::Options::default();
+        let datum = |i: usize| crate::strategy::datum(&tys[i], &o);
+        (datum(0), datum(1), datum(2), datum(3)).prop_map(move |(a, b, c, d)| {
+            let mut data = [a, b, c, d];
+            for (ty, d) in tys.iter().zip(data.iter_mut()) {
+                ty.check(d).unwrap();
+            }
+            data
+        })
     }
 
     proptest! {
@@ -722,6 +750,15 @@ mod tests {
             prop_assert_eq!(BTreeSet::<RowRef<()>>::from_datum(&uuids.to_datum()).unwrap(), uuids);
             prop_assert_eq!(BTreeSet::<Real>::from_datum(&reals.to_datum()).unwrap(), reals);
             prop_assert_eq!(Option::<String>::from_datum(&opt.to_datum()).unwrap(), opt);
+        }
+
+        #[test]
+        fn reals_round_trip_after_the_schema_check(data in real_data()) {
+            let [scalar, optional, set, map] = data;
+            prop_assert_eq!(f64::from_datum(&scalar).unwrap().to_datum(), scalar);
+            prop_assert_eq!(Option::<f64>::from_datum(&optional).unwrap().to_datum(), optional);
+            prop_assert_eq!(BTreeSet::<Real>::from_datum(&set).unwrap().to_datum(), set);
+            prop_assert_eq!(BTreeMap::<Real, f64>::from_datum(&map).unwrap().to_datum(), map);
         }
 
         #[test]

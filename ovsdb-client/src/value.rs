@@ -238,6 +238,14 @@ impl Atom {
         }
     }
 
+    /// Bytes this atom owns on the heap (a string's contents).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Atom::String(s) | Atom::NamedUuid(s) => s.capacity(),
+            _ => 0,
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             Atom::Integer(_) => 0,
@@ -506,6 +514,23 @@ impl Datum {
         }
     }
 
+    /// Bytes this datum owns on the heap (element storage and string contents), not counting
+    /// the allocator's own overhead.
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Datum::Set(v) => {
+                v.capacity() * std::mem::size_of::<Atom>()
+                    + v.iter().map(Atom::heap_size).sum::<usize>()
+            }
+            Datum::Map(m) => {
+                m.capacity() * std::mem::size_of::<(Atom, Atom)>()
+                    + m.iter()
+                        .map(|(k, v)| k.heap_size() + v.heap_size())
+                        .sum::<usize>()
+            }
+        }
+    }
+
     /// Whether this datum is a map (an empty set is not).
     pub fn is_map(&self) -> bool {
         matches!(self, Datum::Map(_))
@@ -645,6 +670,17 @@ impl Row {
     /// The integer in a one-element integer column.
     pub fn get_integer(&self, column: &str) -> Option<i64> {
         self.get(column)?.as_scalar()?.as_integer()
+    }
+
+    /// Bytes this row owns on the heap: its column vector and the data in it. Column names are
+    /// interned and shared, so they are not counted.
+    pub fn heap_size(&self) -> usize {
+        self.columns.capacity() * std::mem::size_of::<(Arc<str>, Datum)>()
+            + self
+                .columns
+                .iter()
+                .map(|(_, d)| d.heap_size())
+                .sum::<usize>()
     }
 
     /// The number of columns.

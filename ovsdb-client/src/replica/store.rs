@@ -1,0 +1,1076 @@
+//! The replica's pure core: a copy of the monitored tables kept current by applying monitor
+//! updates, with indexes, cheap snapshots and a change stream that never loses a change.
+//!
+//! [`Store`] is the writer. It is owned by whoever receives the monitor's updates and does no
+//! I/O. Each successful [`Store::apply_update2`] (or [`Store::apply_update`],
+//! [`Store::resync`]) is atomic: it either applies every row change of the update or, if the
+//! update does not fit the store (a modify of an unknown row, a table not monitored), none, and
+//! returns an error so the caller can resynchronize.
+//!
+//! Readers take a [`Snapshot`]: an immutable view of every table as of one update, cloned in
+//! O(number of tables) thanks to persistent maps. Later updates do not disturb a snapshot
+//! already taken.
+//!
+//! Consumers of changes call [`Store::subscribe`]. A [`Subscription`] holds at most one pending
+//! [`Change`] per row: when a consumer falls behind, later changes to a row it has not read yet
+//! are merged into the pending one (the old row it last saw, the newest row), and a row
+//! inserted and deleted in between vanishes. Applying the changes of every batch, in any order
+//! within a batch, to the state the consumer had reproduces the store's state: the consumer is
+//! never silently wrong, and memory is bounded by the number of rows, not of updates.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::Notify;
+
+use crate::error::{Error, Result};
+use crate::monitor::{RowUpdate2, TableUpdates, TableUpdates2};
+use crate::schema::{DatabaseSchema, TableSchema};
+use crate::value::{Datum, Row, Uuid};
+
+type Rows = imbl::HashMap<Uuid, Arc<Row>>;
+
+/// A user-supplied index key function.
+type CustomKey = Arc<dyn Fn(&Row) -> Option<Vec<Datum>> + Send + Sync>;
+
+/// How an index computes a row's key.
+#[derive(Clone)]
+enum KeyFn {
+    Columns(Vec<String>),
+    Custom(CustomKey),
+}
+
+/// An index over one table: a key computed from each row, and the rows with each key.
+///
+/// The schema's own indexes are added automatically under the name `Table(col1,col2)`.
+#[derive(Clone)]
+pub struct IndexSpec {
+    name: String,
+    table: String,
+    key: KeyFn,
+}
+
+impl fmt::Debug for IndexSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("IndexSpec");
+        d.field("name", &self.name).field("table", &self.table);
+        match &self.key {
+            KeyFn::Columns(c) => d.field("columns", c),
+            KeyFn::Custom(_) => d.field("key", &"custom"),
+        };
+        d.finish()
+    }
+}
+
+impl IndexSpec {
+    /// An index on the values of `columns` of `table`.
+    pub fn columns<S: Into<String>>(
+        name: impl Into<String>,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> IndexSpec {
+        IndexSpec {
+            name: name.into(),
+            table: table.into(),
+            key: KeyFn::Columns(columns.into_iter().map(Into::into).collect()),
+        }
+    }
+
+    /// An index on a key computed by `key`; rows for which it returns `None` are not indexed.
+    /// For example, Kube-OVN looks ports up by `external_ids:pod`.
+    pub fn custom(
+        name: impl Into<String>,
+        table: impl Into<String>,
+        key: impl Fn(&Row) -> Option<Vec<Datum>> + Send + Sync + 'static,
+    ) -> IndexSpec {
+        IndexSpec {
+            name: name.into(),
+            table: table.into(),
+            key: KeyFn::Custom(Arc::new(key)),
+        }
+    }
+
+    /// The index's name, used in [`Snapshot::lookup`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The table the index covers.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn key_of(&self, row: &Row) -> Option<Vec<Datum>> {
+        match &self.key {
+            KeyFn::Columns(cols) => Some(
+                cols.iter()
+                    .map(|c| row.get(c).cloned().unwrap_or_default())
+                    .collect(),
+            ),
+            KeyFn::Custom(f) => f(row),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct IndexData {
+    entries: imbl::HashMap<Vec<Datum>, imbl::OrdSet<Uuid>>,
+}
+
+impl IndexData {
+    fn add(&mut self, key: Vec<Datum>, uuid: Uuid) {
+        self.entries.entry(key).or_default().insert(uuid);
+    }
+
+    fn remove(&mut self, key: &Vec<Datum>, uuid: Uuid) {
+        if let Some(set) = self.entries.get_mut(key) {
+            set.remove(&uuid);
+            if set.is_empty() {
+                self.entries.remove(key);
+            }
+        }
+    }
+}
+
+/// One monitored table's rows and indexes.
+#[derive(Clone)]
+struct TableData {
+    rows: Rows,
+    /// Parallel to [`Table::indexes`].
+    indexes: Vec<IndexData>,
+}
+
+/// What the store knows about a monitored table.
+struct Table {
+    name: Arc<str>,
+    schema: TableSchema,
+    /// The monitored columns; `None` for all.
+    columns: Option<Vec<String>>,
+    indexes: Vec<IndexSpec>,
+}
+
+impl Table {
+    fn complete(&self, row: &Row) -> Row {
+        let mut row = row.clone();
+        row.remove("_uuid");
+        self.schema.fill_defaults(&mut row, self.columns.as_deref());
+        row
+    }
+
+    fn index_insert(&self, data: &mut TableData, uuid: Uuid, row: &Row) {
+        for (spec, idx) in self.indexes.iter().zip(data.indexes.iter_mut()) {
+            if let Some(k) = spec.key_of(row) {
+                idx.add(k, uuid);
+            }
+        }
+    }
+
+    fn index_remove(&self, data: &mut TableData, uuid: Uuid, row: &Row) {
+        for (spec, idx) in self.indexes.iter().zip(data.indexes.iter_mut()) {
+            if let Some(k) = spec.key_of(row) {
+                idx.remove(&k, uuid);
+            }
+        }
+    }
+}
+
+/// One row's change, with the row before and after (shared, not copied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The table.
+    pub table: Arc<str>,
+    /// The row's UUID.
+    pub uuid: Uuid,
+    /// The row before the change; `None` for an insert.
+    pub old: Option<Arc<Row>>,
+    /// The row after the change; `None` for a delete.
+    pub new: Option<Arc<Row>>,
+}
+
+/// The kind of a [`Change`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// A new row.
+    Insert,
+    /// A changed row.
+    Modify,
+    /// A removed row.
+    Delete,
+}
+
+impl Change {
+    /// Whether the change inserts, modifies or deletes its row.
+    pub fn kind(&self) -> ChangeKind {
+        match (&self.old, &self.new) {
+            (None, _) => ChangeKind::Insert,
+            (Some(_), Some(_)) => ChangeKind::Modify,
+            (Some(_), None) => ChangeKind::Delete,
+        }
+    }
+}
+
+/// An immutable view of the replica as of one update. Cheap to clone and to keep.
+#[derive(Clone)]
+pub struct Snapshot {
+    inner: Arc<State>,
+}
+
+#[derive(Clone, Default)]
+struct State {
+    tables: BTreeMap<Arc<str>, TableData>,
+    /// Index name to (table, position in the table's indexes).
+    index_names: Arc<HashMap<String, (Arc<str>, usize)>>,
+    last_txn_id: Option<Uuid>,
+    version: u64,
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Snapshot");
+        d.field("version", &self.inner.version);
+        for (name, t) in &self.inner.tables {
+            d.field(name, &t.rows.len());
+        }
+        d.finish()
+    }
+}
+
+impl Snapshot {
+    fn table(&self, table: &str) -> Result<&TableData> {
+        self.inner.tables.get(table).ok_or_else(|| {
+            Error::schema(Some(table), None, "table is not monitored by this replica")
+        })
+    }
+
+    /// How many updates the store had applied when this snapshot was taken.
+    pub fn version(&self) -> u64 {
+        self.inner.version
+    }
+
+    /// The id of the last transaction applied (from `monitor_cond_since`), if known.
+    pub fn last_txn_id(&self) -> Option<Uuid> {
+        self.inner.last_txn_id
+    }
+
+    /// The monitored tables.
+    pub fn tables(&self) -> impl Iterator<Item = &str> {
+        self.inner.tables.keys().map(|k| &**k)
+    }
+
+    /// The number of rows in `table`.
+    pub fn len(&self, table: &str) -> Result<usize> {
+        Ok(self.table(table)?.rows.len())
+    }
+
+    /// Whether `table` has no rows.
+    pub fn is_empty(&self, table: &str) -> Result<bool> {
+        Ok(self.table(table)?.rows.is_empty())
+    }
+
+    /// An estimate of the heap bytes `table`'s rows take: each row's own data
+    /// ([`Row::heap_size`]), its shared header, and the map entry that holds it. Allocator
+    /// overhead and index entries are not counted.
+    pub fn heap_estimate(&self, table: &str) -> Result<usize> {
+        const ENTRY: usize = std::mem::size_of::<(Uuid, Arc<Row>)>();
+        // An Arc allocation holds two counters before the value.
+        const HEADER: usize = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Row>();
+        Ok(self
+            .table(table)?
+            .rows
+            .values()
+            .map(|r| ENTRY + HEADER + r.heap_size())
+            .sum())
+    }
+
+    /// One row by UUID.
+    pub fn get(&self, table: &str, uuid: Uuid) -> Result<Option<&Arc<Row>>> {
+        Ok(self.table(table)?.rows.get(&uuid))
+    }
+
+    /// Every row of `table`, in no particular order.
+    pub fn rows(&self, table: &str) -> Result<impl Iterator<Item = (Uuid, &Arc<Row>)>> {
+        Ok(self.table(table)?.rows.iter().map(|(u, r)| (*u, r)))
+    }
+
+    /// The rows whose key in index `index` is `key`, in UUID order.
+    pub fn lookup<'a>(
+        &'a self,
+        index: &str,
+        key: &[Datum],
+    ) -> Result<impl Iterator<Item = (Uuid, &'a Arc<Row>)> + 'a> {
+        let (table, pos) = self.inner.index_names.get(index).ok_or_else(|| {
+            Error::schema(
+                None,
+                None,
+                format!("no index named {index:?} in this replica"),
+            )
+        })?;
+        let data = self.table(table)?;
+        let uuids = data.indexes[*pos].entries.get(key);
+        Ok(uuids
+            .into_iter()
+            .flat_map(|set| set.iter())
+            .filter_map(move |u| data.rows.get(u).map(|r| (*u, r))))
+    }
+}
+
+/// The writer of a replica. See the [module documentation](self).
+pub struct Store {
+    schema: Arc<DatabaseSchema>,
+    tables: BTreeMap<Arc<str>, Table>,
+    state: State,
+    subscribers: Vec<Arc<SubShared>>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("db", &self.schema.name)
+            .field("snapshot", &self.snapshot())
+            .field("subscribers", &self.subscribers.len())
+            .finish()
+    }
+}
+
+impl Store {
+    /// A store for `tables` of `schema`, each with the columns monitored (`None`: all), plus
+    /// the schema's indexes of those tables and the `indexes` given. Errors name an unknown
+    /// table, column or duplicated index name.
+    pub fn new(
+        schema: Arc<DatabaseSchema>,
+        tables: impl IntoIterator<Item = (String, Option<Vec<String>>)>,
+        indexes: impl IntoIterator<Item = IndexSpec>,
+    ) -> Result<Store> {
+        let mut out: BTreeMap<Arc<str>, Table> = BTreeMap::new();
+        for (name, columns) in tables {
+            let ts = schema.table(&name)?.clone();
+            if let Some(cols) = &columns {
+                for c in cols {
+                    ts.column(c)?;
+                }
+            }
+            let mut idx = Vec::new();
+            for cols in &ts.indexes {
+                idx.push(IndexSpec::columns(
+                    format!("{name}({})", cols.join(",")),
+                    name.clone(),
+                    cols.iter().cloned(),
+                ));
+            }
+            let name: Arc<str> = Arc::from(name);
+            out.insert(
+                name.clone(),
+                Table {
+                    name,
+                    schema: ts,
+                    columns,
+                    indexes: idx,
+                },
+            );
+        }
+        for spec in indexes {
+            let table = out.get_mut(spec.table.as_str()).ok_or_else(|| {
+                Error::schema(
+                    Some(&spec.table),
+                    None,
+                    format!(
+                        "index {:?} is on a table this replica does not monitor",
+                        spec.name
+                    ),
+                )
+            })?;
+            if let KeyFn::Columns(cols) = &spec.key {
+                for c in cols {
+                    table.schema.column(c)?;
+                }
+            }
+            table.indexes.push(spec);
+        }
+        let mut names = HashMap::new();
+        let mut state = State::default();
+        for (name, t) in &out {
+            for (pos, spec) in t.indexes.iter().enumerate() {
+                if names
+                    .insert(spec.name.clone(), (name.clone(), pos))
+                    .is_some()
+                {
+                    return Err(Error::schema(
+                        Some(name),
+                        None,
+                        format!("two indexes are named {:?}", spec.name),
+                    ));
+                }
+            }
+            state.tables.insert(
+                name.clone(),
+                TableData {
+                    rows: Rows::new(),
+                    indexes: vec![IndexData::default(); t.indexes.len()],
+                },
+            );
+        }
+        state.index_names = Arc::new(names);
+        Ok(Store {
+            schema,
+            tables: out,
+            state,
+            subscribers: Vec::new(),
+        })
+    }
+
+    /// The database schema.
+    pub fn schema(&self) -> &Arc<DatabaseSchema> {
+        &self.schema
+    }
+
+    /// The monitored tables and columns (`None`: all), for building monitor requests.
+    pub fn monitored(&self) -> impl Iterator<Item = (&str, Option<&[String]>)> {
+        self.tables
+            .values()
+            .map(|t| (&*t.name, t.columns.as_deref()))
+    }
+
+    /// A snapshot of the current state.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            inner: Arc::new(self.state.clone()),
+        }
+    }
+
+    fn table(&self, name: &str) -> Result<&Table> {
+        self.tables.get(name).ok_or_else(|| {
+            Error::Protocol(format!(
+                "update for table {name}, which this replica does not monitor"
+            ))
+        })
+    }
+
+    /// Applies an update2/update3 (or the initial contents of `monitor_cond`) atomically and
+    /// publishes the changes. `last_txn_id` is the update3's transaction id, if any. Returns
+    /// the number of row changes.
+    pub fn apply_update2(
+        &mut self,
+        update: &TableUpdates2,
+        last_txn_id: Option<Uuid>,
+    ) -> Result<usize> {
+        let mut tables = self.state.tables.clone();
+        let mut changes = Vec::with_capacity(update.len());
+        for (name, rows) in &update.tables {
+            let table = self.table(name)?;
+            let data = tables
+                .get_mut(&*table.name)
+                .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
+            for (uuid, ru) in rows {
+                let old = data.rows.get(uuid).cloned();
+                let new = match ru {
+                    RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => {
+                        Some(Arc::new(table.complete(r)))
+                    }
+                    RowUpdate2::Modify(diff) => {
+                        let Some(old) = &old else {
+                            return Err(Error::Protocol(format!(
+                                "modify of row {uuid} of {name}, which the replica does not have"
+                            )));
+                        };
+                        let mut row = Row::clone(old);
+                        table.schema.apply_diff(&mut row, diff);
+                        Some(Arc::new(row))
+                    }
+                    RowUpdate2::Delete => {
+                        if old.is_none() {
+                            return Err(Error::Protocol(format!(
+                                "delete of row {uuid} of {name}, which the replica does not have"
+                            )));
+                        }
+                        None
+                    }
+                };
+                apply_row(table, data, *uuid, old.as_deref(), new.clone());
+                changes.push(Change {
+                    table: table.name.clone(),
+                    uuid: *uuid,
+                    old,
+                    new,
+                });
+            }
+        }
+        Ok(self.commit(tables, changes, last_txn_id))
+    }
+
+    /// Applies an `update` (plain `monitor`) atomically; see [`Store::apply_update2`].
+    pub fn apply_update(&mut self, update: &TableUpdates) -> Result<usize> {
+        let mut tables = self.state.tables.clone();
+        let mut changes = Vec::with_capacity(update.len());
+        for (name, rows) in &update.tables {
+            let table = self.table(name)?;
+            let data = tables
+                .get_mut(&*table.name)
+                .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
+            for (uuid, ru) in rows {
+                let old = data.rows.get(uuid).cloned();
+                let new = match (&ru.new, &old) {
+                    (None, _) => None,
+                    // A modify's `new` holds every monitored column (RFC 7047 4.1.6), but
+                    // start from the old row in case a server sends only the changed ones.
+                    (Some(n), Some(o)) => {
+                        let mut row = Row::clone(o);
+                        for (c, d) in n.iter() {
+                            if c != "_uuid" {
+                                row.insert(c, d.clone());
+                            }
+                        }
+                        Some(Arc::new(row))
+                    }
+                    (Some(n), None) => Some(Arc::new(table.complete(n))),
+                };
+                if old.is_none() && new.is_none() {
+                    continue;
+                }
+                apply_row(table, data, *uuid, old.as_deref(), new.clone());
+                changes.push(Change {
+                    table: table.name.clone(),
+                    uuid: *uuid,
+                    old,
+                    new,
+                });
+            }
+        }
+        Ok(self.commit(tables, changes, None))
+    }
+
+    /// Replaces the whole contents with `full` (the initial rows of a new monitor after a
+    /// reconnect the server could not resume), publishing only the differences: rows that
+    /// vanished as deletes, new rows as inserts, changed rows as modifies. Nothing is purged.
+    pub fn resync(&mut self, full: &TableUpdates2, last_txn_id: Option<Uuid>) -> Result<usize> {
+        let mut fresh: BTreeMap<Arc<str>, HashMap<Uuid, Row>> = BTreeMap::new();
+        for (name, rows) in &full.tables {
+            let table = self.table(name)?;
+            let entry = fresh.entry(table.name.clone()).or_default();
+            for (uuid, ru) in rows {
+                match ru {
+                    RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => {
+                        entry.insert(*uuid, table.complete(r));
+                    }
+                    RowUpdate2::Modify(_) | RowUpdate2::Delete => {
+                        return Err(Error::Protocol(format!(
+                            "a full resync of {name} holds a modify or delete for row {uuid}"
+                        )));
+                    }
+                }
+            }
+        }
+        let mut tables = self.state.tables.clone();
+        let mut changes = Vec::new();
+        for (name, table) in &self.tables {
+            let data = tables
+                .get_mut(name)
+                .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
+            let mut new_rows = fresh.remove(name).unwrap_or_default();
+            let gone: Vec<(Uuid, Arc<Row>)> = data
+                .rows
+                .iter()
+                .filter(|(u, _)| !new_rows.contains_key(u))
+                .map(|(u, r)| (*u, r.clone()))
+                .collect();
+            for (uuid, old) in gone {
+                apply_row(table, data, uuid, Some(&old), None);
+                changes.push(Change {
+                    table: name.clone(),
+                    uuid,
+                    old: Some(old),
+                    new: None,
+                });
+            }
+            let mut uuids: Vec<Uuid> = new_rows.keys().copied().collect();
+            uuids.sort_unstable();
+            for uuid in uuids {
+                let Some(row) = new_rows.remove(&uuid) else {
+                    continue;
+                };
+                let old = data.rows.get(&uuid).cloned();
+                if old.as_deref() == Some(&row) {
+                    continue;
+                }
+                let new = Some(Arc::new(row));
+                apply_row(table, data, uuid, old.as_deref(), new.clone());
+                changes.push(Change {
+                    table: name.clone(),
+                    uuid,
+                    old,
+                    new,
+                });
+            }
+        }
+        Ok(self.commit(tables, changes, last_txn_id))
+    }
+
+    fn commit(
+        &mut self,
+        tables: BTreeMap<Arc<str>, TableData>,
+        changes: Vec<Change>,
+        last_txn_id: Option<Uuid>,
+    ) -> usize {
+        self.state.tables = tables;
+        self.state.version += 1;
+        if last_txn_id.is_some() {
+            self.state.last_txn_id = last_txn_id;
+        }
+        let n = changes.len();
+        // Drop subscribers whose Subscription is gone.
+        self.subscribers.retain(|s| Arc::strong_count(s) > 1);
+        if n > 0 {
+            for sub in &self.subscribers {
+                sub.offer(&changes);
+            }
+        }
+        n
+    }
+
+    /// A new subscription to the changes of `tables` (`None`: every monitored table) from now
+    /// on. To start from the current contents, read a [`Store::snapshot`] taken at the same
+    /// time (both reflect the same version).
+    pub fn subscribe(&mut self, tables: Option<&[&str]>) -> Result<Subscription> {
+        let filter = match tables {
+            None => None,
+            Some(list) => {
+                let mut set = BTreeSet::new();
+                for t in list {
+                    set.insert(self.table(t)?.name.clone());
+                }
+                Some(set)
+            }
+        };
+        let shared = Arc::new(SubShared {
+            filter,
+            state: Mutex::new(SubState::default()),
+            notify: Notify::new(),
+        });
+        self.subscribers.push(shared.clone());
+        Ok(Subscription { shared })
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        for sub in &self.subscribers {
+            sub.lock().closed = true;
+            sub.notify.notify_one();
+        }
+    }
+}
+
+fn apply_row(
+    table: &Table,
+    data: &mut TableData,
+    uuid: Uuid,
+    old: Option<&Row>,
+    new: Option<Arc<Row>>,
+) {
+    if let Some(old) = old {
+        table.index_remove(data, uuid, old);
+    }
+    match new {
+        Some(row) => {
+            table.index_insert(data, uuid, &row);
+            data.rows.insert(uuid, row);
+        }
+        None => {
+            data.rows.remove(&uuid);
+        }
+    }
+}
+
+#[derive(Default)]
+struct SubState {
+    /// At most one pending change per row, with the order it was first queued in.
+    pending: HashMap<(Arc<str>, Uuid), (u64, Change)>,
+    next: u64,
+    closed: bool,
+}
+
+struct SubShared {
+    filter: Option<BTreeSet<Arc<str>>>,
+    state: Mutex<SubState>,
+    notify: Notify,
+}
+
+impl SubShared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SubState> {
+        // The state stays consistent even if a holder panicked: every update is one insert or
+        // remove.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn offer(&self, changes: &[Change]) {
+        let mut st = self.lock();
+        let mut any = false;
+        for c in changes {
+            if self.filter.as_ref().is_some_and(|f| !f.contains(&c.table)) {
+                continue;
+            }
+            any = true;
+            let key = (c.table.clone(), c.uuid);
+            match st.pending.remove(&key) {
+                Some((order, mut prev)) => {
+                    prev.new = c.new.clone();
+                    let unchanged = match (&prev.old, &prev.new) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => a == b,
+                        _ => false,
+                    };
+                    if !unchanged {
+                        st.pending.insert(key, (order, prev));
+                    }
+                }
+                None => {
+                    let order = st.next;
+                    st.next += 1;
+                    st.pending.insert(key, (order, c.clone()));
+                }
+            }
+        }
+        drop(st);
+        if any {
+            self.notify.notify_one();
+        }
+    }
+}
+
+/// Changes from a [`Store`], coalesced per row. See the [module documentation](self).
+pub struct Subscription {
+    shared: Arc<SubShared>,
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("pending", &self.shared.lock().pending.len())
+            .finish()
+    }
+}
+
+impl Subscription {
+    /// Takes every pending change, oldest first; empty if there is none.
+    pub fn try_batch(&mut self) -> Vec<Change> {
+        let mut st = self.shared.lock();
+        let mut out: Vec<(u64, Change)> = st.pending.drain().map(|(_, v)| v).collect();
+        drop(st);
+        out.sort_unstable_by_key(|(order, _)| *order);
+        out.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// Waits for changes and takes them all. `None` once the store is gone and nothing is
+    /// pending.
+    pub async fn next_batch(&mut self) -> Option<Vec<Change>> {
+        let shared = self.shared.clone();
+        loop {
+            let notified = shared.notify.notified();
+            let batch = self.try_batch();
+            if !batch.is_empty() {
+                return Some(batch);
+            }
+            if shared.lock().closed {
+                return None;
+            }
+            notified.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::RowUpdate;
+    use proptest::prelude::*;
+
+    const SCHEMA: &str = r#"{"name":"T","version":"1.0.0","tables":{
+        "Sw":{"columns":{"name":{"type":"string"},
+                          "ports":{"type":{"key":{"type":"uuid","refTable":"Port"},"min":0,"max":"unlimited"}},
+                          "ext":{"type":{"key":"string","value":"string","min":0,"max":"unlimited"}},
+                          "tag":{"type":{"key":"integer","min":0,"max":1}}},
+              "indexes":[["name"]],"isRoot":true},
+        "Port":{"columns":{"name":{"type":"string"},"up":{"type":"boolean"}}}}}"#;
+
+    fn u(n: u128) -> Uuid {
+        Uuid(n)
+    }
+
+    fn store() -> Store {
+        let schema = Arc::new(DatabaseSchema::from_json(SCHEMA).unwrap());
+        Store::new(
+            schema,
+            [("Sw".to_owned(), None), ("Port".to_owned(), None)],
+            [IndexSpec::custom("Sw.ext:pod", "Sw", |r| {
+                r.get("ext")?
+                    .get(&"pod".into())
+                    .map(|v| vec![Datum::scalar(v.clone())])
+            })],
+        )
+        .unwrap()
+    }
+
+    fn upd(table: &str, rows: Vec<(Uuid, RowUpdate2)>) -> TableUpdates2 {
+        let mut t = TableUpdates2::default();
+        t.tables.insert(table.into(), rows);
+        t
+    }
+
+    #[test]
+    fn apply_fills_defaults_indexes_and_snapshots() {
+        let mut s = store();
+        let before = s.snapshot();
+        s.apply_update2(
+            &upd(
+                "Sw",
+                vec![(
+                    u(1),
+                    RowUpdate2::Initial(
+                        Row::new()
+                            .with("name", "a")
+                            .with("ext", Datum::map([("pod", "p1")])),
+                    ),
+                )],
+            ),
+            None,
+        )
+        .unwrap();
+        let snap = s.snapshot();
+        let row = snap.get("Sw", u(1)).unwrap().unwrap();
+        // Defaults filled for the columns the server left out.
+        assert_eq!(row.get("ports"), Some(&Datum::empty()));
+        assert_eq!(row.get("tag"), Some(&Datum::empty()));
+        assert_eq!(
+            snap.lookup("Sw(name)", &[Datum::scalar("a")])
+                .unwrap()
+                .count(),
+            1
+        );
+        assert_eq!(
+            snap.lookup("Sw.ext:pod", &[Datum::scalar("p1")])
+                .unwrap()
+                .count(),
+            1
+        );
+        assert!(snap.lookup("nope", &[]).is_err());
+        // The earlier snapshot is untouched.
+        assert_eq!(before.len("Sw").unwrap(), 0);
+
+        // A modify moves the row in its indexes.
+        s.apply_update2(
+            &upd(
+                "Sw",
+                vec![(
+                    u(1),
+                    RowUpdate2::Modify(
+                        Row::new()
+                            .with("name", "b")
+                            .with("ext", Datum::map([("pod", "p1")])),
+                    ),
+                )],
+            ),
+            Some(u(99)),
+        )
+        .unwrap();
+        let snap2 = s.snapshot();
+        assert_eq!(
+            snap2
+                .lookup("Sw(name)", &[Datum::scalar("a")])
+                .unwrap()
+                .count(),
+            0
+        );
+        assert_eq!(
+            snap2
+                .lookup("Sw(name)", &[Datum::scalar("b")])
+                .unwrap()
+                .count(),
+            1
+        );
+        // The map diff removed pod=p1.
+        assert_eq!(
+            snap2
+                .lookup("Sw.ext:pod", &[Datum::scalar("p1")])
+                .unwrap()
+                .count(),
+            0
+        );
+        assert_eq!(snap2.last_txn_id(), Some(u(99)));
+        assert_eq!(
+            snap.get("Sw", u(1)).unwrap().unwrap().get_str("name"),
+            Some("a")
+        );
+    }
+
+    #[test]
+    fn bad_updates_change_nothing() {
+        let mut s = store();
+        s.apply_update2(
+            &upd(
+                "Port",
+                vec![(u(1), RowUpdate2::Insert(Row::new().with("name", "x")))],
+            ),
+            None,
+        )
+        .unwrap();
+        let v = s.snapshot().version();
+        // A valid insert followed by a modify of an unknown row: all or nothing.
+        let bad = upd(
+            "Port",
+            vec![
+                (u(2), RowUpdate2::Insert(Row::new().with("name", "y"))),
+                (u(3), RowUpdate2::Modify(Row::new().with("name", "z"))),
+            ],
+        );
+        assert!(s.apply_update2(&bad, None).is_err());
+        assert!(s.apply_update2(&upd("Nope", vec![]), None).is_err());
+        assert!(
+            s.apply_update2(&upd("Port", vec![(u(9), RowUpdate2::Delete)]), None)
+                .is_err()
+        );
+        let snap = s.snapshot();
+        assert_eq!(snap.version(), v);
+        assert_eq!(snap.len("Port").unwrap(), 1);
+    }
+
+    #[test]
+    fn update_v1_and_resync() {
+        let mut s = store();
+        let mut v1 = TableUpdates::default();
+        v1.tables.insert(
+            "Port".into(),
+            vec![
+                (
+                    u(1),
+                    RowUpdate {
+                        old: None,
+                        new: Some(Row::new().with("name", "a")),
+                    },
+                ),
+                (
+                    u(2),
+                    RowUpdate {
+                        old: None,
+                        new: Some(Row::new().with("name", "b")),
+                    },
+                ),
+            ],
+        );
+        assert_eq!(s.apply_update(&v1).unwrap(), 2);
+        let mut sub = s.subscribe(None).unwrap();
+        // Resync: a gone, b changed, c new.
+        let full = upd(
+            "Port",
+            vec![
+                (
+                    u(2),
+                    RowUpdate2::Initial(Row::new().with("name", "b").with("up", true)),
+                ),
+                (u(3), RowUpdate2::Initial(Row::new().with("name", "c"))),
+            ],
+        );
+        assert_eq!(s.resync(&full, None).unwrap(), 3);
+        let kinds: Vec<(Uuid, ChangeKind)> =
+            sub.try_batch().iter().map(|c| (c.uuid, c.kind())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (u(1), ChangeKind::Delete),
+                (u(2), ChangeKind::Modify),
+                (u(3), ChangeKind::Insert)
+            ]
+        );
+        // Resyncing to the same contents changes nothing.
+        assert_eq!(s.resync(&full, None).unwrap(), 0);
+        assert!(sub.try_batch().is_empty());
+    }
+
+    #[test]
+    fn subscriptions_coalesce_and_end() {
+        let mut s = store();
+        let mut sub = s.subscribe(Some(&["Port"])).unwrap();
+        let ins = |n: u128, name: &str| {
+            upd(
+                "Port",
+                vec![(u(n), RowUpdate2::Insert(Row::new().with("name", name)))],
+            )
+        };
+        s.apply_update2(&ins(1, "a"), None).unwrap();
+        s.apply_update2(
+            &upd(
+                "Port",
+                vec![(u(1), RowUpdate2::Modify(Row::new().with("name", "b")))],
+            ),
+            None,
+        )
+        .unwrap();
+        s.apply_update2(&ins(2, "x"), None).unwrap();
+        s.apply_update2(&upd("Port", vec![(u(2), RowUpdate2::Delete)]), None)
+            .unwrap();
+        // Changes to another table are filtered out.
+        s.apply_update2(
+            &upd(
+                "Sw",
+                vec![(u(5), RowUpdate2::Insert(Row::new().with("name", "s")))],
+            ),
+            None,
+        )
+        .unwrap();
+        let batch = sub.try_batch();
+        // Row 1: one insert with the newest row; row 2 (inserted then deleted): nothing.
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].kind(), ChangeKind::Insert);
+        assert_eq!(batch[0].new.as_ref().unwrap().get_str("name"), Some("b"));
+        drop(s);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(rt.block_on(sub.next_batch()).is_none());
+    }
+
+    /// A random sequence of updates; a consumer reading coalesced batches at random moments
+    /// and replaying them onto its own copy always ends equal to the store.
+    fn arb_ops() -> impl Strategy<Value = Vec<(u8, u8, u8, bool)>> {
+        proptest::collection::vec((0u8..4, 0u8..6, 0u8..4, any::<bool>()), 1..60)
+    }
+
+    proptest! {
+        #[test]
+        fn coalesced_replay_equals_store(ops in arb_ops()) {
+            let mut s = store();
+            let mut sub = s.subscribe(None).unwrap();
+            let mut copy: HashMap<(Arc<str>, Uuid), Arc<Row>> = HashMap::new();
+            let replay = |copy: &mut HashMap<(Arc<str>, Uuid), Arc<Row>>, batch: Vec<Change>| {
+                for c in batch {
+                    match c.new {
+                        Some(n) => { copy.insert((c.table.clone(), c.uuid), n); }
+                        None => { copy.remove(&(c.table.clone(), c.uuid)); }
+                    }
+                }
+            };
+            for (op, row, name, read) in ops {
+                let uuid = u(u128::from(row));
+                let exists = s.snapshot().get("Port", uuid).unwrap().is_some();
+                let ru = match (op, exists) {
+                    (0, false) | (1, false) => RowUpdate2::Insert(Row::new().with("name", format!("n{name}"))),
+                    (0, true) | (1, true) => RowUpdate2::Modify(Row::new().with("name", format!("n{name}"))),
+                    (2, true) => RowUpdate2::Delete,
+                    (2, false) => continue,
+                    _ => RowUpdate2::Modify(Row::new().with("up", name % 2 == 0)),
+                };
+                if matches!(ru, RowUpdate2::Modify(_)) && !exists {
+                    continue;
+                }
+                s.apply_update2(&upd("Port", vec![(uuid, ru)]), None).unwrap();
+                if read {
+                    replay(&mut copy, sub.try_batch());
+                }
+            }
+            replay(&mut copy, sub.try_batch());
+            let snap = s.snapshot();
+            let want: HashMap<(Arc<str>, Uuid), Arc<Row>> = snap
+                .rows("Port").unwrap().map(|(u, r)| ((Arc::from("Port"), u), r.clone())).collect();
+            prop_assert_eq!(copy, want);
+        }
+    }
+}
