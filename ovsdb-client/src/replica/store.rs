@@ -27,6 +27,7 @@ use tokio::sync::Notify;
 use crate::error::{Error, Result};
 use crate::monitor::{RowUpdate2, TableUpdates, TableUpdates2};
 use crate::schema::{DatabaseSchema, TableSchema};
+use crate::typed::Table as TypedTable;
 use crate::value::{Datum, Row, Uuid};
 
 type Rows = imbl::HashMap<Uuid, Arc<Row>>;
@@ -137,12 +138,12 @@ impl IndexData {
 #[derive(Clone)]
 struct TableData {
     rows: Rows,
-    /// Parallel to [`Table::indexes`].
+    /// Parallel to [`TableInfo::indexes`].
     indexes: Vec<IndexData>,
 }
 
 /// What the store knows about a monitored table.
-struct Table {
+struct TableInfo {
     name: Arc<str>,
     schema: TableSchema,
     /// The monitored columns; `None` for all.
@@ -150,7 +151,7 @@ struct Table {
     indexes: Vec<IndexSpec>,
 }
 
-impl Table {
+impl TableInfo {
     fn complete(&self, row: &Row) -> Row {
         let mut row = row.clone();
         row.remove("_uuid");
@@ -189,7 +190,7 @@ pub struct Change {
 }
 
 /// The kind of a [`Change`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     /// A new row.
     Insert,
@@ -288,6 +289,18 @@ impl Snapshot {
         Ok(self.table(table)?.rows.get(&uuid))
     }
 
+    /// One row as a typed struct (for example a generated binding of `ovn-model`).
+    pub fn get_typed<T: TypedTable>(&self, uuid: Uuid) -> Result<Option<T>> {
+        self.get(T::NAME, uuid)?
+            .map(|r| T::from_row(uuid, r))
+            .transpose()
+    }
+
+    /// Every row of `T`'s table as typed structs, in no particular order.
+    pub fn iter_typed<T: TypedTable>(&self) -> Result<impl Iterator<Item = Result<T>> + '_> {
+        Ok(self.rows(T::NAME)?.map(|(u, r)| T::from_row(u, r)))
+    }
+
     /// Every row of `table`, in no particular order.
     pub fn rows(&self, table: &str) -> Result<impl Iterator<Item = (Uuid, &Arc<Row>)>> {
         Ok(self.table(table)?.rows.iter().map(|(u, r)| (*u, r)))
@@ -318,7 +331,7 @@ impl Snapshot {
 /// The writer of a replica. See the [module documentation](self).
 pub struct Store {
     schema: Arc<DatabaseSchema>,
-    tables: BTreeMap<Arc<str>, Table>,
+    tables: BTreeMap<Arc<str>, TableInfo>,
     state: State,
     subscribers: Vec<Arc<SubShared>>,
 }
@@ -342,7 +355,7 @@ impl Store {
         tables: impl IntoIterator<Item = (String, Option<Vec<String>>)>,
         indexes: impl IntoIterator<Item = IndexSpec>,
     ) -> Result<Store> {
-        let mut out: BTreeMap<Arc<str>, Table> = BTreeMap::new();
+        let mut out: BTreeMap<Arc<str>, TableInfo> = BTreeMap::new();
         for (name, columns) in tables {
             let ts = schema.table(&name)?.clone();
             if let Some(cols) = &columns {
@@ -361,7 +374,7 @@ impl Store {
             let name: Arc<str> = Arc::from(name);
             out.insert(
                 name.clone(),
-                Table {
+                TableInfo {
                     name,
                     schema: ts,
                     columns,
@@ -438,7 +451,7 @@ impl Store {
         }
     }
 
-    fn table(&self, name: &str) -> Result<&Table> {
+    fn table(&self, name: &str) -> Result<&TableInfo> {
         self.tables.get(name).ok_or_else(|| {
             Error::Protocol(format!(
                 "update for table {name}, which this replica does not monitor"
@@ -661,7 +674,7 @@ impl Drop for Store {
 }
 
 fn apply_row(
-    table: &Table,
+    table: &TableInfo,
     data: &mut TableData,
     uuid: Uuid,
     old: Option<&Row>,
