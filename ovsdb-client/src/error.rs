@@ -99,6 +99,11 @@ pub enum Error {
     #[error("connection closed{}", .0.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Closed(Option<String>),
 
+    /// The connection failed after a transaction was sent and before its reply arrived: it may
+    /// or may not have been committed. It is never resent automatically.
+    #[error("transaction in doubt: {0}")]
+    InDoubt(String),
+
     /// A protocol rule was broken by the peer (for example a reply to an unknown id).
     #[error("protocol error: {0}")]
     Protocol(String),

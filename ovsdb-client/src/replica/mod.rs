@@ -4,6 +4,8 @@
 //! connection life around it (reconnect, resume with `monitor_cond_since`, cluster awareness)
 //! builds on the [`crate::client`] driver.
 
+pub mod live;
 pub mod store;
 
-pub use store::{Change, ChangeKind, IndexSpec, Snapshot, Store, Subscription};
+pub use live::{Replica, ReplicaBuilder, ReplicaDriver, Status, wait_unchanged};
+pub use store::{Change, ChangeKind, Hub, IndexSpec, Snapshot, Store, Subscription};

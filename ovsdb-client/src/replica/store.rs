@@ -333,7 +333,7 @@ pub struct Store {
     schema: Arc<DatabaseSchema>,
     tables: BTreeMap<Arc<str>, TableInfo>,
     state: State,
-    subscribers: Vec<Arc<SubShared>>,
+    hub: Hub,
 }
 
 impl fmt::Debug for Store {
@@ -341,7 +341,7 @@ impl fmt::Debug for Store {
         f.debug_struct("Store")
             .field("db", &self.schema.name)
             .field("snapshot", &self.snapshot())
-            .field("subscribers", &self.subscribers.len())
+            .field("subscribers", &self.hub.lock().subscribers.len())
             .finish()
     }
 }
@@ -428,7 +428,7 @@ impl Store {
             schema,
             tables: out,
             state,
-            subscribers: Vec::new(),
+            hub: Hub::default(),
         })
     }
 
@@ -629,27 +629,83 @@ impl Store {
         if last_txn_id.is_some() {
             self.state.last_txn_id = last_txn_id;
         }
-        let n = changes.len();
-        // Drop subscribers whose Subscription is gone.
-        self.subscribers.retain(|s| Arc::strong_count(s) > 1);
-        if n > 0 {
-            for sub in &self.subscribers {
+        let snapshot = self.snapshot();
+        let mut hub = self.hub.lock();
+        // Publish the snapshot and the changes together, so a subscriber registered between
+        // two commits starts exactly at the snapshot it was given.
+        hub.published = Some(snapshot);
+        hub.subscribers.retain(|s| Arc::strong_count(s) > 1);
+        if !changes.is_empty() {
+            for sub in &hub.subscribers {
                 sub.offer(&changes);
             }
         }
-        n
+        changes.len()
     }
 
-    /// A new subscription to the changes of `tables` (`None`: every monitored table) from now
-    /// on. To start from the current contents, read a [`Store::snapshot`] taken at the same
-    /// time (both reflect the same version).
-    pub fn subscribe(&mut self, tables: Option<&[&str]>) -> Result<Subscription> {
+    /// A cloneable handle for taking snapshots and subscribing from other tasks.
+    pub fn hub(&self) -> Hub {
+        if self.hub.lock().published.is_none() {
+            self.hub.lock().published = Some(self.snapshot());
+        }
+        self.hub.clone()
+    }
+
+    /// A new subscription to the changes of `tables` (`None`: every monitored table) after
+    /// the current state. See [`Hub::subscribe`].
+    pub fn subscribe(&self, tables: Option<&[&str]>) -> Result<Subscription> {
+        self.hub().subscribe(tables).map(|(_, s)| s)
+    }
+}
+
+/// Where a [`Store`] publishes: the latest snapshot and the subscribers. Cheap to clone and
+/// safe to use from any task while the store is written.
+#[derive(Clone, Default)]
+pub struct Hub {
+    inner: Arc<Mutex<HubInner>>,
+}
+
+#[derive(Default)]
+struct HubInner {
+    published: Option<Snapshot>,
+    subscribers: Vec<Arc<SubShared>>,
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HubInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The latest published snapshot (empty until the store is first used).
+    pub fn snapshot(&self) -> Snapshot {
+        self.lock().published.clone().unwrap_or_else(|| Snapshot {
+            inner: Arc::new(State::default()),
+        })
+    }
+
+    /// A snapshot and a subscription to every change after it, taken atomically: applying
+    /// the subscription's batches to the snapshot follows the store exactly. `tables` limits
+    /// the changes to those tables (`None`: all monitored tables).
+    pub fn subscribe(&self, tables: Option<&[&str]>) -> Result<(Snapshot, Subscription)> {
+        let mut hub = self.lock();
+        let snapshot = hub.published.clone().unwrap_or_else(|| Snapshot {
+            inner: Arc::new(State::default()),
+        });
         let filter = match tables {
             None => None,
             Some(list) => {
                 let mut set = BTreeSet::new();
                 for t in list {
-                    set.insert(self.table(t)?.name.clone());
+                    let (name, _) = snapshot.inner.tables.get_key_value(*t).ok_or_else(|| {
+                        Error::schema(Some(t), None, "table is not monitored by this replica")
+                    })?;
+                    set.insert(name.clone());
                 }
                 Some(set)
             }
@@ -659,14 +715,14 @@ impl Store {
             state: Mutex::new(SubState::default()),
             notify: Notify::new(),
         });
-        self.subscribers.push(shared.clone());
-        Ok(Subscription { shared })
+        hub.subscribers.push(shared.clone());
+        Ok((snapshot, Subscription { shared }))
     }
 }
 
 impl Drop for Store {
     fn drop(&mut self) {
-        for sub in &self.subscribers {
+        for sub in &self.hub.lock().subscribers {
             sub.lock().closed = true;
             sub.notify.notify_one();
         }

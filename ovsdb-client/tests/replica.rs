@@ -1,0 +1,357 @@
+//! The replica against real servers: sync, read-your-writes, restarts, leader failover,
+//! in-doubt transactions and optimistic concurrency.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ovsdb_client::replica::{
+    Change, Replica, ReplicaBuilder, Snapshot, Status, Subscription, wait_unchanged,
+};
+use ovsdb_client::transact::{Condition, Mutation, Transaction};
+use ovsdb_client::{ConnectOptions, Datum, Error, Row, Uuid};
+use testkit::{Cluster, OvsdbServer};
+
+const NB: &str = "OVN_Northbound";
+const LS: &str = "Logical_Switch";
+const LSP: &str = "Logical_Switch_Port";
+
+fn start(builder: ReplicaBuilder) -> Replica {
+    let (driver, replica) = builder
+        .backoff(Duration::from_millis(50), Duration::from_millis(500))
+        .start()
+        .expect("start");
+    tokio::spawn(driver);
+    replica
+}
+
+async fn synced(replica: &Replica) -> Snapshot {
+    tokio::time::timeout(Duration::from_secs(30), replica.wait_synced())
+        .await
+        .expect("synced in time")
+        .expect("synced")
+}
+
+/// Waits until `pred` holds for a snapshot of the replica.
+async fn eventually(replica: &Replica, what: &str, pred: impl Fn(&Snapshot) -> bool) -> Snapshot {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let snap = replica.snapshot();
+        if pred(&snap) {
+            return snap;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not reached; replica status {:?}",
+            replica.status()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn names(snap: &Snapshot, table: &str) -> Vec<String> {
+    let mut v: Vec<String> = snap
+        .rows(table)
+        .expect("table")
+        .filter_map(|(_, r)| r.get_str("name").map(str::to_owned))
+        .collect();
+    v.sort();
+    v
+}
+
+fn add_port(switch: &str, port: &str) -> Transaction {
+    let mut txn = Transaction::new(NB);
+    let p = txn.insert(LSP, Row::new().with("name", port));
+    txn.mutate(
+        LS,
+        [Condition::eq("name", switch)],
+        [Mutation::insert("ports", p)],
+    );
+    txn
+}
+
+/// State as a map, for replaying change streams.
+type Copy = HashMap<(String, Uuid), Arc<Row>>;
+
+fn copy_of(snap: &Snapshot) -> Copy {
+    let mut out = Copy::new();
+    for t in snap.tables() {
+        for (u, r) in snap.rows(t).expect("table") {
+            out.insert((t.to_owned(), u), r.clone());
+        }
+    }
+    out
+}
+
+fn replay(copy: &mut Copy, batch: Vec<Change>) {
+    for c in batch {
+        let key = (c.table.to_string(), c.uuid);
+        match c.new {
+            Some(n) => {
+                copy.insert(key, n);
+            }
+            None => {
+                copy.remove(&key);
+            }
+        }
+    }
+}
+
+async fn drain(sub: &mut Subscription, copy: &mut Copy) {
+    replay(copy, sub.try_batch());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncs_follows_and_reads_its_own_writes() {
+    let server = OvsdbServer::nb();
+    server.nbctl(&["ls-add", "sw0", "--", "lsp-add", "sw0", "p0"]);
+    let replica = start(
+        ReplicaBuilder::new(server.unix_remote(), NB)
+            .table(LS)
+            .table(LSP),
+    );
+    let snap = synced(&replica).await;
+    assert_eq!(names(&snap, LSP), ["p0"]);
+    assert!(matches!(
+        replica.status(),
+        Status::Synced { resumed: false, .. }
+    ));
+
+    // What ovn-nbctl writes arrives.
+    let (start_snap, mut sub) = replica.subscribe(Some(&[LSP])).await.expect("subscribe");
+    let mut copy = copy_of(&start_snap);
+    copy.retain(|(t, _), _| t == LSP);
+    server.nbctl(&["lsp-add", "sw0", "p1"]);
+    eventually(&replica, "p1 appears", |s| names(s, LSP).len() == 2).await;
+
+    // Read your writes: the snapshot right after transact returns has the port.
+    for i in 0..20 {
+        let port = format!("q{i}");
+        replica
+            .transact(add_port("sw0", &port))
+            .await
+            .expect("transact");
+        assert!(
+            names(&replica.snapshot(), LSP).contains(&port),
+            "{port} visible at once"
+        );
+    }
+    drain(&mut sub, &mut copy).await;
+    let want: Copy = copy_of(&replica.snapshot())
+        .into_iter()
+        .filter(|((t, _), _)| t == LSP)
+        .collect();
+    assert_eq!(
+        copy, want,
+        "the change stream replays to the replica's state"
+    );
+
+    // A failing transaction is an ordinary error, not in doubt.
+    let mut bad = Transaction::new(NB);
+    bad.abort();
+    assert!(matches!(
+        replica.transact(bad).await,
+        Err(Error::Transaction(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn converges_across_a_server_restart_with_a_live_writer() {
+    let mut server = OvsdbServer::nb();
+    server.nbctl(&["ls-add", "sw0"]);
+    let replica = start(
+        ReplicaBuilder::new(server.unix_remote(), NB)
+            .table(LS)
+            .table(LSP),
+    );
+    synced(&replica).await;
+    let (snap, mut sub) = replica.subscribe(None).await.expect("subscribe");
+    let mut copy = copy_of(&snap);
+
+    // A writer that keeps adding ports through its own connection, across the restart.
+    let remote = server.unix_remote();
+    let writer = tokio::spawn(async move {
+        let mut ok = 0usize;
+        let mut i = 0usize;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+        while tokio::time::Instant::now() < deadline {
+            if let Ok((conn, h)) = ovsdb_client::connect(&remote, &ConnectOptions::default()).await
+            {
+                tokio::spawn(conn);
+                while tokio::time::Instant::now() < deadline {
+                    i += 1;
+                    match h.transact(add_port("sw0", &format!("w{i}"))).await {
+                        Ok(_) => ok += 1,
+                        Err(_) => break,
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ok
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.kill();
+    // Changes made while the replica is disconnected: a port removed, others added.
+    server.restart();
+    server.nbctl(&["lsp-add", "sw0", "during"]);
+    let committed = writer.await.expect("writer");
+    assert!(committed > 0);
+
+    // The replica converges to the server's contents...
+    let want = server.nbctl(&["--bare", "--columns=name", "list", LSP]);
+    let mut want: Vec<String> = want.split_whitespace().map(str::to_owned).collect();
+    want.sort();
+    let snap = eventually(&replica, "converged", |s| names(s, LSP) == want).await;
+    // ...and its change stream, replayed onto the state before the restart, gives the new one.
+    drain(&mut sub, &mut copy).await;
+    assert_eq!(copy, copy_of(&snap));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_server_makes_a_transaction_in_doubt() {
+    let server = OvsdbServer::nb();
+    server.nbctl(&["ls-add", "sw0"]);
+    let options = ConnectOptions {
+        probe_interval: Some(Duration::from_millis(300)),
+        ..ConnectOptions::default()
+    };
+    let replica = start(
+        ReplicaBuilder::new(server.unix_remote(), NB)
+            .table(LS)
+            .connect_options(options),
+    );
+    synced(&replica).await;
+    server.sigstop();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        replica.transact(add_port("sw0", "x")),
+    )
+    .await
+    .expect("an answer in time");
+    server.sigcont();
+    assert!(matches!(r, Err(Error::InDoubt(_))), "{r:?}");
+    // It recovers.
+    synced(&replica).await;
+    eventually(&replica, "synced again", |_| {
+        matches!(replica.status(), Status::Synced { .. })
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optimistic_transactions_retry_on_conflict() {
+    let server = OvsdbServer::nb();
+    server.nbctl(&["ls-add", "sw0"]);
+    let replica = start(ReplicaBuilder::new(server.unix_remote(), NB).table(LS));
+    synced(&replica).await;
+    let mut attempts = 0;
+    let results = replica
+        .transact_with(5, |snap| {
+            attempts += 1;
+            let (uuid, row) = snap
+                .rows(LS)
+                .expect("table")
+                .find(|(_, r)| r.get_str("name") == Some("sw0"))
+                .map(|(u, r)| (u, r.clone()))
+                .expect("sw0");
+            if attempts == 1 {
+                // Someone else changes the row after we read it.
+                server.nbctl(&["set", LS, "sw0", "external_ids:other=1"]);
+            }
+            let n = row
+                .get("external_ids")
+                .and_then(|d| d.get(&"n".into()))
+                .and_then(|a| a.as_str())
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0);
+            let mut txn = Transaction::new(NB);
+            assert!(
+                wait_unchanged(&mut txn, LS, uuid, &row),
+                "_version is replicated"
+            );
+            txn.mutate(
+                LS,
+                [Condition::eq("_uuid", uuid)],
+                [Mutation::insert(
+                    "external_ids",
+                    Datum::map([("n", (n + 1).to_string())]),
+                )],
+            );
+            Ok(txn)
+        })
+        .await
+        .expect("succeeds on retry");
+    assert_eq!(attempts, 2, "the first attempt conflicted");
+    assert_eq!(results.len(), 2);
+    let ext = server.nbctl(&["get", LS, "sw0", "external_ids"]);
+    assert!(
+        ext.contains("n=\"1\"") && ext.contains("other=\"1\""),
+        "{ext}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_the_leader_of_a_cluster() {
+    let mut cluster = Cluster::start(testkit::nb_schema(), 3);
+    let leader = cluster.wait_for_leader();
+    cluster.nbctl(&["ls-add", "sw0"]);
+    let replica = start(
+        ReplicaBuilder::new(cluster.remotes(), NB)
+            .table(LS)
+            .table(LSP),
+    );
+    let snap = synced(&replica).await;
+    assert_eq!(names(&snap, LS), ["sw0"]);
+    let Status::Synced { remote, .. } = replica.status() else {
+        panic!("{:?}", replica.status())
+    };
+    assert_eq!(remote, cluster.member_tcp_remote(leader), "leader only");
+
+    for round in 0..2 {
+        let leader = cluster.wait_for_leader();
+        cluster.kill(leader);
+        assert_ne!(cluster.wait_for_leader(), leader);
+        let port = format!("after-kill-{round}");
+        cluster.nbctl(&["lsp-add", "sw0", &port]);
+        eventually(&replica, "the write after the failover", |s| {
+            names(s, LSP).contains(&port)
+        })
+        .await;
+        // The replica is on the leader (leadership may move again meanwhile: compare with
+        // the leader of the moment).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let on_leader = match (replica.status(), cluster.leader()) {
+                (Status::Synced { remote, .. }, Some(l)) => remote == cluster.member_tcp_remote(l),
+                _ => false,
+            };
+            if on_leader {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "replica not on the leader: {:?}, leader {:?}",
+                replica.status(),
+                cluster.leader()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Writes through the replica go to the new leader.
+        replica
+            .transact(add_port("sw0", &format!("via-replica-{round}")))
+            .await
+            .expect("transact after failover");
+        cluster.restart(leader);
+    }
+    let snap = replica.snapshot();
+    assert_eq!(
+        names(&snap, LSP),
+        [
+            "after-kill-0",
+            "after-kill-1",
+            "via-replica-0",
+            "via-replica-1"
+        ]
+    );
+}
