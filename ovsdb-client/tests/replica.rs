@@ -355,3 +355,174 @@ async fn follows_the_leader_of_a_cluster() {
         ]
     );
 }
+
+/// Rows of one table as the C `ovsdb-client -f json dump` prints them.
+fn c_dump(cluster: &Cluster, member: usize, table: &str) -> HashMap<Uuid, Row> {
+    let text = cluster.ovsdb_client(&[
+        "-f",
+        "json",
+        "dump",
+        &cluster.member_unix_remote(member),
+        NB,
+        table,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("dump JSON");
+    let headings: Vec<String> = serde_json::from_value(v["headings"].clone()).expect("headings");
+    let mut out = HashMap::new();
+    for cells in v["data"].as_array().expect("data") {
+        let mut row = Row::new();
+        for (h, cell) in headings.iter().zip(cells.as_array().expect("cells")) {
+            let d: Datum = serde_json::from_value(cell.clone()).expect("datum");
+            row.insert(h, d);
+        }
+        let uuid = row.uuid().expect("_uuid");
+        row.remove("_uuid");
+        out.insert(uuid, row);
+    }
+    out
+}
+
+/// A writer commits 2,000 transactions through the replica while the cluster leader is killed
+/// twice and restarted. Every acknowledged transaction is in the database exactly once, every
+/// in-doubt one is resolved (and retried once if it did not apply: its explicit row UUID makes
+/// the retry safe), and an independent replica equals the C ovsdb-client's dump.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_transactions_through_two_leader_kills() {
+    const TOTAL: usize = 2000;
+    let mut cluster = Cluster::start(testkit::nb_schema(), 3);
+    cluster.wait_for_leader();
+    cluster.nbctl(&["ls-add", "sw0"]);
+    let replica = start(
+        ReplicaBuilder::new(cluster.remotes(), NB)
+            .table(LS)
+            .table(LSP),
+    );
+    synced(&replica).await;
+
+    let port_uuid = |i: usize| Uuid(0x5eed_0000_0000_0000_0000_0000_0000_0000 | i as u128);
+    let txn_for = |i: usize| {
+        let mut txn = Transaction::new(NB);
+        let p = txn.insert_with_uuid(LSP, port_uuid(i), Row::new().with("name", format!("p{i}")));
+        txn.mutate(
+            LS,
+            [Condition::eq("name", "sw0")],
+            [Mutation::insert("ports", p)],
+        );
+        txn
+    };
+    // 16 transactions in flight, and the kills made from another thread while they are, so
+    // that some are caught unanswered.
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cluster = Arc::new(std::sync::Mutex::new(cluster));
+    let done = Arc::new(AtomicUsize::new(0));
+    let killer = {
+        let cluster = cluster.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let wait_for = |n: usize| {
+                while done.load(Ordering::SeqCst) < n {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            };
+            for (kill_at, restart_at) in [(600, 900), (1300, 1600)] {
+                wait_for(kill_at);
+                let mut c = cluster.lock().expect("cluster");
+                let leader = c.wait_for_leader();
+                c.kill(leader);
+                drop(c);
+                wait_for(restart_at);
+                cluster.lock().expect("cluster").restart(leader);
+            }
+        })
+    };
+    let mut acknowledged = Vec::new();
+    let mut in_doubt = Vec::new();
+    let mut flying = futures::stream::FuturesUnordered::new();
+    let mut next = 0usize;
+    while next < TOTAL || !flying.is_empty() {
+        while next < TOTAL && flying.len() < 16 {
+            let r = replica.clone();
+            let txn = txn_for(next);
+            let i = next;
+            flying.push(async move { (i, r.transact(txn).await) });
+            next += 1;
+        }
+        if let Some((i, outcome)) = flying.next().await {
+            match outcome {
+                Ok(_) => acknowledged.push(i),
+                Err(Error::InDoubt(_)) => in_doubt.push(i),
+                Err(e) => panic!("transaction {i}: {e}"),
+            }
+            done.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    killer.join().expect("killer thread");
+    let cluster = Arc::try_unwrap(cluster)
+        .ok()
+        .expect("the killer is done")
+        .into_inner()
+        .expect("cluster");
+    assert!(acknowledged.len() >= TOTAL - in_doubt.len());
+
+    // Resolve the in-doubt ones from the replica, after it has caught up with the leader.
+    let (applied, missing): (Vec<usize>, Vec<usize>) = {
+        let snap = synced(&replica).await;
+        in_doubt
+            .iter()
+            .partition(|&&i| snap.get(LSP, port_uuid(i)).expect("table").is_some())
+    };
+    eprintln!(
+        "{} acknowledged, {} in doubt: {} had applied, {} had not",
+        acknowledged.len(),
+        in_doubt.len(),
+        applied.len(),
+        missing.len()
+    );
+    for &i in &missing {
+        match replica.transact(txn_for(i)).await {
+            Ok(_) => {}
+            Err(e) => panic!("retrying in-doubt transaction {i}: {e}"),
+        }
+    }
+
+    // Every transaction is there exactly once: one port per name, one port per uuid.
+    let leader = cluster.wait_for_leader();
+    let dump = c_dump(&cluster, leader, LSP);
+    assert_eq!(
+        dump.len(),
+        TOTAL,
+        "{} in doubt, {} applied",
+        in_doubt.len(),
+        applied.len()
+    );
+    for i in 0..TOTAL {
+        let row = dump
+            .get(&port_uuid(i))
+            .unwrap_or_else(|| panic!("port {i} missing"));
+        assert_eq!(row.get_str("name"), Some(format!("p{i}").as_str()));
+    }
+    let switches = c_dump(&cluster, leader, LS);
+    let sw = switches.values().next().expect("sw0");
+    assert_eq!(sw.get("ports").map(Datum::len), Some(TOTAL));
+
+    // An independent replica equals the C client's dump.
+    let fresh = start(
+        ReplicaBuilder::new(cluster.remotes(), NB)
+            .table(LS)
+            .table(LSP),
+    );
+    let snap = synced(&fresh).await;
+    for (table, dumped) in [(LSP, &dump), (LS, &switches)] {
+        let ours: HashMap<Uuid, Row> = snap
+            .rows(table)
+            .expect("table")
+            .map(|(u, r)| {
+                let mut r = Row::clone(r);
+                r.remove("_version");
+                (u, r)
+            })
+            .collect();
+        assert_eq!(&ours, dumped, "{table}");
+    }
+}

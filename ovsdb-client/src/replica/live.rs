@@ -280,6 +280,25 @@ impl Replica {
         }
     }
 
+    /// A connection that is synced and still open; waits through reconnects. A transaction
+    /// sent on it can only be in doubt if the connection fails after this returns.
+    async fn live_connection(&self) -> Result<Handle> {
+        let mut status = self.shared.status.clone();
+        loop {
+            self.wait_synced().await?;
+            match self.connection() {
+                Some(h) if !h.is_closed() => return Ok(h),
+                // The driver has not noticed the failure yet: wait until it does.
+                _ => {
+                    status.borrow_and_update();
+                    if status.changed().await.is_err() {
+                        return Err(Error::Closed(Some("the replica driver stopped".into())));
+                    }
+                }
+            }
+        }
+    }
+
     /// The handle of the current connection, if any.
     pub fn connection(&self) -> Option<Handle> {
         lock(&self.shared.handle).clone()
@@ -289,10 +308,7 @@ impl Replica {
     /// success the replica already reflects it. A connection lost before the reply makes it
     /// [`Error::InDoubt`]; it is never resent.
     pub async fn transact(&self, txn: Transaction) -> Result<Vec<OperationResult>> {
-        self.wait_synced().await?;
-        let handle = self
-            .connection()
-            .ok_or_else(|| Error::Closed(Some("no connection".into())))?;
+        let handle = self.live_connection().await?;
         match handle.transact(txn).await {
             Ok(results) => {
                 // The update of this transaction reached the monitor before its reply did;
