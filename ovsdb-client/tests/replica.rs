@@ -389,7 +389,7 @@ fn c_dump(cluster: &Cluster, member: usize, table: &str) -> HashMap<Uuid, Row> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_transactions_through_two_leader_kills() {
     const TOTAL: usize = 2000;
-    let mut cluster = Cluster::start(testkit::nb_schema(), 3);
+    let cluster = Cluster::start(testkit::nb_schema(), 3);
     cluster.wait_for_leader();
     cluster.nbctl(&["ls-add", "sw0"]);
     let replica = start(
@@ -458,11 +458,10 @@ async fn two_thousand_transactions_through_two_leader_kills() {
         }
     }
     killer.join().expect("killer thread");
-    let cluster = Arc::try_unwrap(cluster)
-        .ok()
-        .expect("the killer is done")
-        .into_inner()
-        .expect("cluster");
+    let Ok(cluster) = Arc::try_unwrap(cluster) else {
+        panic!("the killer thread still holds the cluster")
+    };
+    let cluster = cluster.into_inner().expect("cluster");
     assert!(acknowledged.len() >= TOTAL - in_doubt.len());
 
     // Resolve the in-doubt ones from the replica, after it has caught up with the leader.
