@@ -525,3 +525,57 @@ async fn two_thousand_transactions_through_two_leader_kills() {
         assert_eq!(&ours, dumped, "{table}");
     }
 }
+
+/// A follower cut off from its cluster is never used: with the other members frozen it stops
+/// qualifying (`connected` goes false), the replica leaves it, does not come back while it is
+/// cut off, and transactions wait instead of going to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_off_follower_is_never_used() {
+    let cluster = Cluster::start(testkit::nb_schema(), 3);
+    let leader = cluster.wait_for_leader();
+    cluster.nbctl(&["ls-add", "sw0"]);
+    let follower = (leader + 1) % 3;
+    let others: Vec<usize> = (0..3).filter(|&m| m != follower).collect();
+    // Followers allowed, but only this one to choose from.
+    let replica = start(
+        ReplicaBuilder::new(cluster.member_tcp_remote(follower), NB)
+            .table(LS)
+            .leader_only(false),
+    );
+    let snap = synced(&replica).await;
+    assert_eq!(names(&snap, LS), ["sw0"]);
+
+    for m in &others {
+        cluster.sigstop(*m);
+    }
+    // The follower notices it is alone; the replica leaves it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while matches!(replica.status(), Status::Synced { .. }) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still using a cut-off follower"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // While cut off, it is never synced again, and a transaction does not go through it.
+    let txn = replica.transact(add_port("sw0", "never"));
+    let outcome = tokio::time::timeout(Duration::from_secs(3), txn).await;
+    assert!(
+        outcome.is_err(),
+        "a transaction completed through a cut-off follower: {outcome:?}"
+    );
+    assert!(
+        !matches!(replica.status(), Status::Synced { .. }),
+        "{:?}",
+        replica.status()
+    );
+
+    for m in &others {
+        cluster.sigcont(*m);
+    }
+    synced(&replica).await;
+    replica
+        .transact(add_port("sw0", "after"))
+        .await
+        .expect("works again once the cluster is whole");
+}
