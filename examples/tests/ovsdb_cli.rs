@@ -180,6 +180,41 @@ fn errors_are_one_line() {
     ]);
 }
 
+#[test]
+fn sync_counts_the_rows_of_a_replica() {
+    let server = OvsdbServer::nb();
+    let remote = server.unix_remote();
+    server.nbctl(&["ls-add", "sw0"]);
+    server.nbctl(&["ls-add", "sw1"]);
+    for (sw, port) in [("sw0", "p1"), ("sw0", "p2"), ("sw1", "p3")] {
+        server.nbctl(&["lsp-add", sw, port]);
+    }
+    server.nbctl(&["lsp-set-addresses", "p1", "00:00:00:00:00:01 10.0.0.1"]);
+
+    let counts = ok_json(&[
+        "sync",
+        &remote,
+        "OVN_Northbound",
+        "Logical_Switch_Port",
+        "Logical_Switch",
+    ]);
+    assert_eq!(
+        counts,
+        serde_json::json!({"Logical_Switch": 2, "Logical_Switch_Port": 3})
+    );
+
+    // Without tables: every table of the database, empty ones included.
+    let all = ok_json(&["sync", &remote, "OVN_Northbound", "--compact"]);
+    let all = all.as_object().expect("an object");
+    assert!(all.len() > 20, "{all:?}");
+    assert_eq!(all["Logical_Switch_Port"], 3);
+    assert_eq!(all["Logical_Router"], 0);
+
+    let err = one_line_error(&["sync", &remote, "OVN_Northbound", "Logical_Switch", "Nope"]);
+    assert!(err.contains("Nope"), "{err}");
+    assert!(one_line_error(&["sync", &remote, "Nope"]).contains("unknown database"));
+}
+
 struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {

@@ -8,18 +8,21 @@
 //! ovsdb transact REMOTE TRANSACTION
 //! ovsdb dump REMOTE DB [TABLE...]
 //! ovsdb monitor REMOTE DB TABLE[,COLUMN...]
+//! ovsdb sync REMOTE DB [TABLE...]
 //! ```
 //!
 //! REMOTE is `tcp:HOST:PORT`, `ssl:HOST:PORT`, `unix:PATH`, or a comma-separated list of them.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use ovsdb_client::monitor::{MonitorEvent, MonitorRequest, MonitorRequests, RowUpdate2};
 use ovsdb_client::remote::TlsConfig;
+use ovsdb_client::replica::Store;
 use ovsdb_client::{ConnectOptions, Error, Handle, Row, Uuid, connect};
 use serde_json::{Value, json};
 
@@ -78,6 +81,13 @@ enum Command {
         db: String,
         /// TABLE, or TABLE,COLUMN,COLUMN... to watch only those columns.
         table: String,
+    },
+    /// Builds a replica of the given tables (all tables by default), prints each table's row
+    /// count as JSON, and exits.
+    Sync {
+        remote: String,
+        db: String,
+        tables: Vec<String>,
     },
 }
 
@@ -148,7 +158,8 @@ async fn run(cli: Cli) -> Result<()> {
         | Command::ListColumns { remote, .. }
         | Command::Transact { remote, .. }
         | Command::Dump { remote, .. }
-        | Command::Monitor { remote, .. } => remote.clone(),
+        | Command::Monitor { remote, .. }
+        | Command::Sync { remote, .. } => remote.clone(),
     };
     // Check the arguments before connecting.
     if let Command::Transact { transaction, .. } = &cli.command {
@@ -210,7 +221,62 @@ async fn command(cli: &Cli, handle: &Handle) -> Result<()> {
         }
         Command::Dump { db, tables, .. } => dump(handle, db, tables, compact).await,
         Command::Monitor { db, table, .. } => monitor(handle, db, table).await,
+        Command::Sync { db, tables, .. } => sync(handle, db, tables, compact).await,
     }
+}
+
+/// Whether the server rejected a request because it does not know the method.
+fn unknown_method(e: &Error) -> bool {
+    matches!(e, Error::Rpc { error, .. } if error == "unknown method")
+}
+
+/// `sync`: fills a replica store from one monitor's initial contents and prints the row counts.
+async fn sync(handle: &Handle, db: &str, tables: &[String], compact: bool) -> Result<()> {
+    let schema = Arc::new(handle.get_schema(db).await?);
+    let names: Vec<String> = if tables.is_empty() {
+        schema.tables.keys().cloned().collect()
+    } else {
+        tables.to_vec()
+    };
+    // Checks the table names before anything is sent.
+    let mut store = Store::new(schema, names.into_iter().map(|t| (t, None)), [])?;
+    let mut requests = MonitorRequests::new();
+    for (table, columns) in store.monitored() {
+        let request = match columns {
+            None => MonitorRequest::all(),
+            Some(c) => MonitorRequest::columns(c.iter().cloned()),
+        };
+        requests.insert(table.to_owned(), vec![request]);
+    }
+    // The newest method the server knows, falling back as `monitor` does. The monitor is kept
+    // until the counts are taken, then dropped with the connection.
+    let _monitor = match handle.monitor_cond_since(db, &requests, None).await {
+        Ok((reply, mon)) => {
+            // Standalone servers keep no history and answer with the zero id.
+            let txn = Some(reply.last_txn_id).filter(|u| *u != Uuid::ZERO);
+            store.apply_update2(&reply.updates, txn)?;
+            mon
+        }
+        Err(e) if unknown_method(&e) => match handle.monitor_cond(db, &requests).await {
+            Ok((updates, mon)) => {
+                store.apply_update2(&updates, None)?;
+                mon
+            }
+            Err(e) if unknown_method(&e) => {
+                let (updates, mon) = handle.monitor(db, &requests).await?;
+                store.apply_update(&updates)?;
+                mon
+            }
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let snapshot = store.snapshot();
+    let mut counts = serde_json::Map::new();
+    for table in snapshot.tables() {
+        counts.insert(table.to_owned(), json!(snapshot.len(table)?));
+    }
+    print(compact, &Value::Object(counts))
 }
 
 async fn dump(handle: &Handle, db: &str, tables: &[String], compact: bool) -> Result<()> {
@@ -287,12 +353,11 @@ async fn monitor(handle: &Handle, db: &str, spec: &str) -> Result<()> {
     requests.insert(table.clone(), vec![request]);
 
     // The newest method the server knows, falling back as the C client does.
-    let unknown = |e: &Error| matches!(e, Error::Rpc { error, .. } if error == "unknown method");
     let (initial, mut mon) = match handle.monitor_cond_since(db, &requests, None).await {
         Ok((reply, mon)) => (reply.updates, mon),
-        Err(e) if unknown(&e) => match handle.monitor_cond(db, &requests).await {
+        Err(e) if unknown_method(&e) => match handle.monitor_cond(db, &requests).await {
             Ok(r) => r,
-            Err(e) if unknown(&e) => {
+            Err(e) if unknown_method(&e) => {
                 let (u, mon) = handle.monitor(db, &requests).await?;
                 let mut rows: BTreeMap<Uuid, Row> = BTreeMap::new();
                 for (uuid, ru) in u.table(&table) {
