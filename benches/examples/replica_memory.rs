@@ -43,7 +43,7 @@ fn main() {
         let start = text.find(r#""result":"#).expect("result") + 9;
         let end = text.rfind(r#","error":null}"#).expect("end");
         let updates: TableUpdates2 = serde_json::from_str(&text[start..end]).expect("decode");
-        store.apply_update2(&updates, None).expect("apply");
+        store.apply_update2(updates, None).expect("apply");
         println!(
             "peak while applying: RSS {:.1} MB",
             rss_bytes() as f64 / 1e6

@@ -58,7 +58,7 @@ async fn store_follows_the_server() {
         .await
         .expect("monitor_cond_since");
     store
-        .apply_update2(&reply.updates, Some(reply.last_txn_id))
+        .apply_update2(reply.updates, Some(reply.last_txn_id))
         .expect("initial");
     let mut changes = store
         .subscribe(Some(&[LogicalSwitchPort::NAME]))
@@ -121,7 +121,7 @@ async fn store_follows_the_server() {
             panic!("{ev:?}")
         };
         store
-            .apply_update2(&updates, Some(last_txn_id))
+            .apply_update2(updates, Some(last_txn_id))
             .expect("apply");
     }
 

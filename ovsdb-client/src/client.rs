@@ -223,6 +223,9 @@ struct Driver {
 
 const READ_CHUNK: usize = 64 * 1024;
 
+/// A read buffer larger than this is released once it holds little.
+const LARGE_BUFFER: usize = 8 << 20;
+
 /// How long the driver waits for the transport to shut down once the connection has ended. A
 /// TLS close_notify to a peer that has stopped reading could otherwise wait forever.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
@@ -281,6 +284,13 @@ impl Driver {
                             probe_sent = false;
                             if let Err(e) = self.input(&mut rbuf) {
                                 break Err(e);
+                            }
+                            // After a huge message (a large monitor reply), give its buffer
+                            // back rather than keeping it for the life of the connection.
+                            if rbuf.capacity() > LARGE_BUFFER && rbuf.len() < READ_CHUNK {
+                                let mut fresh = BytesMut::with_capacity(READ_CHUNK);
+                                fresh.extend_from_slice(&rbuf);
+                                rbuf = fresh;
                             }
                         }
                         Err(e) => break Err(Error::Io(e)),

@@ -683,6 +683,11 @@ impl Row {
                 .sum::<usize>()
     }
 
+    /// Releases spare capacity (rows kept for long, as in a replica).
+    pub fn shrink_to_fit(&mut self) {
+        self.columns.shrink_to_fit();
+    }
+
     /// The number of columns.
     pub fn len(&self) -> usize {
         self.columns.len()

@@ -254,12 +254,12 @@ async fn sync(handle: &Handle, db: &str, tables: &[String], compact: bool) -> Re
         Ok((reply, mon)) => {
             // Standalone servers keep no history and answer with the zero id.
             let txn = Some(reply.last_txn_id).filter(|u| *u != Uuid::ZERO);
-            store.apply_update2(&reply.updates, txn)?;
+            store.apply_update2(reply.updates, txn)?;
             mon
         }
         Err(e) if unknown_method(&e) => match handle.monitor_cond(db, &requests).await {
             Ok((updates, mon)) => {
-                store.apply_update2(&updates, None)?;
+                store.apply_update2(updates, None)?;
                 mon
             }
             Err(e) if unknown_method(&e) => {

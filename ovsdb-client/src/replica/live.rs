@@ -518,20 +518,20 @@ impl Driver {
         let (mut mon, resumed) = match h.monitor_cond_since(&db, &reqs, last).await {
             Ok((reply, mon)) => {
                 if reply.found && last.is_some() {
-                    store.apply_update2(&reply.updates, Some(reply.last_txn_id))?;
+                    store.apply_update2(reply.updates, Some(reply.last_txn_id))?;
                 } else {
-                    store.resync(&reply.updates, Some(reply.last_txn_id))?;
+                    store.resync(reply.updates, Some(reply.last_txn_id))?;
                 }
                 (mon, reply.found && last.is_some())
             }
             Err(e) if unknown(&e) => match h.monitor_cond(&db, &reqs).await {
                 Ok((initial, mon)) => {
-                    store.resync(&initial, None)?;
+                    store.resync(initial, None)?;
                     (mon, false)
                 }
                 Err(e) if unknown(&e) => {
                     let (initial, mon) = h.monitor(&db, &reqs).await?;
-                    store.resync(&v1_to_v2(&initial), None)?;
+                    store.resync(v1_to_v2(&initial), None)?;
                     (mon, false)
                 }
                 Err(e) => return Err(e),
@@ -602,11 +602,11 @@ impl Driver {
             .ok_or_else(|| Error::Protocol("no store".into()))?;
         let r = match ev {
             MonitorEvent::Update(u) => store.apply_update(&u),
-            MonitorEvent::Update2(u) => store.apply_update2(&u, None),
+            MonitorEvent::Update2(u) => store.apply_update2(u, None),
             MonitorEvent::Update3 {
                 last_txn_id,
                 updates,
-            } => store.apply_update2(&updates, Some(last_txn_id)),
+            } => store.apply_update2(updates, Some(last_txn_id)),
             MonitorEvent::Canceled => {
                 return Err(Error::Protocol(
                     "the server canceled the monitor (database removed or converted)".into(),

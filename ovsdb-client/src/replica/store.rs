@@ -50,6 +50,7 @@ pub struct IndexSpec {
     name: String,
     table: String,
     key: KeyFn,
+    unique: bool,
 }
 
 impl fmt::Debug for IndexSpec {
@@ -75,6 +76,7 @@ impl IndexSpec {
             name: name.into(),
             table: table.into(),
             key: KeyFn::Columns(columns.into_iter().map(Into::into).collect()),
+            unique: false,
         }
     }
 
@@ -89,7 +91,17 @@ impl IndexSpec {
             name: name.into(),
             table: table.into(),
             key: KeyFn::Custom(Arc::new(key)),
+            unique: false,
         }
+    }
+
+    /// Declares that no two rows share a key (as for the schema's own indexes, which
+    /// ovsdb-server enforces). A unique index stores one UUID per key, a much smaller entry.
+    /// Within one update a key may briefly belong to two rows (one deleted, one inserted); the
+    /// index ends right once the update is applied.
+    pub fn unique(mut self) -> IndexSpec {
+        self.unique = true;
+        self
     }
 
     /// The index's name, used in [`Snapshot::lookup`].
@@ -114,22 +126,57 @@ impl IndexSpec {
     }
 }
 
-#[derive(Clone, Default)]
-struct IndexData {
-    entries: imbl::HashMap<Vec<Datum>, imbl::OrdSet<Uuid>>,
+#[derive(Clone)]
+enum IndexData {
+    Unique(imbl::HashMap<Vec<Datum>, Uuid>),
+    Multi(imbl::HashMap<Vec<Datum>, imbl::OrdSet<Uuid>>),
 }
 
 impl IndexData {
+    fn new(unique: bool) -> IndexData {
+        if unique {
+            IndexData::Unique(imbl::HashMap::new())
+        } else {
+            IndexData::Multi(imbl::HashMap::new())
+        }
+    }
+
     fn add(&mut self, key: Vec<Datum>, uuid: Uuid) {
-        self.entries.entry(key).or_default().insert(uuid);
+        match self {
+            IndexData::Unique(m) => {
+                m.insert(key, uuid);
+            }
+            IndexData::Multi(m) => {
+                m.entry(key).or_default().insert(uuid);
+            }
+        }
     }
 
     fn remove(&mut self, key: &Vec<Datum>, uuid: Uuid) {
-        if let Some(set) = self.entries.get_mut(key) {
-            set.remove(&uuid);
-            if set.is_empty() {
-                self.entries.remove(key);
+        match self {
+            IndexData::Unique(m) => {
+                if m.get(key) == Some(&uuid) {
+                    m.remove(key);
+                }
             }
+            IndexData::Multi(m) => {
+                if let Some(set) = m.get_mut(key) {
+                    set.remove(&uuid);
+                    if set.is_empty() {
+                        m.remove(key);
+                    }
+                }
+            }
+        }
+    }
+
+    fn get(&self, key: &[Datum]) -> Vec<Uuid> {
+        match self {
+            IndexData::Unique(m) => m.get(key).copied().into_iter().collect(),
+            IndexData::Multi(m) => m
+                .get(key)
+                .map(|set| set.iter().copied().collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -152,10 +199,12 @@ struct TableInfo {
 }
 
 impl TableInfo {
-    fn complete(&self, row: &Row) -> Row {
-        let mut row = row.clone();
+    /// The stored form of an inserted row: without `_uuid`, with defaults filled in (the
+    /// server leaves out default-valued columns), and no spare capacity.
+    fn complete(&self, mut row: Row) -> Row {
         row.remove("_uuid");
         self.schema.fill_defaults(&mut row, self.columns.as_deref());
+        row.shrink_to_fit();
         row
     }
 
@@ -320,11 +369,10 @@ impl Snapshot {
             )
         })?;
         let data = self.table(table)?;
-        let uuids = data.indexes[*pos].entries.get(key);
+        let uuids = data.indexes[*pos].get(key);
         Ok(uuids
             .into_iter()
-            .flat_map(|set| set.iter())
-            .filter_map(move |u| data.rows.get(u).map(|r| (*u, r))))
+            .filter_map(move |u| data.rows.get(&u).map(|r| (u, r))))
     }
 }
 
@@ -365,11 +413,14 @@ impl Store {
             }
             let mut idx = Vec::new();
             for cols in &ts.indexes {
-                idx.push(IndexSpec::columns(
-                    format!("{name}({})", cols.join(",")),
-                    name.clone(),
-                    cols.iter().cloned(),
-                ));
+                idx.push(
+                    IndexSpec::columns(
+                        format!("{name}({})", cols.join(",")),
+                        name.clone(),
+                        cols.iter().cloned(),
+                    )
+                    .unique(),
+                );
             }
             let name: Arc<str> = Arc::from(name);
             out.insert(
@@ -419,7 +470,7 @@ impl Store {
                 name.clone(),
                 TableData {
                     rows: Rows::new(),
-                    indexes: vec![IndexData::default(); t.indexes.len()],
+                    indexes: t.indexes.iter().map(|i| IndexData::new(i.unique)).collect(),
                 },
             );
         }
@@ -464,18 +515,18 @@ impl Store {
     /// the number of row changes.
     pub fn apply_update2(
         &mut self,
-        update: &TableUpdates2,
+        update: TableUpdates2,
         last_txn_id: Option<Uuid>,
     ) -> Result<usize> {
         let mut tables = self.state.tables.clone();
         let mut changes = Vec::with_capacity(update.len());
-        for (name, rows) in &update.tables {
-            let table = self.table(name)?;
+        for (name, rows) in update.tables {
+            let table = self.table(&name)?;
             let data = tables
                 .get_mut(&*table.name)
                 .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
             for (uuid, ru) in rows {
-                let old = data.rows.get(uuid).cloned();
+                let old = data.rows.get(&uuid).cloned();
                 let new = match ru {
                     RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => {
                         Some(Arc::new(table.complete(r)))
@@ -487,7 +538,7 @@ impl Store {
                             )));
                         };
                         let mut row = Row::clone(old);
-                        table.schema.apply_diff(&mut row, diff);
+                        table.schema.apply_diff(&mut row, &diff);
                         Some(Arc::new(row))
                     }
                     RowUpdate2::Delete => {
@@ -499,10 +550,10 @@ impl Store {
                         None
                     }
                 };
-                apply_row(table, data, *uuid, old.as_deref(), new.clone());
+                apply_row(table, data, uuid, old.as_deref(), new.clone());
                 changes.push(Change {
                     table: table.name.clone(),
-                    uuid: *uuid,
+                    uuid,
                     old,
                     new,
                 });
@@ -535,7 +586,7 @@ impl Store {
                         }
                         Some(Arc::new(row))
                     }
-                    (Some(n), None) => Some(Arc::new(table.complete(n))),
+                    (Some(n), None) => Some(Arc::new(table.complete(n.clone()))),
                 };
                 if old.is_none() && new.is_none() {
                     continue;
@@ -555,15 +606,16 @@ impl Store {
     /// Replaces the whole contents with `full` (the initial rows of a new monitor after a
     /// reconnect the server could not resume), publishing only the differences: rows that
     /// vanished as deletes, new rows as inserts, changed rows as modifies. Nothing is purged.
-    pub fn resync(&mut self, full: &TableUpdates2, last_txn_id: Option<Uuid>) -> Result<usize> {
+    pub fn resync(&mut self, full: TableUpdates2, last_txn_id: Option<Uuid>) -> Result<usize> {
         let mut fresh: BTreeMap<Arc<str>, HashMap<Uuid, Row>> = BTreeMap::new();
-        for (name, rows) in &full.tables {
-            let table = self.table(name)?;
+        for (name, rows) in full.tables {
+            let table = self.table(&name)?;
             let entry = fresh.entry(table.name.clone()).or_default();
+            entry.reserve(rows.len());
             for (uuid, ru) in rows {
                 match ru {
                     RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => {
-                        entry.insert(*uuid, table.complete(r));
+                        entry.insert(uuid, table.complete(r));
                     }
                     RowUpdate2::Modify(_) | RowUpdate2::Delete => {
                         return Err(Error::Protocol(format!(
@@ -890,7 +942,7 @@ mod tests {
         let mut s = store();
         let before = s.snapshot();
         s.apply_update2(
-            &upd(
+            upd(
                 "Sw",
                 vec![(
                     u(1),
@@ -927,7 +979,7 @@ mod tests {
 
         // A modify moves the row in its indexes.
         s.apply_update2(
-            &upd(
+            upd(
                 "Sw",
                 vec![(
                     u(1),
@@ -975,7 +1027,7 @@ mod tests {
     fn bad_updates_change_nothing() {
         let mut s = store();
         s.apply_update2(
-            &upd(
+            upd(
                 "Port",
                 vec![(u(1), RowUpdate2::Insert(Row::new().with("name", "x")))],
             ),
@@ -991,10 +1043,10 @@ mod tests {
                 (u(3), RowUpdate2::Modify(Row::new().with("name", "z"))),
             ],
         );
-        assert!(s.apply_update2(&bad, None).is_err());
-        assert!(s.apply_update2(&upd("Nope", vec![]), None).is_err());
+        assert!(s.apply_update2(bad, None).is_err());
+        assert!(s.apply_update2(upd("Nope", vec![]), None).is_err());
         assert!(
-            s.apply_update2(&upd("Port", vec![(u(9), RowUpdate2::Delete)]), None)
+            s.apply_update2(upd("Port", vec![(u(9), RowUpdate2::Delete)]), None)
                 .is_err()
         );
         let snap = s.snapshot();
@@ -1038,7 +1090,7 @@ mod tests {
                 (u(3), RowUpdate2::Initial(Row::new().with("name", "c"))),
             ],
         );
-        assert_eq!(s.resync(&full, None).unwrap(), 3);
+        assert_eq!(s.resync(full.clone(), None).unwrap(), 3);
         let kinds: Vec<(Uuid, ChangeKind)> =
             sub.try_batch().iter().map(|c| (c.uuid, c.kind())).collect();
         assert_eq!(
@@ -1050,7 +1102,7 @@ mod tests {
             ]
         );
         // Resyncing to the same contents changes nothing.
-        assert_eq!(s.resync(&full, None).unwrap(), 0);
+        assert_eq!(s.resync(full, None).unwrap(), 0);
         assert!(sub.try_batch().is_empty());
     }
 
@@ -1064,21 +1116,21 @@ mod tests {
                 vec![(u(n), RowUpdate2::Insert(Row::new().with("name", name)))],
             )
         };
-        s.apply_update2(&ins(1, "a"), None).unwrap();
+        s.apply_update2(ins(1, "a"), None).unwrap();
         s.apply_update2(
-            &upd(
+            upd(
                 "Port",
                 vec![(u(1), RowUpdate2::Modify(Row::new().with("name", "b")))],
             ),
             None,
         )
         .unwrap();
-        s.apply_update2(&ins(2, "x"), None).unwrap();
-        s.apply_update2(&upd("Port", vec![(u(2), RowUpdate2::Delete)]), None)
+        s.apply_update2(ins(2, "x"), None).unwrap();
+        s.apply_update2(upd("Port", vec![(u(2), RowUpdate2::Delete)]), None)
             .unwrap();
         // Changes to another table are filtered out.
         s.apply_update2(
-            &upd(
+            upd(
                 "Sw",
                 vec![(u(5), RowUpdate2::Insert(Row::new().with("name", "s")))],
             ),
@@ -1130,7 +1182,7 @@ mod tests {
                 if matches!(ru, RowUpdate2::Modify(_)) && !exists {
                     continue;
                 }
-                s.apply_update2(&upd("Port", vec![(uuid, ru)]), None).unwrap();
+                s.apply_update2(upd("Port", vec![(uuid, ru)]), None).unwrap();
                 if read {
                     replay(&mut copy, sub.try_batch());
                 }
