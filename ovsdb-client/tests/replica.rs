@@ -579,3 +579,17 @@ async fn a_cut_off_follower_is_never_used() {
         .await
         .expect("works again once the cluster is whole");
 }
+
+/// A replica asked for a table the database does not have stops with the reason instead of
+/// retrying forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_table_stops_the_replica() {
+    let server = OvsdbServer::nb();
+    let replica = start(ReplicaBuilder::new(server.unix_remote(), NB).table("No_Such_Table"));
+    let e = tokio::time::timeout(Duration::from_secs(30), replica.wait_synced())
+        .await
+        .expect("an answer in time")
+        .expect_err("cannot sync");
+    assert!(e.to_string().contains("No_Such_Table"), "{e}");
+    assert!(matches!(replica.status(), Status::Stopped { .. }));
+}

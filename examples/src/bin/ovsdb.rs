@@ -15,14 +15,13 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use ovsdb_client::monitor::{MonitorEvent, MonitorRequest, MonitorRequests, RowUpdate2};
 use ovsdb_client::remote::TlsConfig;
-use ovsdb_client::replica::Store;
+use ovsdb_client::replica::ReplicaBuilder;
 use ovsdb_client::{ConnectOptions, Error, Handle, Row, Uuid, connect};
 use serde_json::{Value, json};
 
@@ -177,7 +176,7 @@ async fn run(cli: Cli) -> Result<()> {
         .with_context(|| format!("cannot connect to {remote}"))?;
     let driver = tokio::spawn(conn);
     let timeout = (cli.timeout > 0).then(|| Duration::from_secs(cli.timeout));
-    let work = command(&cli, &handle);
+    let work = command(&cli, &handle, &options);
     let result = match timeout {
         Some(t) => tokio::time::timeout(t, work)
             .await
@@ -189,7 +188,7 @@ async fn run(cli: Cli) -> Result<()> {
     result
 }
 
-async fn command(cli: &Cli, handle: &Handle) -> Result<()> {
+async fn command(cli: &Cli, handle: &Handle, options: &ConnectOptions) -> Result<()> {
     let compact = cli.compact;
     match &cli.command {
         Command::ListDbs { .. } => {
@@ -221,7 +220,9 @@ async fn command(cli: &Cli, handle: &Handle) -> Result<()> {
         }
         Command::Dump { db, tables, .. } => dump(handle, db, tables, compact).await,
         Command::Monitor { db, table, .. } => monitor(handle, db, table).await,
-        Command::Sync { db, tables, .. } => sync(handle, db, tables, compact).await,
+        Command::Sync { remote, db, tables } => {
+            sync(handle, remote, options, db, tables, compact).await
+        }
     }
 }
 
@@ -231,51 +232,39 @@ fn unknown_method(e: &Error) -> bool {
 }
 
 /// `sync`: fills a replica store from one monitor's initial contents and prints the row counts.
-async fn sync(handle: &Handle, db: &str, tables: &[String], compact: bool) -> Result<()> {
-    let schema = Arc::new(handle.get_schema(db).await?);
+/// Builds a replica of the tables (all of the database's if none are given) with
+/// [`ReplicaBuilder`], as a long-running program would: on a cluster it goes to the leader.
+async fn sync(
+    handle: &Handle,
+    remote: &str,
+    options: &ConnectOptions,
+    db: &str,
+    tables: &[String],
+    compact: bool,
+) -> Result<()> {
+    let schema = handle.get_schema(db).await?;
     let names: Vec<String> = if tables.is_empty() {
         schema.tables.keys().cloned().collect()
     } else {
+        // Check the names before starting, for a one-line error.
+        for t in tables {
+            schema.table(t)?;
+        }
         tables.to_vec()
     };
-    // Checks the table names before anything is sent.
-    let mut store = Store::new(schema, names.into_iter().map(|t| (t, None)), [])?;
-    let mut requests = MonitorRequests::new();
-    for (table, columns) in store.monitored() {
-        let request = match columns {
-            None => MonitorRequest::all(),
-            Some(c) => MonitorRequest::columns(c.iter().cloned()),
-        };
-        requests.insert(table.to_owned(), vec![request]);
+    let mut builder = ReplicaBuilder::new(remote, db).connect_options(options.clone());
+    for t in &names {
+        builder = builder.table(t);
     }
-    // The newest method the server knows, falling back as `monitor` does. The monitor is kept
-    // until the counts are taken, then dropped with the connection.
-    let _monitor = match handle.monitor_cond_since(db, &requests, None).await {
-        Ok((reply, mon)) => {
-            // Standalone servers keep no history and answer with the zero id.
-            let txn = Some(reply.last_txn_id).filter(|u| *u != Uuid::ZERO);
-            store.apply_update2(reply.updates, txn)?;
-            mon
-        }
-        Err(e) if unknown_method(&e) => match handle.monitor_cond(db, &requests).await {
-            Ok((updates, mon)) => {
-                store.apply_update2(updates, None)?;
-                mon
-            }
-            Err(e) if unknown_method(&e) => {
-                let (updates, mon) = handle.monitor(db, &requests).await?;
-                store.apply_update(&updates)?;
-                mon
-            }
-            Err(e) => return Err(e.into()),
-        },
-        Err(e) => return Err(e.into()),
-    };
-    let snapshot = store.snapshot();
+    let (driver, replica) = builder.start()?;
+    let driver = tokio::spawn(driver);
+    let snapshot = replica.wait_synced().await?;
     let mut counts = serde_json::Map::new();
     for table in snapshot.tables() {
         counts.insert(table.to_owned(), json!(snapshot.len(table)?));
     }
+    drop(replica);
+    driver.abort();
     print(compact, &Value::Object(counts))
 }
 

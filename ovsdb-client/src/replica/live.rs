@@ -185,8 +185,12 @@ pub enum Status {
         /// Why.
         reason: String,
     },
-    /// Every [`Replica`] handle is gone; the driver has stopped.
-    Stopped,
+    /// The driver has stopped: every [`Replica`] handle is gone, or the replica cannot work
+    /// with this database (a table or column the schema does not have).
+    Stopped {
+        /// Why.
+        reason: String,
+    },
 }
 
 struct Shared {
@@ -250,8 +254,10 @@ impl Replica {
         loop {
             match &*rx.borrow_and_update() {
                 Status::Synced { .. } => return Ok(self.snapshot()),
-                Status::Stopped => {
-                    return Err(Error::Closed(Some("the replica driver stopped".into())));
+                Status::Stopped { reason } => {
+                    return Err(Error::Closed(Some(format!(
+                        "the replica driver stopped: {reason}"
+                    ))));
                 }
                 _ => {}
             }
@@ -393,6 +399,8 @@ struct Driver {
 enum End {
     /// Every handle is gone.
     Stopped,
+    /// The replica cannot work with the database; retrying would not help.
+    Fatal(String),
     /// Try again (after a backoff unless `quick`).
     Retry { reason: String, synced: bool },
 }
@@ -410,6 +418,10 @@ impl Driver {
             let _ = self.status.send(Status::Connecting);
             match self.session(&remote, &mut cmd_rx).await {
                 End::Stopped => break,
+                End::Fatal(reason) => {
+                    let _ = self.status.send(Status::Stopped { reason });
+                    return;
+                }
                 End::Retry { reason, synced } => {
                     tracing::debug!(%remote, %reason, "replica session ended");
                     if let Some(s) = self.shared.upgrade() {
@@ -438,7 +450,9 @@ impl Driver {
                 }
             }
         }
-        let _ = self.status.send(Status::Stopped);
+        let _ = self.status.send(Status::Stopped {
+            reason: "every replica handle was dropped".into(),
+        });
     }
 
     async fn session(
@@ -485,7 +499,11 @@ impl Driver {
                 .tables
                 .iter()
                 .map(|t| (t.table.clone(), t.columns.clone()));
-            let store = Store::new(Arc::new(schema), tables, self.builder.indexes.clone())?;
+            let store = match Store::new(Arc::new(schema), tables, self.builder.indexes.clone()) {
+                Ok(store) => store,
+                Err(e @ Error::Schema { .. }) => return Ok(End::Fatal(e.to_string())),
+                Err(e) => return Err(e),
+            };
             if let Some(shared) = self.shared.upgrade() {
                 *lock(&shared.hub) = Some(store.hub());
             }
@@ -517,10 +535,12 @@ impl Driver {
         let last = store.snapshot().last_txn_id();
         let (mut mon, resumed) = match h.monitor_cond_since(&db, &reqs, last).await {
             Ok((reply, mon)) => {
+                // Standalone servers keep no history and answer with the all-zero id.
+                let txn = Some(reply.last_txn_id).filter(|u| *u != Uuid::ZERO);
                 if reply.found && last.is_some() {
-                    store.apply_update2(reply.updates, Some(reply.last_txn_id))?;
+                    store.apply_update2(reply.updates, txn)?;
                 } else {
-                    store.resync(reply.updates, Some(reply.last_txn_id))?;
+                    store.resync(reply.updates, txn)?;
                 }
                 (mon, reply.found && last.is_some())
             }
