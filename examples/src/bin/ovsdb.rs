@@ -242,16 +242,7 @@ async fn sync(
     tables: &[String],
     compact: bool,
 ) -> Result<()> {
-    let schema = handle.get_schema(db).await?;
-    let names: Vec<String> = if tables.is_empty() {
-        schema.tables.keys().cloned().collect()
-    } else {
-        // Check the names before starting, for a one-line error.
-        for t in tables {
-            schema.table(t)?;
-        }
-        tables.to_vec()
-    };
+    let names = table_names(handle, db, tables).await?;
     let mut builder = ReplicaBuilder::new(remote, db).connect_options(options.clone());
     for t in &names {
         builder = builder.table(t);
@@ -268,16 +259,21 @@ async fn sync(
     print(compact, &Value::Object(counts))
 }
 
-async fn dump(handle: &Handle, db: &str, tables: &[String], compact: bool) -> Result<()> {
+/// The tables given, checked against the schema (for a one-line error before anything else
+/// is sent), or all of the database's tables if none are given.
+async fn table_names(handle: &Handle, db: &str, tables: &[String]) -> Result<Vec<String>> {
     let schema = handle.get_schema(db).await?;
-    let names: Vec<String> = if tables.is_empty() {
-        schema.tables.keys().cloned().collect()
-    } else {
-        for t in tables {
-            schema.table(t)?;
-        }
-        tables.to_vec()
-    };
+    if tables.is_empty() {
+        return Ok(schema.tables.keys().cloned().collect());
+    }
+    for t in tables {
+        schema.table(t)?;
+    }
+    Ok(tables.to_vec())
+}
+
+async fn dump(handle: &Handle, db: &str, tables: &[String], compact: bool) -> Result<()> {
+    let names = table_names(handle, db, tables).await?;
     let mut params = vec![json!(db)];
     for t in &names {
         params.push(json!({"op": "select", "table": t, "where": []}));
