@@ -250,7 +250,7 @@ impl Driver {
             if handles_gone && self.nobody_waits() && wpos >= self.wbuf.len() && !unflushed {
                 break Ok(());
             }
-            let deadline = self.probe_interval.map(|p| last_rx + p);
+            let deadline = self.probe_interval.and_then(|p| last_rx.checked_add(p));
             if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
                 rbuf.reserve(READ_CHUNK);
             }
@@ -319,7 +319,7 @@ impl Driver {
                     if probe_sent {
                         break Err(Error::Timeout(format!(
                             "the server sent nothing for {:?}, not even a reply to an echo probe",
-                            interval * 2
+                            interval.saturating_mul(2)
                         )));
                     }
                     self.send_probe();

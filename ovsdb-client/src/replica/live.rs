@@ -155,6 +155,7 @@ impl ReplicaBuilder {
             store: None,
             last_index: None,
             server_row: None,
+            dirty: false,
         };
         let fut = Box::pin(driver.run(cmd_rx));
         Ok((ReplicaDriver { fut }, Replica { shared }))
@@ -201,8 +202,9 @@ struct Shared {
 }
 
 enum Command {
-    /// Apply everything already received, then answer.
-    Drain(oneshot::Sender<()>),
+    /// Apply everything already received, then answer whether the replica is consistent
+    /// (`false` after an update failed to apply, until the next resync).
+    Drain(oneshot::Sender<bool>),
 }
 
 /// The driver of a replica; a future to spawn. It ends when every [`Replica`] is dropped.
@@ -292,11 +294,13 @@ impl Replica {
         let mut status = self.shared.status.clone();
         loop {
             self.wait_synced().await?;
+            // Mark the status seen before looking at the connection, so that a reconnect
+            // completing in between still wakes the wait below.
+            status.borrow_and_update();
             match self.connection() {
                 Some(h) if !h.is_closed() => return Ok(h),
                 // The driver has not noticed the failure yet: wait until it does.
                 _ => {
-                    status.borrow_and_update();
                     if status.changed().await.is_err() {
                         return Err(Error::Closed(Some("the replica driver stopped".into())));
                     }
@@ -318,10 +322,10 @@ impl Replica {
         match handle.transact(txn).await {
             Ok(results) => {
                 // The update of this transaction reached the monitor before its reply did;
-                // have the driver apply everything received so far.
-                let (tx, rx) = oneshot::channel();
-                if self.shared.cmd_tx.send(Command::Drain(tx)).is_ok() {
-                    let _ = rx.await;
+                // have the driver apply everything received so far. If the replica could
+                // not apply it, wait for the resync that follows.
+                if !self.drain().await {
+                    self.wait_resynced().await?;
                 }
                 Ok(results)
             }
@@ -329,7 +333,44 @@ impl Replica {
                 "the connection closed before the reply ({})",
                 reason.unwrap_or_default()
             ))),
+            // A canceled transaction (database conversion, or a cancel) may still commit: the
+            // server stops tracking it, not necessarily its commit.
+            Err(Error::Rpc { error, details, .. }) if error == "canceled" => {
+                Err(Error::InDoubt(format!(
+                    "the server canceled the transaction ({})",
+                    details.unwrap_or_default()
+                )))
+            }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Asks the driver to apply everything received; whether the replica is consistent.
+    async fn drain(&self) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.shared.cmd_tx.send(Command::Drain(tx)).is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// Waits for a sync that starts after this call.
+    async fn wait_resynced(&self) -> Result<()> {
+        let mut rx = self.shared.status.clone();
+        rx.borrow_and_update();
+        loop {
+            if rx.changed().await.is_err() {
+                return Err(Error::Closed(Some("the replica driver stopped".into())));
+            }
+            match &*rx.borrow_and_update() {
+                Status::Synced { .. } => return Ok(()),
+                Status::Stopped { reason } => {
+                    return Err(Error::Closed(Some(format!(
+                        "the replica driver stopped: {reason}"
+                    ))));
+                }
+                _ => {}
+            }
         }
     }
 
@@ -351,9 +392,8 @@ impl Replica {
             match self.transact(txn).await {
                 Err(Error::Transaction(te)) if te.is_retryable() => {
                     // Let the replica catch up with whatever changed, then try again.
-                    let (tx, rx) = oneshot::channel();
-                    if self.shared.cmd_tx.send(Command::Drain(tx)).is_ok() {
-                        let _ = rx.await;
+                    if !self.drain().await {
+                        self.wait_resynced().await?;
                     }
                     last = Some(Error::Transaction(te));
                 }
@@ -393,6 +433,8 @@ struct Driver {
     last_index: Option<i64>,
     /// The current server's `_Server.Database` row for the database.
     server_row: Option<Row>,
+    /// An update failed to apply; the store is behind until the next successful (re)sync.
+    dirty: bool,
 }
 
 /// Why a session ended.
@@ -441,12 +483,14 @@ impl Driver {
                         tokio::select! {
                             _ = &mut sleep => break,
                             cmd = cmd_rx.recv() => match cmd {
-                                Some(Command::Drain(tx)) => { let _ = tx.send(()); }
+                                // The ended session's updates were all applied (or the
+                                // store is marked dirty).
+                                Some(Command::Drain(tx)) => { let _ = tx.send(!self.dirty); }
                                 None => break,
                             }
                         }
                     }
-                    delay = (delay * 2).min(self.builder.backoff_max);
+                    delay = delay.saturating_mul(2).min(self.builder.backoff_max);
                 }
             }
         }
@@ -537,11 +581,16 @@ impl Driver {
             Ok((reply, mon)) => {
                 // Standalone servers keep no history and answer with the all-zero id.
                 let txn = Some(reply.last_txn_id).filter(|u| *u != Uuid::ZERO);
-                if reply.found && last.is_some() {
-                    store.apply_update2(reply.updates, txn)?;
+                let applied = if reply.found && last.is_some() {
+                    store.apply_update2(reply.updates, txn)
                 } else {
-                    store.resync(reply.updates, txn)?;
+                    store.resync(reply.updates, txn)
+                };
+                if applied.is_err() {
+                    // Resume from scratch next time.
+                    store.forget_last_txn_id();
                 }
+                applied?;
                 (mon, reply.found && last.is_some())
             }
             Err(e) if unknown(&e) => match h.monitor_cond(&db, &reqs).await {
@@ -563,33 +612,29 @@ impl Driver {
         } else {
             return Ok(End::Stopped);
         }
+        self.dirty = false;
         let _ = self.status.send(Status::Synced {
             remote: remote.to_string(),
             resumed,
         });
 
-        // 4. Follow.
-        let synced_end = |reason: String| {
-            Ok(End::Retry {
-                reason,
-                synced: true,
-            })
-        };
-        loop {
+        // 4. Follow, until the session ends for `reason`.
+        let reason = loop {
             tokio::select! {
                 ev = mon.next() => match ev {
-                    None => return synced_end("the connection closed".into()),
+                    None => break "the connection closed".to_owned(),
                     Some(ev) => {
-                        if let Err(e) = self.apply(ev?) {
-                            return synced_end(e.to_string());
+                        if let Err(e) = self.apply_event(ev) {
+                            break e.to_string();
                         }
                     }
                 },
                 ev = next_or_pending(&mut server_mon) => match ev {
-                    None => return synced_end("the connection closed".into()),
-                    Some(ev) => {
-                        if let Some(reason) = self.server_event(ev?, &db) {
-                            return synced_end(reason);
+                    None => break "the connection closed".to_owned(),
+                    Some(Err(e)) => break e.to_string(),
+                    Some(Ok(ev)) => {
+                        if let Some(reason) = self.server_event(ev, &db) {
+                            break reason;
                         }
                     }
                 },
@@ -600,17 +645,48 @@ impl Driver {
                         }
                     }
                     Some(Command::Drain(tx)) => {
-                        while let Some(ev) = mon.try_next() {
-                            if let Err(e) = self.apply(ev?) {
-                                let _ = tx.send(());
-                                return synced_end(e.to_string());
-                            }
+                        let failed = self.drain(&mut mon);
+                        let _ = tx.send(!self.dirty);
+                        if let Some(e) = failed {
+                            break e;
                         }
-                        let _ = tx.send(());
                     }
                 },
             }
+        };
+        // Whatever the connection delivered before it ended is applied before anything else:
+        // a transaction whose reply arrived has its update queued here (read your writes).
+        if let Some(e) = self.drain(&mut mon) {
+            tracing::debug!(error = %e, "applying the last updates of a session");
         }
+        Ok(End::Retry {
+            reason,
+            synced: true,
+        })
+    }
+
+    /// Applies every event already queued on `mon`; the reason if one failed.
+    fn drain(&mut self, mon: &mut Monitor) -> Option<String> {
+        while let Some(ev) = mon.try_next() {
+            if let Err(e) = self.apply_event(ev) {
+                return Some(e.to_string());
+            }
+        }
+        None
+    }
+
+    /// Applies one decoded (or undecodable) event. A failure leaves the store where it was but
+    /// no longer trusted to resume from: it forgets its transaction id so the next session
+    /// resynchronizes everything, and is marked dirty until then.
+    fn apply_event(&mut self, ev: Result<MonitorEvent>) -> Result<()> {
+        let r = ev.and_then(|ev| self.apply(ev));
+        if r.is_err() {
+            self.dirty = true;
+            if let Some(store) = self.store.as_mut() {
+                store.forget_last_txn_id();
+            }
+        }
+        r
     }
 
     /// Applies one event of the data monitor. An error (an update that does not fit, or a
@@ -678,12 +754,24 @@ impl Driver {
                 .and_then(|d| d.as_scalar())
                 .and_then(|a| a.as_bool())
         };
-        if row.get_str("model") != Some("clustered") {
+        let model = row.get_str("model").unwrap_or("standalone");
+        if model == "standalone" {
             return None;
         }
         // update2 leaves out columns holding their default value, so an absent flag is false.
         if flag("connected") != Some(true) {
-            return Some("the server is not connected to its cluster".into());
+            return Some(format!(
+                "the server is not connected to its {}",
+                if model == "relay" {
+                    "relay source"
+                } else {
+                    "cluster"
+                }
+            ));
+        }
+        if model != "clustered" {
+            // A relay has no leader or log index of its own.
+            return None;
         }
         if self.builder.leader_only && flag("leader") != Some(true) {
             return Some("the server is not the cluster leader".into());

@@ -495,6 +495,12 @@ impl Store {
             .map(|t| (&*t.name, t.columns.as_deref()))
     }
 
+    /// Forgets the id of the last transaction applied, so that the next monitor starts from
+    /// the full contents (for example after an update failed to apply).
+    pub fn forget_last_txn_id(&mut self) {
+        self.state.last_txn_id = None;
+    }
+
     /// A snapshot of the current state.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -511,7 +517,8 @@ impl Store {
     }
 
     /// Applies an update2/update3 (or the initial contents of `monitor_cond`) atomically and
-    /// publishes the changes. `last_txn_id` is the update3's transaction id, if any. Returns
+    /// publishes the changes. `last_txn_id` is the update3's transaction id, if any; the
+    /// store's [`Snapshot::last_txn_id`] becomes exactly that (`None` when not given). Returns
     /// the number of row changes.
     pub fn apply_update2(
         &mut self,
@@ -678,9 +685,10 @@ impl Store {
     ) -> usize {
         self.state.tables = tables;
         self.state.version += 1;
-        if last_txn_id.is_some() {
-            self.state.last_txn_id = last_txn_id;
-        }
+        // The id describes exactly the state just committed: an update without one (update,
+        // update2) leaves the state at no known transaction, and the all-zero id some servers
+        // send means none.
+        self.state.last_txn_id = last_txn_id.filter(|u| *u != Uuid::ZERO);
         let snapshot = self.snapshot();
         let mut hub = self.hub.lock();
         // Publish the snapshot and the changes together, so a subscriber registered between
@@ -1021,6 +1029,32 @@ mod tests {
             snap.get("Sw", u(1)).unwrap().unwrap().get_str("name"),
             Some("a")
         );
+    }
+
+    /// The transaction id always describes the state committed with it: an update without an
+    /// id, or a resync to contents of unknown history, leaves none (so a later resume cannot
+    /// replay changes the store already has), and the all-zero id means none.
+    #[test]
+    fn last_txn_id_tracks_the_state_exactly() {
+        let mut s = store();
+        let ins = |n: u128| {
+            upd(
+                "Port",
+                vec![(u(n), RowUpdate2::Insert(Row::new().with("name", "p")))],
+            )
+        };
+        s.apply_update2(ins(1), Some(u(7))).unwrap();
+        assert_eq!(s.snapshot().last_txn_id(), Some(u(7)));
+        s.apply_update2(ins(2), None).unwrap();
+        assert_eq!(s.snapshot().last_txn_id(), None);
+        s.apply_update2(ins(3), Some(u(8))).unwrap();
+        s.resync(upd("Port", vec![]), None).unwrap();
+        assert_eq!(s.snapshot().last_txn_id(), None);
+        s.apply_update2(ins(4), Some(Uuid::ZERO)).unwrap();
+        assert_eq!(s.snapshot().last_txn_id(), None);
+        s.apply_update2(ins(5), Some(u(9))).unwrap();
+        s.forget_last_txn_id();
+        assert_eq!(s.snapshot().last_txn_id(), None);
     }
 
     #[test]
