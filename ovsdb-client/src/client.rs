@@ -819,6 +819,7 @@ impl Handle {
                 rx,
                 handle: self.clone(),
                 done: false,
+                released: false,
             },
         ))
     }
@@ -882,6 +883,7 @@ impl Handle {
             locked: reply.locked,
             rx,
             handle: self.clone(),
+            released: false,
         })
     }
 
@@ -926,7 +928,8 @@ impl Handle {
     }
 
     /// `monitor_cancel`: stops a monitor. Its stream ends.
-    pub async fn monitor_cancel(&self, monitor: Monitor) -> Result<()> {
+    pub async fn monitor_cancel(&self, mut monitor: Monitor) -> Result<()> {
+        monitor.released = true;
         let id = RawValue::from_string(monitor.key.clone())
             .map_err(|e| Error::decode("monitor id", e))?;
         let r = self
@@ -950,7 +953,10 @@ pub struct Monitor {
     method: MonitorMethod,
     rx: mpsc::UnboundedReceiver<RawNotification>,
     handle: Handle,
+    /// The server canceled the monitor.
     done: bool,
+    /// Canceled by [`Monitor::cancel`]; nothing to do on drop.
+    released: bool,
 }
 
 impl fmt::Debug for Monitor {
@@ -1060,7 +1066,15 @@ impl futures_core::Stream for Monitor {
 }
 
 impl Drop for Monitor {
+    /// A monitor dropped without [`Monitor::cancel`] is canceled on the server too (without
+    /// waiting for the answer), so the server stops sending its updates.
     fn drop(&mut self) {
+        if !self.released
+            && !self.done
+            && let Ok(id) = RawValue::from_string(self.key.clone())
+        {
+            drop(self.handle.call_raw("monitor_cancel", &[&*id]));
+        }
         let _ = self.handle.send(Command::Unroute {
             monitor: Some(self.key.clone()),
             lock: None,
@@ -1083,6 +1097,8 @@ pub struct Lock {
     locked: bool,
     rx: mpsc::UnboundedReceiver<RawNotification>,
     handle: Handle,
+    /// Unlocked explicitly; nothing to do on drop.
+    released: bool,
 }
 
 impl fmt::Debug for Lock {
@@ -1131,7 +1147,22 @@ impl Lock {
     }
 
     /// Releases the lock (`unlock`).
-    pub async fn unlock(self) -> Result<()> {
+    pub async fn unlock(mut self) -> Result<()> {
+        self.released = true;
         self.handle.unlock(&self.name).await
+    }
+}
+
+impl Drop for Lock {
+    /// A lock dropped without [`Lock::unlock`] is released on the server too (without waiting
+    /// for the answer).
+    fn drop(&mut self) {
+        if !self.released {
+            drop(self.handle.call_raw("unlock", &[self.name.as_str()]));
+            let _ = self.handle.send(Command::Unroute {
+                monitor: None,
+                lock: Some(self.name.clone()),
+            });
+        }
     }
 }

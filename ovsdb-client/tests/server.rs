@@ -901,3 +901,20 @@ async fn update2_diffs_replay_to_the_servers_rows() {
     }
     assert_eq!(rows, fresh);
 }
+
+/// A `Lock` dropped without `unlock` is released on the server: the next waiter gets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_lock_releases_it() {
+    let server = OvsdbServer::nb();
+    let a = open(&server.unix_remote()).await;
+    let b = open(&server.unix_remote()).await;
+    let la = a.lock("l").await.expect("lock a");
+    assert!(la.is_locked());
+    let mut lb = b.lock("l").await.expect("lock b");
+    assert!(!lb.is_locked());
+    drop(la);
+    tokio::time::timeout(Duration::from_secs(10), lb.wait_locked())
+        .await
+        .expect("granted in time")
+        .expect("granted");
+}

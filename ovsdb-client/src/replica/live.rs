@@ -154,6 +154,7 @@ impl ReplicaBuilder {
             status: status_tx,
             store: None,
             last_index: None,
+            last_cid: None,
             server_row: None,
             dirty: false,
         };
@@ -423,14 +424,20 @@ pub fn wait_unchanged(txn: &mut Transaction, table: &str, uuid: Uuid, row: &Row)
     true
 }
 
+/// A session must last this long after syncing for the backoff to start over; a server that
+/// drops clients right after they sync would otherwise cause a reconnect storm.
+const MIN_GOOD_SESSION: Duration = Duration::from_secs(2);
+
 struct Driver {
     remotes: Vec<Remote>,
     builder: ReplicaBuilder,
     shared: std::sync::Weak<Shared>,
     status: watch::Sender<Status>,
     store: Option<Store>,
-    /// The highest `_Server` log index seen for a clustered database.
+    /// The highest `_Server` log index seen for a clustered database...
     last_index: Option<i64>,
+    /// ...in the cluster with this id.
+    last_cid: Option<Uuid>,
     /// The current server's `_Server.Database` row for the database.
     server_row: Option<Row>,
     /// An update failed to apply; the store is behind until the next successful (re)sync.
@@ -458,6 +465,7 @@ impl Driver {
             let remote = self.remotes[attempt % self.remotes.len()].clone();
             attempt += 1;
             let _ = self.status.send(Status::Connecting);
+            let started = tokio::time::Instant::now();
             match self.session(&remote, &mut cmd_rx).await {
                 End::Stopped => break,
                 End::Fatal(reason) => {
@@ -470,9 +478,9 @@ impl Driver {
                         *lock(&s.handle) = None;
                     }
                     let _ = self.status.send(Status::Failed { reason });
-                    if synced {
-                        // A session that worked: start the backoff over, and try the next
-                        // remote right away.
+                    if synced && started.elapsed() >= MIN_GOOD_SESSION {
+                        // A session that worked for a while: start the backoff over, and try
+                        // the next remote right away.
                         delay = self.builder.backoff_min;
                         continue;
                     }
@@ -775,6 +783,16 @@ impl Driver {
         }
         if self.builder.leader_only && flag("leader") != Some(true) {
             return Some("the server is not the cluster leader".into());
+        }
+        // Log indexes compare only within one cluster: a cluster rebuilt (from a backup, with
+        // a new id) starts over.
+        let cid = row
+            .get("cid")
+            .and_then(|d| d.as_scalar())
+            .and_then(|a| a.as_uuid());
+        if cid.is_some() && cid != self.last_cid {
+            self.last_cid = cid;
+            self.last_index = None;
         }
         let index = row
             .get("index")

@@ -412,7 +412,10 @@ impl Store {
                 }
             }
             let mut idx = Vec::new();
-            for cols in &ts.indexes {
+            // A schema index on a column that is not monitored would give every row the same
+            // (default) key: leave it out.
+            let monitored = |c: &String| columns.as_ref().is_none_or(|m| m.contains(c));
+            for cols in ts.indexes.iter().filter(|cols| cols.iter().all(monitored)) {
                 idx.push(
                     IndexSpec::columns(
                         format!("{name}({})", cols.join(",")),
@@ -447,6 +450,13 @@ impl Store {
             if let KeyFn::Columns(cols) = &spec.key {
                 for c in cols {
                     table.schema.column(c)?;
+                    if table.columns.as_ref().is_some_and(|m| !m.contains(c)) {
+                        return Err(Error::schema(
+                            Some(&spec.table),
+                            Some(c),
+                            format!("index {:?} is on a column that is not monitored", spec.name),
+                        ));
+                    }
                 }
             }
             table.indexes.push(spec);
