@@ -497,11 +497,7 @@ impl Cluster {
     /// [`Cluster::live_remotes`]; ovn-nbctl finds the leader itself) and
     /// returns stdout or an error with stderr.
     pub fn try_nbctl(&self, args: &[&str]) -> Result<String, String> {
-        let mut cmd = ovs_command("ovn-nbctl", self.dir());
-        cmd.arg(format!("--db={}", self.live_remotes()))
-            .arg("--timeout=30")
-            .args(args);
-        try_run(&mut cmd)
+        crate::try_ctl("ovn-nbctl", self.dir(), &self.live_remotes(), &[], args)
     }
 
     /// Like [`Cluster::try_nbctl`]; panics with stderr on failure.

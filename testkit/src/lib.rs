@@ -206,6 +206,24 @@ pub fn try_run(cmd: &mut Command) -> Result<String, String> {
     process::run_with_deadline(cmd, COMMAND_DEADLINE)
 }
 
+/// Runs an OVS/OVN control tool (`ovn-nbctl`, `ovn-sbctl`, `ovs-vsctl`) against `db` with a
+/// 30 s timeout: `PROGRAM [FLAGS…] --db=DB --timeout=30 ARGS…`. Returns stdout, or an error
+/// with stderr.
+pub fn try_ctl(
+    program: &str,
+    dir: &Path,
+    db: &str,
+    flags: &[&str],
+    args: &[&str],
+) -> Result<String, String> {
+    let mut cmd = ovs_command(program, dir);
+    cmd.args(flags)
+        .arg(format!("--db={db}"))
+        .arg("--timeout=30")
+        .args(args);
+    try_run(&mut cmd)
+}
+
 /// Runs `cmd` like [`try_run`] and returns its stdout; panics with the
 /// command line, exit status and stderr if it fails.
 pub fn run_checked(cmd: &mut Command) -> String {

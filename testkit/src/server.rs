@@ -344,11 +344,7 @@ impl OvsdbServer {
     /// Runs `ovn-nbctl --db=<unix remote> ARGS…` and returns stdout or an
     /// error with stderr.
     pub fn try_nbctl(&self, args: &[&str]) -> Result<String, String> {
-        let mut cmd = ovs_command("ovn-nbctl", self.dir());
-        cmd.arg(format!("--db={}", self.unix_remote()))
-            .arg("--timeout=30")
-            .args(args);
-        try_run(&mut cmd)
+        crate::try_ctl("ovn-nbctl", self.dir(), &self.unix_remote(), &[], args)
     }
 
     /// Runs `ovn-nbctl --db=<unix remote> ARGS…`; panics with stderr on
@@ -361,11 +357,7 @@ impl OvsdbServer {
     /// Runs `ovn-sbctl --db=<unix remote> ARGS…` and returns stdout or an
     /// error with stderr.
     pub fn try_sbctl(&self, args: &[&str]) -> Result<String, String> {
-        let mut cmd = ovs_command("ovn-sbctl", self.dir());
-        cmd.arg(format!("--db={}", self.unix_remote()))
-            .arg("--timeout=30")
-            .args(args);
-        try_run(&mut cmd)
+        crate::try_ctl("ovn-sbctl", self.dir(), &self.unix_remote(), &[], args)
     }
 
     /// Runs `ovn-sbctl --db=<unix remote> ARGS…`; panics with stderr on
@@ -378,12 +370,13 @@ impl OvsdbServer {
     /// Runs `ovs-vsctl --no-wait --db=<unix remote> ARGS…` (no
     /// `ovs-vswitchd` is involved) and returns stdout or an error.
     pub fn try_vsctl(&self, args: &[&str]) -> Result<String, String> {
-        let mut cmd = ovs_command("ovs-vsctl", self.dir());
-        cmd.arg("--no-wait")
-            .arg(format!("--db={}", self.unix_remote()))
-            .arg("--timeout=30")
-            .args(args);
-        try_run(&mut cmd)
+        crate::try_ctl(
+            "ovs-vsctl",
+            self.dir(),
+            &self.unix_remote(),
+            &["--no-wait"],
+            args,
+        )
     }
 
     /// Runs `ovs-vsctl --no-wait --db=<unix remote> ARGS…`; panics with
