@@ -667,11 +667,29 @@ impl Handle {
         P: Serialize + ?Sized,
         T: 'static,
     {
+        match self.encode(method, params) {
+            Ok((id, bytes)) => self.send_encoded(id, method, bytes, register, decode),
+            Err(e) => Pending::failed(e),
+        }
+    }
+
+    /// Encodes a request under a fresh id, in the caller's task.
+    fn encode<P: Serialize + ?Sized>(&self, method: &str, params: &P) -> Result<(u64, Vec<u8>)> {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let mut bytes = Vec::with_capacity(128);
-        if let Err(e) = message::write_request(&mut bytes, id, method, params) {
-            return Pending::failed(e);
-        }
+        message::write_request(&mut bytes, id, method, params)?;
+        Ok((id, bytes))
+    }
+
+    /// Hands an encoded request to the driver; `decode` turns its reply into `T`.
+    fn send_encoded<T: 'static>(
+        &self,
+        id: u64,
+        method: &'static str,
+        bytes: Vec<u8>,
+        register: Option<Route>,
+        decode: Box<dyn FnOnce(RawReply) -> Result<T> + Send>,
+    ) -> Pending<T> {
         let (tx, rx) = oneshot::channel();
         if let Err(e) = self.send(Command::Request {
             id,
@@ -723,32 +741,18 @@ impl Handle {
     /// The request is sent before this returns; await the [`Pending`] for the outcome, or pass
     /// its id to [`Handle::cancel`].
     pub fn transact(&self, txn: Transaction) -> Pending<Vec<OperationResult>> {
-        let params = txn.params();
-        let mut bytes = Vec::new();
-        // Encode first so the transaction can move into the decoder.
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = message::write_request(&mut bytes, id, "transact", &params) {
-            return Pending::failed(e);
-        }
-        let (tx, rx) = oneshot::channel();
-        if let Err(e) = self.send(Command::Request {
-            id,
-            method: "transact",
-            bytes,
-            reply: tx,
-            register: None,
-        }) {
-            return Pending::failed(e);
-        }
-        Pending {
-            id,
-            rx,
-            decode: Some(Box::new(move |raw: RawReply| {
-                let text = std::str::from_utf8(raw.json())
-                    .map_err(|e| Error::decode("transact reply", e))?;
-                Ok(txn.check_reply_json(text)?)
-            })),
-        }
+        // Encode first, so the transaction can then move into the decoder that checks the
+        // results against its operations.
+        let (id, bytes) = match self.encode("transact", &txn.params()) {
+            Ok(encoded) => encoded,
+            Err(e) => return Pending::failed(e),
+        };
+        let decode = Box::new(move |raw: RawReply| {
+            let text =
+                std::str::from_utf8(raw.json()).map_err(|e| Error::decode("transact reply", e))?;
+            Ok(txn.check_reply_json(text)?)
+        });
+        self.send_encoded(id, "transact", bytes, None, decode)
     }
 
     /// `transact` with the parameters as given (`[db, op, ...]`, as for

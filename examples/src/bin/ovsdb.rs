@@ -344,11 +344,9 @@ async fn monitor(handle: &Handle, db: &str, spec: &str) -> Result<()> {
             Ok(r) => r,
             Err(e) if unknown_method(&e) => {
                 let (u, mon) = handle.monitor(db, &requests).await?;
-                let mut rows: BTreeMap<Uuid, Row> = BTreeMap::new();
                 for (uuid, ru) in u.table(&table) {
                     if let Some(new) = &ru.new {
                         line(&table, uuid, "initial", Some(new), None)?;
-                        rows.insert(*uuid, new.clone());
                     }
                 }
                 return follow_v1(mon, &table).await;
