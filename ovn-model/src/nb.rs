@@ -213,7 +213,7 @@ impl FromAtom for AclAction {
 
 impl ToAtom for AclAction {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -334,7 +334,7 @@ impl FromAtom for AclDirection {
 
 impl ToAtom for AclDirection {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -473,7 +473,7 @@ impl FromAtom for AclSeverity {
 
 impl ToAtom for AclSeverity {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -746,7 +746,7 @@ impl FromAtom for BfdStatus {
 
 impl ToAtom for BfdStatus {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1452,7 +1452,7 @@ impl FromAtom for LoadBalancerProtocol {
 
 impl ToAtom for LoadBalancerProtocol {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1597,7 +1597,7 @@ impl FromAtom for LoadBalancerSelectionFields {
 
 impl ToAtom for LoadBalancerSelectionFields {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1984,7 +1984,7 @@ impl FromAtom for LogicalRouterPolicyAction {
 
 impl ToAtom for LogicalRouterPolicyAction {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2284,7 +2284,7 @@ impl FromAtom for LogicalRouterStaticRoutePolicy {
 
 impl ToAtom for LogicalRouterStaticRoutePolicy {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2685,7 +2685,7 @@ impl FromAtom for MeterUnit {
 
 impl ToAtom for MeterUnit {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2873,7 +2873,7 @@ impl FromAtom for MeterBandAction {
 
 impl ToAtom for MeterBandAction {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3049,7 +3049,7 @@ impl FromAtom for MirrorFilter {
 
 impl ToAtom for MirrorFilter {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3170,7 +3170,7 @@ impl FromAtom for MirrorType {
 
 impl ToAtom for MirrorType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3362,7 +3362,7 @@ impl FromAtom for NatType {
 
 impl ToAtom for NatType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3717,7 +3717,7 @@ impl FromAtom for QoSAction {
 
 impl ToAtom for QoSAction {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3838,7 +3838,7 @@ impl FromAtom for QoSBandwidth {
 
 impl ToAtom for QoSBandwidth {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3959,7 +3959,7 @@ impl FromAtom for QoSDirection {
 
 impl ToAtom for QoSDirection {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 

@@ -260,7 +260,7 @@ impl FromAtom for BfdStatus {
 
 impl ToAtom for BfdStatus {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -736,7 +736,7 @@ impl FromAtom for ControllerEventEventType {
 
 impl ToAtom for ControllerEventEventType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -954,7 +954,7 @@ impl FromAtom for DhcpOptionsType {
 
 impl ToAtom for DhcpOptionsType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1131,7 +1131,7 @@ impl FromAtom for Dhcpv6OptionsType {
 
 impl ToAtom for Dhcpv6OptionsType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1419,7 +1419,7 @@ impl FromAtom for EncapType {
 
 impl ToAtom for EncapType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1961,7 +1961,7 @@ impl FromAtom for LoadBalancerProtocol {
 
 impl ToAtom for LoadBalancerProtocol {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2192,7 +2192,7 @@ impl FromAtom for LogicalFlowPipeline {
 
 impl ToAtom for LogicalFlowPipeline {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2458,7 +2458,7 @@ impl FromAtom for MeterUnit {
 
 impl ToAtom for MeterUnit {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2634,7 +2634,7 @@ impl FromAtom for MeterBandAction {
 
 impl ToAtom for MeterBandAction {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2805,7 +2805,7 @@ impl FromAtom for MirrorFilter {
 
 impl ToAtom for MirrorFilter {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2926,7 +2926,7 @@ impl FromAtom for MirrorType {
 
 impl ToAtom for MirrorType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3592,7 +3592,7 @@ impl FromAtom for ServiceMonitorProtocol {
 
 impl ToAtom for ServiceMonitorProtocol {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3719,7 +3719,7 @@ impl FromAtom for ServiceMonitorStatus {
 
 impl ToAtom for ServiceMonitorStatus {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 

@@ -223,7 +223,7 @@ impl FromAtom for BridgeFailMode {
 
 impl ToAtom for BridgeFailMode {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -368,7 +368,7 @@ impl FromAtom for BridgeProtocols {
 
 impl ToAtom for BridgeProtocols {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -718,7 +718,7 @@ impl FromAtom for CtTimeoutPolicyTimeouts {
 
 impl ToAtom for CtTimeoutPolicyTimeouts {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -929,7 +929,7 @@ impl FromAtom for ControllerConnectionMode {
 
 impl ToAtom for ControllerConnectionMode {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1056,7 +1056,7 @@ impl FromAtom for ControllerRole {
 
 impl ToAtom for ControllerRole {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1177,7 +1177,7 @@ impl FromAtom for ControllerType {
 
 impl ToAtom for ControllerType {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1528,7 +1528,7 @@ impl FromAtom for FlowTableOverflowPolicy {
 
 impl ToAtom for FlowTableOverflowPolicy {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1789,7 +1789,7 @@ impl FromAtom for InterfaceAdminState {
 
 impl ToAtom for InterfaceAdminState {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -1910,7 +1910,7 @@ impl FromAtom for InterfaceCfmRemoteOpstate {
 
 impl ToAtom for InterfaceCfmRemoteOpstate {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2031,7 +2031,7 @@ impl FromAtom for InterfaceDuplex {
 
 impl ToAtom for InterfaceDuplex {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2152,7 +2152,7 @@ impl FromAtom for InterfaceLinkState {
 
 impl ToAtom for InterfaceLinkState {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2483,7 +2483,7 @@ impl FromAtom for ManagerConnectionMode {
 
 impl ToAtom for ManagerConnectionMode {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -2969,7 +2969,7 @@ impl FromAtom for PortBondMode {
 
 impl ToAtom for PortBondMode {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3096,7 +3096,7 @@ impl FromAtom for PortLacp {
 
 impl ToAtom for PortLacp {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 
@@ -3235,7 +3235,7 @@ impl FromAtom for PortVlanMode {
 
 impl ToAtom for PortVlanMode {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.as_str().to_owned())
+        Atom::string(self.as_str())
     }
 }
 

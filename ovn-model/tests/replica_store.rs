@@ -33,7 +33,7 @@ async fn store_follows_the_server() {
     tokio::spawn(conn);
     let schema = Arc::new(h.get_schema(NB).await.expect("schema"));
     let mut store = Store::new(
-        schema,
+        schema.clone(),
         [
             (LogicalSwitch::NAME.to_owned(), None),
             (LogicalSwitchPort::NAME.to_owned(), None),
@@ -164,7 +164,8 @@ async fn store_follows_the_server() {
         ["00:00:00:00:00:01 10.0.0.1"]
     );
 
-    // Every monitored row equals a fresh select.
+    // Every monitored row, with the default values the store leaves out, equals a fresh
+    // select.
     for table in [LogicalSwitch::NAME, LogicalSwitchPort::NAME] {
         let mut txn = Transaction::new(NB);
         txn.select(table, [], None);
@@ -187,6 +188,10 @@ async fn store_follows_the_server() {
             .map(|(u, r)| {
                 let mut r = Row::clone(r);
                 r.remove("_version");
+                schema
+                    .table(table)
+                    .expect("table")
+                    .fill_defaults(&mut r, None);
                 (u, r)
             })
             .collect();

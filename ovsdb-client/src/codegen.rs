@@ -916,7 +916,7 @@ impl EnumPlan<'_> {
         w.line("");
         w.line(format!("impl ToAtom for {name} {{"));
         w.line("    fn to_atom(&self) -> Atom {");
-        w.line("        Atom::String(self.as_str().to_owned())");
+        w.line("        Atom::string(self.as_str())");
         w.line("    }");
         w.line("}");
         w.line("");

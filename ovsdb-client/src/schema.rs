@@ -42,7 +42,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::value::{Atom, AtomType, Datum, Row, Uuid, normalize_map, normalize_set};
+use crate::value::{Atom, AtomType, CompactString, Datum, Row, Uuid, normalize_map, normalize_set};
 
 /// `UINT_MAX` in the C implementation, the limit of counts and lengths.
 const UINT_MAX: u64 = u32::MAX as u64;
@@ -465,6 +465,21 @@ impl ColumnType {
         !matches!(self.max, Max::Limited(n) if n <= 1)
     }
 
+    /// Whether `datum` equals [`ColumnType::default_datum`], without building it.
+    pub fn is_default(&self, datum: &Datum) -> bool {
+        let default = |a: &Atom, ty: AtomType| a.atom_type() == ty && is_default_atom(a);
+        match (datum, self.min, &self.value) {
+            (Datum::Set(a), 0, _) => a.is_empty(),
+            (Datum::Map(m), 0, _) => m.is_empty(),
+            (Datum::Set(a), _, None) => matches!(a.as_slice(), [x] if default(x, self.key.atom)),
+            (Datum::Map(m), _, Some(v)) => matches!(
+                m.as_slice(),
+                [(k, x)] if default(k, self.key.atom) && default(x, v.atom)
+            ),
+            _ => false,
+        }
+    }
+
     /// The default value of the column (RFC 7047 section 5.1): empty when `min` is 0, otherwise
     /// one element (or pair) of the atomic types' defaults: 0, 0.0, false, `""` and the all-zero
     /// UUID. Like OVS, the default ignores constraints such as `enum`.
@@ -581,12 +596,24 @@ impl Serialize for ColumnType {
     }
 }
 
+/// Whether `atom` is its type's default (0, 0.0, false, "", the all-zero UUID).
+fn is_default_atom(atom: &Atom) -> bool {
+    match atom {
+        Atom::Integer(i) => *i == 0,
+        Atom::Real(r) => r.to_bits() == 0,
+        Atom::Boolean(b) => !*b,
+        Atom::String(s) => s.is_empty(),
+        Atom::Uuid(u) => *u == Uuid::ZERO,
+        Atom::NamedUuid(_) => false,
+    }
+}
+
 fn default_atom(ty: AtomType) -> Atom {
     match ty {
         AtomType::Integer => Atom::Integer(0),
         AtomType::Real => Atom::Real(0.0),
         AtomType::Boolean => Atom::Boolean(false),
-        AtomType::String => Atom::String(String::new()),
+        AtomType::String => Atom::String(CompactString::default()),
         AtomType::Uuid => Atom::Uuid(Uuid::ZERO),
     }
 }
@@ -1840,7 +1867,9 @@ mod tests {
             ("w", Datum::scalar(Uuid::ZERO)),
             ("r", Datum::empty()),
         ] {
-            assert_eq!(col(&s, "T", c).ty.default_datum(), want, "{c}");
+            let ty = &col(&s, "T", c).ty;
+            assert_eq!(ty.default_datum(), want, "{c}");
+            assert!(ty.is_default(&want), "{c}");
         }
         let map1 = ColumnType {
             key: BaseType::new(AtomType::String),
@@ -1852,6 +1881,21 @@ mod tests {
             map1.default_datum(),
             Datum::Map(vec![(Atom::string(""), Atom::Real(0.0))])
         );
+        assert!(map1.is_default(&map1.default_datum()));
+        // Not defaults: other values, other types, other shapes.
+        for (c, d) in [
+            ("i", Datum::scalar(1i64)),
+            ("i", Datum::scalar("")),
+            ("b", Datum::scalar(true)),
+            ("s", Datum::set(["x"])),
+            ("m", Datum::map([("a", "b")])),
+            ("w", Datum::scalar(Uuid(1))),
+            ("w", Datum::scalar(Atom::named_uuid("x"))),
+        ] {
+            assert!(!col(&s, "T", c).ty.is_default(&d), "{c} {d}");
+        }
+        assert!(!map1.is_default(&Datum::Map(vec![(Atom::string(""), Atom::Real(1.0))])));
+        assert!(!map1.is_default(&Datum::scalar("")));
     }
 
     fn schema_with_type(ty: &str) -> Result<DatabaseSchema> {
@@ -2172,7 +2216,7 @@ mod tests {
             any::<f64>().prop_map(Atom::Real),
             (-3.0f64..120.0).prop_map(Atom::Real),
             any::<bool>().prop_map(Atom::Boolean),
-            ".{0,5}".prop_map(Atom::String),
+            ".{0,5}".prop_map(Atom::string),
             prop::sample::select(vec!["tcp", "udp", "ftp", ""]).prop_map(Atom::string),
             any::<u128>().prop_map(|u| Atom::Uuid(Uuid(u))),
             ".{0,4}".prop_map(Atom::NamedUuid),

@@ -99,7 +99,7 @@ pub fn atom(base: &BaseType, options: &Options) -> BoxedStrategy<Atom> {
         return if options.unknown_enum_values && base.atom == AtomType::String {
             prop_oneof![
                 3 => listed,
-                1 => string(0, options.max_chars).prop_map(Atom::String),
+                1 => string(0, options.max_chars).prop_map(Atom::string),
             ]
             .boxed()
         } else {
@@ -125,7 +125,7 @@ pub fn atom(base: &BaseType, options: &Options) -> BoxedStrategy<Atom> {
                 .unwrap_or(u64::MAX)
                 .min(lo.saturating_add(options.max_chars))
                 .max(lo);
-            string(lo, hi).prop_map(Atom::String).boxed()
+            string(lo, hi).prop_map(Atom::string).boxed()
         }
         AtomType::Uuid => any::<u128>().prop_map(|u| Atom::Uuid(Uuid(u))).boxed(),
     }

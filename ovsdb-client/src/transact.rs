@@ -2280,7 +2280,7 @@ mod tests {
             (any::<i16>(), 1u32..8)
                 .prop_map(|(a, b)| Atom::Real(f64::from(a) + 1.0 / f64::from(1u32 << b))),
             any::<bool>().prop_map(Atom::Boolean),
-            ".{0,8}".prop_map(Atom::String),
+            ".{0,8}".prop_map(Atom::string),
             any::<u128>().prop_map(|v| Atom::Uuid(Uuid(v))),
             "[a-z_][a-z0-9_]{0,6}".prop_map(Atom::NamedUuid),
         ]

@@ -405,7 +405,7 @@ impl FromAtom for String {
 
 impl ToAtom for String {
     fn to_atom(&self) -> Atom {
-        Atom::String(self.clone())
+        Atom::string(self.as_str())
     }
 }
 

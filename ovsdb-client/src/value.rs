@@ -30,6 +30,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
+/// The string type of [`Atom::String`] (re-exported from the `compact_str` crate): up to 24
+/// bytes inline, longer strings on the heap. Build one with `.into()` from `&str` or `String`.
+pub use compact_str::CompactString;
+
 /// A 128-bit OVSDB row UUID.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Uuid(pub u128);
@@ -67,28 +71,47 @@ impl FromStr for Uuid {
     fn from_str(s: &str) -> Result<Uuid, ParseUuidError> {
         let b = s.as_bytes();
         let err = || ParseUuidError(s.chars().take(64).collect());
-        if b.len() != 36 {
+        if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return Err(err());
         }
-        let mut v: u128 = 0;
-        for (i, &c) in b.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                if c != b'-' {
-                    return Err(err());
-                }
-                continue;
+        // Each half of the value from its 16 digits; any non-digit sets a high bit in `bad`.
+        let mut bad = 0u8;
+        let mut half = |positions: &[usize; 16]| {
+            let mut v = 0u64;
+            for &i in positions {
+                let d = HEX_DIGIT[usize::from(b[i])];
+                bad |= d;
+                v = (v << 4) | u64::from(d);
             }
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(err()),
-            };
-            v = (v << 4) | u128::from(d);
+            v
+        };
+        let hi = half(&[0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17]);
+        let lo = half(&[
+            19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+        ]);
+        if bad & 0xF0 != 0 {
+            return Err(err());
         }
-        Ok(Uuid(v))
+        Ok(Uuid((u128::from(hi) << 64) | u128::from(lo)))
     }
 }
+
+/// The value of each hexadecimal digit (either case); 0xFF for any other byte.
+const HEX_DIGIT: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 impl fmt::Display for Uuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -167,8 +190,9 @@ pub enum Atom {
     Real(f64),
     /// A boolean.
     Boolean(bool),
-    /// A string.
-    String(String),
+    /// A string. Strings of up to 24 bytes are stored inline, without an allocation of their
+    /// own (most OVN names, addresses and `external_ids` values are that short).
+    String(CompactString),
     /// A row UUID, `["uuid","..."]` on the wire.
     Uuid(Uuid),
     /// A reference to a row inserted earlier in the same transaction, `["named-uuid","..."]`.
@@ -177,7 +201,7 @@ pub enum Atom {
 
 impl Atom {
     /// Makes a string atom.
-    pub fn string(s: impl Into<String>) -> Atom {
+    pub fn string(s: impl Into<CompactString>) -> Atom {
         Atom::String(s.into())
     }
 
@@ -241,7 +265,8 @@ impl Atom {
     /// Bytes this atom owns on the heap (a string's contents).
     pub fn heap_size(&self) -> usize {
         match self {
-            Atom::String(s) | Atom::NamedUuid(s) => s.capacity(),
+            Atom::String(s) if s.is_heap_allocated() => s.capacity(),
+            Atom::NamedUuid(s) => s.capacity(),
             _ => 0,
         }
     }
@@ -293,7 +318,8 @@ impl std::hash::Hash for Atom {
             Atom::Integer(i) => i.hash(state),
             Atom::Real(r) => r.to_bits().hash(state),
             Atom::Boolean(b) => b.hash(state),
-            Atom::String(s) | Atom::NamedUuid(s) => s.hash(state),
+            Atom::String(s) => s.as_str().hash(state),
+            Atom::NamedUuid(s) => s.as_str().hash(state),
             Atom::Uuid(u) => u.hash(state),
         }
     }
@@ -342,17 +368,22 @@ impl From<bool> for Atom {
 }
 impl From<&str> for Atom {
     fn from(v: &str) -> Atom {
-        Atom::String(v.to_owned())
+        Atom::String(v.into())
     }
 }
 impl From<String> for Atom {
     fn from(v: String) -> Atom {
-        Atom::String(v)
+        Atom::String(v.into())
     }
 }
 impl From<&String> for Atom {
     fn from(v: &String) -> Atom {
-        Atom::String(v.clone())
+        Atom::String(v.into())
+    }
+}
+impl From<CompactString> for Atom {
+    fn from(v: CompactString) -> Atom {
+        Atom::String(v)
     }
 }
 impl From<Uuid> for Atom {
@@ -683,6 +714,11 @@ impl Row {
                 .sum::<usize>()
     }
 
+    /// Keeps only the columns for which `keep(name, value)` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &Datum) -> bool) {
+        self.columns.retain(|(k, v)| keep(k, v));
+    }
+
     /// Releases spare capacity (rows kept for long, as in a replica).
     pub fn shrink_to_fit(&mut self) {
         self.columns.shrink_to_fit();
@@ -967,10 +1003,10 @@ impl<'de> Visitor<'de> for AnyVisitor {
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decoded, E> {
-        Ok(Decoded::Atom(Atom::String(v.to_owned())))
+        Ok(Decoded::Atom(Atom::String(v.into())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Decoded, E> {
-        Ok(Decoded::Atom(Atom::String(v)))
+        Ok(Decoded::Atom(Atom::String(v.into())))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded, A::Error> {
@@ -1304,7 +1340,7 @@ mod tests {
             (any::<i32>(), 1u32..1000)
                 .prop_map(|(a, b)| Atom::Real(a as f64 + 1.0 / (b as f64 + 1.5))),
             any::<bool>().prop_map(Atom::Boolean),
-            ".{0,12}".prop_map(Atom::String),
+            ".{0,12}".prop_map(Atom::string),
             any::<u128>().prop_map(|u| Atom::Uuid(Uuid(u))),
             "[a-z][a-z0-9_]{0,8}".prop_map(Atom::NamedUuid),
         ]

@@ -11,6 +11,13 @@
 //! O(number of tables) thanks to persistent maps. Later updates do not disturb a snapshot
 //! already taken.
 //!
+//! Rows are stored as the server sends them in `update2`: a column that holds its default
+//! value (RFC 7047 section 5.1: empty for optional and set columns, else 0, 0.0, false, `""`
+//! or the all-zero UUID) is left out of the [`Row`], which keeps a typical OVN row to a third
+//! of its columns. Typed reads ([`Snapshot::get_typed`]) fill the defaults in, index keys
+//! use them, and [`TableSchema::fill_defaults`](crate::schema::TableSchema::fill_defaults)
+//! restores them on an untyped row. The `_uuid` column is not stored either: it is the key.
+//!
 //! Consumers of changes call [`Store::subscribe`]. A [`Subscription`] holds at most one pending
 //! [`Change`] per row: when a consumer falls behind, later changes to a row it has not read yet
 //! are merged into the pending one (the old row it last saw, the newest row), and a row
@@ -114,11 +121,15 @@ impl IndexSpec {
         &self.table
     }
 
-    fn key_of(&self, row: &Row) -> Option<Vec<Datum>> {
+    /// The key of `row`; a column the (sparse) row leaves out has its default value.
+    fn key_of(&self, row: &Row, table: &TableInfo) -> Option<Vec<Datum>> {
         match &self.key {
             KeyFn::Columns(cols) => Some(
                 cols.iter()
-                    .map(|c| row.get(c).cloned().unwrap_or_default())
+                    .map(|c| match row.get(c) {
+                        Some(d) => d.clone(),
+                        None => table.default_of(c),
+                    })
                     .collect(),
             ),
             KeyFn::Custom(f) => f(row),
@@ -170,6 +181,13 @@ impl IndexData {
         }
     }
 
+    fn clear(&mut self) {
+        match self {
+            IndexData::Unique(m) => m.clear(),
+            IndexData::Multi(m) => m.clear(),
+        }
+    }
+
     fn get(&self, key: &[Datum]) -> Vec<Uuid> {
         match self {
             IndexData::Unique(m) => m.get(key).copied().into_iter().collect(),
@@ -199,18 +217,33 @@ struct TableInfo {
 }
 
 impl TableInfo {
-    /// The stored form of an inserted row: without `_uuid`, with defaults filled in (the
-    /// server leaves out default-valued columns), and no spare capacity.
+    /// The stored form of a row: without `_uuid`, without the columns that hold their
+    /// default value (as the server sends rows), and with no spare capacity.
     fn complete(&self, mut row: Row) -> Row {
-        row.remove("_uuid");
-        self.schema.fill_defaults(&mut row, self.columns.as_deref());
+        row.retain(|name, datum| {
+            name != "_uuid"
+                && self
+                    .schema
+                    .columns
+                    .get(name)
+                    .is_none_or(|c| !c.ty.is_default(datum))
+        });
         row.shrink_to_fit();
         row
     }
 
+    /// The default value of column `name` (an empty set for a column the schema lacks).
+    fn default_of(&self, name: &str) -> Datum {
+        self.schema
+            .columns
+            .get(name)
+            .map(|c| c.ty.default_datum())
+            .unwrap_or_default()
+    }
+
     fn index_insert(&self, data: &mut TableData, uuid: Uuid, row: &Row) {
         for (spec, idx) in self.indexes.iter().zip(data.indexes.iter_mut()) {
-            if let Some(k) = spec.key_of(row) {
+            if let Some(k) = spec.key_of(row, self) {
                 idx.add(k, uuid);
             }
         }
@@ -218,7 +251,7 @@ impl TableInfo {
 
     fn index_remove(&self, data: &mut TableData, uuid: Uuid, row: &Row) {
         for (spec, idx) in self.indexes.iter().zip(data.indexes.iter_mut()) {
-            if let Some(k) = spec.key_of(row) {
+            if let Some(k) = spec.key_of(row, self) {
                 idx.remove(&k, uuid);
             }
         }
@@ -333,7 +366,8 @@ impl Snapshot {
             .sum())
     }
 
-    /// One row by UUID.
+    /// One row by UUID, without its default-valued columns (see the
+    /// [module documentation](self)).
     pub fn get(&self, table: &str, uuid: Uuid) -> Result<Option<&Arc<Row>>> {
         Ok(self.table(table)?.rows.get(&uuid))
     }
@@ -556,7 +590,7 @@ impl Store {
                         };
                         let mut row = Row::clone(old);
                         table.schema.apply_diff(&mut row, &diff);
-                        Some(Arc::new(row))
+                        Some(Arc::new(table.complete(row)))
                     }
                     RowUpdate2::Delete => {
                         if old.is_none() {
@@ -597,11 +631,9 @@ impl Store {
                     (Some(n), Some(o)) => {
                         let mut row = Row::clone(o);
                         for (c, d) in n.iter() {
-                            if c != "_uuid" {
-                                row.insert(c, d.clone());
-                            }
+                            row.insert(c, d.clone());
                         }
-                        Some(Arc::new(row))
+                        Some(Arc::new(table.complete(row)))
                     }
                     (Some(n), None) => Some(Arc::new(table.complete(n.clone()))),
                 };
@@ -622,68 +654,92 @@ impl Store {
 
     /// Replaces the whole contents with `full` (the initial rows of a new monitor after a
     /// reconnect the server could not resume), publishing only the differences: rows that
-    /// vanished as deletes, new rows as inserts, changed rows as modifies. Nothing is purged.
+    /// vanished as deletes, new rows as inserts, changed rows as modifies. Nothing is purged:
+    /// a row that did not change keeps its shared copy, so snapshots and subscribers see it
+    /// unchanged. The indexes are rebuilt.
     pub fn resync(&mut self, full: TableUpdates2, last_txn_id: Option<Uuid>) -> Result<usize> {
-        let mut fresh: BTreeMap<Arc<str>, HashMap<Uuid, Row>> = BTreeMap::new();
+        let mut tables = self.state.tables.clone();
+        // Deletes first, so that a consumer never sees two rows with one unique key.
+        let mut changes = Vec::new();
+        let mut upserts = Vec::new();
+        let mut updated: BTreeSet<Arc<str>> = BTreeSet::new();
         for (name, rows) in full.tables {
             let table = self.table(&name)?;
-            let entry = fresh.entry(table.name.clone()).or_default();
-            entry.reserve(rows.len());
+            if !updated.insert(table.name.clone()) {
+                return Err(Error::Protocol(format!(
+                    "a full resync holds table {name} twice"
+                )));
+            }
+            let data = tables
+                .get_mut(&*table.name)
+                .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
+            let old_rows = std::mem::take(&mut data.rows);
+            for idx in &mut data.indexes {
+                idx.clear();
+            }
             for (uuid, ru) in rows {
-                match ru {
-                    RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => {
-                        entry.insert(uuid, table.complete(r));
-                    }
+                let row = match ru {
+                    RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => table.complete(r),
                     RowUpdate2::Modify(_) | RowUpdate2::Delete => {
                         return Err(Error::Protocol(format!(
                             "a full resync of {name} holds a modify or delete for row {uuid}"
                         )));
                     }
+                };
+                let old = old_rows.get(&uuid);
+                let row = match old {
+                    // Unchanged: keep the copy snapshots already share.
+                    Some(o) if **o == row => o.clone(),
+                    _ => {
+                        let new = Arc::new(row);
+                        upserts.push(Change {
+                            table: table.name.clone(),
+                            uuid,
+                            old: old.cloned(),
+                            new: Some(new.clone()),
+                        });
+                        new
+                    }
+                };
+                table.index_insert(data, uuid, &row);
+                if data.rows.insert(uuid, row).is_some() {
+                    return Err(Error::Protocol(format!(
+                        "a full resync of {name} holds row {uuid} twice"
+                    )));
+                }
+            }
+            for (uuid, old) in &old_rows {
+                if !data.rows.contains_key(uuid) {
+                    changes.push(Change {
+                        table: table.name.clone(),
+                        uuid: *uuid,
+                        old: Some(old.clone()),
+                        new: None,
+                    });
                 }
             }
         }
-        let mut tables = self.state.tables.clone();
-        let mut changes = Vec::new();
+        // Tables the full contents leave out have no rows.
         for (name, table) in &self.tables {
+            if updated.contains(name) {
+                continue;
+            }
             let data = tables
                 .get_mut(name)
                 .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
-            let mut new_rows = fresh.remove(name).unwrap_or_default();
-            let gone: Vec<(Uuid, Arc<Row>)> = data
-                .rows
-                .iter()
-                .filter(|(u, _)| !new_rows.contains_key(u))
-                .map(|(u, r)| (*u, r.clone()))
-                .collect();
-            for (uuid, old) in gone {
-                apply_row(table, data, uuid, Some(&old), None);
+            for (uuid, old) in std::mem::take(&mut data.rows) {
                 changes.push(Change {
-                    table: name.clone(),
+                    table: table.name.clone(),
                     uuid,
                     old: Some(old),
                     new: None,
                 });
             }
-            let mut uuids: Vec<Uuid> = new_rows.keys().copied().collect();
-            uuids.sort_unstable();
-            for uuid in uuids {
-                let Some(row) = new_rows.remove(&uuid) else {
-                    continue;
-                };
-                let old = data.rows.get(&uuid).cloned();
-                if old.as_deref() == Some(&row) {
-                    continue;
-                }
-                let new = Some(Arc::new(row));
-                apply_row(table, data, uuid, old.as_deref(), new.clone());
-                changes.push(Change {
-                    table: name.clone(),
-                    uuid,
-                    old,
-                    new,
-                });
+            for idx in &mut data.indexes {
+                idx.clear();
             }
         }
+        changes.append(&mut upserts);
         Ok(self.commit(tables, changes, last_txn_id))
     }
 
@@ -956,7 +1012,7 @@ mod tests {
     }
 
     #[test]
-    fn apply_fills_defaults_indexes_and_snapshots() {
+    fn apply_leaves_out_defaults_indexes_and_snapshots() {
         let mut s = store();
         let before = s.snapshot();
         s.apply_update2(
@@ -976,9 +1032,10 @@ mod tests {
         .unwrap();
         let snap = s.snapshot();
         let row = snap.get("Sw", u(1)).unwrap().unwrap();
-        // Defaults filled for the columns the server left out.
-        assert_eq!(row.get("ports"), Some(&Datum::empty()));
-        assert_eq!(row.get("tag"), Some(&Datum::empty()));
+        // Default-valued columns are left out, as the server sends them.
+        assert_eq!(row.get("ports"), None);
+        assert_eq!(row.get("tag"), None);
+        assert_eq!(row.len(), 2);
         assert_eq!(
             snap.lookup("Sw(name)", &[Datum::scalar("a")])
                 .unwrap()
@@ -1039,6 +1096,42 @@ mod tests {
             snap.get("Sw", u(1)).unwrap().unwrap().get_str("name"),
             Some("a")
         );
+        // The map diff emptied ext, so the column is gone from the row.
+        assert_eq!(snap2.get("Sw", u(1)).unwrap().unwrap().get("ext"), None);
+
+        // A column set to its default value is left out too, and an index on it finds the row
+        // by the default value.
+        s.apply_update2(
+            upd(
+                "Sw",
+                vec![(u(1), RowUpdate2::Modify(Row::new().with("name", "")))],
+            ),
+            None,
+        )
+        .unwrap();
+        let snap3 = s.snapshot();
+        let row = snap3.get("Sw", u(1)).unwrap().unwrap();
+        assert_eq!(row.len(), 0, "{row:?}");
+        assert_eq!(
+            snap3
+                .lookup("Sw(name)", &[Datum::scalar("")])
+                .unwrap()
+                .count(),
+            1
+        );
+        // An insert that spells out a default value is stored without it.
+        s.apply_update2(
+            upd(
+                "Sw",
+                vec![(
+                    u(2),
+                    RowUpdate2::Insert(Row::new().with("name", "x").with("tag", Datum::empty())),
+                )],
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.snapshot().get("Sw", u(2)).unwrap().unwrap().len(), 1);
     }
 
     /// The transaction id always describes the state committed with it: an update without an
