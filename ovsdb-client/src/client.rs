@@ -98,7 +98,7 @@ impl RawReply {
 
     /// Decodes the result into `T`. `what` names it in the error.
     pub fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
-        serde_json::from_slice(self.json()).map_err(|e| Error::decode(what, e))
+        message::from_json(self.json()).map_err(|e| Error::decode(what, e))
     }
 }
 
@@ -440,6 +440,9 @@ impl Driver {
     }
 
     fn dispatch(&mut self, frame: Bytes) -> Result<()> {
+        if frame.len() >= 1 << 20 {
+            tracing::trace!(bytes = frame.len(), "large message received");
+        }
         let msg = message::parse(&frame)?;
         match msg {
             Message::Response { id, result } => {
@@ -805,14 +808,25 @@ impl Handle {
         params: &P,
         key: String,
     ) -> Result<(T, Monitor)> {
-        let (tx, rx) = mpsc::unbounded_channel();
         let name = method.as_str();
+        self.start_monitor_with(method, params, key, Box::new(move |r| r.decode(name)))
+            .await
+    }
+
+    async fn start_monitor_with<P: Serialize, T: 'static>(
+        &self,
+        method: MonitorMethod,
+        params: &P,
+        key: String,
+        decode: Box<dyn FnOnce(RawReply) -> Result<T> + Send>,
+    ) -> Result<(T, Monitor)> {
+        let (tx, rx) = mpsc::unbounded_channel();
         let initial: T = self
             .start(
-                name,
+                method.as_str(),
                 params,
                 Some(Route::Monitor(key.clone(), tx)),
-                Box::new(move |r| r.decode(name)),
+                decode,
             )
             .await?;
         Ok((
@@ -865,6 +879,21 @@ impl Handle {
         let since = last_txn_id.unwrap_or(Uuid::ZERO).to_string();
         let params = (db, &*id, requests, since);
         self.start_monitor(MonitorMethod::MonitorCondSince, &params, key)
+            .await
+    }
+
+    /// [`Handle::monitor_cond_since`] with the reply left undecoded, for callers that decode
+    /// it their own way (see [`crate::monitor::decode_cond_since_with`]).
+    pub async fn monitor_cond_since_raw(
+        &self,
+        db: &str,
+        requests: &MonitorRequests,
+        last_txn_id: Option<Uuid>,
+    ) -> Result<(RawReply, Monitor)> {
+        let (key, id) = self.new_monitor_key();
+        let since = last_txn_id.unwrap_or(Uuid::ZERO).to_string();
+        let params = (db, &*id, requests, since);
+        self.start_monitor_with(MonitorMethod::MonitorCondSince, &params, key, Box::new(Ok))
             .await
     }
 
@@ -1023,17 +1052,16 @@ impl Monitor {
         match note.method {
             NotificationKind::Update => {
                 let (_, u): (serde::de::IgnoredAny, TableUpdates) =
-                    serde_json::from_slice(json).map_err(|e| err("update", e))?;
+                    message::from_json(json).map_err(|e| err("update", e))?;
                 Ok(MonitorEvent::Update(u))
             }
             NotificationKind::Update2 => {
                 let (_, u): (serde::de::IgnoredAny, TableUpdates2) =
-                    serde_json::from_slice(json).map_err(|e| err("update2", e))?;
+                    message::from_json(json).map_err(|e| err("update2", e))?;
                 Ok(MonitorEvent::Update2(u))
             }
             NotificationKind::Update3 => {
-                let p: Update3Params =
-                    serde_json::from_slice(json).map_err(|e| err("update3", e))?;
+                let p: Update3Params = message::from_json(json).map_err(|e| err("update3", e))?;
                 Ok(MonitorEvent::Update3 {
                     last_txn_id: p.last_txn_id,
                     updates: p.updates,

@@ -134,13 +134,25 @@ fn is_null(v: Option<&RawValue>) -> bool {
     v.is_none_or(|r| r.get() == "null")
 }
 
+/// Decodes JSON text, checking that it is UTF-8 once rather than string by string.
+pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(
+    bytes: &'a [u8],
+) -> std::result::Result<T, serde_json::Error> {
+    // Checking the whole text once (SIMD-fast) lets serde_json skip the check per string, a
+    // tenth of the decoding time for large monitor replies. Invalid text is decoded as bytes
+    // so that the error says where it is.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 /// Decodes the envelope of one framed message.
 pub fn parse(frame: &[u8]) -> Result<Message<'_>> {
     if frame.trim_ascii_start().first() != Some(&b'{') {
         return Err(Error::decode("JSON-RPC message", "not a JSON object"));
     }
-    let env: Envelope<'_> =
-        serde_json::from_slice(frame).map_err(|e| Error::decode("JSON-RPC message", e))?;
+    let env: Envelope<'_> = from_json(frame).map_err(|e| Error::decode("JSON-RPC message", e))?;
     match env.method {
         Some(method) => {
             let params = env.params.ok_or_else(|| {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::transact::Condition;
 use serde::de::DeserializeSeed;
 
-use crate::value::{BareUuidSeed, Row, Uuid};
+use crate::value::{BareUuidSeed, CowStr, Row, Uuid};
 
 /// Which kinds of change a monitor reports (`"select"` in RFC 7047). All are on by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,10 +167,10 @@ impl<'de> Deserialize<'de> for RowUpdate2 {
                 f.write_str(r#"{"initial"|"insert"|"modify"|"delete": ..}"#)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RowUpdate2, A::Error> {
-                let key: String = map
+                let CowStr(key) = map
                     .next_key()?
                     .ok_or_else(|| de::Error::custom("empty row update"))?;
-                let upd = match key.as_str() {
+                let upd = match &*key {
                     "initial" => RowUpdate2::Initial(map.next_value()?),
                     "insert" => RowUpdate2::Insert(map.next_value()?),
                     "modify" => RowUpdate2::Modify(map.next_value()?),
@@ -316,6 +316,114 @@ impl<'de> Deserialize<'de> for CondSinceReply {
             last_txn_id,
             updates,
         })
+    }
+}
+
+/// What [`decode_cond_since_with`] hands its callbacks.
+pub trait CondSinceSink {
+    /// The reply's `found` and `last-txn-id`, before any row.
+    fn header(&mut self, found: bool, last_txn_id: Uuid) -> Result<(), String>;
+    /// One row update of `table`, in the order the server sent them.
+    fn row(&mut self, table: &str, uuid: Uuid, update: RowUpdate2) -> Result<(), String>;
+}
+
+/// Decodes a `monitor_cond_since` reply (the JSON text of its `result`) without building a
+/// [`CondSinceReply`]: the header and then each row update go to `sink` as soon as they are
+/// decoded, so that a consumer (the replica) can work on them while the rest is decoded.
+/// An error from the sink stops the decoding and is returned as a decode error.
+pub fn decode_cond_since_with(json: &str, sink: &mut dyn CondSinceSink) -> crate::Result<()> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    CondSinceSeed(sink)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| crate::Error::decode("monitor_cond_since reply", e))
+}
+
+struct CondSinceSeed<'a>(&'a mut dyn CondSinceSink);
+
+impl<'de> DeserializeSeed<'de> for CondSinceSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CondSinceSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[found, last-txn-id, table-updates2]")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let missing = || de::Error::custom("a monitor_cond_since reply needs 3 elements");
+        let found: bool = seq.next_element()?.ok_or_else(missing)?;
+        let BareUuid(last_txn_id) = seq.next_element()?.ok_or_else(missing)?;
+        self.0
+            .header(found, last_txn_id)
+            .map_err(de::Error::custom)?;
+        seq.next_element_seed(TablesSeed(self.0))?
+            .ok_or_else(missing)?;
+        if seq.next_element::<de::IgnoredAny>()?.is_some() {
+            return Err(de::Error::custom(
+                "a monitor_cond_since reply has only 3 elements",
+            ));
+        }
+        Ok(())
+    }
+}
+
+struct TablesSeed<'a>(&'a mut dyn CondSinceSink);
+
+impl<'de> DeserializeSeed<'de> for TablesSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TablesSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of table updates")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(CowStr(table)) = map.next_key()? {
+            map.next_value_seed(TableRowsSeed {
+                table: &table,
+                sink: &mut *self.0,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct TableRowsSeed<'a> {
+    table: &'a str,
+    sink: &'a mut dyn CondSinceSink,
+}
+
+impl<'de> DeserializeSeed<'de> for TableRowsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TableRowsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of row updates keyed by UUID")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(uuid) = map.next_key_seed(BareUuidSeed)? {
+            let update: RowUpdate2 = map.next_value()?;
+            self.sink
+                .row(self.table, uuid, update)
+                .map_err(de::Error::custom)?;
+        }
+        Ok(())
     }
 }
 

@@ -1070,6 +1070,8 @@ impl<'de> Visitor<'de> for AtomsSeed {
         while let Some(a) = seq.next_element::<Atom>()? {
             v.push(a);
         }
+        // Decoded values are often kept for long (in a replica): no spare capacity.
+        v.shrink_to_fit();
         Ok(v)
     }
 }
@@ -1093,6 +1095,7 @@ impl<'de> Visitor<'de> for PairsSeed {
         while let Some(p) = seq.next_element::<PairVisitorOut>()? {
             v.push(p.0);
         }
+        v.shrink_to_fit();
         Ok(v)
     }
 }
@@ -1181,6 +1184,28 @@ impl Visitor<'_> for ColumnName {
     }
 }
 
+/// A string decoded without a copy when the input allows it (no escapes in it).
+pub(crate) struct CowStr<'de>(pub std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CowStr<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<CowStr<'de>, E> {
+                Ok(CowStr(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CowStr<'de>, E> {
+                Ok(CowStr(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Decodes a bare UUID string (a row key in updates, `last-txn-id`), not `["uuid",..]`.
 pub(crate) struct BareUuidSeed;
 
@@ -1215,6 +1240,7 @@ impl<'de> Deserialize<'de> for Row {
                     let v: Datum = map.next_value()?;
                     columns.push((k, v));
                 }
+                columns.shrink_to_fit();
                 Ok(Row::from_unsorted(columns))
             }
         }

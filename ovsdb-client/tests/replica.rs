@@ -208,6 +208,118 @@ async fn converges_across_a_server_restart_with_a_live_writer() {
     assert_eq!(copy, copy_of(&snap));
 }
 
+/// Every row of `table` as a select returns it, without `_version` and with defaults filled.
+async fn selected(remote: &str, table: &str) -> HashMap<Uuid, Row> {
+    let (conn, h) = ovsdb_client::connect(remote, &ConnectOptions::default())
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let mut txn = Transaction::new(NB);
+    txn.select(table, [], None);
+    let res = h.transact(txn).await.expect("select");
+    res[0]
+        .rows
+        .clone()
+        .expect("rows")
+        .into_iter()
+        .map(|mut r| {
+            let u = r.uuid().expect("_uuid");
+            r.remove("_uuid");
+            r.remove("_version");
+            (u, r)
+        })
+        .collect()
+}
+
+/// The replica's rows of `table`, with the defaults it leaves out, without `_version`.
+fn filled(
+    snap: &Snapshot,
+    schema: &ovsdb_client::schema::DatabaseSchema,
+    table: &str,
+) -> HashMap<Uuid, Row> {
+    snap.rows(table)
+        .expect("table")
+        .map(|(u, r)| {
+            let mut r = Row::clone(r);
+            r.remove("_version");
+            schema
+                .table(table)
+                .expect("table")
+                .fill_defaults(&mut r, None);
+            (u, r)
+        })
+        .collect()
+}
+
+/// Replies over a megabyte are decoded on a second thread while the store takes the rows in:
+/// a cold sync and a resync after a restart (rows changed, removed and added meanwhile) both
+/// end equal to the server, and the change stream replays to the new state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_replies_sync_and_resync() {
+    const PORTS: usize = 6000;
+    let mut server = OvsdbServer::nb();
+    server.nbctl(&["ls-add", "sw0"]);
+    let remote = server.unix_remote();
+    let (conn, h) = ovsdb_client::connect(&remote, &ConnectOptions::default())
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let schema = h.get_schema(NB).await.expect("schema");
+    let mut txn = Transaction::new(NB);
+    let mut ports = Vec::new();
+    for i in 0..PORTS {
+        let ip = format!("10.0.{}.{}", i / 250, i % 250 + 2);
+        let mac = format!("00:00:00:00:{:02x}:{:02x}", i / 256, i % 256);
+        ports.push(
+            txn.insert(
+                LSP,
+                Row::new()
+                    .with("name", format!("pod-{i}.namespace-{}", i % 7))
+                    .with("addresses", format!("{mac} {ip}"))
+                    .with("port_security", format!("{mac} {ip}"))
+                    .with(
+                        "external_ids",
+                        Datum::map([
+                            ("ip", ip.as_str()),
+                            ("ls", "sw0"),
+                            ("pod", &format!("namespace/pod-{i}")),
+                            ("vendor", "kube-ovn"),
+                        ]),
+                    ),
+            ),
+        );
+    }
+    txn.mutate(
+        LS,
+        [Condition::eq("name", "sw0")],
+        [Mutation::insert("ports", Datum::set(ports))],
+    );
+    h.transact(txn).await.expect("insert ports");
+
+    let replica = start(ReplicaBuilder::new(remote.clone(), NB).table(LS).table(LSP));
+    let snap = synced(&replica).await;
+    assert_eq!(snap.len(LSP).expect("table"), PORTS);
+    assert_eq!(filled(&snap, &schema, LSP), selected(&remote, LSP).await);
+    assert_eq!(filled(&snap, &schema, LS), selected(&remote, LS).await);
+    let (snap, mut sub) = replica.subscribe(None).await.expect("subscribe");
+    let mut copy = copy_of(&snap);
+
+    // Changes while the replica is away: one port renamed, one removed, one added.
+    server.kill();
+    server.restart();
+    server.nbctl(&["set", LSP, "pod-1.namespace-1", "name=renamed"]);
+    server.nbctl(&["lsp-del", "pod-2.namespace-2"]);
+    server.nbctl(&["lsp-add", "sw0", "new"]);
+    let snap = eventually(&replica, "resynced", |s| {
+        let n = names(s, LSP);
+        n.contains(&"renamed".to_owned()) && n.contains(&"new".to_owned()) && n.len() == PORTS
+    })
+    .await;
+    assert_eq!(filled(&snap, &schema, LSP), selected(&remote, LSP).await);
+    drain(&mut sub, &mut copy).await;
+    assert_eq!(copy, copy_of(&snap));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frozen_server_makes_a_transaction_in_doubt() {
     let server = OvsdbServer::nb();

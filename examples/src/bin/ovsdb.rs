@@ -111,6 +111,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // OVSDB_LOG=debug (any tracing-subscriber filter) logs the library's events to stderr.
+    if let Ok(filter) = std::env::var("OVSDB_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,7 +130,12 @@ fn main() -> ExitCode {
         }
     };
     match rt.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            // Exit without tearing the runtime down: what is left (a replica's rows, say) is
+            // returned to the OS at once rather than freed piece by piece.
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            std::process::exit(0)
+        }
         Err(e) => {
             // One line: the chain of causes joined.
             let msg = format!("{e:#}").replace('\n', " ");
@@ -254,9 +266,10 @@ async fn sync(
     for table in snapshot.tables() {
         counts.insert(table.to_owned(), json!(snapshot.len(table)?));
     }
-    drop(replica);
-    driver.abort();
-    print(compact, &Value::Object(counts))
+    print(compact, &Value::Object(counts))?;
+    // The program exits next, with the replica still running: it is left to the OS (see main).
+    std::mem::forget((replica, driver));
+    Ok(())
 }
 
 /// The tables given, checked against the schema (for a one-line error before anything else

@@ -35,10 +35,11 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::client::{ConnectOptions, Connection, Handle, Monitor};
+use crate::client::{ConnectOptions, Connection, Handle, Monitor, RawReply};
 use crate::error::{Error, Result};
 use crate::monitor::{
-    MonitorEvent, MonitorRequest, MonitorRequests, RowUpdate2, TableUpdates, TableUpdates2,
+    CondSinceReply, CondSinceSink, MonitorEvent, MonitorRequest, MonitorRequests, RowUpdate2,
+    TableUpdates, TableUpdates2, decode_cond_since_with,
 };
 use crate::remote::{Remote, Transport, parse_remotes};
 use crate::replica::store::{Hub, IndexSpec, Snapshot, Store, Subscription};
@@ -424,6 +425,163 @@ pub fn wait_unchanged(txn: &mut Transaction, table: &str, uuid: Uuid, row: &Row)
     true
 }
 
+/// Replies at least this large are decoded on a helper thread while the store takes in the
+/// rows already decoded (two cores then share a cold sync).
+const PIPELINE_BYTES: usize = 1 << 20;
+
+/// Rows per batch handed from the decoding thread to the store.
+const PIPELINE_BATCH: usize = 1024;
+
+/// Applies a `monitor_cond_since` reply to `store`: only the changes when the server found
+/// `last` in its history (returns `true`), else a resync to the full contents. The store is
+/// unchanged on error.
+fn apply_cond_since(store: &mut Store, raw: &RawReply, last: Option<Uuid>) -> Result<bool> {
+    let what = "monitor_cond_since reply";
+    let json = std::str::from_utf8(raw.json()).map_err(|e| Error::decode(what, e))?;
+    // Standalone servers keep no history and answer with the all-zero id.
+    let txn_id = |u: Uuid| Some(u).filter(|u| *u != Uuid::ZERO);
+    if json.len() < PIPELINE_BYTES {
+        let reply: CondSinceReply =
+            serde_json::from_str(json).map_err(|e| Error::decode(what, e))?;
+        let txn = txn_id(reply.last_txn_id);
+        return if reply.found && last.is_some() {
+            store.apply_update2(reply.updates, txn).map(|_| true)
+        } else {
+            store.resync(reply.updates, txn).map(|_| false)
+        };
+    }
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let decoder = scope.spawn(move || {
+            let mut sink = PipeSink {
+                tx,
+                resuming: last.is_some(),
+                header: None,
+                batch: None,
+                collected: TableUpdates2::default(),
+            };
+            decode_cond_since_with(json, &mut sink)?;
+            sink.flush().map_err(|e| Error::decode(what, e))?;
+            Ok::<_, Error>((sink.header, sink.collected))
+        });
+        let mut resync = None;
+        let mut failed = None;
+        for piece in &rx {
+            match piece {
+                Piece::Begin => resync = Some(store.begin_resync()),
+                Piece::Rows(table, rows) => {
+                    let Some(r) = resync.as_mut() else { continue };
+                    if let Err(e) = r.add_rows(&table, rows.into_iter().map(Ok)) {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        // Stops the decoder if the store failed first.
+        drop(rx);
+        let decoded = decoder
+            .join()
+            .map_err(|_| Error::Protocol("the decoding thread panicked".into()));
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let (header, collected) = decoded??;
+        let (found, last_txn_id) = header.ok_or_else(|| Error::decode(what, "no header"))?;
+        match resync {
+            Some(r) => {
+                r.finish(txn_id(last_txn_id));
+                Ok(false)
+            }
+            None if found => store
+                .apply_update2(collected, txn_id(last_txn_id))
+                .map(|_| true),
+            None => Err(Error::decode(what, "no contents")),
+        }
+    })
+}
+
+/// What the decoding thread hands the store.
+enum Piece {
+    /// The reply is a full contents: start a resync.
+    Begin,
+    /// Rows of a table for the resync.
+    Rows(String, Vec<(Uuid, Row)>),
+}
+
+/// Receives the decoded reply on the decoding thread: rows of a full contents go to the store
+/// in batches; the changes of a resumed monitor are collected and applied at the end.
+struct PipeSink {
+    tx: std::sync::mpsc::SyncSender<Piece>,
+    /// The request gave a transaction id, so the server may answer with changes only.
+    resuming: bool,
+    header: Option<(bool, Uuid)>,
+    batch: Option<(String, Vec<(Uuid, Row)>)>,
+    collected: TableUpdates2,
+}
+
+impl PipeSink {
+    fn send(&self, piece: Piece) -> std::result::Result<(), String> {
+        self.tx
+            .send(piece)
+            .map_err(|_| "the store stopped taking rows".to_owned())
+    }
+
+    fn flush(&mut self) -> std::result::Result<(), String> {
+        match self.batch.take() {
+            Some((table, rows)) if !rows.is_empty() => self.send(Piece::Rows(table, rows)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl CondSinceSink for PipeSink {
+    fn header(&mut self, found: bool, last_txn_id: Uuid) -> std::result::Result<(), String> {
+        self.header = Some((found, last_txn_id));
+        if found && self.resuming {
+            Ok(())
+        } else {
+            self.send(Piece::Begin)
+        }
+    }
+
+    fn row(
+        &mut self,
+        table: &str,
+        uuid: Uuid,
+        update: RowUpdate2,
+    ) -> std::result::Result<(), String> {
+        if self.header.is_some_and(|(found, _)| found && self.resuming) {
+            self.collected
+                .tables
+                .entry(table.to_owned())
+                .or_default()
+                .push((uuid, update));
+            return Ok(());
+        }
+        let row = match update {
+            RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => r,
+            RowUpdate2::Modify(_) | RowUpdate2::Delete => {
+                return Err(format!(
+                    "a full contents of {table} holds a modify or delete for row {uuid}"
+                ));
+            }
+        };
+        if self
+            .batch
+            .as_ref()
+            .is_some_and(|(t, rows)| t != table || rows.len() >= PIPELINE_BATCH)
+        {
+            self.flush()?;
+        }
+        self.batch
+            .get_or_insert_with(|| (table.to_owned(), Vec::with_capacity(PIPELINE_BATCH)))
+            .1
+            .push((uuid, row));
+        Ok(())
+    }
+}
+
 /// A session must last this long after syncing for the backoff to start over; a server that
 /// drops clients right after they sync would otherwise cause a reconnect storm.
 const MIN_GOOD_SESSION: Duration = Duration::from_secs(2);
@@ -585,21 +743,22 @@ impl Driver {
         let unknown =
             |e: &Error| matches!(e, Error::Rpc { error, .. } if error == "unknown method");
         let last = store.snapshot().last_txn_id();
-        let (mut mon, resumed) = match h.monitor_cond_since(&db, &reqs, last).await {
-            Ok((reply, mon)) => {
-                // Standalone servers keep no history and answer with the all-zero id.
-                let txn = Some(reply.last_txn_id).filter(|u| *u != Uuid::ZERO);
-                let applied = if reply.found && last.is_some() {
-                    store.apply_update2(reply.updates, txn)
-                } else {
-                    store.resync(reply.updates, txn)
-                };
-                if applied.is_err() {
-                    // Resume from scratch next time.
-                    store.forget_last_txn_id();
+        let started = std::time::Instant::now();
+        let (mut mon, resumed) = match h.monitor_cond_since_raw(&db, &reqs, last).await {
+            Ok((raw, mon)) => {
+                tracing::debug!(
+                    bytes = raw.json().len(),
+                    elapsed = ?started.elapsed(),
+                    "monitor_cond_since reply received"
+                );
+                match apply_cond_since(store, &raw, last) {
+                    Ok(resumed) => (mon, resumed),
+                    Err(e) => {
+                        // Resume from scratch next time.
+                        store.forget_last_txn_id();
+                        return Err(e);
+                    }
                 }
-                applied?;
-                (mon, reply.found && last.is_some())
             }
             Err(e) if unknown(&e) => match h.monitor_cond(&db, &reqs).await {
                 Ok((initial, mon)) => {
@@ -615,6 +774,7 @@ impl Driver {
             },
             Err(e) => return Err(e),
         };
+        tracing::debug!(elapsed = ?started.elapsed(), resumed, "replica synced");
         if let Some(shared) = self.shared.upgrade() {
             *lock(&shared.handle) = Some(h.clone());
         } else {

@@ -8,4 +8,4 @@ pub mod live;
 pub mod store;
 
 pub use live::{Replica, ReplicaBuilder, ReplicaDriver, Status, wait_unchanged};
-pub use store::{Change, ChangeKind, Hub, IndexSpec, Snapshot, Store, Subscription};
+pub use store::{Change, ChangeKind, Hub, IndexSpec, Resync, Snapshot, Store, Subscription};

@@ -656,91 +656,34 @@ impl Store {
     /// reconnect the server could not resume), publishing only the differences: rows that
     /// vanished as deletes, new rows as inserts, changed rows as modifies. Nothing is purged:
     /// a row that did not change keeps its shared copy, so snapshots and subscribers see it
-    /// unchanged. The indexes are rebuilt.
+    /// unchanged. The indexes are rebuilt. See [`Store::begin_resync`] to feed the rows in
+    /// as they are decoded.
     pub fn resync(&mut self, full: TableUpdates2, last_txn_id: Option<Uuid>) -> Result<usize> {
-        let mut tables = self.state.tables.clone();
-        // Deletes first, so that a consumer never sees two rows with one unique key.
-        let mut changes = Vec::new();
-        let mut upserts = Vec::new();
-        let mut updated: BTreeSet<Arc<str>> = BTreeSet::new();
+        let mut resync = self.begin_resync();
         for (name, rows) in full.tables {
-            let table = self.table(&name)?;
-            if !updated.insert(table.name.clone()) {
-                return Err(Error::Protocol(format!(
-                    "a full resync holds table {name} twice"
-                )));
-            }
-            let data = tables
-                .get_mut(&*table.name)
-                .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
-            let old_rows = std::mem::take(&mut data.rows);
-            for idx in &mut data.indexes {
-                idx.clear();
-            }
-            for (uuid, ru) in rows {
-                let row = match ru {
-                    RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => table.complete(r),
-                    RowUpdate2::Modify(_) | RowUpdate2::Delete => {
-                        return Err(Error::Protocol(format!(
-                            "a full resync of {name} holds a modify or delete for row {uuid}"
-                        )));
-                    }
-                };
-                let old = old_rows.get(&uuid);
-                let row = match old {
-                    // Unchanged: keep the copy snapshots already share.
-                    Some(o) if **o == row => o.clone(),
-                    _ => {
-                        let new = Arc::new(row);
-                        upserts.push(Change {
-                            table: table.name.clone(),
-                            uuid,
-                            old: old.cloned(),
-                            new: Some(new.clone()),
-                        });
-                        new
-                    }
-                };
-                table.index_insert(data, uuid, &row);
-                if data.rows.insert(uuid, row).is_some() {
-                    return Err(Error::Protocol(format!(
-                        "a full resync of {name} holds row {uuid} twice"
-                    )));
-                }
-            }
-            for (uuid, old) in &old_rows {
-                if !data.rows.contains_key(uuid) {
-                    changes.push(Change {
-                        table: table.name.clone(),
-                        uuid: *uuid,
-                        old: Some(old.clone()),
-                        new: None,
-                    });
-                }
-            }
+            let rows = rows.into_iter().map(|(uuid, ru)| match ru {
+                RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => Ok((uuid, r)),
+                RowUpdate2::Modify(_) | RowUpdate2::Delete => Err(Error::Protocol(format!(
+                    "a full resync of {name} holds a modify or delete for row {uuid}"
+                ))),
+            });
+            resync.add_rows(&name, rows)?;
         }
-        // Tables the full contents leave out have no rows.
-        for (name, table) in &self.tables {
-            if updated.contains(name) {
-                continue;
-            }
-            let data = tables
-                .get_mut(name)
-                .ok_or_else(|| Error::Protocol(format!("no data for table {name}")))?;
-            for (uuid, old) in std::mem::take(&mut data.rows) {
-                changes.push(Change {
-                    table: table.name.clone(),
-                    uuid,
-                    old: Some(old),
-                    new: None,
-                });
-            }
-            for idx in &mut data.indexes {
-                idx.clear();
-            }
+        Ok(resync.finish(last_txn_id))
+    }
+
+    /// Starts a [`Store::resync`] whose rows come in batches ([`Resync::add_rows`]), for
+    /// example while the rest of a large monitor reply is still being decoded. Nothing
+    /// changes until [`Resync::finish`]; dropping the [`Resync`] abandons it.
+    pub fn begin_resync(&mut self) -> Resync<'_> {
+        let tables = self.state.tables.clone();
+        Resync {
+            store: self,
+            tables,
+            old: BTreeMap::new(),
+            deletes: Vec::new(),
+            upserts: Vec::new(),
         }
-        changes.append(&mut upserts);
-        Ok(self.commit(tables, changes, last_txn_id))
     }
 
     fn commit(
@@ -781,6 +724,120 @@ impl Store {
     /// the current state. See [`Hub::subscribe`].
     pub fn subscribe(&self, tables: Option<&[&str]>) -> Result<Subscription> {
         self.hub().subscribe(tables).map(|(_, s)| s)
+    }
+}
+
+/// A resync in progress; see [`Store::begin_resync`].
+pub struct Resync<'a> {
+    store: &'a mut Store,
+    /// The new state being built.
+    tables: BTreeMap<Arc<str>, TableData>,
+    /// The rows each table had before, for the tables rows were added to.
+    old: BTreeMap<Arc<str>, Rows>,
+    deletes: Vec<Change>,
+    upserts: Vec<Change>,
+}
+
+impl fmt::Debug for Resync<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resync")
+            .field("tables", &self.old.keys().collect::<Vec<_>>())
+            .field("changes", &(self.deletes.len() + self.upserts.len()))
+            .finish()
+    }
+}
+
+impl Resync<'_> {
+    /// Adds rows of `table` (as monitored, `_uuid` optional) to the new contents. A table may
+    /// get rows in several batches. Errors (an unmonitored table, a row given twice, an
+    /// error from `rows`) leave the resync unusable: drop it.
+    pub fn add_rows(
+        &mut self,
+        table: &str,
+        rows: impl IntoIterator<Item = Result<(Uuid, Row)>>,
+    ) -> Result<()> {
+        let info = self.store.table(table)?;
+        let data = self
+            .tables
+            .get_mut(&*info.name)
+            .ok_or_else(|| Error::Protocol(format!("no data for table {table}")))?;
+        if !self.old.contains_key(&info.name) {
+            // First rows for this table: start it empty, keeping the old rows to compare.
+            self.old
+                .insert(info.name.clone(), std::mem::take(&mut data.rows));
+            for idx in &mut data.indexes {
+                idx.clear();
+            }
+        }
+        let old_rows = &self.old[&info.name];
+        for item in rows {
+            let (uuid, row) = item?;
+            let row = info.complete(row);
+            let old = old_rows.get(&uuid);
+            let row = match old {
+                // Unchanged: keep the copy snapshots already share.
+                Some(o) if **o == row => o.clone(),
+                _ => {
+                    let new = Arc::new(row);
+                    self.upserts.push(Change {
+                        table: info.name.clone(),
+                        uuid,
+                        old: old.cloned(),
+                        new: Some(new.clone()),
+                    });
+                    new
+                }
+            };
+            info.index_insert(data, uuid, &row);
+            if data.rows.insert(uuid, row).is_some() {
+                return Err(Error::Protocol(format!(
+                    "a full resync of {table} holds row {uuid} twice"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the new contents: every monitored table holds exactly the rows added (none
+    /// for a table that got no rows). Publishes the differences, deletes first (so that a
+    /// consumer never sees two rows with one unique key), and returns their number. The
+    /// store's transaction id becomes `last_txn_id`.
+    pub fn finish(mut self, last_txn_id: Option<Uuid>) -> usize {
+        for (name, table) in &self.store.tables {
+            let Some(data) = self.tables.get_mut(name) else {
+                continue;
+            };
+            match self.old.get(name) {
+                Some(old_rows) => {
+                    for (uuid, old) in old_rows {
+                        if !data.rows.contains_key(uuid) {
+                            self.deletes.push(Change {
+                                table: table.name.clone(),
+                                uuid: *uuid,
+                                old: Some(old.clone()),
+                                new: None,
+                            });
+                        }
+                    }
+                }
+                None => {
+                    for (uuid, old) in std::mem::take(&mut data.rows) {
+                        self.deletes.push(Change {
+                            table: table.name.clone(),
+                            uuid,
+                            old: Some(old),
+                            new: None,
+                        });
+                    }
+                    for idx in &mut data.indexes {
+                        idx.clear();
+                    }
+                }
+            }
+        }
+        let mut changes = self.deletes;
+        changes.append(&mut self.upserts);
+        self.store.commit(self.tables, changes, last_txn_id)
     }
 }
 
