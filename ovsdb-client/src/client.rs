@@ -17,7 +17,9 @@
 //! but never loses an event or stalls the connection.
 //!
 //! If the connection closes, every request in flight fails with [`Error::Closed`]. For a
-//! `transact`, that means the outcome is unknown: the server may have committed it.
+//! `transact`, that means the outcome is unknown: the server may have committed it. A request
+//! that was not yet written out in full fails with [`Error::NotSent`] instead: the server
+//! never saw it, so it can be sent again.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -156,9 +158,14 @@ struct PendingEntry {
     reply: Option<ReplySender>,
     /// The monitor route registered with this request, removed if the request fails.
     monitor: Option<String>,
+    /// The lock route registered with this request, removed if the request fails.
+    lock: Option<String>,
     /// For the echo sent after a `cancel`: the canceled request, failed when the echo returns
     /// if the server has not answered it by then.
     cancel_of: Option<u64>,
+    /// The offset in the outgoing stream just past the request: once that much has been
+    /// written, the server may have executed it.
+    end: u64,
 }
 
 struct Shared {
@@ -203,6 +210,7 @@ impl Connection {
             monitors: HashMap::new(),
             locks: HashMap::new(),
             wbuf: Vec::with_capacity(64 * 1024),
+            wbase: 0,
             probe_interval: options.probe_interval.filter(|d| !d.is_zero()),
             shared: Arc::downgrade(&shared),
         };
@@ -217,6 +225,8 @@ struct Driver {
     monitors: HashMap<String, mpsc::UnboundedSender<RawNotification>>,
     locks: HashMap<String, mpsc::UnboundedSender<RawNotification>>,
     wbuf: Vec<u8>,
+    /// Bytes of the outgoing stream written and cleared from `wbuf` before its start.
+    wbase: u64,
     probe_interval: Option<Duration>,
     shared: std::sync::Weak<Shared>,
 }
@@ -304,6 +314,7 @@ impl Driver {
                             unflushed = true;
                             wpos += n;
                             if wpos == self.wbuf.len() {
+                                self.wbase += wpos as u64;
                                 self.wbuf.clear();
                                 wpos = 0;
                                 if self.wbuf.capacity() > 16 << 20 {
@@ -339,10 +350,23 @@ impl Driver {
         // Settle everything before the shutdown, which may take a while. Dropping the command
         // queue fails the requests still in it and marks the handles closed; dropping the routes
         // ends every monitor and lock stream.
+        rx.close();
+        while let Ok(cmd) = rx.try_recv() {
+            if let Command::Request { reply, .. } = cmd {
+                let _ = reply.send(Err(Error::NotSent(reason.clone())));
+            }
+        }
         drop(rx);
+        // What the server may have seen: requests written out in full.
+        let written = self.wbase + wpos as u64;
         for (_, p) in self.pending.drain() {
             if let Some(tx) = p.reply {
-                let _ = tx.send(Err(Error::Closed(Some(reason.clone()))));
+                let e = if p.end > written {
+                    Error::NotSent(reason.clone())
+                } else {
+                    Error::Closed(Some(reason.clone()))
+                };
+                let _ = tx.send(Err(e));
             }
         }
         self.monitors.clear();
@@ -360,27 +384,42 @@ impl Driver {
                 reply,
                 register,
             } => {
-                let monitor = match register {
+                let (monitor, lock) = match register {
                     Some(Route::Monitor(key, tx)) => {
                         self.monitors.insert(key.clone(), tx);
-                        Some(key)
+                        (Some(key), None)
                     }
                     Some(Route::Lock(name, tx)) => {
-                        self.locks.insert(name, tx);
-                        None
+                        // One Lock per name and connection, as the server allows (it would
+                        // answer "duplicate lock"); a second would take the first's route.
+                        if self.locks.get(&name).is_some_and(|t| !t.is_closed()) {
+                            let _ = reply.send(Err(Error::Rpc {
+                                method: method.to_owned(),
+                                error: "duplicate lock".into(),
+                                details: Some(format!(
+                                    "this connection already has a Lock for {name:?}; \
+                                     unlock it first"
+                                )),
+                            }));
+                            return;
+                        }
+                        self.locks.insert(name.clone(), tx);
+                        (None, Some(name))
                     }
-                    None => None,
+                    None => (None, None),
                 };
+                self.wbuf.extend_from_slice(&bytes);
                 self.pending.insert(
                     id,
                     PendingEntry {
                         method,
                         reply: Some(reply),
                         monitor,
+                        lock,
                         cancel_of: None,
+                        end: self.wbase + self.wbuf.len() as u64,
                     },
                 );
-                self.wbuf.extend_from_slice(&bytes);
             }
             Command::Cancel { id } => {
                 // ovsdb-server 3.1 drops a canceled request without the "canceled" reply RFC
@@ -427,7 +466,9 @@ impl Driver {
                 method: "echo",
                 reply: None,
                 monitor: None,
+                lock: None,
                 cancel_of,
+                end: self.wbase + self.wbuf.len() as u64,
             },
         );
     }
@@ -463,6 +504,9 @@ impl Driver {
                     Err(e) => {
                         if let Some(m) = &entry.monitor {
                             self.monitors.remove(m);
+                        }
+                        if let Some(l) = &entry.lock {
+                            self.locks.remove(l);
                         }
                         Err(Error::Rpc {
                             method: entry.method.to_owned(),
@@ -656,7 +700,7 @@ impl Handle {
         self.shared
             .tx
             .send(cmd)
-            .map_err(|_| Error::Closed(Some("the connection has ended".into())))
+            .map_err(|_| Error::NotSent("the connection has ended".into()))
     }
 
     fn start<P, T>(

@@ -99,6 +99,11 @@ pub enum Error {
     #[error("connection closed{}", .0.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Closed(Option<String>),
 
+    /// The connection ended before the request was written out in full, so the server never
+    /// executed it: sending it again (on a new connection) is safe.
+    #[error("request not sent: {0}")]
+    NotSent(String),
+
     /// The connection failed after a transaction was sent and before its reply arrived: it may
     /// or may not have been committed. It is never resent automatically.
     #[error("transaction in doubt: {0}")]

@@ -304,8 +304,8 @@ async fn garbage_fails_the_connection_with_a_framing_error() {
         let reason = assert_closed(outcome(p).await);
         assert!(reason.contains("framing error"), "{reason}");
         assert!(handle.is_closed());
-        // A request made after the end fails at once.
-        assert_closed(handle.list_dbs().await);
+        // A request made after the end fails at once, unsent.
+        assert!(matches!(handle.list_dbs().await, Err(Error::NotSent(_))));
     }
 }
 
@@ -836,7 +836,8 @@ async fn requests_are_plain_json_rpc_1_0() {
             h.monitor_cond("db", &reqs),
             h.monitor_cond_since("db", &reqs, None),
             h.lock("l"),
-            h.steal("l"),
+            // (One Lock per name and connection: "l" again would be refused unsent.)
+            h.steal("l2"),
             h.unlock("l"),
             h.transact_raw(&json!(["db", {"op": "comment", "comment": "c"}])),
             txn,

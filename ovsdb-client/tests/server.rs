@@ -545,6 +545,10 @@ async fn locks_are_granted_stolen_and_asserted(via: Via) {
 
     let mut la = a.lock("leader").await.expect("lock a");
     assert!(la.is_locked());
+    // One Lock per name and connection: a second is refused and leaves the first working
+    // (it is told `stolen` below).
+    let e = a.lock("leader").await.expect_err("a second Lock");
+    assert!(e.to_string().contains("duplicate lock"), "{e}");
     let lb = b.lock("leader").await.expect("lock b");
     assert!(!lb.is_locked(), "the lock is held by a");
 
@@ -711,6 +715,12 @@ async fn probe_detects_a_frozen_server() {
         t.comment("in flight while frozen");
         t
     });
+    // Too large to be written to a socket nobody reads: never sent in full.
+    let unsent = h.transact({
+        let mut t = Transaction::new(NB);
+        t.comment("x".repeat(16 << 20));
+        t
+    });
     let outcome = tokio::time::timeout(Duration::from_secs(20), driver)
         .await
         .expect("the driver gives up")
@@ -720,7 +730,11 @@ async fn probe_detects_a_frozen_server() {
     assert!(matches!(e, Error::Timeout(_)), "{e}");
     let e = pending.await.expect_err("in doubt");
     assert!(matches!(e, Error::Closed(_)), "{e}");
+    let e = unsent.await.expect_err("not sent");
+    assert!(matches!(e, Error::NotSent(_)), "{e}");
     assert!(h.is_closed());
+    // Requests made after the end are not sent either.
+    assert!(matches!(h.list_dbs().await, Err(Error::NotSent(_))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -748,7 +762,7 @@ async fn server_restart_fails_requests_instead_of_hanging() {
             .expect("ends")
             .is_none()
     );
-    assert!(matches!(h.list_dbs().await, Err(Error::Closed(_))));
+    assert!(matches!(h.list_dbs().await, Err(Error::NotSent(_))));
     server.restart();
     let h2 = open(&server.unix_remote()).await;
     assert!(h2.list_dbs().await.is_ok());

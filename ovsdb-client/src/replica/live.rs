@@ -148,14 +148,18 @@ impl ReplicaBuilder {
             cmd_tx,
             status: status_rx,
         });
+        let leader_only = self.leader_only;
         let driver = Driver {
             remotes,
             builder: self,
             shared: Arc::downgrade(&shared),
             status: status_tx,
             store: None,
-            last_index: None,
-            last_cid: None,
+            fitness: Fitness {
+                leader_only,
+                last_index: None,
+                last_cid: None,
+            },
             server_row: None,
             dirty: false,
         };
@@ -281,12 +285,27 @@ impl Replica {
 
     /// A snapshot and the changes after it, atomically (see [`Hub::subscribe`]). Before the
     /// first sync, waits for it.
+    ///
+    /// When the schema changes, the replica starts a new store and ends the subscriptions to
+    /// the old one (their [`Subscription::next_batch`] returns `None`): subscribe again.
     pub async fn subscribe(&self, tables: Option<&[&str]>) -> Result<(Snapshot, Subscription)> {
-        self.wait_synced().await?;
-        let hub = lock(&self.shared.hub).clone();
-        match hub {
-            Some(hub) => hub.subscribe(tables),
-            None => Err(Error::Closed(Some("the replica has no store".into()))),
+        let mut attempts = 0;
+        loop {
+            self.wait_synced().await?;
+            let hub = lock(&self.shared.hub).clone();
+            let result = match hub {
+                Some(hub) => hub.subscribe(tables),
+                None => Err(Error::Closed(Some("the replica has no store".into()))),
+            };
+            match result {
+                // The store was replaced (or the driver is stopping) in between: the new
+                // store's hub is installed before the old store goes.
+                Err(Error::Closed(_)) if attempts < 100 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                other => return other,
+            }
         }
     }
 
@@ -423,6 +442,74 @@ pub fn wait_unchanged(txn: &mut Transaction, table: &str, uuid: Uuid, row: &Row)
         Some(0),
     );
     true
+}
+
+/// Decides from a server's `_Server.Database` row whether the replica may use it, remembering
+/// the highest log index seen so that a stale cluster member is never trusted again.
+struct Fitness {
+    leader_only: bool,
+    /// The highest `_Server` log index seen for a clustered database...
+    last_index: Option<i64>,
+    /// ...in the cluster with this id.
+    last_cid: Option<Uuid>,
+}
+
+impl Fitness {
+    /// Why the server's `Database` row disqualifies it, if it does.
+    fn unfit(&mut self, row: &Row) -> Option<String> {
+        let flag = |c: &str| {
+            row.get(c)
+                .and_then(|d| d.as_scalar())
+                .and_then(|a| a.as_bool())
+        };
+        let model = row.get_str("model").unwrap_or("standalone");
+        if model == "standalone" {
+            return None;
+        }
+        // update2 leaves out columns holding their default value, so an absent flag is false.
+        if flag("connected") != Some(true) {
+            return Some(format!(
+                "the server is not connected to its {}",
+                if model == "relay" {
+                    "relay source"
+                } else {
+                    "cluster"
+                }
+            ));
+        }
+        if model != "clustered" {
+            // A relay has no leader or log index of its own.
+            return None;
+        }
+        if self.leader_only && flag("leader") != Some(true) {
+            return Some("the server is not the cluster leader".into());
+        }
+        // Log indexes compare only within one cluster: a cluster rebuilt (from a backup, with
+        // a new id) starts over.
+        let cid = row
+            .get("cid")
+            .and_then(|d| d.as_scalar())
+            .and_then(|a| a.as_uuid());
+        if cid.is_some() && cid != self.last_cid {
+            self.last_cid = cid;
+            self.last_index = None;
+        }
+        let index = row
+            .get("index")
+            .and_then(|d| d.as_scalar())
+            .and_then(|a| a.as_integer());
+        if let (Some(i), Some(seen)) = (index, self.last_index)
+            && i < seen
+        {
+            return Some(format!(
+                "the server is stale: its log index {i} is behind {seen}, already seen"
+            ));
+        }
+        if let Some(i) = index {
+            self.last_index = Some(self.last_index.map_or(i, |s| s.max(i)));
+        }
+        None
+    }
 }
 
 /// Replies at least this large are decoded on a helper thread while the store takes in the
@@ -592,10 +679,8 @@ struct Driver {
     shared: std::sync::Weak<Shared>,
     status: watch::Sender<Status>,
     store: Option<Store>,
-    /// The highest `_Server` log index seen for a clustered database...
-    last_index: Option<i64>,
-    /// ...in the cluster with this id.
-    last_cid: Option<Uuid>,
+    /// Which servers qualify.
+    fitness: Fitness,
     /// The current server's `_Server.Database` row for the database.
     server_row: Option<Row>,
     /// An update failed to apply; the store is behind until the next successful (re)sync.
@@ -908,67 +993,11 @@ impl Driver {
                 _ => None,
             })
             .ok_or_else(|| Error::Protocol(format!("the server has no database {db}")))?;
-        if let Some(reason) = self.unfit(&row) {
+        if let Some(reason) = self.fitness.unfit(&row) {
             return Err(Error::Protocol(reason));
         }
         self.server_row = Some(row);
         Ok(Some(mon))
-    }
-
-    /// Why the server's `Database` row disqualifies it, if it does.
-    fn unfit(&mut self, row: &Row) -> Option<String> {
-        let flag = |c: &str| {
-            row.get(c)
-                .and_then(|d| d.as_scalar())
-                .and_then(|a| a.as_bool())
-        };
-        let model = row.get_str("model").unwrap_or("standalone");
-        if model == "standalone" {
-            return None;
-        }
-        // update2 leaves out columns holding their default value, so an absent flag is false.
-        if flag("connected") != Some(true) {
-            return Some(format!(
-                "the server is not connected to its {}",
-                if model == "relay" {
-                    "relay source"
-                } else {
-                    "cluster"
-                }
-            ));
-        }
-        if model != "clustered" {
-            // A relay has no leader or log index of its own.
-            return None;
-        }
-        if self.builder.leader_only && flag("leader") != Some(true) {
-            return Some("the server is not the cluster leader".into());
-        }
-        // Log indexes compare only within one cluster: a cluster rebuilt (from a backup, with
-        // a new id) starts over.
-        let cid = row
-            .get("cid")
-            .and_then(|d| d.as_scalar())
-            .and_then(|a| a.as_uuid());
-        if cid.is_some() && cid != self.last_cid {
-            self.last_cid = cid;
-            self.last_index = None;
-        }
-        let index = row
-            .get("index")
-            .and_then(|d| d.as_scalar())
-            .and_then(|a| a.as_integer());
-        if let (Some(i), Some(seen)) = (index, self.last_index)
-            && i < seen
-        {
-            return Some(format!(
-                "the server is stale: its log index {i} is behind {seen}, already seen"
-            ));
-        }
-        if let Some(i) = index {
-            self.last_index = Some(self.last_index.map_or(i, |s| s.max(i)));
-        }
-        None
     }
 
     /// Follows the `_Server` row; `Some(reason)` when the server stops qualifying.
@@ -996,7 +1025,7 @@ impl Driver {
             }
         }
         let row = self.server_row.clone()?;
-        self.unfit(&row)
+        self.fitness.unfit(&row)
     }
 }
 
@@ -1026,5 +1055,80 @@ struct AbortOnDrop(tokio::task::JoinHandle<Result<()>>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Datum;
+
+    fn clustered(cid: u128, index: i64, leader: bool, connected: bool) -> Row {
+        let mut row = Row::new()
+            .with("model", "clustered")
+            .with("cid", Datum::scalar(Uuid(cid)))
+            .with("index", Datum::scalar(index));
+        // update2 leaves out false booleans, as the server sends them.
+        if leader {
+            row.insert("leader", true);
+        }
+        if connected {
+            row.insert("connected", true);
+        }
+        row
+    }
+
+    fn fitness(leader_only: bool) -> Fitness {
+        Fitness {
+            leader_only,
+            last_index: None,
+            last_cid: None,
+        }
+    }
+
+    #[test]
+    fn standalone_and_relays() {
+        let mut f = fitness(true);
+        assert_eq!(f.unfit(&Row::new().with("model", "standalone")), None);
+        // No model at all: an old server's row, standalone.
+        assert_eq!(f.unfit(&Row::new()), None);
+        let relay = Row::new().with("model", "relay");
+        assert!(f.unfit(&relay).unwrap().contains("relay source"));
+        assert_eq!(f.unfit(&relay.with("connected", true)), None);
+    }
+
+    #[test]
+    fn leader_only_and_connected() {
+        let mut f = fitness(true);
+        assert!(
+            f.unfit(&clustered(1, 5, true, false))
+                .unwrap()
+                .contains("not connected")
+        );
+        assert!(
+            f.unfit(&clustered(1, 5, false, true))
+                .unwrap()
+                .contains("leader")
+        );
+        assert_eq!(f.unfit(&clustered(1, 5, true, true)), None);
+        let mut any = fitness(false);
+        assert_eq!(any.unfit(&clustered(1, 5, false, true)), None);
+    }
+
+    /// A member whose log is behind what was already seen is never trusted, whatever else it
+    /// says; a new cluster (another id) starts over.
+    #[test]
+    fn a_stale_index_disqualifies_within_one_cluster() {
+        let mut f = fitness(false);
+        assert_eq!(f.unfit(&clustered(1, 10, true, true)), None);
+        assert_eq!(f.unfit(&clustered(1, 12, false, true)), None);
+        let stale = f.unfit(&clustered(1, 11, true, true)).expect("stale");
+        assert!(stale.contains("11 is behind 12"), "{stale}");
+        // The highest index seen stays, so the stale member stays out.
+        assert!(f.unfit(&clustered(1, 11, false, true)).is_some());
+        assert_eq!(f.unfit(&clustered(1, 12, false, true)), None);
+        // A rebuilt cluster has a new id and its own, lower, indexes.
+        assert_eq!(f.unfit(&clustered(2, 3, true, true)), None);
+        assert!(f.unfit(&clustered(2, 2, true, true)).is_some());
     }
 }

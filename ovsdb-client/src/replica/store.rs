@@ -852,6 +852,8 @@ pub struct Hub {
 struct HubInner {
     published: Option<Snapshot>,
     subscribers: Vec<Arc<SubShared>>,
+    /// The store is gone: no change will ever be published here again.
+    closed: bool,
 }
 
 impl fmt::Debug for Hub {
@@ -875,8 +877,16 @@ impl Hub {
     /// A snapshot and a subscription to every change after it, taken atomically: applying
     /// the subscription's batches to the snapshot follows the store exactly. `tables` limits
     /// the changes to those tables (`None`: all monitored tables).
+    ///
+    /// Fails with [`Error::Closed`] once the store is gone (a replica replaces its store when
+    /// the schema changes): such a subscription would never see a change.
     pub fn subscribe(&self, tables: Option<&[&str]>) -> Result<(Snapshot, Subscription)> {
         let mut hub = self.lock();
+        if hub.closed {
+            return Err(Error::Closed(Some(
+                "the store publishing here is gone".into(),
+            )));
+        }
         let snapshot = hub.published.clone().unwrap_or_else(|| Snapshot {
             inner: Arc::new(State::default()),
         });
@@ -905,7 +915,9 @@ impl Hub {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        for sub in &self.hub.lock().subscribers {
+        let mut hub = self.hub.lock();
+        hub.closed = true;
+        for sub in hub.subscribers.drain(..) {
             sub.lock().closed = true;
             sub.notify.notify_one();
         }
@@ -1298,6 +1310,19 @@ mod tests {
         // Resyncing to the same contents changes nothing.
         assert_eq!(s.resync(full, None).unwrap(), 0);
         assert!(sub.try_batch().is_empty());
+    }
+
+    /// A hub outliving its store refuses new subscriptions rather than hand out one that
+    /// would never see a change.
+    #[test]
+    fn a_hub_without_its_store_refuses_subscriptions() {
+        let s = store();
+        let hub = s.hub();
+        let (_, sub) = hub.subscribe(None).unwrap();
+        drop(s);
+        assert!(matches!(hub.subscribe(None), Err(Error::Closed(_))));
+        // The subscription taken before ends.
+        assert!(sub.shared.lock().closed);
     }
 
     #[test]
