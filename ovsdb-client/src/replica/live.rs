@@ -42,7 +42,7 @@ use crate::monitor::{
     TableUpdates, TableUpdates2, decode_cond_since_with,
 };
 use crate::remote::{Remote, Transport, parse_remotes};
-use crate::replica::store::{Hub, IndexSpec, Snapshot, Store, Subscription};
+use crate::replica::store::{Hub, IndexSpec, Snapshot, Store, Subscription, full_row};
 use crate::transact::{Condition, OperationResult, Transaction};
 use crate::value::{Row, Uuid};
 
@@ -646,14 +646,7 @@ impl CondSinceSink for PipeSink {
                 .push((uuid, update));
             return Ok(());
         }
-        let row = match update {
-            RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => r,
-            RowUpdate2::Modify(_) | RowUpdate2::Delete => {
-                return Err(format!(
-                    "a full contents of {table} holds a modify or delete for row {uuid}"
-                ));
-            }
-        };
+        let row = full_row(table, uuid, update).map_err(|e| e.to_string())?;
         if self
             .batch
             .as_ref()

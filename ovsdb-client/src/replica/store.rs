@@ -661,12 +661,9 @@ impl Store {
     pub fn resync(&mut self, full: TableUpdates2, last_txn_id: Option<Uuid>) -> Result<usize> {
         let mut resync = self.begin_resync();
         for (name, rows) in full.tables {
-            let rows = rows.into_iter().map(|(uuid, ru)| match ru {
-                RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => Ok((uuid, r)),
-                RowUpdate2::Modify(_) | RowUpdate2::Delete => Err(Error::Protocol(format!(
-                    "a full resync of {name} holds a modify or delete for row {uuid}"
-                ))),
-            });
+            let rows = rows
+                .into_iter()
+                .map(|(uuid, ru)| Ok((uuid, full_row(&name, uuid, ru)?)));
             resync.add_rows(&name, rows)?;
         }
         Ok(resync.finish(last_txn_id))
@@ -724,6 +721,17 @@ impl Store {
     /// the current state. See [`Hub::subscribe`].
     pub fn subscribe(&self, tables: Option<&[&str]>) -> Result<Subscription> {
         self.hub().subscribe(tables).map(|(_, s)| s)
+    }
+}
+
+/// The row of an update that is part of a table's full contents: an initial or inserted row;
+/// a modify or delete there is a protocol error.
+pub(crate) fn full_row(table: &str, uuid: Uuid, update: RowUpdate2) -> Result<Row> {
+    match update {
+        RowUpdate2::Initial(r) | RowUpdate2::Insert(r) => Ok(r),
+        RowUpdate2::Modify(_) | RowUpdate2::Delete => Err(Error::Protocol(format!(
+            "the full contents of {table} hold a modify or delete for row {uuid}"
+        ))),
     }
 }
 
