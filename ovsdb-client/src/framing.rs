@@ -126,6 +126,7 @@ impl Framer {
         let bytes = &buf[..];
         let mut i = self.scan;
         loop {
+            i = self.skip_words(bytes, i);
             if self.in_string {
                 if self.escape {
                     if i >= bytes.len() {
@@ -196,6 +197,49 @@ impl Framer {
         Ok(None)
     }
 
+    /// Scans whole 8-byte words from `i` while that is simple: no backslash in the word, no
+    /// escape pending, and no chance that the depth reaches zero or the limit in it. Returns
+    /// where the byte-wise scan must go on. Quotes, braces and string state are tracked with
+    /// bit masks, one bit per byte, so a run of short strings costs a few operations per 8
+    /// bytes rather than a search per string.
+    fn skip_words(&mut self, bytes: &[u8], mut i: usize) -> usize {
+        while !self.escape && i <= self.max_size {
+            let Some(word) = bytes.get(i..i + 8) else {
+                break;
+            };
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            let w = u64::from_le_bytes(w);
+            let quotes = zero_bytes(w ^ splat(b'"'));
+            let opens = zero_bytes(w ^ splat(b'{'));
+            let closes = zero_bytes(w ^ splat(b'}'));
+            if zero_bytes(w ^ splat(b'\\')) != 0 {
+                break;
+            }
+            if opens | closes != 0 {
+                // Bit k of the parity: an odd number of quotes at or before byte k, that is,
+                // the string state flipped; a brace (never a quote) counts where the state is
+                // "outside".
+                let mut parity = gather(quotes);
+                parity ^= parity << 1;
+                parity ^= parity << 2;
+                parity ^= parity << 4;
+                let outside = !(parity ^ if self.in_string { 0xFF } else { 0 });
+                let opens = (gather(opens) & outside).count_ones();
+                let closes = (gather(closes) & outside).count_ones();
+                if closes >= self.depth || self.depth + opens > self.max_depth {
+                    break;
+                }
+                self.depth = self.depth + opens - closes;
+            }
+            if quotes.count_ones() % 2 == 1 {
+                self.in_string = !self.in_string;
+            }
+            i += 8;
+        }
+        i
+    }
+
     fn too_big(&self, len: usize) -> Error {
         self.error(
             0,
@@ -205,6 +249,29 @@ impl Framer {
             ),
         )
     }
+}
+
+/// `b` in every byte of a word.
+fn splat(b: u8) -> u64 {
+    u64::from(b) * 0x0101_0101_0101_0101
+}
+
+/// The high bit of each zero byte of `v`, exactly (no borrow between bytes).
+fn zero_bytes(v: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((v & LOW7) + LOW7) | v | LOW7)
+}
+
+/// The high bits of a [`zero_bytes`] mask gathered into one bit per byte (bit k for byte k,
+/// in memory order).
+fn gather(high_bits: u64) -> u8 {
+    ((high_bits >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
+/// One bit per byte of `w` (bit k for byte k, in memory order) that equals `b`.
+#[cfg(test)]
+fn byte_mask(w: u64, b: u8) -> u8 {
+    gather(zero_bytes(w ^ splat(b)))
 }
 
 fn describe(b: u8) -> String {
@@ -231,6 +298,27 @@ mod tests {
             }
         }
         Ok(out)
+    }
+
+    #[test]
+    fn byte_masks_are_exact() {
+        let naive =
+            |w: &[u8; 8], b: u8| (0..8).fold(0u8, |m, k| if w[k] == b { m | 1 << k } else { m });
+        for w in [
+            *b"\"{}\\\"{}\\",
+            *b"\x00\x01\"\"\x7f\x80\xff}",
+            *b"{{{{{{{{",
+            *b"abcdefgh",
+            [0x22, 0x00, 0x22, 0x23, 0x21, 0x22, 0xa2, 0x22],
+        ] {
+            for b in [b'"', b'{', b'}', b'\\', 0, 0xff] {
+                assert_eq!(
+                    byte_mask(u64::from_le_bytes(w), b),
+                    naive(&w, b),
+                    "{w:?} {b}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -333,6 +421,30 @@ mod tests {
             let decoded: Vec<serde_json::Value> =
                 frames.iter().map(|f| serde_json::from_slice(f).unwrap()).collect();
             prop_assert_eq!(decoded, msgs);
+        }
+
+        #[test]
+        fn byte_mask_matches_a_byte_loop(w in any::<[u8; 8]>(), b in any::<u8>()) {
+            let want = (0..8).fold(0u8, |m, k| if w[k] == b { m | 1 << k } else { m });
+            prop_assert_eq!(byte_mask(u64::from_le_bytes(w), b), want);
+        }
+
+        /// Long runs of short strings, braces inside strings and nesting: the word-at-a-time
+        /// scan and the byte scan agree wherever the input is cut.
+        #[test]
+        fn word_scan_frames_like_the_byte_scan(
+            msgs in proptest::collection::vec(arb_message(), 1..4),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let text: String = msgs.iter().map(|m| serde_json::to_string(m).unwrap()).collect();
+            let bytes = text.as_bytes();
+            let c = cut.index(bytes.len() + 1);
+            let whole = frames_of(&[bytes], usize::MAX).unwrap();
+            let cut_frames = frames_of(&[&bytes[..c], &bytes[c..]], usize::MAX).unwrap();
+            let one_by_one: Vec<&[u8]> = bytes.chunks(1).collect();
+            prop_assert_eq!(&whole, &cut_frames);
+            prop_assert_eq!(&whole, &frames_of(&one_by_one, usize::MAX).unwrap());
+            prop_assert_eq!(whole.len(), msgs.len());
         }
 
         #[test]
