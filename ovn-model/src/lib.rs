@@ -29,6 +29,18 @@
 //! ```
 //!
 //! Without `UPDATE_GENERATED`, that test fails when a checked-in module is stale.
+//!
+//! On top of the bindings, a desired-state model of the northbound database and its diff
+//! engine (in progress, see `DESIGN.md`): [`topology`] describes what should exist,
+//! [`diff::diff`] turns it and a replica snapshot into the smallest transaction that gets there,
+//! touching only the rows that carry the owner mark, and [`diff::observe`] reads the owned part
+//! back as a topology.
+
+pub mod diff;
+pub mod error;
+pub mod topology;
+
+pub use error::{Error, Result};
 
 /// `OVN_Northbound`: the desired state of the logical network, written by CMSes.
 #[rustfmt::skip]

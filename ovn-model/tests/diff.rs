@@ -1,0 +1,515 @@
+//! The diff engine against a real OVN_Northbound server: a topology applied through a replica
+//! ends in the database exactly (checked with ovn-nbctl), applying it again changes nothing,
+//! edits (ports removed, moved, changed; a router removed) become minimal transactions, and
+//! rows without the owner mark are never touched.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ovn_model::Error;
+use ovn_model::diff::{Owner, Plan, diff};
+use ovn_model::topology::{Router, RouterPort, Switch, SwitchPort, Topology};
+use ovsdb_client::replica::{Replica, ReplicaBuilder, Snapshot};
+use testkit::OvsdbServer;
+
+const NB: &str = "OVN_Northbound";
+
+async fn replica(server: &OvsdbServer) -> Replica {
+    let (driver, replica) = ReplicaBuilder::new(server.unix_remote(), NB)
+        .table("Logical_Switch")
+        .table("Logical_Switch_Port")
+        .table("Logical_Router")
+        .table("Logical_Router_Port")
+        .start()
+        .expect("replica");
+    tokio::spawn(driver);
+    tokio::time::timeout(Duration::from_secs(20), replica.wait_synced())
+        .await
+        .expect("synced in time")
+        .expect("synced");
+    replica
+}
+
+/// Diffs and applies; returns the plan.
+async fn apply(replica: &Replica, topo: &Topology) -> Plan {
+    let plan = diff(topo, &replica.snapshot(), &Owner::default()).expect("diff");
+    if !plan.is_empty() {
+        replica
+            .transact(plan.transaction.clone())
+            .await
+            .expect("transact");
+    }
+    plan
+}
+
+fn snapshot_is_empty_diff(topo: &Topology, snap: &Snapshot) {
+    let again = diff(topo, snap, &Owner::default()).expect("diff");
+    assert!(
+        again.is_empty(),
+        "a second diff is not empty: {:?}",
+        again.transaction
+    );
+}
+
+/// `ovn-nbctl list TABLE` as one `|`-separated line of the columns COLS per row, sorted.
+fn list(server: &OvsdbServer, table: &str, cols: &str) -> Vec<String> {
+    let out = server.nbctl(&[
+        "--format=csv",
+        "--data=bare",
+        "--no-headings",
+        &format!("--columns={cols}"),
+        "list",
+        table,
+    ]);
+    let mut rows: Vec<String> = out.lines().map(|l| l.replace(',', "|")).collect();
+    rows.sort();
+    rows
+}
+
+fn two_tiers() -> Topology {
+    Topology::new()
+        .with_router(
+            Router::new("lr0")
+                .with_port(RouterPort::new(
+                    "lr0-ls0",
+                    "00:00:00:00:ff:01",
+                    ["10.0.0.1/24"],
+                ))
+                .with_port(RouterPort::new(
+                    "lr0-ls1",
+                    "00:00:00:00:ff:02",
+                    ["10.0.1.1/24"],
+                )),
+        )
+        .with_router(Router::new("lr-spare"))
+        .with_switch(
+            Switch::new("ls0")
+                .with_external_id("subnet", "ls0")
+                .with_port(SwitchPort::router("ls0-lr0", "lr0-ls0"))
+                .with_port(
+                    SwitchPort::new("a.ns")
+                        .with_addresses(["00:00:00:00:00:0a 10.0.0.10"])
+                        .with_external_id("pod", "ns/a"),
+                )
+                .with_port(SwitchPort::new("b.ns").with_addresses(["00:00:00:00:00:0b 10.0.0.11"])),
+        )
+        .with_switch(
+            Switch::new("ls1")
+                .with_port(SwitchPort::router("ls1-lr0", "lr0-ls1"))
+                .with_port(SwitchPort::new("c.ns").with_addresses(["00:00:00:00:00:0c 10.0.1.10"]))
+                .with_port(SwitchPort::localnet("localnet.ls1", "physnet", Some(100))),
+        )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applies_edits_minimally_and_leaves_foreign_rows_alone() {
+    let server = OvsdbServer::nb();
+    // Someone else's switch, with a port, and a foreign port inside what will be our switch.
+    server.nbctl(&["ls-add", "theirs", "--", "lsp-add", "theirs", "their-port"]);
+    let replica = replica(&server).await;
+
+    let topo = two_tiers();
+    let plan = apply(&replica, &topo).await;
+    let counts: BTreeMap<&str, (usize, usize, usize)> = plan
+        .counts
+        .iter()
+        .map(|(t, c)| (*t, (c.inserted, c.updated, c.deleted)))
+        .collect();
+    assert_eq!(
+        counts,
+        BTreeMap::from([
+            ("Logical_Router", (2, 0, 0)),
+            ("Logical_Router_Port", (2, 0, 0)),
+            ("Logical_Switch", (2, 0, 0)),
+            ("Logical_Switch_Port", (6, 0, 0)),
+        ])
+    );
+    snapshot_is_empty_diff(&topo, &replica.snapshot());
+    assert_eq!(
+        list(&server, "Logical_Switch", "name"),
+        ["ls0", "ls1", "theirs"]
+    );
+    assert_eq!(
+        list(&server, "Logical_Switch_Port", "name,type,addresses,tag"),
+        [
+            "a.ns||00:00:00:00:00:0a 10.0.0.10|",
+            "b.ns||00:00:00:00:00:0b 10.0.0.11|",
+            "c.ns||00:00:00:00:00:0c 10.0.1.10|",
+            "localnet.ls1|localnet|unknown|100",
+            "ls0-lr0|router|router|",
+            "ls1-lr0|router|router|",
+            "their-port|||",
+        ]
+    );
+    assert_eq!(
+        list(&server, "Logical_Router_Port", "name,mac,networks"),
+        [
+            "lr0-ls0|00:00:00:00:ff:01|10.0.0.1/24",
+            "lr0-ls1|00:00:00:00:ff:02|10.0.1.1/24"
+        ]
+    );
+    // The marks and extra ids are there.
+    let ids = server.nbctl(&["get", "Logical_Switch_Port", "a.ns", "external_ids"]);
+    assert_eq!(ids.trim(), r#"{pod="ns/a", vendor=kube-ovn}"#);
+
+    // A foreign port added to our switch stays through every later apply.
+    server.nbctl(&["lsp-add", "ls0", "their-extra"]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Edits: b.ns removed, c.ns moved to ls0 with a new address, an option on a.ns, the
+    // spare router removed, a port security set.
+    let mut edited = topo.clone();
+    let ls0 = edited.switches.get_mut("ls0").expect("ls0");
+    ls0.ports.remove("b.ns");
+    ls0.ports
+        .get_mut("a.ns")
+        .expect("a")
+        .options
+        .insert("requested-chassis".into(), "node1".into());
+    let mut c = edited
+        .switches
+        .get_mut("ls1")
+        .expect("ls1")
+        .ports
+        .remove("c.ns")
+        .expect("c");
+    c.addresses = ["00:00:00:00:00:0c 10.0.0.12".to_owned()].into();
+    c.port_security = c.addresses.clone();
+    edited
+        .switches
+        .get_mut("ls0")
+        .expect("ls0")
+        .ports
+        .insert("c.ns".into(), c);
+    edited.routers.remove("lr-spare");
+    // Wait until the replica has seen their-extra, so the diff accounts for it.
+    while !replica
+        .snapshot()
+        .rows("Logical_Switch_Port")
+        .expect("table")
+        .any(|(_, r)| r.get_str("name") == Some("their-extra"))
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let plan = apply(&replica, &edited).await;
+    let counts: BTreeMap<&str, (usize, usize, usize)> = plan
+        .counts
+        .iter()
+        .map(|(t, c)| (*t, (c.inserted, c.updated, c.deleted)))
+        .collect();
+    assert_eq!(
+        counts,
+        BTreeMap::from([
+            ("Logical_Router", (0, 0, 1)),
+            // a.ns changed; c.ns changed and moved (one update each); b.ns deleted.
+            ("Logical_Switch_Port", (0, 2, 1)),
+        ]),
+        "{:?}",
+        plan.transaction
+    );
+    snapshot_is_empty_diff(&edited, &replica.snapshot());
+    assert_eq!(
+        list(&server, "Logical_Switch", "name,ports")
+            .iter()
+            .map(|r| r.split('|').next().unwrap_or("").to_owned())
+            .collect::<Vec<_>>(),
+        ["ls0", "ls1", "theirs"]
+    );
+    let ls0_ports = server.nbctl(&["--bare", "--columns=name", "find", "Logical_Switch_Port"]);
+    let mut names: Vec<&str> = ls0_ports.split_whitespace().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a.ns",
+            "c.ns",
+            "localnet.ls1",
+            "ls0-lr0",
+            "ls1-lr0",
+            "their-extra",
+            "their-port"
+        ]
+    );
+    let ls0 = server.nbctl(&["--bare", "--columns=name", "list", "Logical_Switch", "ls0"]);
+    assert_eq!(ls0.trim(), "ls0");
+    let show = server.nbctl(&["show", "ls0"]);
+    for port in ["a.ns", "c.ns", "ls0-lr0", "their-extra"] {
+        assert!(
+            show.contains(&format!("port {port}")),
+            "{port} in ls0:\n{show}"
+        );
+    }
+    assert_eq!(
+        server
+            .nbctl(&["get", "Logical_Switch_Port", "c.ns", "port_security"])
+            .trim(),
+        r#"["00:00:00:00:00:0c 10.0.0.12"]"#
+    );
+    assert_eq!(list(&server, "Logical_Router", "name"), ["lr0"]);
+
+    // Removing everything: not while our switch holds a foreign port, which would go with it.
+    let e = diff(&Topology::new(), &replica.snapshot(), &Owner::default()).unwrap_err();
+    assert!(matches!(e, Error::HoldsForeign { .. }), "{e}");
+    assert!(
+        e.to_string().contains("Logical_Switch \"ls0\"")
+            && e.to_string()
+                .contains("Logical_Switch_Port \"their-extra\""),
+        "{e}"
+    );
+    server.nbctl(&["lsp-del", "their-extra"]);
+    while replica
+        .snapshot()
+        .rows("Logical_Switch_Port")
+        .expect("table")
+        .any(|(_, r)| r.get_str("name") == Some("their-extra"))
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Then only what is ours goes.
+    let plan = apply(&replica, &Topology::new()).await;
+    assert!(!plan.is_empty());
+    snapshot_is_empty_diff(&Topology::new(), &replica.snapshot());
+    assert_eq!(list(&server, "Logical_Switch", "name"), ["theirs"]);
+    assert!(list(&server, "Logical_Router", "name").is_empty());
+    assert_eq!(list(&server, "Logical_Switch_Port", "name"), ["their-port"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_taken_by_a_foreign_row_is_an_error() {
+    let server = OvsdbServer::nb();
+    server.nbctl(&["ls-add", "theirs", "--", "lsp-add", "theirs", "p1"]);
+    let replica = replica(&server).await;
+    let topo = Topology::new().with_switch(Switch::new("theirs"));
+    let e = diff(&topo, &replica.snapshot(), &Owner::default()).unwrap_err();
+    assert!(matches!(e, Error::Foreign { .. }), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("Logical_Switch \"theirs\"") && text.contains("vendor=kube-ovn"),
+        "{text}"
+    );
+    // A port name taken elsewhere is a clash too.
+    let topo = Topology::new().with_switch(Switch::new("mine").with_port(SwitchPort::new("p1")));
+    let e = diff(&topo, &replica.snapshot(), &Owner::default()).unwrap_err();
+    assert!(e.to_string().contains("Logical_Switch_Port \"p1\""), "{e}");
+    // Nothing was written.
+    assert_eq!(list(&server, "Logical_Switch", "name"), ["theirs"]);
+}
+
+mod properties {
+    use super::*;
+    use ovn_model::diff::observe;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use std::collections::BTreeSet;
+
+    fn small_map() -> impl Strategy<Value = BTreeMap<String, String>> {
+        proptest::collection::btree_map(
+            prop::sample::select(vec!["a", "b", "c", "d"]).prop_map(str::to_owned),
+            prop::sample::select(vec!["1", "2", "x y"]).prop_map(str::to_owned),
+            0..3,
+        )
+    }
+
+    fn addresses() -> impl Strategy<Value = BTreeSet<String>> {
+        proptest::collection::btree_set(
+            prop::sample::select(vec![
+                "00:00:00:00:00:01 10.0.0.1",
+                "00:00:00:00:00:02 10.0.0.2 fd00::2",
+                "unknown",
+                "dynamic",
+            ])
+            .prop_map(str::to_owned),
+            0..3,
+        )
+    }
+
+    fn switch_port(name: String) -> impl Strategy<Value = SwitchPort> {
+        (
+            any::<bool>(),
+            addresses(),
+            addresses(),
+            small_map(),
+            small_map(),
+            prop::option::of(1i64..4095),
+        )
+            .prop_map(
+                move |(localnet, addresses, port_security, mut options, external_ids, tag)| {
+                    let mut p = SwitchPort::new(name.clone());
+                    if localnet {
+                        p.kind = "localnet".into();
+                        options.insert("network_name".into(), "physnet".into());
+                        p.tag = tag;
+                    }
+                    p.addresses = addresses;
+                    p.port_security = port_security;
+                    p.options = options;
+                    p.external_ids = external_ids;
+                    p
+                },
+            )
+    }
+
+    /// Up to 4 switches and 3 routers from small name pools, ports spread over them (names
+    /// unique across parents), so that successive topologies share, move and drop rows.
+    fn topology() -> impl Strategy<Value = Topology> {
+        let switch_ports = proptest::collection::btree_map(0usize..10, 0usize..4, 0..8);
+        let router_ports = proptest::collection::btree_map(0usize..6, 0usize..3, 0..5);
+        (
+            proptest::collection::btree_set(0usize..4, 0..4),
+            proptest::collection::btree_set(0usize..3, 0..3),
+            switch_ports,
+            router_ports,
+            small_map(),
+            small_map(),
+        )
+            .prop_flat_map(|(switches, routers, sp, rp, ids, options)| {
+                let ports: Vec<_> = sp
+                    .into_iter()
+                    .filter(|(_, s)| switches.contains(s))
+                    .map(|(p, s)| (Just(s), switch_port(format!("p{p}"))))
+                    .collect();
+                let rports: Vec<(usize, RouterPort)> = rp
+                    .into_iter()
+                    .filter(|(_, r)| routers.contains(r))
+                    .map(|(p, r)| {
+                        let net = format!("10.{p}.0.1/24");
+                        let mut port = RouterPort::new(
+                            format!("rp{p}"),
+                            format!("00:00:00:00:ff:{p:02x}"),
+                            [net],
+                        );
+                        if p % 2 == 0 {
+                            port.networks.insert(format!("fd00:{p}::1/64"));
+                        }
+                        (r, port)
+                    })
+                    .collect();
+                (
+                    Just(switches),
+                    Just(routers),
+                    ports,
+                    Just(rports),
+                    Just(ids),
+                    Just(options),
+                )
+            })
+            .prop_map(|(switches, routers, ports, rports, ids, options)| {
+                let mut t = Topology::new();
+                for s in switches {
+                    let mut sw = Switch::new(format!("ls{s}"));
+                    sw.external_ids = ids.clone();
+                    t = t.with_switch(sw);
+                }
+                for r in routers {
+                    let mut lr = Router::new(format!("lr{r}"));
+                    lr.options = options.clone();
+                    t = t.with_router(lr);
+                }
+                for (s, p) in ports {
+                    t.switches
+                        .get_mut(&format!("ls{s}"))
+                        .expect("switch")
+                        .ports
+                        .insert(p.name.clone(), p);
+                }
+                for (r, p) in rports {
+                    t.routers
+                        .get_mut(&format!("lr{r}"))
+                        .expect("router")
+                        .ports
+                        .insert(p.name.clone(), p);
+                }
+                t
+            })
+    }
+
+    /// The same topology built in the opposite order.
+    fn reversed(t: &Topology) -> Topology {
+        let mut out = Topology::new();
+        for s in t.switches.values().rev() {
+            let mut sw = Switch::new(s.name.clone());
+            sw.other_config = s.other_config.clone();
+            sw.external_ids = s.external_ids.clone();
+            for p in s.ports.values().rev() {
+                sw = sw.with_port(p.clone());
+            }
+            out = out.with_switch(sw);
+        }
+        for r in t.routers.values().rev() {
+            let mut lr = Router::new(r.name.clone());
+            lr.options = r.options.clone();
+            lr.external_ids = r.external_ids.clone();
+            for p in r.ports.values().rev() {
+                lr = lr.with_port(p.clone());
+            }
+            out = out.with_router(lr);
+        }
+        out
+    }
+
+    /// Random sequences of topologies applied to one real server: after each apply the owned
+    /// database is the topology (observed back from the replica), a second diff is empty, the
+    /// diff does not depend on the order the topology was built in, and the foreign switch
+    /// and port are untouched.
+    #[test]
+    fn sequences_of_topologies_converge() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = OvsdbServer::nb();
+        server.nbctl(&["ls-add", "theirs", "--", "lsp-add", "theirs", "their-port"]);
+        let replica = rt.block_on(replica(&server));
+        // The foreign rows as they are now, _version included.
+        let foreign = |snap: &Snapshot| {
+            let mut rows = Vec::new();
+            for table in ["Logical_Switch", "Logical_Switch_Port"] {
+                for (u, r) in snap.rows(table).expect("table") {
+                    if !Owner::default().owns(r) {
+                        rows.push((u, format!("{r:?}")));
+                    }
+                }
+            }
+            rows.sort();
+            rows
+        };
+        let foreign_before = foreign(&replica.snapshot());
+        assert_eq!(foreign_before.len(), 2);
+        let mut runner = TestRunner::new(Config {
+            cases: 64,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&proptest::collection::vec(topology(), 1..5), |seq| {
+                for topo in &seq {
+                    let snap = replica.snapshot();
+                    let plan = diff(topo, &snap, &Owner::default()).expect("diff");
+                    let again = diff(&reversed(topo), &snap, &Owner::default()).expect("diff");
+                    prop_assert_eq!(
+                        plan.transaction.operations(),
+                        again.transaction.operations()
+                    );
+                    if !plan.is_empty() {
+                        rt.block_on(replica.transact(plan.transaction.clone()))
+                            .map_err(|e| {
+                                TestCaseError::fail(format!("{e}: {:?}", plan.transaction))
+                            })?;
+                    }
+                    let snap = replica.snapshot();
+                    prop_assert_eq!(&observe(&snap, &Owner::default()).expect("observe"), topo);
+                    prop_assert!(
+                        diff(topo, &snap, &Owner::default())
+                            .expect("diff")
+                            .is_empty()
+                    );
+                }
+                Ok(())
+            })
+            .expect("property");
+        // The foreign rows were never written (same _version, same contents).
+        assert_eq!(foreign(&replica.snapshot()), foreign_before);
+        assert!(list(&server, "Logical_Switch", "name").contains(&"theirs".to_owned()));
+    }
+}
