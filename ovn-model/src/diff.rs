@@ -2,9 +2,9 @@
 //! turns the owned part of the database into the topology with the fewest operations (see
 //! `DESIGN.md`). Pure: no I/O.
 //!
-//! Covered so far: `Logical_Switch` with its `Logical_Switch_Port`s and `Logical_Router` with
-//! its `Logical_Router_Port`s. The snapshot must monitor all columns of those four tables
-//! (`_version` is needed for the preconditions).
+//! Covered so far: `Logical_Switch` with its ports and ACLs, `Logical_Router` with its ports,
+//! static routes, policies and NAT rules. The snapshot must monitor all columns of those
+//! tables ([`TABLES`]; `_version` is needed for the preconditions).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +15,21 @@ use ovsdb_client::{Atom, Datum, Row, Uuid};
 
 use crate::error::{Error, Result};
 use crate::nb;
-use crate::topology::{Map, Router, RouterPort, Switch, SwitchPort, Topology};
+use crate::topology::{
+    Acl, Map, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch, SwitchPort, Topology,
+};
+
+/// The tables a replica must monitor (all columns) for [`diff`] and [`observe`].
+pub const TABLES: &[&str] = &[
+    "Logical_Switch",
+    "Logical_Switch_Port",
+    "ACL",
+    "Logical_Router",
+    "Logical_Router_Port",
+    "Logical_Router_Static_Route",
+    "Logical_Router_Policy",
+    "NAT",
+];
 
 /// The database the diff writes.
 pub const DATABASE: &str = "OVN_Northbound";
@@ -100,24 +114,81 @@ enum Op {
     Delete(&'static str, Uuid),
 }
 
-/// A parent table whose rows own child rows through a strong reference column.
-struct Family {
-    parent: &'static str,
-    column: &'static str,
-    child: &'static str,
-    /// Composite (set or map) columns of the parent and the child, updated with `mutate` when
-    /// that is smaller.
-    parent_sets: &'static [&'static str],
-    child_sets: &'static [&'static str],
-    parent_defaults: Row,
-    child_defaults: Row,
+/// How child rows are matched with desired children.
+#[derive(Clone, Copy)]
+enum ChildKey {
+    /// By `name`, unique across parents: a child can move between parents.
+    Name,
+    /// By columns, unique within a parent.
+    Columns(fn(&Row) -> String),
 }
 
-/// A desired parent row and its desired children, by name.
+/// Child rows a parent holds through a strong reference column.
+struct ChildSpec {
+    column: &'static str,
+    table: &'static str,
+    key: ChildKey,
+    /// Composite (set or map) columns, updated with `mutate` when that is smaller.
+    sets: &'static [&'static str],
+    defaults: Row,
+}
+
+/// A root table whose rows hold child rows.
+struct Family {
+    parent: &'static str,
+    parent_sets: &'static [&'static str],
+    parent_defaults: Row,
+    children: Vec<ChildSpec>,
+}
+
+/// A desired parent row and its desired children, per [`Family::children`], by key.
 struct Wanted {
     name: String,
     row: Row,
-    children: BTreeMap<String, Row>,
+    children: Vec<BTreeMap<String, Row>>,
+}
+
+fn text(row: &Row, col: &str) -> String {
+    match row.get(col).and_then(Datum::as_scalar) {
+        Some(Atom::String(s)) => s.to_string(),
+        Some(Atom::Integer(i)) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn route_key(row: &Row) -> String {
+    let policy = match text(row, "policy").as_str() {
+        "" => "dst-ip".to_owned(),
+        p => p.to_owned(),
+    };
+    format!(
+        "{}\u{0}{}\u{0}{policy}\u{0}{}",
+        text(row, "ip_prefix"),
+        text(row, "nexthop"),
+        text(row, "route_table")
+    )
+}
+
+fn policy_key(row: &Row) -> String {
+    format!("{}\u{0}{}", text(row, "priority"), text(row, "match"))
+}
+
+fn nat_key(row: &Row) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}",
+        text(row, "type"),
+        text(row, "logical_ip"),
+        text(row, "external_ip")
+    )
+}
+
+fn acl_key(row: &Row) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}",
+        text(row, "direction"),
+        text(row, "priority"),
+        text(row, "match")
+    )
 }
 
 struct Planner<'a> {
@@ -145,12 +216,24 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
     };
     let switches = Family {
         parent: nb::LogicalSwitch::NAME,
-        column: "ports",
-        child: nb::LogicalSwitchPort::NAME,
         parent_sets: &["other_config", "external_ids"],
-        child_sets: &["addresses", "port_security", "options", "external_ids"],
         parent_defaults: nb::LogicalSwitch::default().to_row(),
-        child_defaults: nb::LogicalSwitchPort::default().to_row(),
+        children: vec![
+            ChildSpec {
+                column: "ports",
+                table: nb::LogicalSwitchPort::NAME,
+                key: ChildKey::Name,
+                sets: &["addresses", "port_security", "options", "external_ids"],
+                defaults: nb::LogicalSwitchPort::default().to_row(),
+            },
+            ChildSpec {
+                column: "acls",
+                table: nb::Acl::NAME,
+                key: ChildKey::Columns(acl_key),
+                sets: &["options", "external_ids"],
+                defaults: nb::Acl::default().to_row(),
+            },
+        ],
     };
     let wanted: Vec<Wanted> = topology
         .switches
@@ -158,22 +241,50 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
         .map(|s| Wanted {
             name: s.name.clone(),
             row: switch_row(s, owner),
-            children: s
-                .ports
-                .values()
-                .map(|c| (c.name.clone(), switch_port_row(c, owner)))
-                .collect(),
+            children: vec![
+                s.ports
+                    .values()
+                    .map(|c| (c.name.clone(), switch_port_row(c, owner)))
+                    .collect(),
+                keyed(s.acls.values().map(|a| acl_row(a, owner)), acl_key),
+            ],
         })
         .collect();
     p.family(&switches, wanted)?;
     let routers = Family {
         parent: nb::LogicalRouter::NAME,
-        column: "ports",
-        child: nb::LogicalRouterPort::NAME,
         parent_sets: &["options", "external_ids"],
-        child_sets: &["networks", "options", "external_ids"],
         parent_defaults: nb::LogicalRouter::default().to_row(),
-        child_defaults: nb::LogicalRouterPort::default().to_row(),
+        children: vec![
+            ChildSpec {
+                column: "ports",
+                table: nb::LogicalRouterPort::NAME,
+                key: ChildKey::Name,
+                sets: &["networks", "options", "external_ids"],
+                defaults: nb::LogicalRouterPort::default().to_row(),
+            },
+            ChildSpec {
+                column: "static_routes",
+                table: nb::LogicalRouterStaticRoute::NAME,
+                key: ChildKey::Columns(route_key),
+                sets: &["options", "external_ids"],
+                defaults: nb::LogicalRouterStaticRoute::default().to_row(),
+            },
+            ChildSpec {
+                column: "policies",
+                table: nb::LogicalRouterPolicy::NAME,
+                key: ChildKey::Columns(policy_key),
+                sets: &["nexthops", "options", "external_ids"],
+                defaults: nb::LogicalRouterPolicy::default().to_row(),
+            },
+            ChildSpec {
+                column: "nat",
+                table: nb::Nat::NAME,
+                key: ChildKey::Columns(nat_key),
+                sets: &["options", "external_ids"],
+                defaults: nb::Nat::default().to_row(),
+            },
+        ],
     };
     let wanted: Vec<Wanted> = topology
         .routers
@@ -181,11 +292,21 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
         .map(|r| Wanted {
             name: r.name.clone(),
             row: router_row(r, owner),
-            children: r
-                .ports
-                .values()
-                .map(|c| (c.name.clone(), router_port_row(c, owner)))
-                .collect(),
+            children: vec![
+                r.ports
+                    .values()
+                    .map(|c| (c.name.clone(), router_port_row(c, owner)))
+                    .collect(),
+                keyed(
+                    r.static_routes.values().map(|x| route_row(x, owner)),
+                    route_key,
+                ),
+                keyed(
+                    r.policies.values().map(|x| policy_row(x, owner)),
+                    policy_key,
+                ),
+                keyed(r.nat.values().map(|x| nat_row(x, owner)), nat_key),
+            ],
         })
         .collect();
     p.family(&routers, wanted)?;
@@ -217,9 +338,15 @@ pub fn observe(snap: &Snapshot, owner: &Owner) -> Result<Topology> {
         m.remove(&owner.key);
         m
     };
-    let children = |row: &Row, table: &str| -> Result<Vec<Row>> {
+    let opt = |row: &Row, col: &str| -> Option<String> {
+        row.get(col)
+            .and_then(Datum::as_scalar)
+            .and_then(Atom::as_str)
+            .map(str::to_owned)
+    };
+    let children = |row: &Row, column: &str, table: &str| -> Result<Vec<Row>> {
         let mut out = Vec::new();
-        for a in row.get("ports").and_then(Datum::as_set).unwrap_or(&[]) {
+        for a in row.get(column).and_then(Datum::as_set).unwrap_or(&[]) {
             if let Some(u) = a.as_uuid()
                 && let Some(c) = snap.get(table, u)?
                 && owner.owns(c)
@@ -237,7 +364,25 @@ pub fn observe(snap: &Snapshot, owner: &Owner) -> Result<Topology> {
         let mut s = Switch::new(name_of(row));
         s.other_config = map(row, "other_config");
         s.external_ids = ids(row);
-        for c in children(row, nb::LogicalSwitchPort::NAME)? {
+        for c in children(row, "acls", nb::Acl::NAME)? {
+            let a = Acl {
+                direction: text(&c, "direction"),
+                priority: c.get_integer("priority").unwrap_or(0),
+                match_: text(&c, "match"),
+                action: text(&c, "action"),
+                log: c
+                    .get("log")
+                    .and_then(Datum::as_scalar)
+                    .and_then(Atom::as_bool)
+                    .unwrap_or(false),
+                name: opt(&c, "name"),
+                severity: opt(&c, "severity"),
+                options: map(&c, "options"),
+                external_ids: ids(&c),
+            };
+            s.acls.insert(a.key(), a);
+        }
+        for c in children(row, "ports", nb::LogicalSwitchPort::NAME)? {
             let p = SwitchPort {
                 name: name_of(&c).to_owned(),
                 kind: c.get_str("type").unwrap_or("").to_owned(),
@@ -261,7 +406,42 @@ pub fn observe(snap: &Snapshot, owner: &Owner) -> Result<Topology> {
         let mut r = Router::new(name_of(row));
         r.options = map(row, "options");
         r.external_ids = ids(row);
-        for c in children(row, nb::LogicalRouterPort::NAME)? {
+        for c in children(row, "static_routes", nb::LogicalRouterStaticRoute::NAME)? {
+            let x = StaticRoute {
+                ip_prefix: text(&c, "ip_prefix"),
+                nexthop: text(&c, "nexthop"),
+                policy: opt(&c, "policy").unwrap_or_default(),
+                route_table: text(&c, "route_table"),
+                output_port: opt(&c, "output_port"),
+                options: map(&c, "options"),
+                external_ids: ids(&c),
+            };
+            r.static_routes.insert(x.key(), x);
+        }
+        for c in children(row, "policies", nb::LogicalRouterPolicy::NAME)? {
+            let x = RouterPolicy {
+                priority: c.get_integer("priority").unwrap_or(0),
+                match_: text(&c, "match"),
+                action: text(&c, "action"),
+                nexthops: strs(&c, "nexthops"),
+                options: map(&c, "options"),
+                external_ids: ids(&c),
+            };
+            r.policies.insert(x.key(), x);
+        }
+        for c in children(row, "nat", nb::Nat::NAME)? {
+            let x = Nat {
+                kind: text(&c, "type"),
+                logical_ip: text(&c, "logical_ip"),
+                external_ip: text(&c, "external_ip"),
+                logical_port: opt(&c, "logical_port"),
+                external_mac: opt(&c, "external_mac"),
+                options: map(&c, "options"),
+                external_ids: ids(&c),
+            };
+            r.nat.insert(x.key(), x);
+        }
+        for c in children(row, "ports", nb::LogicalRouterPort::NAME)? {
             let p = RouterPort {
                 name: name_of(&c).to_owned(),
                 mac: c.get_str("mac").unwrap_or("").to_owned(),
@@ -317,6 +497,72 @@ fn router_port_row(p: &RouterPort, owner: &Owner) -> Row {
         )
         .with("options", Datum::map(p.options.clone()))
         .with("external_ids", owner.mark(&p.external_ids))
+}
+
+/// Rows by their key.
+fn keyed(rows: impl Iterator<Item = Row>, key: fn(&Row) -> String) -> BTreeMap<String, Row> {
+    rows.map(|r| (key(&r), r)).collect()
+}
+
+fn route_row(r: &StaticRoute, owner: &Owner) -> Row {
+    Row::new()
+        .with("ip_prefix", r.ip_prefix.as_str())
+        .with("nexthop", r.nexthop.as_str())
+        .with(
+            "policy",
+            Datum::optional((!r.policy.is_empty()).then_some(r.policy.as_str())),
+        )
+        .with("route_table", r.route_table.as_str())
+        .with("output_port", Datum::optional(r.output_port.as_deref()))
+        .with("options", Datum::map(r.options.clone()))
+        .with("external_ids", owner.mark(&r.external_ids))
+}
+
+fn policy_row(p: &RouterPolicy, owner: &Owner) -> Row {
+    Row::new()
+        .with("priority", p.priority)
+        .with("match", p.match_.as_str())
+        .with("action", p.action.as_str())
+        .with(
+            "nexthops",
+            Datum::set(p.nexthops.iter().map(String::as_str)),
+        )
+        .with("options", Datum::map(p.options.clone()))
+        .with("external_ids", owner.mark(&p.external_ids))
+}
+
+fn nat_row(n: &Nat, owner: &Owner) -> Row {
+    Row::new()
+        .with("type", n.kind.as_str())
+        .with("logical_ip", n.logical_ip.as_str())
+        .with("external_ip", n.external_ip.as_str())
+        .with("logical_port", Datum::optional(n.logical_port.as_deref()))
+        .with("external_mac", Datum::optional(n.external_mac.as_deref()))
+        .with("options", Datum::map(n.options.clone()))
+        .with("external_ids", owner.mark(&n.external_ids))
+}
+
+fn acl_row(a: &Acl, owner: &Owner) -> Row {
+    Row::new()
+        .with("direction", a.direction.as_str())
+        .with("priority", a.priority)
+        .with("match", a.match_.as_str())
+        .with("action", a.action.as_str())
+        .with("log", a.log)
+        .with("name", Datum::optional(a.name.as_deref()))
+        .with("severity", Datum::optional(a.severity.as_deref()))
+        .with("options", Datum::map(a.options.clone()))
+        .with("external_ids", owner.mark(&a.external_ids))
+}
+
+/// The UUIDs in set column `col`.
+fn uuids(row: &Row, col: &str) -> Vec<Uuid> {
+    row.get(col)
+        .and_then(Datum::as_set)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Atom::as_uuid)
+        .collect()
 }
 
 fn name_of(row: &Row) -> &str {
@@ -454,62 +700,119 @@ impl Planner<'_> {
 
     fn family(&mut self, f: &Family, wanted: Vec<Wanted>) -> Result<()> {
         let parents = self.by_name(f.parent)?;
-        let children = self.by_name(f.child)?;
-        // Which parent holds each child row.
+        // Children matched by name: every row of the table, and which parent holds it.
+        let mut named: Vec<BTreeMap<String, Vec<(Uuid, Row)>>> = Vec::new();
         let mut parent_of: BTreeMap<Uuid, Uuid> = BTreeMap::new();
-        for rows in parents.values() {
-            for (pu, prow) in rows {
-                for a in prow.get(f.column).and_then(Datum::as_set).unwrap_or(&[]) {
-                    if let Some(cu) = a.as_uuid() {
-                        parent_of.insert(cu, *pu);
+        // Where each desired named child goes, to tell moves from deletes.
+        let mut wanted_parent: Vec<BTreeMap<&str, &str>> = Vec::new();
+        for (i, spec) in f.children.iter().enumerate() {
+            let mut where_to = BTreeMap::new();
+            if let ChildKey::Name = spec.key {
+                named.push(self.by_name(spec.table)?);
+                for rows in parents.values() {
+                    for (pu, prow) in rows {
+                        for cu in uuids(prow, spec.column) {
+                            parent_of.insert(cu, *pu);
+                        }
                     }
                 }
+                for w in &wanted {
+                    for c in w.children[i].keys() {
+                        where_to.insert(c.as_str(), w.name.as_str());
+                    }
+                }
+            } else {
+                named.push(BTreeMap::new());
             }
-        }
-        // Where each desired child goes, to tell moves from deletes.
-        let mut wanted_parent: BTreeMap<&str, &str> = BTreeMap::new();
-        for w in &wanted {
-            for c in w.children.keys() {
-                wanted_parent.insert(c, &w.name);
-            }
+            wanted_parent.push(where_to);
         }
         let wanted_names: BTreeSet<&str> = wanted.iter().map(|w| w.name.as_str()).collect();
 
         for w in &wanted {
             let existing = self.owned_one(f.parent, &w.name, parents.get(&w.name))?;
-            // The children: reuse owned rows by name (moving them if needed), insert the rest.
-            let mut members: Vec<Atom> = Vec::new();
-            let mut add: Vec<Atom> = Vec::new();
-            for (cname, crow) in &w.children {
-                match self.owned_one(f.child, cname, children.get(cname))? {
-                    Some((cu, observed)) => {
-                        let changed = self.update_row(
-                            f.child,
-                            cu,
-                            &observed,
-                            crow,
-                            &f.child_defaults,
-                            f.child_sets,
-                        );
-                        let here = existing.as_ref().map(|(u, _)| *u);
-                        if parent_of.get(&cu).copied() != here || here.is_none() {
-                            add.push(Atom::Uuid(cu));
-                            self.wait(f.child, cu, &observed);
-                            if parent_of.contains_key(&cu) && !changed {
-                                self.count(f.child).updated += 1;
+            let here = existing.as_ref().map(|(u, _)| *u);
+            let mut columns: Vec<(Vec<Atom>, Vec<Atom>, Vec<Atom>)> = Vec::new();
+            for (i, spec) in f.children.iter().enumerate() {
+                let mut members = Vec::new();
+                let mut add = Vec::new();
+                let mut remove = Vec::new();
+                // The owned children this parent holds now, by key.
+                let mut held: BTreeMap<String, (Uuid, Row)> = BTreeMap::new();
+                if let Some((_, prow)) = &existing {
+                    for cu in uuids(prow, spec.column) {
+                        let Some(crow) = self.snap.get(spec.table, cu)? else {
+                            continue;
+                        };
+                        if !self.owner.owns(crow) {
+                            continue;
+                        }
+                        let key = match spec.key {
+                            ChildKey::Name => name_of(crow).to_owned(),
+                            ChildKey::Columns(k) => k(crow),
+                        };
+                        if w.children[i].contains_key(&key) && !held.contains_key(&key) {
+                            held.insert(key, (cu, Row::clone(crow)));
+                        } else {
+                            // Not wanted here (or a duplicate): it leaves, and with no other
+                            // reference the server collects it.
+                            remove.push(Atom::Uuid(cu));
+                            let moved = matches!(spec.key, ChildKey::Name)
+                                && wanted_parent[i].contains_key(key.as_str());
+                            if !moved {
+                                self.count(spec.table).deleted += 1;
                             }
                         }
-                        members.push(Atom::Uuid(cu));
-                    }
-                    None => {
-                        let name = self.fresh_name();
-                        self.ops
-                            .push(Op::Insert(f.child, name.clone(), crow.clone()));
-                        self.count(f.child).inserted += 1;
-                        add.push(Atom::NamedUuid(name.clone()));
-                        members.push(Atom::NamedUuid(name));
                     }
                 }
+                for (key, crow) in &w.children[i] {
+                    let found = match spec.key {
+                        ChildKey::Columns(_) => held.remove(key),
+                        ChildKey::Name => match held.remove(key) {
+                            Some(x) => Some(x),
+                            None => self.owned_one(spec.table, key, named[i].get(key))?,
+                        },
+                    };
+                    match found {
+                        Some((cu, observed)) => {
+                            let changed = self.update_row(
+                                spec.table,
+                                cu,
+                                &observed,
+                                crow,
+                                &spec.defaults,
+                                spec.sets,
+                            );
+                            if here.is_none() || parent_of.get(&cu).copied() != here {
+                                if matches!(spec.key, ChildKey::Name) && here.is_some() {
+                                    // Moved from another parent.
+                                    add.push(Atom::Uuid(cu));
+                                    self.wait(spec.table, cu, &observed);
+                                    if parent_of.contains_key(&cu) && !changed {
+                                        self.count(spec.table).updated += 1;
+                                    }
+                                } else if here.is_none() && parent_of.contains_key(&cu) && !changed
+                                {
+                                    self.wait(spec.table, cu, &observed);
+                                    self.count(spec.table).updated += 1;
+                                }
+                            }
+                            members.push(Atom::Uuid(cu));
+                        }
+                        None => {
+                            if let ChildKey::Name = spec.key {
+                                // A new named child must not clash with a foreign row.
+                                self.owned_one(spec.table, key, named[i].get(key))?;
+                            }
+                            let name = self.fresh_name();
+                            self.ops
+                                .push(Op::Insert(spec.table, name.clone(), crow.clone()));
+                            self.count(spec.table).inserted += 1;
+                            add.push(Atom::NamedUuid(name.clone()));
+                            members.push(Atom::NamedUuid(name));
+                        }
+                    }
+                }
+                columns.push((members, add, remove));
             }
             match existing {
                 Some((pu, prow)) => {
@@ -521,28 +824,14 @@ impl Planner<'_> {
                         &f.parent_defaults,
                         f.parent_sets,
                     );
-                    // Owned children that are no longer wanted here leave (and, with no other
-                    // reference, are collected by the server); foreign ones stay.
-                    let mut remove: Vec<Atom> = Vec::new();
-                    for a in prow.get(f.column).and_then(Datum::as_set).unwrap_or(&[]) {
-                        let Some(cu) = a.as_uuid() else { continue };
-                        let Some((_, crow)) = self.snap.get(f.child, cu)?.map(|r| (cu, r)) else {
-                            continue;
-                        };
-                        let cname = name_of(crow);
-                        if self.owner.owns(crow) && !w.children.contains_key(cname) {
-                            remove.push(Atom::Uuid(cu));
-                            if !wanted_parent.contains_key(cname) {
-                                self.count(f.child).deleted += 1;
-                            }
-                        }
-                    }
                     let mut mutations = Vec::new();
-                    if !remove.is_empty() {
-                        mutations.push(Mutation::delete(f.column, Datum::Set(remove)));
-                    }
-                    if !add.is_empty() {
-                        mutations.push(Mutation::insert(f.column, Datum::Set(add)));
+                    for (spec, (_, add, remove)) in f.children.iter().zip(columns) {
+                        if !remove.is_empty() {
+                            mutations.push(Mutation::delete(spec.column, Datum::Set(remove)));
+                        }
+                        if !add.is_empty() {
+                            mutations.push(Mutation::insert(spec.column, Datum::Set(add)));
+                        }
                     }
                     if !mutations.is_empty() {
                         self.wait(f.parent, pu, &prow);
@@ -550,7 +839,10 @@ impl Planner<'_> {
                     }
                 }
                 None => {
-                    let row = w.row.clone().with(f.column, Datum::Set(members));
+                    let mut row = w.row.clone();
+                    for (spec, (members, _, _)) in f.children.iter().zip(columns) {
+                        row.insert(spec.column, Datum::Set(members));
+                    }
                     let name = self.fresh_name();
                     self.ops.push(Op::WaitAbsent(f.parent, w.name.clone()));
                     self.ops.push(Op::Insert(f.parent, name, row));
@@ -568,29 +860,35 @@ impl Planner<'_> {
                 if !self.owner.owns(prow) {
                     continue;
                 }
-                // Foreign rows are never deleted, not even by the server's garbage collection.
-                for a in prow.get(f.column).and_then(Datum::as_set).unwrap_or(&[]) {
-                    let Some(cu) = a.as_uuid() else { continue };
-                    if let Some(crow) = self.snap.get(f.child, cu)?
-                        && !self.owner.owns(crow)
-                    {
-                        return Err(Error::HoldsForeign {
-                            entity: format!("{} {name:?}", f.parent),
-                            held: format!("{} {:?}", f.child, name_of(crow)),
-                        });
+                let mut gone: Vec<&'static str> = Vec::new();
+                for (i, spec) in f.children.iter().enumerate() {
+                    for cu in uuids(prow, spec.column) {
+                        let Some(crow) = self.snap.get(spec.table, cu)? else {
+                            continue;
+                        };
+                        // Foreign rows are never deleted, not even by garbage collection.
+                        if !self.owner.owns(crow) {
+                            let key = match spec.key {
+                                ChildKey::Name => format!("{:?}", name_of(crow)),
+                                ChildKey::Columns(_) => cu.to_string(),
+                            };
+                            return Err(Error::HoldsForeign {
+                                entity: format!("{} {name:?}", f.parent),
+                                held: format!("{} {key}", spec.table),
+                            });
+                        }
+                        let moved = matches!(spec.key, ChildKey::Name)
+                            && wanted_parent[i].contains_key(name_of(crow));
+                        if !moved {
+                            gone.push(spec.table);
+                        }
                     }
                 }
                 self.wait(f.parent, *pu, prow);
                 self.ops.push(Op::Delete(f.parent, *pu));
                 self.count(f.parent).deleted += 1;
-                for a in prow.get(f.column).and_then(Datum::as_set).unwrap_or(&[]) {
-                    let Some(cu) = a.as_uuid() else { continue };
-                    if let Some(crow) = self.snap.get(f.child, cu)?
-                        && self.owner.owns(crow)
-                        && !wanted_parent.contains_key(name_of(crow))
-                    {
-                        self.count(f.child).deleted += 1;
-                    }
+                for table in gone {
+                    self.count(table).deleted += 1;
                 }
             }
         }

@@ -46,6 +46,8 @@ pub struct Switch {
     pub external_ids: Map,
     /// The ports, by name.
     pub ports: BTreeMap<String, SwitchPort>,
+    /// `acls`, by (direction, priority, match).
+    pub acls: BTreeMap<(String, i64, String), Acl>,
 }
 
 /// A `Logical_Switch_Port`.
@@ -67,7 +69,7 @@ pub struct SwitchPort {
     pub tag: Option<i64>,
 }
 
-/// A `Logical_Router` and its ports.
+/// A `Logical_Router` and its ports, routes, policies and NAT rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Router {
     /// `name`, the key.
@@ -78,6 +80,197 @@ pub struct Router {
     pub external_ids: Map,
     /// The ports, by name.
     pub ports: BTreeMap<String, RouterPort>,
+    /// `static_routes`, by [`StaticRoute::key`].
+    pub static_routes: BTreeMap<(String, String, String, String), StaticRoute>,
+    /// `policies`, by (priority, match).
+    pub policies: BTreeMap<(i64, String), RouterPolicy>,
+    /// `nat`, by (type, logical_ip, external_ip).
+    pub nat: BTreeMap<(String, String, String), Nat>,
+}
+
+/// A `Logical_Router_Static_Route`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StaticRoute {
+    /// `ip_prefix`: `0.0.0.0/0`, `10.1.0.0/16`, an address.
+    pub ip_prefix: String,
+    /// `nexthop`: an address, or `discard`.
+    pub nexthop: String,
+    /// `policy`: `dst-ip` (empty means the default, dst-ip) or `src-ip`.
+    pub policy: String,
+    /// `route_table`: empty for the main table.
+    pub route_table: String,
+    /// `output_port`.
+    pub output_port: Option<String>,
+    /// `options`.
+    pub options: Map,
+    /// `external_ids`.
+    pub external_ids: Map,
+}
+
+/// A `Logical_Router_Policy`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouterPolicy {
+    /// `priority`, 0 to 32767.
+    pub priority: i64,
+    /// `match`, an OVN match expression.
+    pub match_: String,
+    /// `action`: `allow`, `drop` or `reroute`.
+    pub action: String,
+    /// `nexthops` (for `reroute`).
+    pub nexthops: BTreeSet<String>,
+    /// `options`.
+    pub options: Map,
+    /// `external_ids`.
+    pub external_ids: Map,
+}
+
+/// A `NAT` rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nat {
+    /// `type`: `snat`, `dnat` or `dnat_and_snat`.
+    pub kind: String,
+    /// `logical_ip`: an address, or a CIDR for `snat`.
+    pub logical_ip: String,
+    /// `external_ip`.
+    pub external_ip: String,
+    /// `logical_port` (distributed `dnat_and_snat`).
+    pub logical_port: Option<String>,
+    /// `external_mac` (distributed `dnat_and_snat`).
+    pub external_mac: Option<String>,
+    /// `options`.
+    pub options: Map,
+    /// `external_ids`.
+    pub external_ids: Map,
+}
+
+/// An `ACL` of a switch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Acl {
+    /// `direction`: `from-lport` or `to-lport`.
+    pub direction: String,
+    /// `priority`, 0 to 32767.
+    pub priority: i64,
+    /// `match`.
+    pub match_: String,
+    /// `action`: `allow`, `allow-related`, `allow-stateless`, `drop`, `reject`, `pass`.
+    pub action: String,
+    /// `log`.
+    pub log: bool,
+    /// `name` (the log name).
+    pub name: Option<String>,
+    /// `severity` of log messages.
+    pub severity: Option<String>,
+    /// `options`.
+    pub options: Map,
+    /// `external_ids`.
+    pub external_ids: Map,
+}
+
+impl StaticRoute {
+    /// A route to `ip_prefix` via `nexthop` in the main table, by destination.
+    pub fn new(ip_prefix: impl Into<String>, nexthop: impl Into<String>) -> StaticRoute {
+        StaticRoute {
+            ip_prefix: ip_prefix.into(),
+            nexthop: nexthop.into(),
+            ..StaticRoute::default()
+        }
+    }
+
+    /// The key: (ip_prefix, nexthop, policy, route_table), with an empty policy spelled
+    /// `dst-ip` (what OVN takes it to mean: two routes differing only there are one route).
+    pub fn key(&self) -> (String, String, String, String) {
+        let policy = if self.policy.is_empty() {
+            "dst-ip"
+        } else {
+            self.policy.as_str()
+        };
+        (
+            self.ip_prefix.clone(),
+            self.nexthop.clone(),
+            policy.to_owned(),
+            self.route_table.clone(),
+        )
+    }
+}
+
+impl RouterPolicy {
+    /// A policy with its priority, match and action.
+    pub fn new(
+        priority: i64,
+        match_: impl Into<String>,
+        action: impl Into<String>,
+    ) -> RouterPolicy {
+        RouterPolicy {
+            priority,
+            match_: match_.into(),
+            action: action.into(),
+            ..RouterPolicy::default()
+        }
+    }
+
+    /// A `reroute` policy to `nexthops`.
+    pub fn reroute<S: Into<String>>(
+        priority: i64,
+        match_: impl Into<String>,
+        nexthops: impl IntoIterator<Item = S>,
+    ) -> RouterPolicy {
+        let mut p = RouterPolicy::new(priority, match_, "reroute");
+        p.nexthops = nexthops.into_iter().map(Into::into).collect();
+        p
+    }
+
+    /// The key: (priority, match).
+    pub fn key(&self) -> (i64, String) {
+        (self.priority, self.match_.clone())
+    }
+}
+
+impl Nat {
+    /// A rule of `kind` between `logical_ip` and `external_ip`.
+    pub fn new(
+        kind: impl Into<String>,
+        logical_ip: impl Into<String>,
+        external_ip: impl Into<String>,
+    ) -> Nat {
+        Nat {
+            kind: kind.into(),
+            logical_ip: logical_ip.into(),
+            external_ip: external_ip.into(),
+            ..Nat::default()
+        }
+    }
+
+    /// The key: (type, logical_ip, external_ip).
+    pub fn key(&self) -> (String, String, String) {
+        (
+            self.kind.clone(),
+            self.logical_ip.clone(),
+            self.external_ip.clone(),
+        )
+    }
+}
+
+impl Acl {
+    /// An ACL with its direction, priority, match and action.
+    pub fn new(
+        direction: impl Into<String>,
+        priority: i64,
+        match_: impl Into<String>,
+        action: impl Into<String>,
+    ) -> Acl {
+        Acl {
+            direction: direction.into(),
+            priority,
+            match_: match_.into(),
+            action: action.into(),
+            ..Acl::default()
+        }
+    }
+
+    /// The key: (direction, priority, match).
+    pub fn key(&self) -> (String, i64, String) {
+        (self.direction.clone(), self.priority, self.match_.clone())
+    }
 }
 
 /// A `Logical_Router_Port`.
@@ -160,8 +353,150 @@ impl Topology {
                 }
             }
         }
+        for (name, r) in &self.routers {
+            for (key, route) in &r.static_routes {
+                let entity = format!("{name} route {} via {}", route.ip_prefix, route.nexthop);
+                if *key != route.key() {
+                    return Err(invalid(
+                        "Logical_Router_Static_Route",
+                        &entity,
+                        "key",
+                        "does not match the route",
+                    ));
+                }
+                let prefix_ok = is_cidr(&route.ip_prefix)
+                    || route.ip_prefix.parse::<std::net::IpAddr>().is_ok();
+                if !prefix_ok {
+                    return Err(invalid(
+                        "Logical_Router_Static_Route",
+                        &entity,
+                        "ip_prefix",
+                        "is not an address or CIDR",
+                    ));
+                }
+                if route.nexthop != "discard" && route.nexthop.parse::<std::net::IpAddr>().is_err()
+                {
+                    return Err(invalid(
+                        "Logical_Router_Static_Route",
+                        &entity,
+                        "nexthop",
+                        "is not an address or \"discard\"",
+                    ));
+                }
+                if !matches!(route.policy.as_str(), "" | "dst-ip" | "src-ip") {
+                    return Err(invalid(
+                        "Logical_Router_Static_Route",
+                        &entity,
+                        "policy",
+                        format!("{:?} is not dst-ip or src-ip", route.policy),
+                    ));
+                }
+            }
+            for (key, p) in &r.policies {
+                let entity = format!("{name} policy {} {:?}", p.priority, p.match_);
+                if *key != p.key() {
+                    return Err(invalid(
+                        "Logical_Router_Policy",
+                        &entity,
+                        "key",
+                        "does not match the policy",
+                    ));
+                }
+                check_priority("Logical_Router_Policy", &entity, p.priority)?;
+                check_match("Logical_Router_Policy", &entity, &p.match_)?;
+                match p.action.as_str() {
+                    "allow" | "drop" => {}
+                    "reroute" => {
+                        if p.nexthops.is_empty()
+                            || p.nexthops
+                                .iter()
+                                .any(|n| n.parse::<std::net::IpAddr>().is_err())
+                        {
+                            return Err(invalid(
+                                "Logical_Router_Policy",
+                                &entity,
+                                "nexthops",
+                                "a reroute needs next hop addresses",
+                            ));
+                        }
+                    }
+                    other => {
+                        return Err(invalid(
+                            "Logical_Router_Policy",
+                            &entity,
+                            "action",
+                            format!("{other:?} is not allow, drop or reroute"),
+                        ));
+                    }
+                }
+            }
+            for (key, n) in &r.nat {
+                let entity = format!("{name} {} {} {}", n.kind, n.logical_ip, n.external_ip);
+                if *key != n.key() {
+                    return Err(invalid("NAT", &entity, "key", "does not match the rule"));
+                }
+                if !matches!(n.kind.as_str(), "snat" | "dnat" | "dnat_and_snat") {
+                    return Err(invalid(
+                        "NAT",
+                        &entity,
+                        "type",
+                        "is not snat, dnat or dnat_and_snat",
+                    ));
+                }
+                if n.external_ip.parse::<std::net::IpAddr>().is_err() {
+                    return Err(invalid("NAT", &entity, "external_ip", "is not an address"));
+                }
+                let logical_ok = n.logical_ip.parse::<std::net::IpAddr>().is_ok()
+                    || (n.kind == "snat" && is_cidr(&n.logical_ip));
+                if !logical_ok {
+                    return Err(invalid(
+                        "NAT",
+                        &entity,
+                        "logical_ip",
+                        "is not an address (or, for snat, a CIDR)",
+                    ));
+                }
+                if let Some(mac) = &n.external_mac
+                    && !is_mac(mac)
+                {
+                    return Err(invalid(
+                        "NAT",
+                        &entity,
+                        "external_mac",
+                        "is not a MAC address",
+                    ));
+                }
+            }
+        }
         for (name, s) in &self.switches {
             check_key("Logical_Switch", name, &s.name)?;
+            for (key, acl) in &s.acls {
+                let entity = format!("{name} {} {} {:?}", acl.direction, acl.priority, acl.match_);
+                if *key != acl.key() {
+                    return Err(invalid("ACL", &entity, "key", "does not match the ACL"));
+                }
+                check_priority("ACL", &entity, acl.priority)?;
+                check_match("ACL", &entity, &acl.match_)?;
+                if !matches!(acl.direction.as_str(), "from-lport" | "to-lport") {
+                    return Err(invalid(
+                        "ACL",
+                        &entity,
+                        "direction",
+                        "is not from-lport or to-lport",
+                    ));
+                }
+                if !matches!(
+                    acl.action.as_str(),
+                    "allow" | "allow-related" | "allow-stateless" | "drop" | "reject" | "pass"
+                ) {
+                    return Err(invalid(
+                        "ACL",
+                        &entity,
+                        "action",
+                        format!("{:?} is not an ACL action", acl.action),
+                    ));
+                }
+            }
             for (pname, p) in &s.ports {
                 check_key("Logical_Switch_Port", pname, &p.name)?;
                 if let Some(other) = switch_ports.insert(pname, name) {
@@ -224,6 +559,12 @@ impl Switch {
     /// Adds (or replaces) a port.
     pub fn with_port(mut self, port: SwitchPort) -> Switch {
         self.ports.insert(port.name.clone(), port);
+        self
+    }
+
+    /// Adds (or replaces) an ACL.
+    pub fn with_acl(mut self, acl: Acl) -> Switch {
+        self.acls.insert(acl.key(), acl);
         self
     }
 
@@ -323,6 +664,24 @@ impl Router {
         self
     }
 
+    /// Adds (or replaces) a static route.
+    pub fn with_static_route(mut self, route: StaticRoute) -> Router {
+        self.static_routes.insert(route.key(), route);
+        self
+    }
+
+    /// Adds (or replaces) a policy.
+    pub fn with_policy(mut self, policy: RouterPolicy) -> Router {
+        self.policies.insert(policy.key(), policy);
+        self
+    }
+
+    /// Adds (or replaces) a NAT rule.
+    pub fn with_nat(mut self, nat: Nat) -> Router {
+        self.nat.insert(nat.key(), nat);
+        self
+    }
+
     /// Sets an `options` key.
     pub fn with_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Router {
         self.options.insert(key.into(), value.into());
@@ -390,6 +749,27 @@ fn check_key(table: &str, key: &str, name: &str) -> Result<()> {
         return Err(invalid(table, key, "name", "is empty"));
     }
     Ok(())
+}
+
+fn check_priority(table: &str, entity: &str, priority: i64) -> Result<()> {
+    if (0..=32767).contains(&priority) {
+        Ok(())
+    } else {
+        Err(invalid(
+            table,
+            entity,
+            "priority",
+            format!("{priority} is not within 0 to 32767"),
+        ))
+    }
+}
+
+fn check_match(table: &str, entity: &str, m: &str) -> Result<()> {
+    if m.trim().is_empty() {
+        Err(invalid(table, entity, "match", "is empty"))
+    } else {
+        Ok(())
+    }
 }
 
 /// One `addresses`/`port_security` entry: `router`, `unknown`, `dynamic`, or a MAC followed

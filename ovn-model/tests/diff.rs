@@ -8,20 +8,20 @@ use std::time::Duration;
 
 use ovn_model::Error;
 use ovn_model::diff::{Owner, Plan, diff};
-use ovn_model::topology::{Router, RouterPort, Switch, SwitchPort, Topology};
+use ovn_model::topology::{
+    Acl, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch, SwitchPort, Topology,
+};
 use ovsdb_client::replica::{Replica, ReplicaBuilder, Snapshot};
 use testkit::OvsdbServer;
 
 const NB: &str = "OVN_Northbound";
 
 async fn replica(server: &OvsdbServer) -> Replica {
-    let (driver, replica) = ReplicaBuilder::new(server.unix_remote(), NB)
-        .table("Logical_Switch")
-        .table("Logical_Switch_Port")
-        .table("Logical_Router")
-        .table("Logical_Router_Port")
-        .start()
-        .expect("replica");
+    let mut builder = ReplicaBuilder::new(server.unix_remote(), NB);
+    for t in ovn_model::diff::TABLES {
+        builder = builder.table(*t);
+    }
+    let (driver, replica) = builder.start().expect("replica");
     tokio::spawn(driver);
     tokio::time::timeout(Duration::from_secs(20), replica.wait_synced())
         .await
@@ -298,6 +298,10 @@ async fn a_name_taken_by_a_foreign_row_is_an_error() {
 mod properties {
     use super::*;
     use ovn_model::diff::observe;
+    use ovsdb_client::monitor::{RowUpdate2, TableUpdates2};
+    use ovsdb_client::replica::Store;
+    use ovsdb_client::schema::DatabaseSchema;
+    use ovsdb_client::{Datum, Row};
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
     use std::collections::BTreeSet;
@@ -393,34 +397,161 @@ mod properties {
                     Just(options),
                 )
             })
-            .prop_map(|(switches, routers, ports, rports, ids, options)| {
-                let mut t = Topology::new();
-                for s in switches {
-                    let mut sw = Switch::new(format!("ls{s}"));
-                    sw.external_ids = ids.clone();
-                    t = t.with_switch(sw);
+            .prop_flat_map(|x| (Just(x), acls(), router_rules()))
+            .prop_map(
+                |((switches, routers, ports, rports, ids, options), acls, rules)| {
+                    let mut t = Topology::new();
+                    for s in switches {
+                        let mut sw = Switch::new(format!("ls{s}"));
+                        sw.external_ids = ids.clone();
+                        for a in acls.iter().filter(|a| a.priority % 4 == s as i64 % 4) {
+                            sw = sw.with_acl(a.clone());
+                        }
+                        t = t.with_switch(sw);
+                    }
+                    for r in routers {
+                        let mut lr = Router::new(format!("lr{r}"));
+                        lr.options = options.clone();
+                        let (routes, policies, nats) = &rules;
+                        for x in routes.iter().skip(r) {
+                            lr = lr.with_static_route(x.clone());
+                        }
+                        for x in policies.iter().skip(r) {
+                            lr = lr.with_policy(x.clone());
+                        }
+                        for x in nats.iter().skip(r) {
+                            lr = lr.with_nat(x.clone());
+                        }
+                        t = t.with_router(lr);
+                    }
+                    for (s, p) in ports {
+                        t.switches
+                            .get_mut(&format!("ls{s}"))
+                            .expect("switch")
+                            .ports
+                            .insert(p.name.clone(), p);
+                    }
+                    for (r, p) in rports {
+                        t.routers
+                            .get_mut(&format!("lr{r}"))
+                            .expect("router")
+                            .ports
+                            .insert(p.name.clone(), p);
+                    }
+                    t
+                },
+            )
+    }
+
+    fn acls() -> impl Strategy<Value = Vec<Acl>> {
+        proptest::collection::vec(
+            (
+                prop::sample::select(vec!["from-lport", "to-lport"]),
+                1000i64..1008,
+                prop::sample::select(vec!["ip", "ip4.src == 10.0.0.0/8", "tcp.dst == 80"]),
+                prop::sample::select(vec!["allow", "allow-related", "drop"]),
+                any::<bool>(),
+                small_map(),
+            )
+                .prop_map(|(dir, prio, m, action, log, ids)| {
+                    let mut a = Acl::new(dir, prio, m, action);
+                    a.log = log;
+                    if log {
+                        a.name = Some("acl-log".into());
+                        a.severity = Some("warning".into());
+                    }
+                    a.external_ids = ids;
+                    a
+                }),
+            0..5,
+        )
+    }
+
+    type Rules = (Vec<StaticRoute>, Vec<RouterPolicy>, Vec<Nat>);
+
+    fn router_rules() -> impl Strategy<Value = Rules> {
+        let routes = proptest::collection::vec(
+            (
+                prop::sample::select(vec!["0.0.0.0/0", "10.1.0.0/16", "192.168.0.5"]),
+                prop::sample::select(vec!["100.64.0.1", "100.64.0.2", "discard"]),
+                prop::sample::select(vec!["", "dst-ip", "src-ip"]),
+                prop::sample::select(vec!["", "rtb1"]),
+                small_map(),
+            )
+                .prop_map(|(prefix, nexthop, policy, table, ids)| {
+                    let mut r = StaticRoute::new(prefix, nexthop);
+                    r.policy = policy.into();
+                    r.route_table = table.into();
+                    r.external_ids = ids;
+                    r
+                }),
+            0..4,
+        );
+        let policies = proptest::collection::vec(
+            (
+                prop::sample::select(vec![31000i64, 30000, 29000]),
+                prop::sample::select(vec!["ip4.dst == 10.0.0.0/16", "ip4.src == 10.1.0.0/16"]),
+                prop::sample::select(vec!["allow", "drop", "reroute"]),
+                proptest::collection::btree_set(
+                    prop::sample::select(vec!["100.64.0.2", "100.64.0.3"]).prop_map(str::to_owned),
+                    1..3,
+                ),
+            )
+                .prop_map(|(prio, m, action, hops)| {
+                    if action == "reroute" {
+                        RouterPolicy::reroute(prio, m, hops)
+                    } else {
+                        RouterPolicy::new(prio, m, action)
+                    }
+                }),
+            0..3,
+        );
+        let nats = proptest::collection::vec(
+            (
+                prop::sample::select(vec!["snat", "dnat_and_snat", "dnat"]),
+                prop::sample::select(vec!["10.0.0.5", "10.0.0.6"]),
+                prop::sample::select(vec!["172.16.0.10", "172.16.0.11"]),
+            )
+                .prop_map(|(kind, logical, external)| {
+                    let logical = if kind == "snat" {
+                        "10.0.0.0/24"
+                    } else {
+                        logical
+                    };
+                    Nat::new(kind, logical, external)
+                }),
+            0..3,
+        );
+        (routes, policies, nats)
+    }
+
+    /// The owned topology as the C `ovsdb-client dump` sees it: every table dumped, loaded into
+    /// a fresh store, observed.
+    fn dumped(server: &OvsdbServer, schema: &std::sync::Arc<DatabaseSchema>) -> Topology {
+        let tables = ovn_model::diff::TABLES
+            .iter()
+            .map(|t| (t.to_string(), None));
+        let mut store = Store::new(schema.clone(), tables, []).expect("store");
+        let mut full = TableUpdates2::default();
+        for table in ovn_model::diff::TABLES {
+            let v: serde_json::Value =
+                serde_json::from_str(&server.dump_json(table)).expect("dump JSON");
+            let headings: Vec<String> =
+                serde_json::from_value(v["headings"].clone()).expect("headings");
+            let mut rows = Vec::new();
+            for cells in v["data"].as_array().expect("data") {
+                let mut row = Row::new();
+                for (h, cell) in headings.iter().zip(cells.as_array().expect("cells")) {
+                    let d: Datum = serde_json::from_value(cell.clone()).expect("datum");
+                    row.insert(h, d);
                 }
-                for r in routers {
-                    let mut lr = Router::new(format!("lr{r}"));
-                    lr.options = options.clone();
-                    t = t.with_router(lr);
-                }
-                for (s, p) in ports {
-                    t.switches
-                        .get_mut(&format!("ls{s}"))
-                        .expect("switch")
-                        .ports
-                        .insert(p.name.clone(), p);
-                }
-                for (r, p) in rports {
-                    t.routers
-                        .get_mut(&format!("lr{r}"))
-                        .expect("router")
-                        .ports
-                        .insert(p.name.clone(), p);
-                }
-                t
-            })
+                let uuid = row.uuid().expect("_uuid");
+                rows.push((uuid, RowUpdate2::Initial(row)));
+            }
+            full.tables.insert(table.to_string(), rows);
+        }
+        store.resync(full, None).expect("load");
+        observe(&store.snapshot(), &Owner::default()).expect("observe")
     }
 
     /// The same topology built in the opposite order.
@@ -430,6 +561,9 @@ mod properties {
             let mut sw = Switch::new(s.name.clone());
             sw.other_config = s.other_config.clone();
             sw.external_ids = s.external_ids.clone();
+            for a in s.acls.values().rev() {
+                sw = sw.with_acl(a.clone());
+            }
             for p in s.ports.values().rev() {
                 sw = sw.with_port(p.clone());
             }
@@ -439,6 +573,15 @@ mod properties {
             let mut lr = Router::new(r.name.clone());
             lr.options = r.options.clone();
             lr.external_ids = r.external_ids.clone();
+            for x in r.static_routes.values().rev() {
+                lr = lr.with_static_route(x.clone());
+            }
+            for x in r.policies.values().rev() {
+                lr = lr.with_policy(x.clone());
+            }
+            for x in r.nat.values().rev() {
+                lr = lr.with_nat(x.clone());
+            }
             for p in r.ports.values().rev() {
                 lr = lr.with_port(p.clone());
             }
@@ -475,14 +618,22 @@ mod properties {
             rows
         };
         let foreign_before = foreign(&replica.snapshot());
+        let schema = std::sync::Arc::new(
+            DatabaseSchema::from_json(
+                &std::fs::read_to_string(testkit::nb_schema()).expect("schema file"),
+            )
+            .expect("schema"),
+        );
+        let sequences = std::cell::Cell::new(0usize);
         assert_eq!(foreign_before.len(), 2);
         let mut runner = TestRunner::new(Config {
-            cases: 64,
+            cases: 1000,
             failure_persistence: None,
             ..Config::default()
         });
         runner
             .run(&proptest::collection::vec(topology(), 1..5), |seq| {
+                sequences.set(sequences.get() + 1);
                 for topo in &seq {
                     let snap = replica.snapshot();
                     let plan = diff(topo, &snap, &Owner::default()).expect("diff");
@@ -504,6 +655,12 @@ mod properties {
                             .expect("diff")
                             .is_empty()
                     );
+                }
+                // Now and then, check through an independent client too.
+                if sequences.get() % 100 == 1
+                    && let Some(last) = seq.last()
+                {
+                    prop_assert_eq!(&dumped(&server, &schema), last);
                 }
                 Ok(())
             })
