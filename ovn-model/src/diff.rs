@@ -16,11 +16,14 @@ use ovsdb_client::{Atom, Datum, Row, Uuid};
 use crate::error::{Error, Result};
 use crate::nb;
 use crate::topology::{
-    Acl, Map, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch, SwitchPort, Topology,
+    Acl, AddressSet, LoadBalancer, Map, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch,
+    SwitchPort, Topology,
 };
 
 /// The tables a replica must monitor (all columns) for [`diff`] and [`observe`].
 pub const TABLES: &[&str] = &[
+    "Load_Balancer",
+    "Address_Set",
     "Logical_Switch",
     "Logical_Switch_Port",
     "ACL",
@@ -214,9 +217,51 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
         waited: BTreeSet::new(),
         next_name: 0,
     };
+    let lb_rows = topology
+        .load_balancers
+        .values()
+        .map(|lb| (lb.name.clone(), load_balancer_row(lb, owner)))
+        .collect();
+    let lbs = p.roots(
+        nb::LoadBalancer::NAME,
+        &["vips", "selection_fields", "options", "external_ids"],
+        &nb::LoadBalancer::default().to_row(),
+        lb_rows,
+    )?;
+    let set_rows = topology
+        .address_sets
+        .values()
+        .map(|a| {
+            let row = Row::new()
+                .with("name", a.name.as_str())
+                .with(
+                    "addresses",
+                    Datum::set(a.addresses.iter().map(String::as_str)),
+                )
+                .with("external_ids", owner.mark(&a.external_ids));
+            (a.name.clone(), row)
+        })
+        .collect();
+    p.roots(
+        nb::AddressSet::NAME,
+        &["addresses", "external_ids"],
+        &nb::AddressSet::default().to_row(),
+        set_rows,
+    )?;
+    let lb_refs = |entity: &str, names: &BTreeSet<String>| -> Result<Datum> {
+        let mut atoms = Vec::new();
+        for n in names {
+            atoms.push(lbs.get(n).cloned().ok_or_else(|| Error::Invalid {
+                entity: entity.to_owned(),
+                field: "load_balancer".into(),
+                reason: format!("refers to load balancer {n:?}, which does not exist"),
+            })?);
+        }
+        Ok(Datum::Set(atoms))
+    };
     let switches = Family {
         parent: nb::LogicalSwitch::NAME,
-        parent_sets: &["other_config", "external_ids"],
+        parent_sets: &["other_config", "external_ids", "load_balancer"],
         parent_defaults: nb::LogicalSwitch::default().to_row(),
         children: vec![
             ChildSpec {
@@ -238,22 +283,27 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
     let wanted: Vec<Wanted> = topology
         .switches
         .values()
-        .map(|s| Wanted {
-            name: s.name.clone(),
-            row: switch_row(s, owner),
-            children: vec![
-                s.ports
-                    .values()
-                    .map(|c| (c.name.clone(), switch_port_row(c, owner)))
-                    .collect(),
-                keyed(s.acls.values().map(|a| acl_row(a, owner)), acl_key),
-            ],
+        .map(|s| {
+            Ok(Wanted {
+                name: s.name.clone(),
+                row: switch_row(s, owner).with(
+                    "load_balancer",
+                    lb_refs(&format!("Logical_Switch {:?}", s.name), &s.load_balancers)?,
+                ),
+                children: vec![
+                    s.ports
+                        .values()
+                        .map(|c| (c.name.clone(), switch_port_row(c, owner)))
+                        .collect(),
+                    keyed(s.acls.values().map(|a| acl_row(a, owner)), acl_key),
+                ],
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     p.family(&switches, wanted)?;
     let routers = Family {
         parent: nb::LogicalRouter::NAME,
-        parent_sets: &["options", "external_ids"],
+        parent_sets: &["options", "external_ids", "load_balancer"],
         parent_defaults: nb::LogicalRouter::default().to_row(),
         children: vec![
             ChildSpec {
@@ -289,26 +339,31 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
     let wanted: Vec<Wanted> = topology
         .routers
         .values()
-        .map(|r| Wanted {
-            name: r.name.clone(),
-            row: router_row(r, owner),
-            children: vec![
-                r.ports
-                    .values()
-                    .map(|c| (c.name.clone(), router_port_row(c, owner)))
-                    .collect(),
-                keyed(
-                    r.static_routes.values().map(|x| route_row(x, owner)),
-                    route_key,
+        .map(|r| {
+            Ok(Wanted {
+                name: r.name.clone(),
+                row: router_row(r, owner).with(
+                    "load_balancer",
+                    lb_refs(&format!("Logical_Router {:?}", r.name), &r.load_balancers)?,
                 ),
-                keyed(
-                    r.policies.values().map(|x| policy_row(x, owner)),
-                    policy_key,
-                ),
-                keyed(r.nat.values().map(|x| nat_row(x, owner)), nat_key),
-            ],
+                children: vec![
+                    r.ports
+                        .values()
+                        .map(|c| (c.name.clone(), router_port_row(c, owner)))
+                        .collect(),
+                    keyed(
+                        r.static_routes.values().map(|x| route_row(x, owner)),
+                        route_key,
+                    ),
+                    keyed(
+                        r.policies.values().map(|x| policy_row(x, owner)),
+                        policy_key,
+                    ),
+                    keyed(r.nat.values().map(|x| nat_row(x, owner)), nat_key),
+                ],
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     p.family(&routers, wanted)?;
     Ok(p.finish())
 }
@@ -357,11 +412,45 @@ pub fn observe(snap: &Snapshot, owner: &Owner) -> Result<Topology> {
         Ok(out)
     };
     let mut topo = Topology::new();
+    let mut lb_names: BTreeMap<Uuid, String> = BTreeMap::new();
+    for (u, row) in snap.rows(nb::LoadBalancer::NAME)? {
+        lb_names.insert(u, name_of(row).to_owned());
+        if !owner.owns(row) {
+            continue;
+        }
+        let lb = LoadBalancer {
+            name: name_of(row).to_owned(),
+            vips: map(row, "vips"),
+            protocol: opt(row, "protocol"),
+            selection_fields: strs(row, "selection_fields"),
+            options: map(row, "options"),
+            external_ids: ids(row),
+        };
+        topo.load_balancers.insert(lb.name.clone(), lb);
+    }
+    for (_, row) in snap.rows(nb::AddressSet::NAME)? {
+        if !owner.owns(row) {
+            continue;
+        }
+        let set = AddressSet {
+            name: name_of(row).to_owned(),
+            addresses: strs(row, "addresses"),
+            external_ids: ids(row),
+        };
+        topo.address_sets.insert(set.name.clone(), set);
+    }
+    let lbs_of = |row: &Row| -> BTreeSet<String> {
+        uuids(row, "load_balancer")
+            .iter()
+            .filter_map(|u| lb_names.get(u).cloned())
+            .collect()
+    };
     for (_, row) in snap.rows(nb::LogicalSwitch::NAME)? {
         if !owner.owns(row) {
             continue;
         }
         let mut s = Switch::new(name_of(row));
+        s.load_balancers = lbs_of(row);
         s.other_config = map(row, "other_config");
         s.external_ids = ids(row);
         for c in children(row, "acls", nb::Acl::NAME)? {
@@ -404,6 +493,7 @@ pub fn observe(snap: &Snapshot, owner: &Owner) -> Result<Topology> {
             continue;
         }
         let mut r = Router::new(name_of(row));
+        r.load_balancers = lbs_of(row);
         r.options = map(row, "options");
         r.external_ids = ids(row);
         for c in children(row, "static_routes", nb::LogicalRouterStaticRoute::NAME)? {
@@ -502,6 +592,19 @@ fn router_port_row(p: &RouterPort, owner: &Owner) -> Row {
 /// Rows by their key.
 fn keyed(rows: impl Iterator<Item = Row>, key: fn(&Row) -> String) -> BTreeMap<String, Row> {
     rows.map(|r| (key(&r), r)).collect()
+}
+
+fn load_balancer_row(lb: &LoadBalancer, owner: &Owner) -> Row {
+    Row::new()
+        .with("name", lb.name.as_str())
+        .with("vips", Datum::map(lb.vips.clone()))
+        .with("protocol", Datum::optional(lb.protocol.as_deref()))
+        .with(
+            "selection_fields",
+            Datum::set(lb.selection_fields.iter().map(String::as_str)),
+        )
+        .with("options", Datum::map(lb.options.clone()))
+        .with("external_ids", owner.mark(&lb.external_ids))
 }
 
 fn route_row(r: &StaticRoute, owner: &Owner) -> Row {
@@ -696,6 +799,69 @@ impl Planner<'_> {
         }
         self.count(table).updated += 1;
         true
+    }
+
+    /// A root table matched by name: owned rows updated, missing ones inserted, owned rows no
+    /// longer wanted deleted. Returns, for references, every name that exists after the
+    /// transaction (ours and foreign) with its row (a uuid-name for new rows).
+    fn roots(
+        &mut self,
+        table: &'static str,
+        sets: &[&str],
+        defaults: &Row,
+        wanted: BTreeMap<String, Row>,
+    ) -> Result<BTreeMap<String, Atom>> {
+        let observed = self.by_name(table)?;
+        let mut out = BTreeMap::new();
+        for (name, rows) in &observed {
+            if let Some((u, _)) = rows.iter().min_by_key(|(u, _)| *u) {
+                out.insert(name.clone(), Atom::Uuid(*u));
+            }
+        }
+        for (name, row) in &wanted {
+            match self.owned_one(table, name, observed.get(name))? {
+                Some((u, o)) => {
+                    self.update_row(table, u, &o, row, defaults, sets);
+                    out.insert(name.clone(), Atom::Uuid(u));
+                }
+                None => {
+                    let n = self.fresh_name();
+                    self.ops.push(Op::WaitAbsent(table, name.clone()));
+                    self.ops.push(Op::Insert(table, n.clone(), row.clone()));
+                    self.count(table).inserted += 1;
+                    out.insert(name.clone(), Atom::NamedUuid(n));
+                }
+            }
+        }
+        for (name, rows) in &observed {
+            if wanted.contains_key(name) {
+                continue;
+            }
+            for (u, r) in rows {
+                if !self.owner.owns(r) {
+                    continue;
+                }
+                // A foreign row that refers to this one would lose the reference.
+                for holder in [nb::LogicalSwitch::NAME, nb::LogicalRouter::NAME] {
+                    if table != nb::LoadBalancer::NAME {
+                        break;
+                    }
+                    for (_, h) in self.snap.rows(holder)? {
+                        if !self.owner.owns(h) && uuids(h, "load_balancer").contains(u) {
+                            return Err(Error::HoldsForeign {
+                                entity: format!("{table} {name:?}"),
+                                held: format!("a reference from {holder} {:?}", name_of(h)),
+                            });
+                        }
+                    }
+                }
+                self.wait(table, *u, r);
+                self.ops.push(Op::Delete(table, *u));
+                self.count(table).deleted += 1;
+                out.remove(name);
+            }
+        }
+        Ok(out)
     }
 
     fn family(&mut self, f: &Family, wanted: Vec<Wanted>) -> Result<()> {

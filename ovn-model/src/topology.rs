@@ -33,6 +33,89 @@ pub struct Topology {
     pub switches: BTreeMap<String, Switch>,
     /// Logical routers by name.
     pub routers: BTreeMap<String, Router>,
+    /// Load balancers by name.
+    pub load_balancers: BTreeMap<String, LoadBalancer>,
+    /// Address sets by name.
+    pub address_sets: BTreeMap<String, AddressSet>,
+}
+
+/// A `Load_Balancer`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadBalancer {
+    /// `name`, the key.
+    pub name: String,
+    /// `vips`: `IP[:PORT]` (IPv6 in brackets with a port) to comma-separated backends.
+    pub vips: Map,
+    /// `protocol`: `tcp`, `udp` or `sctp`; `None` for the default, tcp.
+    pub protocol: Option<String>,
+    /// `selection_fields`, such as `ip_src` for client-IP affinity.
+    pub selection_fields: BTreeSet<String>,
+    /// `options`.
+    pub options: Map,
+    /// `external_ids`.
+    pub external_ids: Map,
+}
+
+/// An `Address_Set`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddressSet {
+    /// `name`, the key (match expressions refer to it as `$name`).
+    pub name: String,
+    /// `addresses`: addresses or CIDRs.
+    pub addresses: BTreeSet<String>,
+    /// `external_ids`.
+    pub external_ids: Map,
+}
+
+impl LoadBalancer {
+    /// A load balancer with no VIPs.
+    pub fn new(name: impl Into<String>) -> LoadBalancer {
+        LoadBalancer {
+            name: name.into(),
+            ..LoadBalancer::default()
+        }
+    }
+
+    /// Adds (or replaces) a VIP and its comma-separated backends.
+    pub fn with_vip(mut self, vip: impl Into<String>, backends: impl Into<String>) -> LoadBalancer {
+        self.vips.insert(vip.into(), backends.into());
+        self
+    }
+
+    /// Sets the protocol.
+    pub fn with_protocol(mut self, protocol: impl Into<String>) -> LoadBalancer {
+        self.protocol = Some(protocol.into());
+        self
+    }
+}
+
+impl AddressSet {
+    /// An address set with its addresses.
+    pub fn new<S: Into<String>>(
+        name: impl Into<String>,
+        addresses: impl IntoIterator<Item = S>,
+    ) -> AddressSet {
+        AddressSet {
+            name: name.into(),
+            addresses: addresses.into_iter().map(Into::into).collect(),
+            ..AddressSet::default()
+        }
+    }
+}
+
+/// Parses `IP`, `IP:PORT` or `[IPv6]:PORT` (a VIP or a backend); the address and port.
+fn parse_endpoint(s: &str) -> Option<(std::net::IpAddr, Option<u16>)> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (addr, port) = rest.split_once("]:")?;
+        let addr: std::net::Ipv6Addr = addr.parse().ok()?;
+        return Some((addr.into(), Some(port.parse().ok()?)));
+    }
+    if let Ok(addr) = s.parse::<std::net::IpAddr>() {
+        return Some((addr, None));
+    }
+    let (addr, port) = s.rsplit_once(':')?;
+    let addr: std::net::Ipv4Addr = addr.parse().ok()?;
+    Some((addr.into(), Some(port.parse().ok()?)))
 }
 
 /// A `Logical_Switch` and its ports.
@@ -48,6 +131,8 @@ pub struct Switch {
     pub ports: BTreeMap<String, SwitchPort>,
     /// `acls`, by (direction, priority, match).
     pub acls: BTreeMap<(String, i64, String), Acl>,
+    /// `load_balancer`: the names of load balancers (of this topology or existing ones).
+    pub load_balancers: BTreeSet<String>,
 }
 
 /// A `Logical_Switch_Port`.
@@ -86,6 +171,8 @@ pub struct Router {
     pub policies: BTreeMap<(i64, String), RouterPolicy>,
     /// `nat`, by (type, logical_ip, external_ip).
     pub nat: BTreeMap<(String, String, String), Nat>,
+    /// `load_balancer`: the names of load balancers (of this topology or existing ones).
+    pub load_balancers: BTreeSet<String>,
 }
 
 /// A `Logical_Router_Static_Route`.
@@ -306,11 +393,75 @@ impl Topology {
         self
     }
 
+    /// Adds (or replaces) a load balancer.
+    pub fn with_load_balancer(mut self, lb: LoadBalancer) -> Topology {
+        self.load_balancers.insert(lb.name.clone(), lb);
+        self
+    }
+
+    /// Adds (or replaces) an address set.
+    pub fn with_address_set(mut self, set: AddressSet) -> Topology {
+        self.address_sets.insert(set.name.clone(), set);
+        self
+    }
+
     /// Checks every entity before anything is written: names present and unique where the
     /// database needs them unique, MACs and CIDRs well formed, tags in range, router-type
     /// switch ports pointing at a router port of this topology. Errors name the entity and
     /// the field.
     pub fn validate(&self) -> Result<()> {
+        for (name, lb) in &self.load_balancers {
+            check_key("Load_Balancer", name, &lb.name)?;
+            if let Some(p) = &lb.protocol
+                && !matches!(p.as_str(), "tcp" | "udp" | "sctp")
+            {
+                return Err(invalid(
+                    "Load_Balancer",
+                    name,
+                    "protocol",
+                    format!("{p:?} is not tcp, udp or sctp"),
+                ));
+            }
+            for (vip, backends) in &lb.vips {
+                let Some((addr, port)) = parse_endpoint(vip) else {
+                    return Err(invalid(
+                        "Load_Balancer",
+                        name,
+                        "vips",
+                        format!("{vip:?} is not IP, IP:PORT or [IPv6]:PORT"),
+                    ));
+                };
+                for b in backends.split(',').filter(|b| !b.is_empty()) {
+                    let ok = parse_endpoint(b).is_some_and(|(a, p)| {
+                        a.is_ipv4() == addr.is_ipv4() && p.is_some() == port.is_some()
+                    });
+                    if !ok {
+                        return Err(invalid(
+                            "Load_Balancer",
+                            name,
+                            "vips",
+                            format!(
+                                "backend {b:?} of {vip:?} is not an endpoint of the same kind as the VIP"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        for (name, set) in &self.address_sets {
+            check_key("Address_Set", name, &set.name)?;
+            for a in &set.addresses {
+                let addr = a.split('/').next().unwrap_or(a);
+                if addr.parse::<std::net::IpAddr>().is_err() || (a.contains('/') && !is_cidr(a)) {
+                    return Err(invalid(
+                        "Address_Set",
+                        name,
+                        "addresses",
+                        format!("{a:?} is not an address or CIDR"),
+                    ));
+                }
+            }
+        }
         let mut switch_ports: BTreeMap<&str, &str> = BTreeMap::new();
         let mut router_ports: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, r) in &self.routers {
@@ -872,5 +1023,33 @@ mod tests {
             Switch::new("ls").with_port(SwitchPort::localnet("ln", "physnet", Some(5000))),
         ));
         assert!(e.contains("tag"), "{e}");
+        // VIPs: IPv4 with or without a port, IPv6 in brackets with a port; backends alike.
+        let ok = Topology::new().with_load_balancer(
+            LoadBalancer::new("lb")
+                .with_vip("10.96.0.1:80", "10.0.0.2:8080,10.0.0.3:8080")
+                .with_vip("10.96.0.2", "10.0.0.2")
+                .with_vip("[fd00::1]:443", "[fd00::2]:8443"),
+        );
+        ok.validate().unwrap();
+        for (vip, backends) in [
+            ("fd00::1:443", "[fd00::2]:8443"),
+            ("10.96.0.1:80", "10.0.0.2"),
+            ("10.96.0.1:80", "[fd00::2]:8443"),
+            ("10.96.0.1:99999", "10.0.0.2:1"),
+        ] {
+            let e =
+                bad(Topology::new()
+                    .with_load_balancer(LoadBalancer::new("lb").with_vip(vip, backends)));
+            assert!(
+                e.contains("Load_Balancer \"lb\"") && e.contains("vips"),
+                "{vip}: {e}"
+            );
+        }
+        let e = bad(Topology::new()
+            .with_router(Router::new("lr").with_policy(RouterPolicy::new(40000, "ip", "allow"))));
+        assert!(e.contains("priority"), "{e}");
+        let e = bad(Topology::new()
+            .with_switch(Switch::new("ls").with_acl(Acl::new("to-lport", 1, " ", "drop"))));
+        assert!(e.contains("match") && e.contains("empty"), "{e}");
     }
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use ovn_model::Error;
 use ovn_model::diff::{Owner, Plan, diff};
 use ovn_model::topology::{
-    Acl, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch, SwitchPort, Topology,
+    Acl, AddressSet, LoadBalancer, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch,
+    SwitchPort, Topology,
 };
 use ovsdb_client::replica::{Replica, ReplicaBuilder, Snapshot};
 use testkit::OvsdbServer;
@@ -397,13 +398,22 @@ mod properties {
                     Just(options),
                 )
             })
-            .prop_flat_map(|x| (Just(x), acls(), router_rules()))
+            .prop_flat_map(|x| (Just(x), acls(), router_rules(), balancers(), address_sets()))
             .prop_map(
-                |((switches, routers, ports, rports, ids, options), acls, rules)| {
+                |((switches, routers, ports, rports, ids, options), acls, rules, lbs, sets)| {
                     let mut t = Topology::new();
+                    for lb in &lbs {
+                        t = t.with_load_balancer(lb.clone());
+                    }
+                    for set in sets {
+                        t = t.with_address_set(set);
+                    }
+                    let lb_names: Vec<String> = lbs.iter().map(|l| l.name.clone()).collect();
                     for s in switches {
                         let mut sw = Switch::new(format!("ls{s}"));
                         sw.external_ids = ids.clone();
+                        sw.load_balancers =
+                            lb_names.iter().skip(s % 2).step_by(2).cloned().collect();
                         for a in acls.iter().filter(|a| a.priority % 4 == s as i64 % 4) {
                             sw = sw.with_acl(a.clone());
                         }
@@ -412,6 +422,7 @@ mod properties {
                     for r in routers {
                         let mut lr = Router::new(format!("lr{r}"));
                         lr.options = options.clone();
+                        lr.load_balancers = lb_names.iter().skip(r).take(1).cloned().collect();
                         let (routes, policies, nats) = &rules;
                         for x in routes.iter().skip(r) {
                             lr = lr.with_static_route(x.clone());
@@ -465,6 +476,60 @@ mod properties {
                 }),
             0..5,
         )
+    }
+
+    fn balancers() -> impl Strategy<Value = Vec<LoadBalancer>> {
+        proptest::collection::btree_map(
+            0usize..3,
+            (
+                proptest::collection::btree_map(
+                    prop::sample::select(vec!["10.96.0.1:80", "10.96.0.2", "[fd00::1]:443"]),
+                    prop::sample::select(vec!["a", "b"]),
+                    0..3,
+                ),
+                prop::option::of(prop::sample::select(vec!["tcp", "udp"])),
+                any::<bool>(),
+            ),
+            0..3,
+        )
+        .prop_map(|m| {
+            m.into_iter()
+                .map(|(i, (vips, protocol, affinity))| {
+                    let mut lb = LoadBalancer::new(format!("lb{i}"));
+                    for (vip, which) in vips {
+                        let backends = match (vip.starts_with('['), vip.contains(':'), which) {
+                            (true, _, "a") => "[fd00::10]:8443",
+                            (true, _, _) => "[fd00::10]:8443,[fd00::11]:8443",
+                            (false, true, "a") => "10.0.0.10:8080",
+                            (false, true, _) => "10.0.0.10:8080,10.0.0.11:8080",
+                            (false, false, _) => "10.0.0.12",
+                        };
+                        lb = lb.with_vip(vip, backends);
+                    }
+                    lb.protocol = protocol.map(str::to_owned);
+                    if affinity {
+                        lb.selection_fields.insert("ip_src".into());
+                    }
+                    lb
+                })
+                .collect()
+        })
+    }
+
+    fn address_sets() -> impl Strategy<Value = Vec<AddressSet>> {
+        proptest::collection::btree_map(
+            0usize..2,
+            proptest::collection::btree_set(
+                prop::sample::select(vec!["10.0.0.1", "10.0.1.0/24", "fd00::5"]),
+                0..3,
+            ),
+            0..2,
+        )
+        .prop_map(|m| {
+            m.into_iter()
+                .map(|(i, addrs)| AddressSet::new(format!("as{i}"), addrs))
+                .collect()
+        })
     }
 
     type Rules = (Vec<StaticRoute>, Vec<RouterPolicy>, Vec<Nat>);
@@ -557,10 +622,17 @@ mod properties {
     /// The same topology built in the opposite order.
     fn reversed(t: &Topology) -> Topology {
         let mut out = Topology::new();
+        for lb in t.load_balancers.values().rev() {
+            out = out.with_load_balancer(lb.clone());
+        }
+        for set in t.address_sets.values().rev() {
+            out = out.with_address_set(set.clone());
+        }
         for s in t.switches.values().rev() {
             let mut sw = Switch::new(s.name.clone());
             sw.other_config = s.other_config.clone();
             sw.external_ids = s.external_ids.clone();
+            sw.load_balancers = s.load_balancers.clone();
             for a in s.acls.values().rev() {
                 sw = sw.with_acl(a.clone());
             }
@@ -573,6 +645,7 @@ mod properties {
             let mut lr = Router::new(r.name.clone());
             lr.options = r.options.clone();
             lr.external_ids = r.external_ids.clone();
+            lr.load_balancers = r.load_balancers.clone();
             for x in r.static_routes.values().rev() {
                 lr = lr.with_static_route(x.clone());
             }
