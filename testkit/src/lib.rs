@@ -9,6 +9,7 @@
 //!   plain TCP and mutual-TLS SSL remotes).
 //! * [`Cluster`] — an `n`-member RAFT cluster of `ovsdb-server`s.
 //! * [`Pki`] — a throw-away CA with a server and a client certificate.
+//! * [`OvnCentral`] — NB and SB servers with `ovn-northd`, and `ovn-trace`.
 //!
 //! ```no_run
 //! use testkit::{Cluster, OvsdbServer, nb_schema, test_schema};
@@ -37,6 +38,7 @@
 //! binary or schema is a hard failure (a panic naming the package), never a
 //! silently skipped test.
 
+mod central;
 mod cluster;
 mod pki;
 mod process;
@@ -45,6 +47,7 @@ mod server;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use central::OvnCentral;
 pub use cluster::Cluster;
 pub use pki::Pki;
 pub use process::pid_exists;
