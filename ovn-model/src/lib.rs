@@ -36,6 +36,7 @@
 //! touching only the rows that carry the owner mark, and [`diff::observe`] reads the owned part
 //! back as a topology.
 
+pub mod apply;
 pub mod diff;
 pub mod error;
 pub mod topology;

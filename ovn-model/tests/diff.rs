@@ -743,3 +743,65 @@ mod properties {
         assert!(list(&server, "Logical_Switch", "name").contains(&"theirs".to_owned()));
     }
 }
+
+/// A plan computed before a concurrent change is refused by its preconditions (never
+/// clobbering the change); `apply` recomputes from the updated replica and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_plans_fail_their_preconditions_and_apply_retries() {
+    let server = OvsdbServer::nb();
+    let replica = replica(&server).await;
+    let topo = two_tiers();
+    let applied = ovn_model::apply::apply(&replica, &topo, &Owner::default(), 3)
+        .await
+        .expect("apply");
+    assert_eq!(applied.attempts, 1);
+    assert!(!applied.plan.is_empty());
+    let again = ovn_model::apply::apply(&replica, &topo, &Owner::default(), 3)
+        .await
+        .expect("apply");
+    assert_eq!(again.attempts, 0, "nothing sent when nothing changes");
+
+    // A plan from the current state...
+    let mut edited = topo.clone();
+    edited
+        .switches
+        .get_mut("ls0")
+        .expect("ls0")
+        .ports
+        .get_mut("a.ns")
+        .expect("a")
+        .options
+        .insert("k".into(), "v".into());
+    let stale = diff(&edited, &replica.snapshot(), &Owner::default()).expect("diff");
+    // ...then someone else changes a row it touches.
+    server.nbctl(&[
+        "set",
+        "Logical_Switch_Port",
+        "a.ns",
+        "external_ids:touched=yes",
+    ]);
+    let e = replica
+        .transact(stale.transaction.clone())
+        .await
+        .expect_err("stale plan");
+    let ovsdb_client::Error::Transaction(te) = &e else {
+        panic!("{e}")
+    };
+    assert!(te.is_retryable(), "{te}");
+    // The other writer's change survived.
+    let ids = server.nbctl(&["get", "Logical_Switch_Port", "a.ns", "external_ids:touched"]);
+    assert_eq!(ids.trim(), "yes");
+
+    // apply() recomputes: our option goes in, their foreign key in our row is ours to manage
+    // (the model's external_ids win), and a second apply sends nothing.
+    let applied = ovn_model::apply::apply(&replica, &edited, &Owner::default(), 3)
+        .await
+        .expect("apply");
+    assert!(applied.attempts >= 1);
+    let opts = server.nbctl(&["get", "Logical_Switch_Port", "a.ns", "options:k"]);
+    assert_eq!(opts.trim(), "v");
+    let again = ovn_model::apply::apply(&replica, &edited, &Owner::default(), 3)
+        .await
+        .expect("apply");
+    assert_eq!(again.attempts, 0);
+}
