@@ -41,6 +41,13 @@ pub enum Error {
         held: String,
     },
 
+    /// A topology file is not valid JSON or does not fit the format.
+    #[error("topology file: {reason}")]
+    File {
+        /// What is wrong, and where.
+        reason: String,
+    },
+
     /// The database or the connection failed.
     #[error(transparent)]
     Ovsdb(#[from] ovsdb_client::Error),

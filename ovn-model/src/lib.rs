@@ -39,6 +39,7 @@
 pub mod apply;
 pub mod diff;
 pub mod error;
+pub mod file;
 pub mod topology;
 
 pub use error::{Error, Result};
