@@ -28,11 +28,17 @@ fn topology(changed_every: Option<u64>) -> Topology {
     let mut t = Topology::new();
     for s in 0..SWITCHES {
         let name = format!("subnet-{s}");
-        let mut sw = Switch::new(name.clone()).with_other_config("subnet", format!("10.{s}.0.0/16"));
+        let mut sw =
+            Switch::new(name.clone()).with_other_config("subnet", format!("10.{s}.0.0/16"));
         for p in 0..PORTS_PER_SWITCH {
             let i = s * PORTS_PER_SWITCH + p;
             let ip = format!("10.{s}.{}.{}", p / 250, p % 250 + 2);
-            let mac = format!("00:00:00:{:02x}:{:02x}:{:02x}", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+            let mac = format!(
+                "00:00:00:{:02x}:{:02x}:{:02x}",
+                (i >> 16) & 0xff,
+                (i >> 8) & 0xff,
+                i & 0xff
+            );
             let mut port = SwitchPort::new(format!("pod-{p}.ns-{s}"))
                 .with_addresses([format!("{mac} {ip}")])
                 .with_port_security([format!("{mac} {ip}")])
@@ -66,7 +72,10 @@ fn materialize(ops: &[Operation]) -> TableUpdates2 {
     let mut names: BTreeMap<&str, Uuid> = BTreeMap::new();
     let mut next = 1u128;
     for op in ops {
-        if let Operation::Insert { uuid_name: Some(n), .. } = op {
+        if let Operation::Insert {
+            uuid_name: Some(n), ..
+        } = op
+        {
             names.insert(n, Uuid(next));
             next += 1;
         }
@@ -77,7 +86,13 @@ fn materialize(ops: &[Operation]) -> TableUpdates2 {
     };
     let mut out = TableUpdates2::default();
     for op in ops {
-        if let Operation::Insert { table, row, uuid_name: Some(n), .. } = op {
+        if let Operation::Insert {
+            table,
+            row,
+            uuid_name: Some(n),
+            ..
+        } = op
+        {
             let mut row: Row = row
                 .iter()
                 .map(|(c, d)| {

@@ -672,7 +672,7 @@ fn name_of(row: &Row) -> &str {
     row.get_str("name").unwrap_or("")
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn count(&mut self, table: &'static str) -> &mut Counts {
         self.counts.entry(table).or_default()
     }
@@ -698,12 +698,12 @@ impl Planner<'_> {
     }
 
     /// Rows of `table` by name.
-    fn by_name(&self, table: &'static str) -> Result<BTreeMap<String, Vec<(Uuid, Row)>>> {
-        let mut out: BTreeMap<String, Vec<(Uuid, Row)>> = BTreeMap::new();
-        for (uuid, row) in self.snap.rows(table)? {
-            out.entry(name_of(row).to_owned())
-                .or_default()
-                .push((uuid, Row::clone(row)));
+    fn by_name(&self, table: &'static str) -> Result<BTreeMap<&'a str, Vec<(Uuid, &'a Row)>>> {
+        let mut out: BTreeMap<&'a str, Vec<(Uuid, &'a Row)>> = BTreeMap::new();
+        let snap: &'a Snapshot = self.snap;
+        for (uuid, row) in snap.rows(table)? {
+            let row: &'a Row = row;
+            out.entry(name_of(row)).or_default().push((uuid, row));
         }
         Ok(out)
     }
@@ -714,8 +714,8 @@ impl Planner<'_> {
         &self,
         table: &'static str,
         name: &str,
-        rows: Option<&Vec<(Uuid, Row)>>,
-    ) -> Result<Option<(Uuid, Row)>> {
+        rows: Option<&Vec<(Uuid, &'a Row)>>,
+    ) -> Result<Option<(Uuid, &'a Row)>> {
         let Some(rows) = rows else {
             return Ok(None);
         };
@@ -815,11 +815,11 @@ impl Planner<'_> {
         let mut out = BTreeMap::new();
         for (name, rows) in &observed {
             if let Some((u, _)) = rows.iter().min_by_key(|(u, _)| *u) {
-                out.insert(name.clone(), Atom::Uuid(*u));
+                out.insert((*name).to_owned(), Atom::Uuid(*u));
             }
         }
         for (name, row) in &wanted {
-            match self.owned_one(table, name, observed.get(name))? {
+            match self.owned_one(table, name, observed.get(name.as_str()))? {
                 Some((u, o)) => {
                     self.update_row(table, u, &o, row, defaults, sets);
                     out.insert(name.clone(), Atom::Uuid(u));
@@ -834,7 +834,7 @@ impl Planner<'_> {
             }
         }
         for (name, rows) in &observed {
-            if wanted.contains_key(name) {
+            if wanted.contains_key(*name) {
                 continue;
             }
             for (u, r) in rows {
@@ -858,7 +858,7 @@ impl Planner<'_> {
                 self.wait(table, *u, r);
                 self.ops.push(Op::Delete(table, *u));
                 self.count(table).deleted += 1;
-                out.remove(name);
+                out.remove(*name);
             }
         }
         Ok(out)
@@ -867,7 +867,7 @@ impl Planner<'_> {
     fn family(&mut self, f: &Family, wanted: Vec<Wanted>) -> Result<()> {
         let parents = self.by_name(f.parent)?;
         // Children matched by name: every row of the table, and which parent holds it.
-        let mut named: Vec<BTreeMap<String, Vec<(Uuid, Row)>>> = Vec::new();
+        let mut named: Vec<BTreeMap<&str, Vec<(Uuid, &Row)>>> = Vec::new();
         let mut parent_of: BTreeMap<Uuid, Uuid> = BTreeMap::new();
         // Where each desired named child goes, to tell moves from deletes.
         let mut wanted_parent: Vec<BTreeMap<&str, &str>> = Vec::new();
@@ -895,7 +895,7 @@ impl Planner<'_> {
         let wanted_names: BTreeSet<&str> = wanted.iter().map(|w| w.name.as_str()).collect();
 
         for w in &wanted {
-            let existing = self.owned_one(f.parent, &w.name, parents.get(&w.name))?;
+            let existing = self.owned_one(f.parent, &w.name, parents.get(w.name.as_str()))?;
             let here = existing.as_ref().map(|(u, _)| *u);
             let mut columns: Vec<(Vec<Atom>, Vec<Atom>, Vec<Atom>)> = Vec::new();
             for (i, spec) in f.children.iter().enumerate() {
@@ -903,7 +903,7 @@ impl Planner<'_> {
                 let mut add = Vec::new();
                 let mut remove = Vec::new();
                 // The owned children this parent holds now, by key.
-                let mut held: BTreeMap<String, (Uuid, Row)> = BTreeMap::new();
+                let mut held: BTreeMap<String, (Uuid, &Row)> = BTreeMap::new();
                 if let Some((_, prow)) = &existing {
                     for cu in uuids(prow, spec.column) {
                         let Some(crow) = self.snap.get(spec.table, cu)? else {
@@ -917,7 +917,7 @@ impl Planner<'_> {
                             ChildKey::Columns(k) => k(crow),
                         };
                         if w.children[i].contains_key(&key) && !held.contains_key(&key) {
-                            held.insert(key, (cu, Row::clone(crow)));
+                            held.insert(key, (cu, &**crow));
                         } else {
                             // Not wanted here (or a duplicate): it leaves, and with no other
                             // reference the server collects it.
@@ -935,7 +935,7 @@ impl Planner<'_> {
                         ChildKey::Columns(_) => held.remove(key),
                         ChildKey::Name => match held.remove(key) {
                             Some(x) => Some(x),
-                            None => self.owned_one(spec.table, key, named[i].get(key))?,
+                            None => self.owned_one(spec.table, key, named[i].get(key.as_str()))?,
                         },
                     };
                     match found {
@@ -967,7 +967,7 @@ impl Planner<'_> {
                         None => {
                             if let ChildKey::Name = spec.key {
                                 // A new named child must not clash with a foreign row.
-                                self.owned_one(spec.table, key, named[i].get(key))?;
+                                self.owned_one(spec.table, key, named[i].get(key.as_str()))?;
                             }
                             let name = self.fresh_name();
                             self.ops
@@ -1019,7 +1019,7 @@ impl Planner<'_> {
 
         // Owned parents no longer wanted go, with their owned children (unless moved).
         for (name, rows) in &parents {
-            if wanted_names.contains(name.as_str()) {
+            if wanted_names.contains(*name) {
                 continue;
             }
             for (pu, prow) in rows {
