@@ -46,7 +46,7 @@ fn topology(changed_every: Option<u64>) -> Topology {
                 .with_external_id("pod", format!("ns-{s}/pod-{p}"))
                 .with_external_id("ip", ip.clone())
                 .with_option("requested-chassis", format!("node-{}", i % 50));
-            if changed_every.is_some_and(|n| i % n == 0) {
+            if changed_every.is_some_and(|n| i.is_multiple_of(n)) {
                 port = port.with_option("requested-chassis", "node-moved");
             }
             sw = sw.with_port(port);

@@ -821,7 +821,7 @@ impl<'a> Planner<'a> {
         for (name, row) in &wanted {
             match self.owned_one(table, name, observed.get(name.as_str()))? {
                 Some((u, o)) => {
-                    self.update_row(table, u, &o, row, defaults, sets);
+                    self.update_row(table, u, o, row, defaults, sets);
                     out.insert(name.clone(), Atom::Uuid(u));
                 }
                 None => {
@@ -943,7 +943,7 @@ impl<'a> Planner<'a> {
                             let changed = self.update_row(
                                 spec.table,
                                 cu,
-                                &observed,
+                                observed,
                                 crow,
                                 &spec.defaults,
                                 spec.sets,
@@ -952,13 +952,13 @@ impl<'a> Planner<'a> {
                                 if matches!(spec.key, ChildKey::Name) && here.is_some() {
                                     // Moved from another parent.
                                     add.push(Atom::Uuid(cu));
-                                    self.wait(spec.table, cu, &observed);
+                                    self.wait(spec.table, cu, observed);
                                     if parent_of.contains_key(&cu) && !changed {
                                         self.count(spec.table).updated += 1;
                                     }
                                 } else if here.is_none() && parent_of.contains_key(&cu) && !changed
                                 {
-                                    self.wait(spec.table, cu, &observed);
+                                    self.wait(spec.table, cu, observed);
                                     self.count(spec.table).updated += 1;
                                 }
                             }
@@ -985,7 +985,7 @@ impl<'a> Planner<'a> {
                     self.update_row(
                         f.parent,
                         pu,
-                        &prow,
+                        prow,
                         &w.row,
                         &f.parent_defaults,
                         f.parent_sets,
@@ -1000,7 +1000,7 @@ impl<'a> Planner<'a> {
                         }
                     }
                     if !mutations.is_empty() {
-                        self.wait(f.parent, pu, &prow);
+                        self.wait(f.parent, pu, prow);
                         self.ops.push(Op::Mutate(f.parent, pu, mutations));
                     }
                 }
