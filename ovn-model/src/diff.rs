@@ -684,7 +684,11 @@ impl<'a> Planner<'a> {
 
     fn wait(&mut self, table: &'static str, uuid: Uuid, row: &Row) {
         if self.waited.insert(uuid) {
-            self.ops.push(Op::Wait(table, uuid, row.clone()));
+            // Only `_version` is needed for the precondition, not the whole row.
+            if let Some(version) = row.get("_version") {
+                let slim = Row::new().with("_version", version.clone());
+                self.ops.push(Op::Wait(table, uuid, slim));
+            }
         }
     }
 

@@ -919,11 +919,10 @@ impl Handle {
         requests: &MonitorRequests,
         last_txn_id: Option<Uuid>,
     ) -> Result<(CondSinceReply, Monitor)> {
-        let (key, id) = self.new_monitor_key();
-        let since = last_txn_id.unwrap_or(Uuid::ZERO).to_string();
-        let params = (db, &*id, requests, since);
-        self.start_monitor(MonitorMethod::MonitorCondSince, &params, key)
-            .await
+        let (raw, mon) = self
+            .monitor_cond_since_raw(db, requests, last_txn_id)
+            .await?;
+        Ok((raw.decode(MonitorMethod::MonitorCondSince.as_str())?, mon))
     }
 
     /// [`Handle::monitor_cond_since`] with the reply left undecoded, for callers that decode
