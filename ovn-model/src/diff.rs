@@ -2,28 +2,38 @@
 //! turns the owned part of the database into the topology with the fewest operations (see
 //! `DESIGN.md`). Pure: no I/O.
 //!
-//! Covered so far: `Logical_Switch` with its ports and ACLs, `Logical_Router` with its ports,
-//! static routes, policies and NAT rules. The snapshot must monitor all columns of those
-//! tables ([`TABLES`]; `_version` is needed for the preconditions).
+//! The snapshot must monitor all columns of [`TABLES`] (`_version` is needed for the
+//! preconditions). Entities are compared with the rows they match column by column, straight
+//! from the topology's own fields: nothing is built for an entity that has not changed, and
+//! the entities that are written (inserted or changed) are validated first, the way
+//! [`Topology::validate`] checks them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use ovsdb_client::replica::{Snapshot, wait_unchanged};
 use ovsdb_client::transact::{Condition, Mutation, Transaction, WaitUntil};
-use ovsdb_client::typed::Table;
 use ovsdb_client::{Atom, Datum, Row, Uuid};
 
 use crate::error::{Error, Result};
-use crate::nb;
 use crate::topology::{
-    Acl, AddressSet, LoadBalancer, Map, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch,
+    Acl, AddressSet, DhcpOptions, Dns, GatewayChassis, HaChassis, HaChassisGroup, LoadBalancer,
+    LoadBalancerGroup, Map, Nat, PortGroup, Router, RouterPolicy, RouterPort, StaticRoute, Switch,
     SwitchPort, Topology,
 };
 
+pub use crate::observe::observe;
+
 /// The tables a replica must monitor (all columns) for [`diff`] and [`observe`].
 pub const TABLES: &[&str] = &[
+    "NB_Global",
+    "DHCP_Options",
+    "DNS",
     "Load_Balancer",
+    "Load_Balancer_Group",
     "Address_Set",
+    "HA_Chassis_Group",
+    "HA_Chassis",
+    "Gateway_Chassis",
     "Logical_Switch",
     "Logical_Switch_Port",
     "ACL",
@@ -32,10 +42,15 @@ pub const TABLES: &[&str] = &[
     "Logical_Router_Static_Route",
     "Logical_Router_Policy",
     "NAT",
+    "Port_Group",
 ];
 
 /// The database the diff writes.
 pub const DATABASE: &str = "OVN_Northbound";
+
+/// The `external_ids` entry that holds the key of entities whose table has no name column
+/// ([`DhcpOptions`], [`Dns`]).
+pub const KEY_ID: &str = "ovn-model-key";
 
 /// The `external_ids` entry that marks the rows the model owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,17 +79,16 @@ impl Owner {
 
     /// Whether `row` carries the mark.
     pub fn owns(&self, row: &Row) -> bool {
-        row.get("external_ids")
-            .and_then(|d| d.get(&Atom::string(self.key.as_str())))
-            .and_then(Atom::as_str)
-            == Some(self.value.as_str())
+        map_get(row, "external_ids", &self.key) == Some(self.value.as_str())
     }
+}
 
-    fn mark(&self, ids: &Map) -> Datum {
-        let mut ids = ids.clone();
-        ids.insert(self.key.clone(), self.value.clone());
-        Datum::map(ids)
-    }
+/// The string value of `key` in map column `col`.
+pub(crate) fn map_get<'r>(row: &'r Row, col: &str, key: &str) -> Option<&'r str> {
+    let m = row.get(col)?.as_map()?;
+    m.binary_search_by(|(k, _)| k.as_str().unwrap_or("").cmp(key))
+        .ok()
+        .and_then(|i| m[i].1.as_str())
 }
 
 /// Row changes per table.
@@ -107,9 +121,1017 @@ impl Plan {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Column values, borrowed from the topology
+// ---------------------------------------------------------------------------------------------
+
+/// The value a desired entity wants in one column.
+enum Val<'e> {
+    /// A string column.
+    Str(&'e str),
+    /// An optional string.
+    OptStr(Option<&'e str>),
+    /// An integer column.
+    Int(i64),
+    /// An optional integer.
+    OptInt(Option<i64>),
+    /// A boolean column.
+    Bool(bool),
+    /// A set of strings.
+    Strs(&'e BTreeSet<String>),
+    /// A string-to-string map.
+    Map(&'e Map),
+    /// `external_ids`, plus the owner mark (and [`KEY_ID`] for tables without a name).
+    Ids(&'e Map),
+    /// References (UUIDs, or uuid-names of rows inserted by the same transaction), sorted.
+    Refs(Vec<Atom>),
+}
+
+/// Entries [`Val::Ids`] adds to the entity's own `external_ids`, sorted by key.
+struct Extra<'x>([Option<(&'x str, &'x str)>; 2]);
+
+impl<'x> Extra<'x> {
+    fn new(owner: &'x Owner, key: Option<&'x str>) -> Extra<'x> {
+        let mark = (owner.key.as_str(), owner.value.as_str());
+        match key {
+            None => Extra([Some(mark), None]),
+            Some(k) if KEY_ID < mark.0 => Extra([Some((KEY_ID, k)), Some(mark)]),
+            Some(k) => Extra([Some(mark), Some((KEY_ID, k))]),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'x str, &'x str)> + '_ {
+        self.0.iter().flatten().copied()
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.iter().any(|(k, _)| k == key)
+    }
+}
+
+fn one_str(d: &Datum) -> Option<&str> {
+    match d.as_set()? {
+        [a] => a.as_str(),
+        _ => None,
+    }
+}
+
+impl Val<'_> {
+    /// Whether the column's default value (what an absent column of a stored row holds)
+    /// is this value.
+    fn is_default(&self) -> bool {
+        match self {
+            Val::Str(s) => s.is_empty(),
+            Val::OptStr(o) => o.is_none(),
+            Val::Int(i) => *i == 0,
+            Val::OptInt(o) => o.is_none(),
+            Val::Bool(b) => !*b,
+            Val::Strs(s) => s.is_empty(),
+            Val::Map(m) => m.is_empty(),
+            Val::Ids(_) => false,
+            Val::Refs(r) => r.is_empty(),
+        }
+    }
+
+    /// Whether `have` is this value.
+    fn matches(&self, have: &Datum, extra: &Extra<'_>) -> bool {
+        match self {
+            Val::Str(s) => one_str(have) == Some(*s),
+            Val::OptStr(None) | Val::OptInt(None) => have.as_set().is_some_and(<[Atom]>::is_empty),
+            Val::OptStr(Some(s)) => one_str(have) == Some(*s),
+            Val::Int(i) | Val::OptInt(Some(i)) => {
+                matches!(have.as_set(), Some([Atom::Integer(x)]) if x == i)
+            }
+            Val::Bool(b) => matches!(have.as_set(), Some([Atom::Boolean(x)]) if x == b),
+            Val::Strs(set) => match have {
+                Datum::Set(a) => {
+                    a.len() == set.len()
+                        && a.iter().zip(set.iter()).all(|(x, y)| x.as_str() == Some(y))
+                }
+                Datum::Map(m) => m.is_empty() && set.is_empty(),
+            },
+            Val::Map(map) => match have {
+                Datum::Map(m) => {
+                    m.len() == map.len()
+                        && m.iter().zip(map.iter()).all(|((hk, hv), (k, v))| {
+                            hk.as_str() == Some(k) && hv.as_str() == Some(v)
+                        })
+                }
+                Datum::Set(a) => a.is_empty() && map.is_empty(),
+            },
+            Val::Ids(map) => have.as_map().is_some_and(|m| ids_match(map, extra, m)),
+            Val::Refs(r) => match have {
+                Datum::Set(a) => a == r,
+                Datum::Map(m) => m.is_empty() && r.is_empty(),
+            },
+        }
+    }
+
+    fn to_datum(&self, extra: &Extra<'_>) -> Datum {
+        match self {
+            Val::Str(s) => Datum::scalar(*s),
+            Val::OptStr(o) => Datum::optional(*o),
+            Val::Int(i) => Datum::scalar(*i),
+            Val::OptInt(o) => Datum::optional(*o),
+            Val::Bool(b) => Datum::scalar(*b),
+            Val::Strs(s) => Datum::set(s.iter().map(String::as_str)),
+            Val::Map(m) => Datum::map(m.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            Val::Ids(m) => Datum::map(
+                m.iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .filter(|(k, _)| !extra.has(k))
+                    .chain(extra.iter()),
+            ),
+            Val::Refs(r) => Datum::Set(r.clone()),
+        }
+    }
+}
+
+/// Whether the stored map `have` is `map` with the `extra` entries set.
+fn ids_match(map: &Map, extra: &Extra<'_>, have: &[(Atom, Atom)]) -> bool {
+    let mut own = map
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .filter(|(k, _)| !extra.has(k))
+        .peekable();
+    let mut add = extra.iter().peekable();
+    for (hk, hv) in have {
+        let next = match (own.peek(), add.peek()) {
+            (Some(a), Some(b)) if a.0 < b.0 => own.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => add.next(),
+            (Some(_), None) => own.next(),
+            (None, None) => return false,
+        };
+        if next != hk.as_str().zip(hv.as_str()) {
+            return false;
+        }
+    }
+    own.next().is_none() && add.next().is_none()
+}
+
+/// Columns a desired entity sets, sorted by name.
+type Cols<'e> = Vec<(&'static str, Val<'e>)>;
+
+/// A key: a child's within its parent, or a root's within its table. Named entities use
+/// the first slot only.
+type Key<'a> = ([&'a str; 4], i64);
+
+fn name_key(name: &str) -> Key<'_> {
+    ([name, "", "", ""], 0)
+}
+
+fn text<'r>(row: &'r Row, col: &str) -> &'r str {
+    row.get(col).and_then(one_str).unwrap_or("")
+}
+
+fn int(row: &Row, col: &str) -> i64 {
+    row.get_integer(col).unwrap_or(0)
+}
+
+fn row_name(row: &Row) -> Key<'_> {
+    name_key(text(row, "name"))
+}
+
+fn row_chassis(row: &Row) -> Key<'_> {
+    name_key(text(row, "chassis_name"))
+}
+
+fn row_acl(row: &Row) -> Key<'_> {
+    (
+        [text(row, "direction"), text(row, "match"), "", ""],
+        int(row, "priority"),
+    )
+}
+
+fn row_route(row: &Row) -> Key<'_> {
+    let policy = match text(row, "policy") {
+        "" => "dst-ip",
+        p => p,
+    };
+    (
+        [
+            text(row, "ip_prefix"),
+            text(row, "nexthop"),
+            policy,
+            text(row, "route_table"),
+        ],
+        0,
+    )
+}
+
+fn row_policy(row: &Row) -> Key<'_> {
+    ([text(row, "match"), "", "", ""], int(row, "priority"))
+}
+
+fn row_nat(row: &Row) -> Key<'_> {
+    (
+        [
+            text(row, "type"),
+            text(row, "logical_ip"),
+            text(row, "external_ip"),
+            "",
+        ],
+        0,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entities
+// ---------------------------------------------------------------------------------------------
+
+/// Resolved references: for each referenced table, every key that will exist after the
+/// transaction, with its row (a uuid-name for rows the transaction inserts).
+#[derive(Default)]
+struct Refs {
+    tables: HashMap<&'static str, HashMap<String, Atom>>,
+}
+
+impl Refs {
+    fn one(
+        &self,
+        table: &'static str,
+        entity: &dyn Fn() -> String,
+        field: &str,
+        key: &str,
+    ) -> Result<Atom> {
+        self.tables
+            .get(table)
+            .and_then(|m| m.get(key))
+            .cloned()
+            .ok_or_else(|| Error::Invalid {
+                entity: entity(),
+                field: field.to_owned(),
+                reason: format!("refers to {table} {key:?}, which does not exist"),
+            })
+    }
+
+    fn set<'k>(
+        &self,
+        table: &'static str,
+        entity: &dyn Fn() -> String,
+        field: &str,
+        keys: impl IntoIterator<Item = &'k String>,
+    ) -> Result<Vec<Atom>> {
+        let mut out = keys
+            .into_iter()
+            .map(|k| self.one(table, entity, field, k))
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn opt(
+        &self,
+        table: &'static str,
+        entity: &dyn Fn() -> String,
+        field: &str,
+        key: Option<&String>,
+    ) -> Result<Vec<Atom>> {
+        self.set(table, entity, field, key)
+    }
+}
+
+/// A desired row.
+trait Entity {
+    /// The key (see [`Key`]).
+    fn key(&self) -> Key<'_>;
+    /// The columns the model sets, sorted by name.
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>>;
+    /// The checks of [`Topology::validate`] for this entity; `holder` names its parent.
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        Ok(())
+    }
+    /// The key kept in `external_ids` under [`KEY_ID`], for tables without a name.
+    fn key_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+fn entity_name(table: &str, key: &str) -> String {
+    format!("{table} {key:?}")
+}
+
+impl Entity for Switch {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+        let who = || entity_name("Logical_Switch", &self.name);
+        Ok(vec![
+            (
+                "dns_records",
+                Val::Refs(refs.set("DNS", &who, "dns_records", &self.dns_records)?),
+            ),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            (
+                "load_balancer",
+                Val::Refs(refs.set(
+                    "Load_Balancer",
+                    &who,
+                    "load_balancer",
+                    &self.load_balancers,
+                )?),
+            ),
+            (
+                "load_balancer_group",
+                Val::Refs(refs.set(
+                    "Load_Balancer_Group",
+                    &who,
+                    "load_balancer_group",
+                    &self.load_balancer_groups,
+                )?),
+            ),
+            ("name", Val::Str(&self.name)),
+            ("other_config", Val::Map(&self.other_config)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Logical_Switch", &self.name)
+    }
+}
+
+fn non_empty(table: &str, name: &str) -> Result<()> {
+    if name.is_empty() {
+        Err(Error::Invalid {
+            entity: entity_name(table, name),
+            field: "name".into(),
+            reason: "is empty".into(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl Entity for SwitchPort {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+        let who = || entity_name("Logical_Switch_Port", &self.name);
+        Ok(vec![
+            ("addresses", Val::Strs(&self.addresses)),
+            (
+                "dhcpv4_options",
+                Val::Refs(refs.opt(
+                    "DHCP_Options",
+                    &who,
+                    "dhcpv4_options",
+                    self.dhcpv4_options.as_ref(),
+                )?),
+            ),
+            (
+                "dhcpv6_options",
+                Val::Refs(refs.opt(
+                    "DHCP_Options",
+                    &who,
+                    "dhcpv6_options",
+                    self.dhcpv6_options.as_ref(),
+                )?),
+            ),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            (
+                "ha_chassis_group",
+                Val::Refs(refs.opt(
+                    "HA_Chassis_Group",
+                    &who,
+                    "ha_chassis_group",
+                    self.ha_chassis_group.as_ref(),
+                )?),
+            ),
+            ("name", Val::Str(&self.name)),
+            ("options", Val::Map(&self.options)),
+            ("port_security", Val::Strs(&self.port_security)),
+            ("tag", Val::OptInt(self.tag)),
+            ("type", Val::Str(&self.kind)),
+        ])
+    }
+    fn check(&self, topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Logical_Switch_Port", &self.name)?;
+        SwitchPort::check(self, topo)
+    }
+}
+
+impl Entity for Acl {
+    fn key(&self) -> Key<'_> {
+        ([&self.direction, &self.match_, "", ""], self.priority)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("action", Val::Str(&self.action)),
+            ("direction", Val::Str(&self.direction)),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("log", Val::Bool(self.log)),
+            ("match", Val::Str(&self.match_)),
+            ("name", Val::OptStr(self.name.as_deref())),
+            ("options", Val::Map(&self.options)),
+            ("priority", Val::Int(self.priority)),
+            ("severity", Val::OptStr(self.severity.as_deref())),
+        ])
+    }
+    fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
+        Acl::check(self, holder)
+    }
+}
+
+impl Entity for Router {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+        let who = || entity_name("Logical_Router", &self.name);
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            (
+                "load_balancer",
+                Val::Refs(refs.set(
+                    "Load_Balancer",
+                    &who,
+                    "load_balancer",
+                    &self.load_balancers,
+                )?),
+            ),
+            (
+                "load_balancer_group",
+                Val::Refs(refs.set(
+                    "Load_Balancer_Group",
+                    &who,
+                    "load_balancer_group",
+                    &self.load_balancer_groups,
+                )?),
+            ),
+            ("name", Val::Str(&self.name)),
+            ("options", Val::Map(&self.options)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Logical_Router", &self.name)
+    }
+}
+
+impl Entity for RouterPort {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+        let who = || entity_name("Logical_Router_Port", &self.name);
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            (
+                "gateway_chassis",
+                Val::Refs(refs.set(
+                    "Gateway_Chassis",
+                    &who,
+                    "gateway_chassis",
+                    self.gateway_chassis.values().map(|g| &g.name),
+                )?),
+            ),
+            (
+                "ha_chassis_group",
+                Val::Refs(refs.opt(
+                    "HA_Chassis_Group",
+                    &who,
+                    "ha_chassis_group",
+                    self.ha_chassis_group.as_ref(),
+                )?),
+            ),
+            ("mac", Val::Str(&self.mac)),
+            ("name", Val::Str(&self.name)),
+            ("networks", Val::Strs(&self.networks)),
+            ("options", Val::Map(&self.options)),
+            ("peer", Val::OptStr(self.peer.as_deref())),
+        ])
+    }
+    fn check(&self, topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Logical_Router_Port", &self.name)?;
+        RouterPort::check(self, topo)
+    }
+}
+
+impl Entity for StaticRoute {
+    fn key(&self) -> Key<'_> {
+        let policy = if self.policy.is_empty() {
+            "dst-ip"
+        } else {
+            &self.policy
+        };
+        (
+            [&self.ip_prefix, &self.nexthop, policy, &self.route_table],
+            0,
+        )
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("ip_prefix", Val::Str(&self.ip_prefix)),
+            ("nexthop", Val::Str(&self.nexthop)),
+            ("options", Val::Map(&self.options)),
+            ("output_port", Val::OptStr(self.output_port.as_deref())),
+            (
+                "policy",
+                Val::OptStr((!self.policy.is_empty()).then_some(self.policy.as_str())),
+            ),
+            ("route_table", Val::Str(&self.route_table)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
+        StaticRoute::check(self, holder)
+    }
+}
+
+impl Entity for RouterPolicy {
+    fn key(&self) -> Key<'_> {
+        ([&self.match_, "", "", ""], self.priority)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("action", Val::Str(&self.action)),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("match", Val::Str(&self.match_)),
+            ("nexthops", Val::Strs(&self.nexthops)),
+            ("options", Val::Map(&self.options)),
+            ("priority", Val::Int(self.priority)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
+        RouterPolicy::check(self, holder)
+    }
+}
+
+impl Entity for Nat {
+    fn key(&self) -> Key<'_> {
+        ([&self.kind, &self.logical_ip, &self.external_ip, ""], 0)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("external_ip", Val::Str(&self.external_ip)),
+            ("external_mac", Val::OptStr(self.external_mac.as_deref())),
+            ("logical_ip", Val::Str(&self.logical_ip)),
+            ("logical_port", Val::OptStr(self.logical_port.as_deref())),
+            ("options", Val::Map(&self.options)),
+            ("type", Val::Str(&self.kind)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
+        Nat::check(self, holder)
+    }
+}
+
+impl Entity for LoadBalancer {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("name", Val::Str(&self.name)),
+            ("options", Val::Map(&self.options)),
+            ("protocol", Val::OptStr(self.protocol.as_deref())),
+            ("selection_fields", Val::Strs(&self.selection_fields)),
+            ("vips", Val::Map(&self.vips)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Load_Balancer", &self.name)?;
+        LoadBalancer::check(self)
+    }
+}
+
+impl Entity for LoadBalancerGroup {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+        let who = || entity_name("Load_Balancer_Group", &self.name);
+        Ok(vec![
+            (
+                "load_balancer",
+                Val::Refs(refs.set(
+                    "Load_Balancer",
+                    &who,
+                    "load_balancer",
+                    &self.load_balancers,
+                )?),
+            ),
+            ("name", Val::Str(&self.name)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Load_Balancer_Group", &self.name)
+    }
+}
+
+impl Entity for AddressSet {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("addresses", Val::Strs(&self.addresses)),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("name", Val::Str(&self.name)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Address_Set", &self.name)?;
+        AddressSet::check(self)
+    }
+}
+
+impl Entity for PortGroup {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+        let who = || entity_name("Port_Group", &self.name);
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("name", Val::Str(&self.name)),
+            (
+                "ports",
+                Val::Refs(refs.set("Logical_Switch_Port", &who, "ports", &self.ports)?),
+            ),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Port_Group", &self.name)
+    }
+}
+
+impl Entity for DhcpOptions {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.key)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("cidr", Val::Str(&self.cidr)),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("options", Val::Map(&self.options)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("DHCP_Options", &self.key)?;
+        DhcpOptions::check(self)
+    }
+    fn key_id(&self) -> Option<&str> {
+        Some(&self.key)
+    }
+}
+
+impl Entity for Dns {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.key)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("records", Val::Map(&self.records)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("DNS", &self.key)
+    }
+    fn key_id(&self) -> Option<&str> {
+        Some(&self.key)
+    }
+}
+
+impl Entity for HaChassisGroup {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("name", Val::Str(&self.name)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("HA_Chassis_Group", &self.name)?;
+        HaChassisGroup::check(self)
+    }
+}
+
+impl Entity for HaChassis {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.chassis_name)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("chassis_name", Val::Str(&self.chassis_name)),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("priority", Val::Int(self.priority)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
+        check_priority(
+            "HA_Chassis",
+            &format!("{holder}/{}", self.chassis_name),
+            self.priority,
+        )
+    }
+}
+
+impl Entity for GatewayChassis {
+    fn key(&self) -> Key<'_> {
+        name_key(&self.name)
+    }
+    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
+        Ok(vec![
+            ("chassis_name", Val::Str(&self.chassis_name)),
+            ("external_ids", Val::Ids(&self.external_ids)),
+            ("name", Val::Str(&self.name)),
+            ("options", Val::Map(&self.options)),
+            ("priority", Val::Int(self.priority)),
+        ])
+    }
+    fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
+        non_empty("Gateway_Chassis", &self.name)?;
+        check_priority("Gateway_Chassis", &self.name, self.priority)
+    }
+}
+
+fn check_priority(table: &str, key: &str, priority: i64) -> Result<()> {
+    if (0..=32767).contains(&priority) {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            entity: entity_name(table, key),
+            field: "priority".into(),
+            reason: format!("{priority} is not within 0 to 32767"),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables and how their rows are matched
+// ---------------------------------------------------------------------------------------------
+
+/// Child rows a parent holds through a strong reference column.
+struct Child {
+    column: &'static str,
+    table: &'static str,
+    /// Matched by `name`, unique across parents: a child can move between parents.
+    named: bool,
+    row_key: for<'r> fn(&'r Row) -> Key<'r>,
+    /// Composite (set or map) columns, updated with `mutate` when that is smaller.
+    sets: &'static [&'static str],
+}
+
+/// A table of rows matched by key (a root table, or `Gateway_Chassis`), and their children.
+struct Spec {
+    table: &'static str,
+    /// The key is `name` (`false`: the key is [`KEY_ID`] in `external_ids`).
+    named: bool,
+    /// The table has `external_ids` for the owner mark. Without them every row of a desired
+    /// name is taken as ours, and no row is ever deleted.
+    marked: bool,
+    sets: &'static [&'static str],
+    /// Columns of other tables that may refer to these rows: a foreign row there must not
+    /// lose (or, for strong references, block) the reference when one of ours is deleted.
+    holders: &'static [(&'static str, &'static str)],
+    children: &'static [Child],
+    /// The holders' references are strong: an owned holder that is itself going (and so
+    /// still refers to the row when the server checks references) has the reference
+    /// cleared first.
+    strong: bool,
+    /// Not a root table: an unwanted row goes when the last reference to it does (an
+    /// explicit delete would fail while a row about to be collected still refers to it).
+    collected: bool,
+}
+
+const IDS: &[&str] = &["external_ids"];
+
+const DHCP: Spec = Spec {
+    table: "DHCP_Options",
+    named: false,
+    marked: true,
+    sets: &["options", "external_ids"],
+    holders: &[
+        ("Logical_Switch_Port", "dhcpv4_options"),
+        ("Logical_Switch_Port", "dhcpv6_options"),
+    ],
+    children: &[],
+    collected: false,
+    strong: false,
+};
+
+const DNS: Spec = Spec {
+    table: "DNS",
+    named: false,
+    marked: true,
+    sets: &["records", "external_ids"],
+    holders: &[("Logical_Switch", "dns_records")],
+    children: &[],
+    collected: false,
+    strong: false,
+};
+
+const LOAD_BALANCERS: Spec = Spec {
+    table: "Load_Balancer",
+    named: true,
+    marked: true,
+    sets: &["vips", "selection_fields", "options", "external_ids"],
+    holders: &[
+        ("Logical_Switch", "load_balancer"),
+        ("Logical_Router", "load_balancer"),
+        ("Load_Balancer_Group", "load_balancer"),
+    ],
+    children: &[],
+    collected: false,
+    strong: false,
+};
+
+const LOAD_BALANCER_GROUPS: Spec = Spec {
+    table: "Load_Balancer_Group",
+    named: true,
+    marked: false,
+    sets: &["load_balancer"],
+    holders: &[],
+    children: &[],
+    collected: false,
+    strong: false,
+};
+
+const ADDRESS_SETS: Spec = Spec {
+    table: "Address_Set",
+    named: true,
+    marked: true,
+    sets: &["addresses", "external_ids"],
+    holders: &[],
+    children: &[],
+    collected: false,
+    strong: false,
+};
+
+const HA_GROUPS: Spec = Spec {
+    table: "HA_Chassis_Group",
+    named: true,
+    marked: true,
+    sets: IDS,
+    holders: &[
+        ("Logical_Router_Port", "ha_chassis_group"),
+        ("Logical_Switch_Port", "ha_chassis_group"),
+    ],
+    children: &[Child {
+        column: "ha_chassis",
+        table: "HA_Chassis",
+        named: false,
+        row_key: row_chassis,
+        sets: IDS,
+    }],
+    collected: false,
+    strong: true,
+};
+
+const GATEWAY_CHASSIS: Spec = Spec {
+    table: "Gateway_Chassis",
+    named: true,
+    marked: true,
+    sets: &["options", "external_ids"],
+    holders: &[],
+    children: &[],
+    collected: true,
+    strong: false,
+};
+
+const SWITCHES: Spec = Spec {
+    table: "Logical_Switch",
+    named: true,
+    marked: true,
+    sets: &[
+        "other_config",
+        "external_ids",
+        "load_balancer",
+        "load_balancer_group",
+        "dns_records",
+    ],
+    holders: &[],
+    children: &[
+        Child {
+            column: "ports",
+            table: "Logical_Switch_Port",
+            named: true,
+            row_key: row_name,
+            sets: &["addresses", "port_security", "options", "external_ids"],
+        },
+        Child {
+            column: "acls",
+            table: "ACL",
+            named: false,
+            row_key: row_acl,
+            sets: &["options", "external_ids"],
+        },
+    ],
+    collected: false,
+    strong: false,
+};
+
+const ROUTERS: Spec = Spec {
+    table: "Logical_Router",
+    named: true,
+    marked: true,
+    sets: &[
+        "options",
+        "external_ids",
+        "load_balancer",
+        "load_balancer_group",
+    ],
+    holders: &[],
+    children: &[
+        Child {
+            column: "ports",
+            table: "Logical_Router_Port",
+            named: true,
+            row_key: row_name,
+            sets: &["networks", "options", "external_ids", "gateway_chassis"],
+        },
+        Child {
+            column: "static_routes",
+            table: "Logical_Router_Static_Route",
+            named: false,
+            row_key: row_route,
+            sets: &["options", "external_ids"],
+        },
+        Child {
+            column: "policies",
+            table: "Logical_Router_Policy",
+            named: false,
+            row_key: row_policy,
+            sets: &["nexthops", "options", "external_ids"],
+        },
+        Child {
+            column: "nat",
+            table: "NAT",
+            named: false,
+            row_key: row_nat,
+            sets: &["options", "external_ids"],
+        },
+    ],
+    collected: false,
+    strong: false,
+};
+
+const PORT_GROUPS: Spec = Spec {
+    table: "Port_Group",
+    named: true,
+    marked: true,
+    sets: &["ports", "external_ids"],
+    holders: &[],
+    children: &[Child {
+        column: "acls",
+        table: "ACL",
+        named: false,
+        row_key: row_acl,
+        sets: &["options", "external_ids"],
+    }],
+    collected: false,
+    strong: false,
+};
+
+/// A desired row of a [`Spec`] table and its desired children (per [`Spec::children`],
+/// sorted by key).
+struct Wanted<'a> {
+    key: &'a str,
+    entity: &'a dyn Entity,
+    children: Vec<Vec<(Key<'a>, &'a dyn Entity)>>,
+}
+
+fn wanted<'a, E: Entity>(key: &'a str, entity: &'a E) -> Wanted<'a> {
+    Wanted {
+        key,
+        entity,
+        children: Vec::new(),
+    }
+}
+
+/// Children sorted by key; two with one key are an error.
+fn kids<'a, E: Entity + 'a>(
+    parent: &str,
+    table: &str,
+    items: impl Iterator<Item = &'a E>,
+) -> Result<Vec<(Key<'a>, &'a dyn Entity)>> {
+    let mut v: Vec<(Key<'a>, &'a dyn Entity)> =
+        items.map(|e| (e.key(), e as &dyn Entity)).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Error::Invalid {
+            entity: entity_name(table, w[0].0.0[0]),
+            field: "key".into(),
+            reason: format!("appears twice in {parent}"),
+        });
+    }
+    Ok(v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The planner
+// ---------------------------------------------------------------------------------------------
+
 /// One operation, before the transaction is built (the `wait`s go first).
 enum Op {
-    Wait(&'static str, Uuid, Row),
+    Wait(&'static str, Uuid, Datum),
     WaitAbsent(&'static str, String),
     Insert(&'static str, String, Row),
     Update(&'static str, Uuid, Row),
@@ -117,559 +1139,121 @@ enum Op {
     Delete(&'static str, Uuid),
 }
 
-/// How child rows are matched with desired children.
-#[derive(Clone, Copy)]
-enum ChildKey {
-    /// By `name`, unique across parents: a child can move between parents.
-    Name,
-    /// By columns, unique within a parent.
-    Columns(fn(&Row) -> String),
-}
-
-/// Child rows a parent holds through a strong reference column.
-struct ChildSpec {
-    column: &'static str,
-    table: &'static str,
-    key: ChildKey,
-    /// Composite (set or map) columns, updated with `mutate` when that is smaller.
-    sets: &'static [&'static str],
-    defaults: Row,
-}
-
-/// A root table whose rows hold child rows.
-struct Family {
-    parent: &'static str,
-    parent_sets: &'static [&'static str],
-    parent_defaults: Row,
-    children: Vec<ChildSpec>,
-}
-
-/// A desired parent row and its desired children, per [`Family::children`], by key.
-struct Wanted {
-    name: String,
-    row: Row,
-    children: Vec<BTreeMap<String, Row>>,
-}
-
-fn text(row: &Row, col: &str) -> String {
-    match row.get(col).and_then(Datum::as_scalar) {
-        Some(Atom::String(s)) => s.to_string(),
-        Some(Atom::Integer(i)) => i.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn route_key(row: &Row) -> String {
-    let policy = match text(row, "policy").as_str() {
-        "" => "dst-ip".to_owned(),
-        p => p.to_owned(),
-    };
-    format!(
-        "{}\u{0}{}\u{0}{policy}\u{0}{}",
-        text(row, "ip_prefix"),
-        text(row, "nexthop"),
-        text(row, "route_table")
-    )
-}
-
-fn policy_key(row: &Row) -> String {
-    format!("{}\u{0}{}", text(row, "priority"), text(row, "match"))
-}
-
-fn nat_key(row: &Row) -> String {
-    format!(
-        "{}\u{0}{}\u{0}{}",
-        text(row, "type"),
-        text(row, "logical_ip"),
-        text(row, "external_ip")
-    )
-}
-
-fn acl_key(row: &Row) -> String {
-    format!(
-        "{}\u{0}{}\u{0}{}",
-        text(row, "direction"),
-        text(row, "priority"),
-        text(row, "match")
-    )
-}
+/// Rows by name.
+type ByName<'a> = HashMap<&'a str, Vec<(Uuid, &'a Row)>>;
 
 struct Planner<'a> {
     snap: &'a Snapshot,
     owner: &'a Owner,
+    topo: &'a Topology,
     ops: Vec<Op>,
     counts: BTreeMap<&'static str, Counts>,
     /// Rows already given a `wait`.
-    waited: BTreeSet<Uuid>,
+    waited: HashSet<Uuid>,
     next_name: usize,
+    refs: Refs,
+    /// Rows by name, per table, built when first needed (when the replica has no index).
+    by_name: HashMap<&'static str, ByName<'a>>,
 }
 
-/// Computes the transaction that makes the rows `owner` owns match `topology`. The topology
-/// is validated first. A desired entity whose name is taken by a row without the owner mark
-/// is an error naming both.
+/// Computes the transaction that makes the rows `owner` owns match `topology`.
+///
+/// Every entity the transaction writes is checked first as [`Topology::validate`] would
+/// check it, and every reference it writes must resolve (to an entity of the topology or, for
+/// load balancers, groups and switch ports, an existing row). A desired entity whose key is
+/// taken by a row without the owner mark is an error naming both.
 pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan> {
-    topology.validate()?;
     let mut p = Planner {
         snap,
         owner,
+        topo: topology,
         ops: Vec::new(),
         counts: BTreeMap::new(),
-        waited: BTreeSet::new(),
+        waited: HashSet::new(),
         next_name: 0,
+        refs: Refs::default(),
+        by_name: HashMap::new(),
     };
-    let lb_rows = topology
-        .load_balancers
-        .values()
-        .map(|lb| (lb.name.clone(), load_balancer_row(lb, owner)))
-        .collect();
-    let lbs = p.roots(
-        nb::LoadBalancer::NAME,
-        &["vips", "selection_fields", "options", "external_ids"],
-        &nb::LoadBalancer::default().to_row(),
-        lb_rows,
+    let t = topology;
+    p.family(
+        &DHCP,
+        t.dhcp_options.iter().map(|(k, e)| wanted(k, e)).collect(),
     )?;
-    let set_rows = topology
-        .address_sets
-        .values()
-        .map(|a| {
-            let row = Row::new()
-                .with("name", a.name.as_str())
-                .with(
-                    "addresses",
-                    Datum::set(a.addresses.iter().map(String::as_str)),
-                )
-                .with("external_ids", owner.mark(&a.external_ids));
-            (a.name.clone(), row)
-        })
-        .collect();
-    p.roots(
-        nb::AddressSet::NAME,
-        &["addresses", "external_ids"],
-        &nb::AddressSet::default().to_row(),
-        set_rows,
+    p.family(&DNS, t.dns.iter().map(|(k, e)| wanted(k, e)).collect())?;
+    p.family(
+        &LOAD_BALANCERS,
+        t.load_balancers.iter().map(|(k, e)| wanted(k, e)).collect(),
     )?;
-    let lb_refs = |entity: &str, names: &BTreeSet<String>| -> Result<Datum> {
-        let mut atoms = Vec::new();
-        for n in names {
-            atoms.push(lbs.get(n).cloned().ok_or_else(|| Error::Invalid {
-                entity: entity.to_owned(),
-                field: "load_balancer".into(),
-                reason: format!("refers to load balancer {n:?}, which does not exist"),
-            })?);
-        }
-        Ok(Datum::Set(atoms))
-    };
-    let switches = Family {
-        parent: nb::LogicalSwitch::NAME,
-        parent_sets: &["other_config", "external_ids", "load_balancer"],
-        parent_defaults: nb::LogicalSwitch::default().to_row(),
-        children: vec![
-            ChildSpec {
-                column: "ports",
-                table: nb::LogicalSwitchPort::NAME,
-                key: ChildKey::Name,
-                sets: &["addresses", "port_security", "options", "external_ids"],
-                defaults: nb::LogicalSwitchPort::default().to_row(),
-            },
-            ChildSpec {
-                column: "acls",
-                table: nb::Acl::NAME,
-                key: ChildKey::Columns(acl_key),
-                sets: &["options", "external_ids"],
-                defaults: nb::Acl::default().to_row(),
-            },
-        ],
-    };
-    let wanted: Vec<Wanted> = topology
-        .switches
-        .values()
-        .map(|s| {
-            Ok(Wanted {
-                name: s.name.clone(),
-                row: switch_row(s, owner).with(
-                    "load_balancer",
-                    lb_refs(&format!("Logical_Switch {:?}", s.name), &s.load_balancers)?,
-                ),
-                children: vec![
-                    s.ports
-                        .values()
-                        .map(|c| (c.name.clone(), switch_port_row(c, owner)))
-                        .collect(),
-                    keyed(s.acls.values().map(|a| acl_row(a, owner)), acl_key),
-                ],
-            })
+    p.family(
+        &LOAD_BALANCER_GROUPS,
+        t.load_balancer_groups
+            .iter()
+            .map(|(k, e)| wanted(k, e))
+            .collect(),
+    )?;
+    p.family(
+        &ADDRESS_SETS,
+        t.address_sets.iter().map(|(k, e)| wanted(k, e)).collect(),
+    )?;
+    let groups = t
+        .ha_chassis_groups
+        .iter()
+        .map(|(k, g)| {
+            let mut w = wanted(k, g);
+            w.children = vec![kids(k, "HA_Chassis", g.chassis.values())?];
+            Ok(w)
         })
         .collect::<Result<_>>()?;
-    p.family(&switches, wanted)?;
-    let routers = Family {
-        parent: nb::LogicalRouter::NAME,
-        parent_sets: &["options", "external_ids", "load_balancer"],
-        parent_defaults: nb::LogicalRouter::default().to_row(),
-        children: vec![
-            ChildSpec {
-                column: "ports",
-                table: nb::LogicalRouterPort::NAME,
-                key: ChildKey::Name,
-                sets: &["networks", "options", "external_ids"],
-                defaults: nb::LogicalRouterPort::default().to_row(),
-            },
-            ChildSpec {
-                column: "static_routes",
-                table: nb::LogicalRouterStaticRoute::NAME,
-                key: ChildKey::Columns(route_key),
-                sets: &["options", "external_ids"],
-                defaults: nb::LogicalRouterStaticRoute::default().to_row(),
-            },
-            ChildSpec {
-                column: "policies",
-                table: nb::LogicalRouterPolicy::NAME,
-                key: ChildKey::Columns(policy_key),
-                sets: &["nexthops", "options", "external_ids"],
-                defaults: nb::LogicalRouterPolicy::default().to_row(),
-            },
-            ChildSpec {
-                column: "nat",
-                table: nb::Nat::NAME,
-                key: ChildKey::Columns(nat_key),
-                sets: &["options", "external_ids"],
-                defaults: nb::Nat::default().to_row(),
-            },
-        ],
-    };
-    let wanted: Vec<Wanted> = topology
+    p.family(&HA_GROUPS, groups)?;
+    let gateway_chassis = t
         .routers
         .values()
-        .map(|r| {
-            Ok(Wanted {
-                name: r.name.clone(),
-                row: router_row(r, owner).with(
-                    "load_balancer",
-                    lb_refs(&format!("Logical_Router {:?}", r.name), &r.load_balancers)?,
-                ),
-                children: vec![
-                    r.ports
-                        .values()
-                        .map(|c| (c.name.clone(), router_port_row(c, owner)))
-                        .collect(),
-                    keyed(
-                        r.static_routes.values().map(|x| route_row(x, owner)),
-                        route_key,
-                    ),
-                    keyed(
-                        r.policies.values().map(|x| policy_row(x, owner)),
-                        policy_key,
-                    ),
-                    keyed(r.nat.values().map(|x| nat_row(x, owner)), nat_key),
-                ],
-            })
+        .flat_map(|r| r.ports.values())
+        .flat_map(|lrp| lrp.gateway_chassis.values())
+        .map(|g| wanted(&g.name, g))
+        .collect();
+    p.family(&GATEWAY_CHASSIS, gateway_chassis)?;
+    let switches = t
+        .switches
+        .iter()
+        .map(|(k, s)| {
+            let mut w = wanted(k, s);
+            w.children = vec![
+                kids(k, "Logical_Switch_Port", s.ports.values())?,
+                kids(k, "ACL", s.acls.values())?,
+            ];
+            Ok(w)
         })
         .collect::<Result<_>>()?;
-    p.family(&routers, wanted)?;
-    Ok(p.finish())
-}
-
-/// The part of the database `owner` owns, as a topology: the inverse of [`diff`] (applying
-/// `diff(t, ..)` and observing gives `t` back). Owned children of foreign parents are left out;
-/// the owner mark is taken out of `external_ids`.
-pub fn observe(snap: &Snapshot, owner: &Owner) -> Result<Topology> {
-    let strs = |row: &Row, col: &str| -> BTreeSet<String> {
-        row.get(col)
-            .and_then(Datum::as_set)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .collect()
-    };
-    let map = |row: &Row, col: &str| -> Map {
-        row.get(col)
-            .and_then(Datum::as_map)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
-            .collect()
-    };
-    let ids = |row: &Row| {
-        let mut m = map(row, "external_ids");
-        m.remove(&owner.key);
-        m
-    };
-    let opt = |row: &Row, col: &str| -> Option<String> {
-        row.get(col)
-            .and_then(Datum::as_scalar)
-            .and_then(Atom::as_str)
-            .map(str::to_owned)
-    };
-    let children = |row: &Row, column: &str, table: &str| -> Result<Vec<Row>> {
-        let mut out = Vec::new();
-        for a in row.get(column).and_then(Datum::as_set).unwrap_or(&[]) {
-            if let Some(u) = a.as_uuid()
-                && let Some(c) = snap.get(table, u)?
-                && owner.owns(c)
-            {
-                out.push(Row::clone(c));
-            }
-        }
-        Ok(out)
-    };
-    let mut topo = Topology::new();
-    let mut lb_names: BTreeMap<Uuid, String> = BTreeMap::new();
-    for (u, row) in snap.rows(nb::LoadBalancer::NAME)? {
-        lb_names.insert(u, name_of(row).to_owned());
-        if !owner.owns(row) {
-            continue;
-        }
-        let lb = LoadBalancer {
-            name: name_of(row).to_owned(),
-            vips: map(row, "vips"),
-            protocol: opt(row, "protocol"),
-            selection_fields: strs(row, "selection_fields"),
-            options: map(row, "options"),
-            external_ids: ids(row),
-        };
-        topo.load_balancers.insert(lb.name.clone(), lb);
-    }
-    for (_, row) in snap.rows(nb::AddressSet::NAME)? {
-        if !owner.owns(row) {
-            continue;
-        }
-        let set = AddressSet {
-            name: name_of(row).to_owned(),
-            addresses: strs(row, "addresses"),
-            external_ids: ids(row),
-        };
-        topo.address_sets.insert(set.name.clone(), set);
-    }
-    let lbs_of = |row: &Row| -> BTreeSet<String> {
-        uuids(row, "load_balancer")
-            .iter()
-            .filter_map(|u| lb_names.get(u).cloned())
-            .collect()
-    };
-    for (_, row) in snap.rows(nb::LogicalSwitch::NAME)? {
-        if !owner.owns(row) {
-            continue;
-        }
-        let mut s = Switch::new(name_of(row));
-        s.load_balancers = lbs_of(row);
-        s.other_config = map(row, "other_config");
-        s.external_ids = ids(row);
-        for c in children(row, "acls", nb::Acl::NAME)? {
-            let a = Acl {
-                direction: text(&c, "direction"),
-                priority: c.get_integer("priority").unwrap_or(0),
-                match_: text(&c, "match"),
-                action: text(&c, "action"),
-                log: c
-                    .get("log")
-                    .and_then(Datum::as_scalar)
-                    .and_then(Atom::as_bool)
-                    .unwrap_or(false),
-                name: opt(&c, "name"),
-                severity: opt(&c, "severity"),
-                options: map(&c, "options"),
-                external_ids: ids(&c),
-            };
-            s.acls.insert(a.key(), a);
-        }
-        for c in children(row, "ports", nb::LogicalSwitchPort::NAME)? {
-            let p = SwitchPort {
-                name: name_of(&c).to_owned(),
-                kind: c.get_str("type").unwrap_or("").to_owned(),
-                addresses: strs(&c, "addresses"),
-                port_security: strs(&c, "port_security"),
-                options: map(&c, "options"),
-                external_ids: ids(&c),
-                tag: c
-                    .get("tag")
-                    .and_then(Datum::as_scalar)
-                    .and_then(Atom::as_integer),
-            };
-            s.ports.insert(p.name.clone(), p);
-        }
-        topo.switches.insert(s.name.clone(), s);
-    }
-    for (_, row) in snap.rows(nb::LogicalRouter::NAME)? {
-        if !owner.owns(row) {
-            continue;
-        }
-        let mut r = Router::new(name_of(row));
-        r.load_balancers = lbs_of(row);
-        r.options = map(row, "options");
-        r.external_ids = ids(row);
-        for c in children(row, "static_routes", nb::LogicalRouterStaticRoute::NAME)? {
-            let x = StaticRoute {
-                ip_prefix: text(&c, "ip_prefix"),
-                nexthop: text(&c, "nexthop"),
-                policy: opt(&c, "policy").unwrap_or_default(),
-                route_table: text(&c, "route_table"),
-                output_port: opt(&c, "output_port"),
-                options: map(&c, "options"),
-                external_ids: ids(&c),
-            };
-            r.static_routes.insert(x.key(), x);
-        }
-        for c in children(row, "policies", nb::LogicalRouterPolicy::NAME)? {
-            let x = RouterPolicy {
-                priority: c.get_integer("priority").unwrap_or(0),
-                match_: text(&c, "match"),
-                action: text(&c, "action"),
-                nexthops: strs(&c, "nexthops"),
-                options: map(&c, "options"),
-                external_ids: ids(&c),
-            };
-            r.policies.insert(x.key(), x);
-        }
-        for c in children(row, "nat", nb::Nat::NAME)? {
-            let x = Nat {
-                kind: text(&c, "type"),
-                logical_ip: text(&c, "logical_ip"),
-                external_ip: text(&c, "external_ip"),
-                logical_port: opt(&c, "logical_port"),
-                external_mac: opt(&c, "external_mac"),
-                options: map(&c, "options"),
-                external_ids: ids(&c),
-            };
-            r.nat.insert(x.key(), x);
-        }
-        for c in children(row, "ports", nb::LogicalRouterPort::NAME)? {
-            let p = RouterPort {
-                name: name_of(&c).to_owned(),
-                mac: c.get_str("mac").unwrap_or("").to_owned(),
-                networks: strs(&c, "networks"),
-                options: map(&c, "options"),
-                external_ids: ids(&c),
-            };
-            r.ports.insert(p.name.clone(), p);
-        }
-        topo.routers.insert(r.name.clone(), r);
-    }
-    Ok(topo)
-}
-
-fn switch_row(s: &Switch, owner: &Owner) -> Row {
-    Row::new()
-        .with("name", s.name.as_str())
-        .with("other_config", Datum::map(s.other_config.clone()))
-        .with("external_ids", owner.mark(&s.external_ids))
-}
-
-fn switch_port_row(p: &SwitchPort, owner: &Owner) -> Row {
-    Row::new()
-        .with("name", p.name.as_str())
-        .with("type", p.kind.as_str())
-        .with(
-            "addresses",
-            Datum::set(p.addresses.iter().map(String::as_str)),
-        )
-        .with(
-            "port_security",
-            Datum::set(p.port_security.iter().map(String::as_str)),
-        )
-        .with("options", Datum::map(p.options.clone()))
-        .with("external_ids", owner.mark(&p.external_ids))
-        .with("tag", Datum::optional(p.tag))
-}
-
-fn router_row(r: &Router, owner: &Owner) -> Row {
-    Row::new()
-        .with("name", r.name.as_str())
-        .with("options", Datum::map(r.options.clone()))
-        .with("external_ids", owner.mark(&r.external_ids))
-}
-
-fn router_port_row(p: &RouterPort, owner: &Owner) -> Row {
-    Row::new()
-        .with("name", p.name.as_str())
-        .with("mac", p.mac.as_str())
-        .with(
-            "networks",
-            Datum::set(p.networks.iter().map(String::as_str)),
-        )
-        .with("options", Datum::map(p.options.clone()))
-        .with("external_ids", owner.mark(&p.external_ids))
-}
-
-/// Rows by their key.
-fn keyed(rows: impl Iterator<Item = Row>, key: fn(&Row) -> String) -> BTreeMap<String, Row> {
-    rows.map(|r| (key(&r), r)).collect()
-}
-
-fn load_balancer_row(lb: &LoadBalancer, owner: &Owner) -> Row {
-    Row::new()
-        .with("name", lb.name.as_str())
-        .with("vips", Datum::map(lb.vips.clone()))
-        .with("protocol", Datum::optional(lb.protocol.as_deref()))
-        .with(
-            "selection_fields",
-            Datum::set(lb.selection_fields.iter().map(String::as_str)),
-        )
-        .with("options", Datum::map(lb.options.clone()))
-        .with("external_ids", owner.mark(&lb.external_ids))
-}
-
-fn route_row(r: &StaticRoute, owner: &Owner) -> Row {
-    Row::new()
-        .with("ip_prefix", r.ip_prefix.as_str())
-        .with("nexthop", r.nexthop.as_str())
-        .with(
-            "policy",
-            Datum::optional((!r.policy.is_empty()).then_some(r.policy.as_str())),
-        )
-        .with("route_table", r.route_table.as_str())
-        .with("output_port", Datum::optional(r.output_port.as_deref()))
-        .with("options", Datum::map(r.options.clone()))
-        .with("external_ids", owner.mark(&r.external_ids))
-}
-
-fn policy_row(p: &RouterPolicy, owner: &Owner) -> Row {
-    Row::new()
-        .with("priority", p.priority)
-        .with("match", p.match_.as_str())
-        .with("action", p.action.as_str())
-        .with(
-            "nexthops",
-            Datum::set(p.nexthops.iter().map(String::as_str)),
-        )
-        .with("options", Datum::map(p.options.clone()))
-        .with("external_ids", owner.mark(&p.external_ids))
-}
-
-fn nat_row(n: &Nat, owner: &Owner) -> Row {
-    Row::new()
-        .with("type", n.kind.as_str())
-        .with("logical_ip", n.logical_ip.as_str())
-        .with("external_ip", n.external_ip.as_str())
-        .with("logical_port", Datum::optional(n.logical_port.as_deref()))
-        .with("external_mac", Datum::optional(n.external_mac.as_deref()))
-        .with("options", Datum::map(n.options.clone()))
-        .with("external_ids", owner.mark(&n.external_ids))
-}
-
-fn acl_row(a: &Acl, owner: &Owner) -> Row {
-    Row::new()
-        .with("direction", a.direction.as_str())
-        .with("priority", a.priority)
-        .with("match", a.match_.as_str())
-        .with("action", a.action.as_str())
-        .with("log", a.log)
-        .with("name", Datum::optional(a.name.as_deref()))
-        .with("severity", Datum::optional(a.severity.as_deref()))
-        .with("options", Datum::map(a.options.clone()))
-        .with("external_ids", owner.mark(&a.external_ids))
-}
-
-/// The UUIDs in set column `col`.
-fn uuids(row: &Row, col: &str) -> Vec<Uuid> {
-    row.get(col)
-        .and_then(Datum::as_set)
-        .unwrap_or(&[])
+    p.family(&SWITCHES, switches)?;
+    let routers = t
+        .routers
         .iter()
-        .filter_map(Atom::as_uuid)
-        .collect()
-}
-
-fn name_of(row: &Row) -> &str {
-    row.get_str("name").unwrap_or("")
+        .map(|(k, r)| {
+            let mut w = wanted(k, r);
+            w.children = vec![
+                kids(k, "Logical_Router_Port", r.ports.values())?,
+                kids(k, "Logical_Router_Static_Route", r.static_routes.values())?,
+                kids(k, "Logical_Router_Policy", r.policies.values())?,
+                kids(k, "NAT", r.nat.values())?,
+            ];
+            Ok(w)
+        })
+        .collect::<Result<_>>()?;
+    p.family(&ROUTERS, routers)?;
+    p.resolve_ports()?;
+    let port_groups = t
+        .port_groups
+        .iter()
+        .map(|(k, g)| {
+            let mut w = wanted(k, g);
+            w.children = vec![kids(k, "ACL", g.acls.values())?];
+            Ok(w)
+        })
+        .collect::<Result<_>>()?;
+    p.family(&PORT_GROUPS, port_groups)?;
+    p.nb_global()?;
+    Ok(p.finish())
 }
 
 impl<'a> Planner<'a> {
@@ -683,74 +1267,105 @@ impl<'a> Planner<'a> {
     }
 
     fn wait(&mut self, table: &'static str, uuid: Uuid, row: &Row) {
-        if self.waited.insert(uuid) {
-            // Only `_version` is needed for the precondition, not the whole row.
-            if let Some(version) = row.get("_version") {
-                let slim = Row::new().with("_version", version.clone());
-                self.ops.push(Op::Wait(table, uuid, slim));
-            }
+        if self.waited.insert(uuid)
+            && let Some(version) = row.get("_version")
+        {
+            self.ops.push(Op::Wait(table, uuid, version.clone()));
         }
+    }
+
+    fn owns(&self, spec_marked: bool, row: &Row) -> bool {
+        !spec_marked || self.owner.owns(row)
     }
 
     fn foreign(&self, table: &'static str, key: &str, uuid: Uuid) -> Error {
         Error::Foreign {
-            entity: format!("{table} {key:?}"),
+            entity: entity_name(table, key),
             table: table.to_owned(),
             row: uuid,
             mark: format!("{}={}", self.owner.key, self.owner.value),
         }
     }
 
-    /// Rows of `table` by name.
-    fn by_name(&self, table: &'static str) -> Result<BTreeMap<&'a str, Vec<(Uuid, &'a Row)>>> {
-        let mut out: BTreeMap<&'a str, Vec<(Uuid, &'a Row)>> = BTreeMap::new();
+    /// The rows of `table` named `name`: through the replica's index on `name` when it has
+    /// one, otherwise through a map built once.
+    fn named(&mut self, table: &'static str, name: &str) -> Result<Vec<(Uuid, &'a Row)>> {
         let snap: &'a Snapshot = self.snap;
-        for (uuid, row) in snap.rows(table)? {
-            let row: &'a Row = row;
-            out.entry(name_of(row)).or_default().push((uuid, row));
+        if let Ok(rows) = snap.lookup(&format!("{table}(name)"), &[Datum::scalar(name)]) {
+            return Ok(rows.map(|(u, r)| (u, &**r)).collect());
         }
-        Ok(out)
+        if !self.by_name.contains_key(table) {
+            let mut m: ByName<'a> = HashMap::new();
+            for (u, r) in snap.rows(table)? {
+                let r: &'a Row = r;
+                m.entry(text(r, "name")).or_default().push((u, r));
+            }
+            self.by_name.insert(table, m);
+        }
+        Ok(self.by_name[table].get(name).cloned().unwrap_or_default())
     }
 
-    /// The one owned row named `name` among `rows`, if any; an error if a row of that name is
-    /// not ours.
+    /// The one owned row among `rows` (the lowest UUID if several), if any; an error if one
+    /// of them is not ours.
     fn owned_one(
         &self,
         table: &'static str,
-        name: &str,
-        rows: Option<&Vec<(Uuid, &'a Row)>>,
+        marked: bool,
+        key: &str,
+        rows: &[(Uuid, &'a Row)],
     ) -> Result<Option<(Uuid, &'a Row)>> {
-        let Some(rows) = rows else {
-            return Ok(None);
-        };
-        if let Some((u, _)) = rows.iter().find(|(_, r)| !self.owner.owns(r)) {
-            return Err(self.foreign(table, name, *u));
+        if let Some((u, _)) = rows.iter().find(|(_, r)| !self.owns(marked, r)) {
+            return Err(self.foreign(table, key, *u));
         }
-        Ok(rows.iter().min_by_key(|(u, _)| *u).cloned())
+        Ok(rows.iter().min_by_key(|(u, _)| *u).copied())
     }
 
-    /// Updates (or mutates) the columns of `desired` that differ in `observed`.
-    fn update_row(
+    /// Updates (or mutates) the columns of `observed` that differ from `entity`; validates
+    /// the entity first when something differs. Whether anything did.
+    fn update(
         &mut self,
         table: &'static str,
+        sets: &[&str],
         uuid: Uuid,
         observed: &Row,
-        desired: &Row,
-        defaults: &Row,
-        sets: &[&str],
-    ) -> bool {
+        entity: &dyn Entity,
+        holder: &str,
+    ) -> Result<bool> {
+        let cols = entity.cols(&self.refs)?;
+        let extra = Extra::new(self.owner, entity.key_id());
+        debug_assert!(cols.is_sorted_by(|a, b| a.0 < b.0), "{table}");
+        let mut differ = Vec::new();
+        let mut have = observed.iter().peekable();
+        for (i, (col, want)) in cols.iter().enumerate() {
+            let found = loop {
+                match have.peek() {
+                    Some((name, _)) if name < col => {
+                        have.next();
+                    }
+                    Some((name, d)) if name == col => break Some(*d),
+                    _ => break None,
+                }
+            };
+            let same = match found {
+                Some(d) => want.matches(d, &extra),
+                None => want.is_default(),
+            };
+            if !same {
+                differ.push(i);
+            }
+        }
+        if differ.is_empty() {
+            return Ok(false);
+        }
+        entity.check(self.topo, holder)?;
         let mut update = Row::new();
         let mut mutations = Vec::new();
-        for (col, want) in desired.iter() {
-            let Some(have) = observed.get(col).or_else(|| defaults.get(col)) else {
-                update.insert(col, want.clone());
-                continue;
-            };
-            if have == want {
-                continue;
-            }
-            match (sets.contains(&col), have, want) {
-                (true, Datum::Map(h), Datum::Map(w)) => {
+        for i in differ {
+            let (col, val) = &cols[i];
+            let want = val.to_datum(&extra);
+            let have = observed.get(col);
+            match (sets.contains(col), have, &want) {
+                (true, Some(have @ Datum::Map(h)), Datum::Map(w)) => {
                     let removed: Vec<Atom> = h
                         .iter()
                         .filter(|(k, v)| want.get(k) != Some(v))
@@ -763,36 +1378,38 @@ impl<'a> Planner<'a> {
                         .collect();
                     if removed.len() + added.len() < w.len() {
                         if !removed.is_empty() {
-                            mutations.push(Mutation::delete(col, Datum::Set(removed)));
+                            mutations.push(Mutation::delete(*col, Datum::Set(removed)));
                         }
                         if !added.is_empty() {
-                            mutations.push(Mutation::insert(col, Datum::Map(added)));
+                            mutations.push(Mutation::insert(*col, Datum::Map(added)));
                         }
-                    } else {
-                        update.insert(col, want.clone());
+                        continue;
                     }
                 }
-                (true, Datum::Set(h), Datum::Set(w)) => {
-                    let removed: Vec<Atom> = h.iter().filter(|a| !w.contains(a)).cloned().collect();
-                    let added: Vec<Atom> = w.iter().filter(|a| !h.contains(a)).cloned().collect();
+                (true, Some(Datum::Set(h)), Datum::Set(w)) => {
+                    let removed: Vec<Atom> = h
+                        .iter()
+                        .filter(|a| w.binary_search(a).is_err())
+                        .cloned()
+                        .collect();
+                    let added: Vec<Atom> = w
+                        .iter()
+                        .filter(|a| h.binary_search(a).is_err())
+                        .cloned()
+                        .collect();
                     if removed.len() + added.len() < w.len() {
                         if !removed.is_empty() {
-                            mutations.push(Mutation::delete(col, Datum::Set(removed)));
+                            mutations.push(Mutation::delete(*col, Datum::Set(removed)));
                         }
                         if !added.is_empty() {
-                            mutations.push(Mutation::insert(col, Datum::Set(added)));
+                            mutations.push(Mutation::insert(*col, Datum::Set(added)));
                         }
-                    } else {
-                        update.insert(col, want.clone());
+                        continue;
                     }
                 }
-                _ => {
-                    update.insert(col, want.clone());
-                }
+                _ => {}
             }
-        }
-        if update.is_empty() && mutations.is_empty() {
-            return false;
+            update.insert(*col, want);
         }
         self.wait(table, uuid, observed);
         if !update.is_empty() {
@@ -802,181 +1419,184 @@ impl<'a> Planner<'a> {
             self.ops.push(Op::Mutate(table, uuid, mutations));
         }
         self.count(table).updated += 1;
-        true
+        Ok(true)
     }
 
-    /// A root table matched by name: owned rows updated, missing ones inserted, owned rows no
-    /// longer wanted deleted. Returns, for references, every name that exists after the
-    /// transaction (ours and foreign) with its row (a uuid-name for new rows).
-    fn roots(
-        &mut self,
-        table: &'static str,
-        sets: &[&str],
-        defaults: &Row,
-        wanted: BTreeMap<String, Row>,
-    ) -> Result<BTreeMap<String, Atom>> {
-        let observed = self.by_name(table)?;
-        let mut out = BTreeMap::new();
-        for (name, rows) in &observed {
-            if let Some((u, _)) = rows.iter().min_by_key(|(u, _)| *u) {
-                out.insert((*name).to_owned(), Atom::Uuid(*u));
+    /// The row to insert for `entity`, validated.
+    fn new_row(&self, entity: &dyn Entity, holder: &str) -> Result<Row> {
+        entity.check(self.topo, holder)?;
+        let cols = entity.cols(&self.refs)?;
+        let extra = Extra::new(self.owner, entity.key_id());
+        let mut row = Row::new();
+        for (col, val) in &cols {
+            if !val.is_default() {
+                row.insert(*col, val.to_datum(&extra));
             }
         }
-        for (name, row) in &wanted {
-            match self.owned_one(table, name, observed.get(name.as_str()))? {
-                Some((u, o)) => {
-                    self.update_row(table, u, o, row, defaults, sets);
-                    out.insert(name.clone(), Atom::Uuid(u));
-                }
-                None => {
-                    let n = self.fresh_name();
-                    self.ops.push(Op::WaitAbsent(table, name.clone()));
-                    self.ops.push(Op::Insert(table, n.clone(), row.clone()));
-                    self.count(table).inserted += 1;
-                    out.insert(name.clone(), Atom::NamedUuid(n));
+        Ok(row)
+    }
+
+    /// A foreign row of a holder table that refers to `uuid` (which is about to go).
+    fn foreign_holder(&self, spec: &Spec, uuid: Uuid) -> Result<Option<String>> {
+        for (table, column) in spec.holders {
+            for (_, h) in self.snap.rows(table)? {
+                // Load balancer groups cannot carry the mark: the topology's own are ours.
+                let ours = self.owner.owns(h)
+                    || (*table == "Load_Balancer_Group"
+                        && self.topo.load_balancer_groups.contains_key(text(h, "name")));
+                if !ours
+                    && h.get(column)
+                        .and_then(Datum::as_set)
+                        .is_some_and(|s| s.contains(&Atom::Uuid(uuid)))
+                {
+                    return Ok(Some(format!(
+                        "a reference from {table} {:?}",
+                        text(h, "name")
+                    )));
                 }
             }
         }
-        for (name, rows) in &observed {
-            if wanted.contains_key(*name) {
-                continue;
+        Ok(None)
+    }
+
+    /// Makes the owned rows of `spec.table` and their children match `wanted`: missing rows
+    /// inserted, changed ones updated, unwanted ones deleted. Then records, for references,
+    /// every key that exists after the transaction.
+    fn family(&mut self, spec: &Spec, wanted: Vec<Wanted<'a>>) -> Result<()> {
+        let snap: &'a Snapshot = self.snap;
+        // The rows of the table by key (the tables of `Spec`s are small).
+        let mut observed: BTreeMap<&'a str, Vec<(Uuid, &'a Row)>> = BTreeMap::new();
+        for (u, r) in snap.rows(spec.table)? {
+            let r: &'a Row = r;
+            let key = if spec.named {
+                Some(text(r, "name"))
+            } else {
+                map_get(r, "external_ids", KEY_ID)
+            };
+            if let Some(k) = key {
+                observed.entry(k).or_default().push((u, r));
             }
-            for (u, r) in rows {
-                if !self.owner.owns(r) {
-                    continue;
-                }
-                // A foreign row that refers to this one would lose the reference.
-                for holder in [nb::LogicalSwitch::NAME, nb::LogicalRouter::NAME] {
-                    if table != nb::LoadBalancer::NAME {
-                        break;
-                    }
-                    for (_, h) in self.snap.rows(holder)? {
-                        if !self.owner.owns(h) && uuids(h, "load_balancer").contains(u) {
-                            return Err(Error::HoldsForeign {
-                                entity: format!("{table} {name:?}"),
-                                held: format!("a reference from {holder} {:?}", name_of(h)),
+        }
+        let mut atoms: HashMap<String, Atom> = observed
+            .iter()
+            .filter_map(|(k, rows)| {
+                let u = rows.iter().map(|(u, _)| *u).min()?;
+                Some(((*k).to_owned(), Atom::Uuid(u)))
+            })
+            .collect();
+        // Where each desired named child goes, built when first needed (a child not found
+        // in its own parent), to tell moves from deletes and catch a child desired twice.
+        let mut homes: Vec<Option<HashMap<&'a str, &'a str>>> =
+            spec.children.iter().map(|_| None).collect();
+        let home_of = |homes: &mut Vec<Option<HashMap<&'a str, &'a str>>>,
+                       i: usize,
+                       name: &str|
+         -> Result<Option<&'a str>> {
+            if homes[i].is_none() {
+                let mut m = HashMap::new();
+                for w in &wanted {
+                    for (k, _) in &w.children[i] {
+                        if let Some(other) = m.insert(k.0[0], w.key) {
+                            return Err(Error::Invalid {
+                                entity: entity_name(spec.children[i].table, k.0[0]),
+                                field: "name".into(),
+                                reason: format!(
+                                    "is a child of both {} {other} and {}",
+                                    spec.table, w.key
+                                ),
                             });
                         }
                     }
                 }
-                self.wait(table, *u, r);
-                self.ops.push(Op::Delete(table, *u));
-                self.count(table).deleted += 1;
-                out.remove(*name);
+                homes[i] = Some(m);
             }
-        }
-        Ok(out)
-    }
-
-    fn family(&mut self, f: &Family, wanted: Vec<Wanted>) -> Result<()> {
-        let parents = self.by_name(f.parent)?;
-        // Children matched by name: every row of the table, and which parent holds it.
-        let mut named: Vec<BTreeMap<&str, Vec<(Uuid, &Row)>>> = Vec::new();
-        let mut parent_of: BTreeMap<Uuid, Uuid> = BTreeMap::new();
-        // Where each desired named child goes, to tell moves from deletes.
-        let mut wanted_parent: Vec<BTreeMap<&str, &str>> = Vec::new();
-        for (i, spec) in f.children.iter().enumerate() {
-            let mut where_to = BTreeMap::new();
-            if let ChildKey::Name = spec.key {
-                named.push(self.by_name(spec.table)?);
-                for rows in parents.values() {
-                    for (pu, prow) in rows {
-                        for cu in uuids(prow, spec.column) {
-                            parent_of.insert(cu, *pu);
-                        }
-                    }
-                }
-                for w in &wanted {
-                    for c in w.children[i].keys() {
-                        where_to.insert(c.as_str(), w.name.as_str());
-                    }
-                }
-            } else {
-                named.push(BTreeMap::new());
-            }
-            wanted_parent.push(where_to);
-        }
-        let wanted_names: BTreeSet<&str> = wanted.iter().map(|w| w.name.as_str()).collect();
+            Ok(homes[i].as_ref().and_then(|m| m.get(name).copied()))
+        };
 
         for w in &wanted {
-            let existing = self.owned_one(f.parent, &w.name, parents.get(w.name.as_str()))?;
-            let here = existing.as_ref().map(|(u, _)| *u);
+            let rows = observed.get(w.key).map(Vec::as_slice).unwrap_or(&[]);
+            let existing = self.owned_one(spec.table, spec.marked, w.key, rows)?;
             let mut columns: Vec<(Vec<Atom>, Vec<Atom>, Vec<Atom>)> = Vec::new();
-            for (i, spec) in f.children.iter().enumerate() {
-                let mut members = Vec::new();
-                let mut add = Vec::new();
-                let mut remove = Vec::new();
-                // The owned children this parent holds now, by key.
-                let mut held: BTreeMap<String, (Uuid, &Row)> = BTreeMap::new();
-                if let Some((_, prow)) = &existing {
-                    for cu in uuids(prow, spec.column) {
-                        let Some(crow) = self.snap.get(spec.table, cu)? else {
+            for (i, child) in spec.children.iter().enumerate() {
+                let desired = &w.children[i];
+                let mut matched: Vec<Option<(Uuid, &'a Row)>> = vec![None; desired.len()];
+                let (mut members, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
+                if let Some((_, prow)) = existing {
+                    let held = prow
+                        .get(child.column)
+                        .and_then(Datum::as_set)
+                        .unwrap_or(&[]);
+                    let position: HashMap<Key<'a>, usize> = if held.is_empty() {
+                        HashMap::new()
+                    } else {
+                        desired
+                            .iter()
+                            .enumerate()
+                            .map(|(j, (k, _))| (*k, j))
+                            .collect()
+                    };
+                    for a in held {
+                        let Some(cu) = a.as_uuid() else { continue };
+                        let Some(crow) = snap.get(child.table, cu)? else {
                             continue;
                         };
+                        let crow: &'a Row = crow;
                         if !self.owner.owns(crow) {
                             continue;
                         }
-                        let key = match spec.key {
-                            ChildKey::Name => name_of(crow).to_owned(),
-                            ChildKey::Columns(k) => k(crow),
-                        };
-                        if w.children[i].contains_key(&key) && !held.contains_key(&key) {
-                            held.insert(key, (cu, &**crow));
-                        } else {
-                            // Not wanted here (or a duplicate): it leaves, and with no other
-                            // reference the server collects it.
-                            remove.push(Atom::Uuid(cu));
-                            let moved = matches!(spec.key, ChildKey::Name)
-                                && wanted_parent[i].contains_key(key.as_str());
-                            if !moved {
-                                self.count(spec.table).deleted += 1;
+                        let key = (child.row_key)(crow);
+                        match position.get(&key) {
+                            Some(&j) if matched[j].is_none() => matched[j] = Some((cu, crow)),
+                            _ => {
+                                // Not wanted here (or a duplicate): it leaves, and with no
+                                // other reference the server collects it.
+                                remove.push(Atom::Uuid(cu));
+                                let moved =
+                                    child.named && home_of(&mut homes, i, key.0[0])?.is_some();
+                                if !moved {
+                                    self.count(child.table).deleted += 1;
+                                }
                             }
                         }
                     }
                 }
-                for (key, crow) in &w.children[i] {
-                    let found = match spec.key {
-                        ChildKey::Columns(_) => held.remove(key),
-                        ChildKey::Name => match held.remove(key) {
-                            Some(x) => Some(x),
-                            None => self.owned_one(spec.table, key, named[i].get(key.as_str()))?,
-                        },
-                    };
+                for (j, (key, entity)) in desired.iter().enumerate() {
+                    let mut found = matched[j];
+                    let mut moved = false;
+                    if found.is_none() && child.named {
+                        // Not in this parent: elsewhere (a move), or nowhere (new).
+                        home_of(&mut homes, i, key.0[0])?;
+                        let rows = self.named(child.table, key.0[0])?;
+                        found = self.owned_one(child.table, true, key.0[0], &rows)?;
+                        moved = found.is_some();
+                    }
                     match found {
-                        Some((cu, observed)) => {
-                            let changed = self.update_row(
-                                spec.table,
-                                cu,
-                                observed,
-                                crow,
-                                &spec.defaults,
-                                spec.sets,
-                            );
-                            if here.is_none() || parent_of.get(&cu).copied() != here {
-                                if matches!(spec.key, ChildKey::Name) && here.is_some() {
-                                    // Moved from another parent.
+                        Some((cu, crow)) => {
+                            let changed =
+                                self.update(child.table, child.sets, cu, crow, *entity, w.key)?;
+                            if moved {
+                                if existing.is_some() {
                                     add.push(Atom::Uuid(cu));
-                                    self.wait(spec.table, cu, observed);
-                                    if parent_of.contains_key(&cu) && !changed {
-                                        self.count(spec.table).updated += 1;
-                                    }
-                                } else if here.is_none() && parent_of.contains_key(&cu) && !changed
-                                {
-                                    self.wait(spec.table, cu, observed);
-                                    self.count(spec.table).updated += 1;
+                                }
+                                self.wait(child.table, cu, crow);
+                                if !changed {
+                                    self.count(child.table).updated += 1;
                                 }
                             }
                             members.push(Atom::Uuid(cu));
                         }
                         None => {
-                            if let ChildKey::Name = spec.key {
-                                // A new named child must not clash with a foreign row.
-                                self.owned_one(spec.table, key, named[i].get(key.as_str()))?;
-                            }
+                            let row = self.new_row(*entity, w.key)?;
                             let name = self.fresh_name();
-                            self.ops
-                                .push(Op::Insert(spec.table, name.clone(), crow.clone()));
-                            self.count(spec.table).inserted += 1;
+                            if child.table == "Logical_Switch_Port" {
+                                self.refs
+                                    .tables
+                                    .entry("Logical_Switch_Port")
+                                    .or_default()
+                                    .insert(key.0[0].to_owned(), Atom::NamedUuid(name.clone()));
+                            }
+                            self.ops.push(Op::Insert(child.table, name.clone(), row));
+                            self.count(child.table).inserted += 1;
                             add.push(Atom::NamedUuid(name.clone()));
                             members.push(Atom::NamedUuid(name));
                         }
@@ -986,82 +1606,229 @@ impl<'a> Planner<'a> {
             }
             match existing {
                 Some((pu, prow)) => {
-                    self.update_row(
-                        f.parent,
-                        pu,
-                        prow,
-                        &w.row,
-                        &f.parent_defaults,
-                        f.parent_sets,
-                    );
+                    self.update(spec.table, spec.sets, pu, prow, w.entity, "")?;
                     let mut mutations = Vec::new();
-                    for (spec, (_, add, remove)) in f.children.iter().zip(columns) {
+                    for (child, (_, add, remove)) in spec.children.iter().zip(columns) {
                         if !remove.is_empty() {
-                            mutations.push(Mutation::delete(spec.column, Datum::Set(remove)));
+                            mutations.push(Mutation::delete(child.column, Datum::Set(remove)));
                         }
                         if !add.is_empty() {
-                            mutations.push(Mutation::insert(spec.column, Datum::Set(add)));
+                            mutations.push(Mutation::insert(child.column, Datum::Set(add)));
                         }
                     }
                     if !mutations.is_empty() {
-                        self.wait(f.parent, pu, prow);
-                        self.ops.push(Op::Mutate(f.parent, pu, mutations));
+                        self.wait(spec.table, pu, prow);
+                        self.ops.push(Op::Mutate(spec.table, pu, mutations));
                     }
+                    atoms.insert(w.key.to_owned(), Atom::Uuid(pu));
                 }
                 None => {
-                    let mut row = w.row.clone();
-                    for (spec, (members, _, _)) in f.children.iter().zip(columns) {
-                        row.insert(spec.column, Datum::Set(members));
+                    let mut row = self.new_row(w.entity, "")?;
+                    for (child, (members, _, _)) in spec.children.iter().zip(columns) {
+                        if !members.is_empty() {
+                            row.insert(child.column, Datum::Set(members));
+                        }
                     }
                     let name = self.fresh_name();
-                    self.ops.push(Op::WaitAbsent(f.parent, w.name.clone()));
-                    self.ops.push(Op::Insert(f.parent, name, row));
-                    self.count(f.parent).inserted += 1;
+                    if spec.named {
+                        self.ops.push(Op::WaitAbsent(spec.table, w.key.to_owned()));
+                    }
+                    self.ops.push(Op::Insert(spec.table, name.clone(), row));
+                    self.count(spec.table).inserted += 1;
+                    atoms.insert(w.key.to_owned(), Atom::NamedUuid(name));
                 }
             }
         }
 
-        // Owned parents no longer wanted go, with their owned children (unless moved).
-        for (name, rows) in &parents {
-            if wanted_names.contains(*name) {
-                continue;
-            }
-            for (pu, prow) in rows {
-                if !self.owner.owns(prow) {
+        // Owned rows no longer wanted go, with their owned children (unless moved).
+        if spec.marked {
+            let wanted_keys: HashSet<&str> = wanted.iter().map(|w| w.key).collect();
+            for (key, rows) in &observed {
+                if wanted_keys.contains(key) {
                     continue;
                 }
-                let mut gone: Vec<&'static str> = Vec::new();
-                for (i, spec) in f.children.iter().enumerate() {
-                    for cu in uuids(prow, spec.column) {
-                        let Some(crow) = self.snap.get(spec.table, cu)? else {
-                            continue;
-                        };
-                        // Foreign rows are never deleted, not even by garbage collection.
-                        if !self.owner.owns(crow) {
-                            let key = match spec.key {
-                                ChildKey::Name => format!("{:?}", name_of(crow)),
-                                ChildKey::Columns(_) => cu.to_string(),
+                for (pu, prow) in rows {
+                    if !self.owner.owns(prow) {
+                        continue;
+                    }
+                    if let Some(held) = self.foreign_holder(spec, *pu)? {
+                        return Err(Error::HoldsForeign {
+                            entity: entity_name(spec.table, key),
+                            held,
+                        });
+                    }
+                    let mut gone: Vec<&'static str> = Vec::new();
+                    for (i, child) in spec.children.iter().enumerate() {
+                        for a in prow
+                            .get(child.column)
+                            .and_then(Datum::as_set)
+                            .unwrap_or(&[])
+                        {
+                            let Some(cu) = a.as_uuid() else { continue };
+                            let Some(crow) = snap.get(child.table, cu)? else {
+                                continue;
                             };
-                            return Err(Error::HoldsForeign {
-                                entity: format!("{} {name:?}", f.parent),
-                                held: format!("{} {key}", spec.table),
-                            });
-                        }
-                        let moved = matches!(spec.key, ChildKey::Name)
-                            && wanted_parent[i].contains_key(name_of(crow));
-                        if !moved {
-                            gone.push(spec.table);
+                            // Foreign rows are never deleted, not even by garbage collection.
+                            if !self.owner.owns(crow) {
+                                let held = if child.named {
+                                    format!("{:?}", text(crow, "name"))
+                                } else {
+                                    cu.to_string()
+                                };
+                                return Err(Error::HoldsForeign {
+                                    entity: entity_name(spec.table, key),
+                                    held: format!("{} {held}", child.table),
+                                });
+                            }
+                            let moved = child.named
+                                && home_of(&mut homes, i, text(crow, "name"))?.is_some();
+                            if !moved {
+                                gone.push(child.table);
+                            }
                         }
                     }
-                }
-                self.wait(f.parent, *pu, prow);
-                self.ops.push(Op::Delete(f.parent, *pu));
-                self.count(f.parent).deleted += 1;
-                for table in gone {
-                    self.count(table).deleted += 1;
+                    if spec.strong {
+                        self.unhold(spec, *pu)?;
+                    }
+                    self.count(spec.table).deleted += 1;
+                    if !spec.collected {
+                        self.wait(spec.table, *pu, prow);
+                        self.ops.push(Op::Delete(spec.table, *pu));
+                    }
+                    for table in gone {
+                        self.count(table).deleted += 1;
+                    }
+                    atoms.remove(*key);
                 }
             }
         }
+        self.refs.tables.insert(spec.table, atoms);
+        Ok(())
+    }
+
+    /// Clears the strong references to `uuid` held by owned rows that are going too (those
+    /// that stay drop it by their own update).
+    fn unhold(&mut self, spec: &Spec, uuid: Uuid) -> Result<()> {
+        let snap: &'a Snapshot = self.snap;
+        for (table, column) in spec.holders {
+            for (hu, h) in snap.rows(table)? {
+                let holds = h
+                    .get(column)
+                    .and_then(Datum::as_set)
+                    .is_some_and(|s| s.contains(&Atom::Uuid(uuid)));
+                if !holds || !self.owner.owns(h) {
+                    continue;
+                }
+                let name = text(h, "name");
+                let stays = match *table {
+                    "Logical_Router_Port" => self.topo.has_router_port(name),
+                    _ => self
+                        .topo
+                        .switches
+                        .values()
+                        .any(|s| s.ports.contains_key(name)),
+                };
+                if !stays {
+                    self.wait(table, hu, h);
+                    self.ops.push(Op::Update(
+                        table,
+                        hu,
+                        Row::new().with(*column, Datum::Set(Vec::new())),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The switch ports port groups refer to: those inserted by this transaction are known
+    /// already; the others must exist, and if they are ours, be desired.
+    fn resolve_ports(&mut self) -> Result<()> {
+        let topo = self.topo;
+        let mut homes: Option<HashSet<&str>> = None;
+        for g in topo.port_groups.values() {
+            for name in &g.ports {
+                let known = self
+                    .refs
+                    .tables
+                    .get("Logical_Switch_Port")
+                    .is_some_and(|m| m.contains_key(name));
+                if known {
+                    continue;
+                }
+                let rows = self.named("Logical_Switch_Port", name)?;
+                let Some((u, row)) = rows.iter().min_by_key(|(u, _)| *u).copied() else {
+                    continue;
+                };
+                if self.owner.owns(row) {
+                    let homes = homes.get_or_insert_with(|| {
+                        topo.switches
+                            .values()
+                            .flat_map(|s| s.ports.keys().map(String::as_str))
+                            .collect()
+                    });
+                    if !homes.contains(name.as_str()) {
+                        // Ours, and about to be deleted: leave it unresolved.
+                        continue;
+                    }
+                }
+                self.refs
+                    .tables
+                    .entry("Logical_Switch_Port")
+                    .or_default()
+                    .insert(name.clone(), Atom::Uuid(u));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `NB_Global` options of the topology: keys set or removed with one `mutate`.
+    fn nb_global(&mut self) -> Result<()> {
+        let want = &self.topo.nb_global.options;
+        if want.is_empty() {
+            return Ok(());
+        }
+        let snap: &'a Snapshot = self.snap;
+        let Some((u, row)) = snap.rows("NB_Global")?.min_by_key(|(u, _)| *u) else {
+            let row = Row::new().with(
+                "options",
+                Datum::map(
+                    want.iter()
+                        .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?))),
+                ),
+            );
+            let name = self.fresh_name();
+            self.ops.push(Op::Insert("NB_Global", name, row));
+            self.count("NB_Global").inserted += 1;
+            return Ok(());
+        };
+        let mut removed = Vec::new();
+        let mut added = Vec::new();
+        for (k, v) in want {
+            let have = map_get(row, "options", k);
+            if have == v.as_deref() {
+                continue;
+            }
+            if have.is_some() {
+                removed.push(Atom::string(k.as_str()));
+            }
+            if let Some(v) = v {
+                added.push((Atom::string(k.as_str()), Atom::string(v.as_str())));
+            }
+        }
+        if removed.is_empty() && added.is_empty() {
+            return Ok(());
+        }
+        let mut mutations = Vec::new();
+        if !removed.is_empty() {
+            mutations.push(Mutation::delete("options", Datum::Set(removed)));
+        }
+        if !added.is_empty() {
+            mutations.push(Mutation::insert("options", Datum::Map(added)));
+        }
+        self.wait("NB_Global", u, row);
+        self.ops.push(Op::Mutate("NB_Global", u, mutations));
+        self.count("NB_Global").updated += 1;
         Ok(())
     }
 
@@ -1081,7 +1848,8 @@ impl<'a> Planner<'a> {
         }
         for op in waits.into_iter().chain(rest) {
             match op {
-                Op::Wait(table, uuid, row) => {
+                Op::Wait(table, uuid, version) => {
+                    let row = Row::new().with("_version", version);
                     wait_unchanged(&mut txn, table, uuid, &row);
                 }
                 Op::WaitAbsent(table, name) => {

@@ -28,266 +28,122 @@
 //! }
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::error::{Error, Result};
 use crate::topology::{
-    Acl, AddressSet, LoadBalancer, Map, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch,
+    Acl, AddressSet, DhcpOptions, Dns, GatewayChassis, HaChassis, HaChassisGroup, LoadBalancer,
+    LoadBalancerGroup, Nat, PortGroup, Router, RouterPolicy, RouterPort, StaticRoute, Switch,
     SwitchPort, Topology,
 };
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileTopology {
-    routers: Vec<FileRouter>,
-    switches: Vec<FileSwitch>,
-    load_balancers: Vec<FileLoadBalancer>,
-    address_sets: Vec<FileAddressSet>,
+/// An entity listed in the file, and the key it is stored under in its map.
+pub(crate) trait Keyed {
+    /// The key's type.
+    type Key: Ord;
+    /// What the file calls the entity, for errors.
+    const WHAT: &'static str;
+    /// The key.
+    fn file_key(&self) -> Self::Key;
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileRouter {
-    name: String,
-    options: Map,
-    external_ids: Map,
-    load_balancers: BTreeSet<String>,
-    ports: Vec<FileRouterPort>,
-    static_routes: Vec<FileRoute>,
-    policies: Vec<FilePolicy>,
-    nat: Vec<FileNat>,
+macro_rules! keyed {
+    ($ty:ty, $what:literal, $key:ty, |$e:ident| $body:expr) => {
+        impl Keyed for $ty {
+            type Key = $key;
+            const WHAT: &'static str = $what;
+            fn file_key(&self) -> $key {
+                let $e = self;
+                $body
+            }
+        }
+    };
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileRouterPort {
-    name: String,
-    mac: String,
-    networks: BTreeSet<String>,
-    options: Map,
-    external_ids: Map,
-}
+keyed!(Switch, "switch", String, |e| e.name.clone());
+keyed!(SwitchPort, "switch port", String, |e| e.name.clone());
+keyed!(Router, "router", String, |e| e.name.clone());
+keyed!(RouterPort, "router port", String, |e| e.name.clone());
+keyed!(LoadBalancer, "load balancer", String, |e| e.name.clone());
+keyed!(LoadBalancerGroup, "load balancer group", String, |e| e
+    .name
+    .clone());
+keyed!(AddressSet, "address set", String, |e| e.name.clone());
+keyed!(PortGroup, "port group", String, |e| e.name.clone());
+keyed!(DhcpOptions, "DHCP options", String, |e| e.key.clone());
+keyed!(Dns, "DNS row", String, |e| e.key.clone());
+keyed!(HaChassisGroup, "HA chassis group", String, |e| e
+    .name
+    .clone());
+keyed!(HaChassis, "HA chassis", String, |e| e.chassis_name.clone());
+keyed!(GatewayChassis, "gateway chassis", String, |e| e
+    .chassis_name
+    .clone());
+keyed!(Acl, "ACL", (String, i64, String), |e| e.key());
+keyed!(
+    StaticRoute,
+    "static route",
+    (String, String, String, String),
+    |e| e.key()
+);
+keyed!(RouterPolicy, "policy", (i64, String), |e| e.key());
+keyed!(Nat, "NAT rule", (String, String, String), |e| e.key());
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileRoute {
-    ip_prefix: String,
-    nexthop: String,
-    policy: String,
-    route_table: String,
-    output_port: Option<String>,
-    options: Map,
-    external_ids: Map,
-}
+/// Reads a JSON list of entities into a map by key; a key given twice is an error.
+pub(crate) fn list<'de, D, V>(d: D) -> std::result::Result<BTreeMap<V::Key, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de> + Keyed,
+{
+    struct ListVisitor<V>(PhantomData<V>);
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FilePolicy {
-    priority: i64,
-    #[serde(rename = "match")]
-    match_: String,
-    action: String,
-    nexthops: BTreeSet<String>,
-    options: Map,
-    external_ids: Map,
-}
+    impl<'de, V: Deserialize<'de> + Keyed> Visitor<'de> for ListVisitor<V> {
+        type Value = BTreeMap<V::Key, V>;
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileNat {
-    #[serde(rename = "type")]
-    kind: String,
-    logical_ip: String,
-    external_ip: String,
-    logical_port: Option<String>,
-    external_mac: Option<String>,
-    options: Map,
-    external_ids: Map,
-}
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a list of {} entries", V::WHAT)
+        }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileSwitch {
-    name: String,
-    other_config: Map,
-    external_ids: Map,
-    load_balancers: BTreeSet<String>,
-    ports: Vec<FileSwitchPort>,
-    acls: Vec<FileAcl>,
-}
+        fn visit_seq<A: SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(v) = seq.next_element::<V>()? {
+                if out.insert(v.file_key(), v).is_some() {
+                    return Err(de::Error::custom(format!("a {} is given twice", V::WHAT)));
+                }
+            }
+            Ok(out)
+        }
+    }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileSwitchPort {
-    name: String,
-    #[serde(rename = "type")]
-    kind: String,
-    addresses: BTreeSet<String>,
-    port_security: BTreeSet<String>,
-    options: Map,
-    external_ids: Map,
-    tag: Option<i64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileAcl {
-    direction: String,
-    priority: i64,
-    #[serde(rename = "match")]
-    match_: String,
-    action: String,
-    log: bool,
-    name: Option<String>,
-    severity: Option<String>,
-    options: Map,
-    external_ids: Map,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileLoadBalancer {
-    name: String,
-    vips: Map,
-    protocol: Option<String>,
-    selection_fields: BTreeSet<String>,
-    options: Map,
-    external_ids: Map,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileAddressSet {
-    name: String,
-    addresses: BTreeSet<String>,
-    external_ids: Map,
+    d.deserialize_seq(ListVisitor(PhantomData))
 }
 
 impl Topology {
     /// Reads a topology file (see the [module documentation](self)) and validates it.
     pub fn from_json(text: &str) -> Result<Topology> {
-        let file: FileTopology = serde_json::from_str(text).map_err(|e| Error::File {
+        let mut t: Topology = serde_json::from_str(text).map_err(|e| Error::File {
             reason: e.to_string(),
         })?;
-        let mut t = Topology::new();
-        for r in file.routers {
-            let mut router = Router::new(r.name);
-            router.options = r.options;
-            router.external_ids = r.external_ids;
-            router.load_balancers = r.load_balancers;
-            for p in r.ports {
-                let mut port = RouterPort::new(p.name, p.mac, p.networks);
-                port.options = p.options;
-                port.external_ids = p.external_ids;
-                router = router.with_port(port);
-            }
-            for x in r.static_routes {
-                router = router.with_static_route(StaticRoute {
-                    ip_prefix: x.ip_prefix,
-                    nexthop: x.nexthop,
-                    policy: x.policy,
-                    route_table: x.route_table,
-                    output_port: x.output_port,
-                    options: x.options,
-                    external_ids: x.external_ids,
-                });
-            }
-            for x in r.policies {
-                router = router.with_policy(RouterPolicy {
-                    priority: x.priority,
-                    match_: x.match_,
-                    action: x.action,
-                    nexthops: x.nexthops,
-                    options: x.options,
-                    external_ids: x.external_ids,
-                });
-            }
-            for x in r.nat {
-                router = router.with_nat(Nat {
-                    kind: x.kind,
-                    logical_ip: x.logical_ip,
-                    external_ip: x.external_ip,
-                    logical_port: x.logical_port,
-                    external_mac: x.external_mac,
-                    options: x.options,
-                    external_ids: x.external_ids,
-                });
-            }
-            if t.routers.contains_key(&router.name) {
-                return Err(duplicate("router", &router.name));
-            }
-            t = t.with_router(router);
-        }
-        for s in file.switches {
-            let mut switch = Switch::new(s.name);
-            switch.other_config = s.other_config;
-            switch.external_ids = s.external_ids;
-            switch.load_balancers = s.load_balancers;
-            for p in s.ports {
-                if switch.ports.contains_key(&p.name) {
-                    return Err(duplicate("switch port", &p.name));
+        // Gateway chassis are named after their port unless the file names them.
+        for r in t.routers.values_mut() {
+            for p in r.ports.values_mut() {
+                for g in p.gateway_chassis.values_mut() {
+                    if g.name.is_empty() {
+                        g.name = format!("{}-{}", p.name, g.chassis_name);
+                    }
                 }
-                switch = switch.with_port(SwitchPort {
-                    name: p.name,
-                    kind: p.kind,
-                    addresses: p.addresses,
-                    port_security: p.port_security,
-                    options: p.options,
-                    external_ids: p.external_ids,
-                    tag: p.tag,
-                });
             }
-            for a in s.acls {
-                switch = switch.with_acl(Acl {
-                    direction: a.direction,
-                    priority: a.priority,
-                    match_: a.match_,
-                    action: a.action,
-                    log: a.log,
-                    name: a.name,
-                    severity: a.severity,
-                    options: a.options,
-                    external_ids: a.external_ids,
-                });
-            }
-            if t.switches.contains_key(&switch.name) {
-                return Err(duplicate("switch", &switch.name));
-            }
-            t = t.with_switch(switch);
-        }
-        for lb in file.load_balancers {
-            if t.load_balancers.contains_key(&lb.name) {
-                return Err(duplicate("load balancer", &lb.name));
-            }
-            t = t.with_load_balancer(LoadBalancer {
-                name: lb.name,
-                vips: lb.vips,
-                protocol: lb.protocol,
-                selection_fields: lb.selection_fields,
-                options: lb.options,
-                external_ids: lb.external_ids,
-            });
-        }
-        for a in file.address_sets {
-            if t.address_sets.contains_key(&a.name) {
-                return Err(duplicate("address set", &a.name));
-            }
-            t = t.with_address_set(AddressSet {
-                name: a.name,
-                addresses: a.addresses,
-                external_ids: a.external_ids,
-            });
         }
         t.validate()?;
         Ok(t)
-    }
-}
-
-fn duplicate(what: &str, name: &str) -> Error {
-    Error::File {
-        reason: format!("{what} {name:?} is given twice"),
     }
 }
 

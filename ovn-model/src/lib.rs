@@ -40,6 +40,7 @@ pub mod apply;
 pub mod diff;
 pub mod error;
 pub mod file;
+mod observe;
 pub mod topology;
 
 pub use error::{Error, Result};

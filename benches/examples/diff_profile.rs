@@ -1,0 +1,29 @@
+//! Times the ovn-model diff of the bench fixture (100k ports) outside criterion, for
+//! profilers: `cargo run --release -p benches --example diff_profile [ROUNDS]`.
+
+use std::time::Instant;
+
+use benches::diff_fixture::{empty_store, materialize, snapshot_of, topology};
+use ovn_model::diff::{Owner, diff};
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
+    let owner = Owner::default();
+    let topo = topology(None);
+    let changed = topology(Some(100));
+    let all_new = diff(&topo, &empty_store().snapshot(), &owner).expect("diff");
+    let snap = snapshot_of(materialize(all_new.transaction.operations()));
+    for (what, t) in [("no change", &topo), ("1% changed", &changed)] {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(diff(t, &snap, &owner).expect("diff"));
+        }
+        println!(
+            "{what}: {:.1} ms per diff",
+            start.elapsed().as_secs_f64() * 1e3 / rounds as f64
+        );
+    }
+}
