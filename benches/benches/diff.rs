@@ -6,13 +6,14 @@
 //! holding exactly it (no change), against the same store with 1% of the ports changed, and
 //! against an empty store (everything new); the everything-new transaction is also encoded.
 //! `replica_decode` is what a replica spends turning the JSON monitor reply of the same rows
-//! into its store, the yardstick for the targets.
+//! into its store, the yardstick for the targets. The `_differ` cases diff again with
+//! a [`Differ`] that did a full diff of the unchanged topology before.
 
 use std::hint::black_box;
 
 use benches::diff_fixture::{empty_store, materialize, reply_json, snapshot_of, topology};
 use criterion::{Criterion, criterion_group, criterion_main};
-use ovn_model::diff::{Owner, diff};
+use ovn_model::diff::{Differ, Owner, diff};
 use ovsdb_client::Uuid;
 use ovsdb_client::monitor::{CondSinceSink, RowUpdate2, decode_cond_since_with};
 
@@ -66,6 +67,27 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("one_percent_changed", |b| {
         b.iter(|| diff(black_box(&changed), &snap, &owner).expect("diff"))
+    });
+    // A Differ remembers what it verified: after a first full diff, the next ones compare
+    // only what changed since (here: nothing in the store; 1% of the ports desired
+    // differently).
+    let mut differ = Differ::new(owner.clone());
+    differ.diff(&topo, &snap).expect("prime");
+    g.bench_function("no_change_differ", |b| {
+        b.iter(|| {
+            let plan = differ.diff(black_box(&topo), &snap).expect("diff");
+            assert!(plan.is_empty());
+            plan
+        })
+    });
+    let mut differ = Differ::new(owner.clone());
+    differ.diff(&topo, &snap).expect("prime");
+    g.bench_function("one_percent_changed_differ", |b| {
+        b.iter(|| {
+            let plan = differ.diff(black_box(&changed), &snap).expect("diff");
+            assert_eq!(plan.counts["Logical_Switch_Port"].updated, 1000);
+            plan
+        })
     });
     g.bench_function("all_new", |b| {
         b.iter(|| diff(black_box(&topo), &empty, &owner).expect("diff"))

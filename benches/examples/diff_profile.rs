@@ -1,28 +1,42 @@
 //! Times the ovn-model diff of the bench fixture (100k ports) outside criterion, for
-//! profilers: `cargo run --release -p benches --example diff_profile [ROUNDS]`.
+//! profilers: `cargo run --release -p benches --example diff_profile [ROUNDS] [differ]` (with
+//! `differ`, only the [`Differ`] cases).
 
 use std::time::Instant;
 
 use benches::diff_fixture::{empty_store, materialize, snapshot_of, topology};
-use ovn_model::diff::{Owner, diff};
+use ovn_model::diff::{Differ, Owner, diff};
 
 fn main() {
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
+    let only_differ = std::env::args().nth(2).as_deref() == Some("differ");
     let owner = Owner::default();
     let topo = topology(None);
     let changed = topology(Some(100));
     let all_new = diff(&topo, &empty_store().snapshot(), &owner).expect("diff");
     let snap = snapshot_of(materialize(all_new.transaction.operations()));
     for (what, t) in [("no change", &topo), ("1% changed", &changed)] {
+        if !only_differ {
+            let start = Instant::now();
+            for _ in 0..rounds {
+                std::hint::black_box(diff(t, &snap, &owner).expect("diff"));
+            }
+            println!(
+                "{what}: {:.1} ms per diff",
+                start.elapsed().as_secs_f64() * 1e3 / rounds as f64
+            );
+        }
+        let mut differ = Differ::new(owner.clone());
+        differ.diff(&topo, &snap).expect("prime");
         let start = Instant::now();
         for _ in 0..rounds {
-            std::hint::black_box(diff(t, &snap, &owner).expect("diff"));
+            std::hint::black_box(differ.diff(t, &snap).expect("diff"));
         }
         println!(
-            "{what}: {:.1} ms per diff",
+            "{what}, differ: {:.1} ms per diff",
             start.elapsed().as_secs_f64() * 1e3 / rounds as f64
         );
     }

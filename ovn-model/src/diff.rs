@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use ovsdb_client::replica::{Snapshot, wait_unchanged};
 use ovsdb_client::transact::{Condition, Mutation, Transaction, WaitUntil};
+use ovsdb_client::value::{str_cmp, str_eq};
 use ovsdb_client::{Atom, Datum, Row, Uuid};
 
 use crate::error::{Error, Result};
@@ -86,7 +87,7 @@ impl Owner {
 /// The string value of `key` in map column `col`.
 pub(crate) fn map_get<'r>(row: &'r Row, col: &str, key: &str) -> Option<&'r str> {
     let m = row.get(col)?.as_map()?;
-    m.binary_search_by(|(k, _)| k.as_str().unwrap_or("").cmp(key))
+    m.binary_search_by(|(k, _)| str_cmp(k.as_str().unwrap_or(""), key))
         .ok()
         .and_then(|i| m[i].1.as_str())
 }
@@ -112,6 +113,10 @@ pub struct Plan {
     pub counts: BTreeMap<&'static str, Counts>,
     /// Operations other than `wait`.
     pub changes: usize,
+    /// Rows compared column by column with their desired entity. A [`Differ`] skips the
+    /// rows it found equal before when neither side changed since: for it, a diff with
+    /// nothing new on either side compares none.
+    pub compared: usize,
 }
 
 impl Plan {
@@ -165,7 +170,7 @@ impl<'x> Extra<'x> {
     }
 
     fn has(&self, key: &str) -> bool {
-        self.iter().any(|(k, _)| k == key)
+        self.iter().any(|(k, _)| str_eq(k, key))
     }
 }
 
@@ -196,9 +201,9 @@ impl Val<'_> {
     /// Whether `have` is this value.
     fn matches(&self, have: &Datum, extra: &Extra<'_>) -> bool {
         match self {
-            Val::Str(s) => one_str(have) == Some(*s),
+            Val::Str(s) => opt_eq(one_str(have), s),
             Val::OptStr(None) | Val::OptInt(None) => have.as_set().is_some_and(<[Atom]>::is_empty),
-            Val::OptStr(Some(s)) => one_str(have) == Some(*s),
+            Val::OptStr(Some(s)) => opt_eq(one_str(have), s),
             Val::Int(i) | Val::OptInt(Some(i)) => {
                 matches!(have.as_set(), Some([Atom::Integer(x)]) if x == i)
             }
@@ -206,7 +211,7 @@ impl Val<'_> {
             Val::Strs(set) => match have {
                 Datum::Set(a) => {
                     a.len() == set.len()
-                        && a.iter().zip(set.iter()).all(|(x, y)| x.as_str() == Some(y))
+                        && a.iter().zip(set.iter()).all(|(x, y)| opt_eq(x.as_str(), y))
                 }
                 Datum::Map(m) => m.is_empty() && set.is_empty(),
             },
@@ -214,7 +219,7 @@ impl Val<'_> {
                 Datum::Map(m) => {
                     m.len() == map.len()
                         && m.iter().zip(map.iter()).all(|((hk, hv), (k, v))| {
-                            hk.as_str() == Some(k) && hv.as_str() == Some(v)
+                            opt_eq(hk.as_str(), k) && opt_eq(hv.as_str(), v)
                         })
                 }
                 Datum::Set(a) => a.is_empty() && map.is_empty(),
@@ -257,12 +262,13 @@ fn ids_match(map: &Map, extra: &Extra<'_>, have: &[(Atom, Atom)]) -> bool {
     let mut add = extra.iter().peekable();
     for (hk, hv) in have {
         let next = match (own.peek(), add.peek()) {
-            (Some(a), Some(b)) if a.0 < b.0 => own.next(),
+            (Some(a), Some(b)) if str_cmp(a.0, b.0).is_lt() => own.next(),
             (Some(_), Some(_)) | (None, Some(_)) => add.next(),
             (Some(_), None) => own.next(),
             (None, None) => return false,
         };
-        if next != hk.as_str().zip(hv.as_str()) {
+        let Some((k, v)) = next else { return false };
+        if !opt_eq(hk.as_str(), k) || !opt_eq(hv.as_str(), v) {
             return false;
         }
     }
@@ -275,6 +281,19 @@ type Cols<'e> = Vec<(&'static str, Val<'e>)>;
 /// A key: a child's within its parent, or a root's within its table. Named entities use
 /// the first slot only.
 type Key<'a> = ([&'a str; 4], i64);
+
+fn opt_eq(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| str_eq(a, b))
+}
+
+fn key_cmp(a: &Key<'_>, b: &Key<'_>) -> std::cmp::Ordering {
+    a.0.iter()
+        .zip(b.0.iter())
+        .map(|(x, y)| str_cmp(x, y))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then(a.1.cmp(&b.1))
+}
 
 fn name_key(name: &str) -> Key<'_> {
     ([name, "", "", ""], 0)
@@ -372,8 +391,11 @@ impl Refs {
         field: &str,
         keys: impl IntoIterator<Item = &'k String>,
     ) -> Result<Vec<Atom>> {
+        let mut keys = keys.into_iter().peekable();
+        if keys.peek().is_none() {
+            return Ok(Vec::new());
+        }
         let mut out = keys
-            .into_iter()
             .map(|k| self.one(table, entity, field, k))
             .collect::<Result<Vec<_>>>()?;
         out.sort_unstable();
@@ -388,7 +410,10 @@ impl Refs {
         field: &str,
         key: Option<&String>,
     ) -> Result<Vec<Atom>> {
-        self.set(table, entity, field, key)
+        match key {
+            None => Ok(Vec::new()),
+            Some(k) => Ok(vec![self.one(table, entity, field, k)?]),
+        }
     }
 }
 
@@ -396,8 +421,8 @@ impl Refs {
 trait Entity {
     /// The key (see [`Key`]).
     fn key(&self) -> Key<'_>;
-    /// The columns the model sets, sorted by name.
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>>;
+    /// Appends the columns the model sets to `out`, sorted by name.
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()>;
     /// The checks of [`Topology::validate`] for this entity; `holder` names its parent.
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         Ok(())
@@ -416,9 +441,9 @@ impl Entity for Switch {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
         let who = || entity_name("Logical_Switch", &self.name);
-        Ok(vec![
+        out.extend([
             (
                 "dns_records",
                 Val::Refs(refs.set("DNS", &who, "dns_records", &self.dns_records)?),
@@ -444,7 +469,8 @@ impl Entity for Switch {
             ),
             ("name", Val::Str(&self.name)),
             ("other_config", Val::Map(&self.other_config)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Switch", &self.name)
@@ -467,9 +493,9 @@ impl Entity for SwitchPort {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
         let who = || entity_name("Logical_Switch_Port", &self.name);
-        Ok(vec![
+        out.extend([
             ("addresses", Val::Strs(&self.addresses)),
             (
                 "dhcpv4_options",
@@ -504,7 +530,8 @@ impl Entity for SwitchPort {
             ("port_security", Val::Strs(&self.port_security)),
             ("tag", Val::OptInt(self.tag)),
             ("type", Val::Str(&self.kind)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Switch_Port", &self.name)?;
@@ -516,8 +543,8 @@ impl Entity for Acl {
     fn key(&self) -> Key<'_> {
         ([&self.direction, &self.match_, "", ""], self.priority)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("action", Val::Str(&self.action)),
             ("direction", Val::Str(&self.direction)),
             ("external_ids", Val::Ids(&self.external_ids)),
@@ -527,7 +554,8 @@ impl Entity for Acl {
             ("options", Val::Map(&self.options)),
             ("priority", Val::Int(self.priority)),
             ("severity", Val::OptStr(self.severity.as_deref())),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         Acl::check(self, holder)
@@ -538,9 +566,9 @@ impl Entity for Router {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
         let who = || entity_name("Logical_Router", &self.name);
-        Ok(vec![
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             (
                 "load_balancer",
@@ -562,7 +590,8 @@ impl Entity for Router {
             ),
             ("name", Val::Str(&self.name)),
             ("options", Val::Map(&self.options)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Router", &self.name)
@@ -573,9 +602,9 @@ impl Entity for RouterPort {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
         let who = || entity_name("Logical_Router_Port", &self.name);
-        Ok(vec![
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             (
                 "gateway_chassis",
@@ -600,7 +629,8 @@ impl Entity for RouterPort {
             ("networks", Val::Strs(&self.networks)),
             ("options", Val::Map(&self.options)),
             ("peer", Val::OptStr(self.peer.as_deref())),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Router_Port", &self.name)?;
@@ -620,8 +650,8 @@ impl Entity for StaticRoute {
             0,
         )
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             ("ip_prefix", Val::Str(&self.ip_prefix)),
             ("nexthop", Val::Str(&self.nexthop)),
@@ -632,7 +662,8 @@ impl Entity for StaticRoute {
                 Val::OptStr((!self.policy.is_empty()).then_some(self.policy.as_str())),
             ),
             ("route_table", Val::Str(&self.route_table)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         StaticRoute::check(self, holder)
@@ -643,15 +674,16 @@ impl Entity for RouterPolicy {
     fn key(&self) -> Key<'_> {
         ([&self.match_, "", "", ""], self.priority)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("action", Val::Str(&self.action)),
             ("external_ids", Val::Ids(&self.external_ids)),
             ("match", Val::Str(&self.match_)),
             ("nexthops", Val::Strs(&self.nexthops)),
             ("options", Val::Map(&self.options)),
             ("priority", Val::Int(self.priority)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         RouterPolicy::check(self, holder)
@@ -662,8 +694,8 @@ impl Entity for Nat {
     fn key(&self) -> Key<'_> {
         ([&self.kind, &self.logical_ip, &self.external_ip, ""], 0)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             ("external_ip", Val::Str(&self.external_ip)),
             ("external_mac", Val::OptStr(self.external_mac.as_deref())),
@@ -671,7 +703,8 @@ impl Entity for Nat {
             ("logical_port", Val::OptStr(self.logical_port.as_deref())),
             ("options", Val::Map(&self.options)),
             ("type", Val::Str(&self.kind)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         Nat::check(self, holder)
@@ -682,15 +715,16 @@ impl Entity for LoadBalancer {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             ("name", Val::Str(&self.name)),
             ("options", Val::Map(&self.options)),
             ("protocol", Val::OptStr(self.protocol.as_deref())),
             ("selection_fields", Val::Strs(&self.selection_fields)),
             ("vips", Val::Map(&self.vips)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Load_Balancer", &self.name)?;
@@ -702,9 +736,9 @@ impl Entity for LoadBalancerGroup {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
         let who = || entity_name("Load_Balancer_Group", &self.name);
-        Ok(vec![
+        out.extend([
             (
                 "load_balancer",
                 Val::Refs(refs.set(
@@ -715,7 +749,8 @@ impl Entity for LoadBalancerGroup {
                 )?),
             ),
             ("name", Val::Str(&self.name)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Load_Balancer_Group", &self.name)
@@ -726,12 +761,13 @@ impl Entity for AddressSet {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("addresses", Val::Strs(&self.addresses)),
             ("external_ids", Val::Ids(&self.external_ids)),
             ("name", Val::Str(&self.name)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Address_Set", &self.name)?;
@@ -743,16 +779,17 @@ impl Entity for PortGroup {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs) -> Result<Cols<'e>> {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
         let who = || entity_name("Port_Group", &self.name);
-        Ok(vec![
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             ("name", Val::Str(&self.name)),
             (
                 "ports",
                 Val::Refs(refs.set("Logical_Switch_Port", &who, "ports", &self.ports)?),
             ),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Port_Group", &self.name)
@@ -763,12 +800,13 @@ impl Entity for DhcpOptions {
     fn key(&self) -> Key<'_> {
         name_key(&self.key)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("cidr", Val::Str(&self.cidr)),
             ("external_ids", Val::Ids(&self.external_ids)),
             ("options", Val::Map(&self.options)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("DHCP_Options", &self.key)?;
@@ -783,11 +821,12 @@ impl Entity for Dns {
     fn key(&self) -> Key<'_> {
         name_key(&self.key)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             ("records", Val::Map(&self.records)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("DNS", &self.key)
@@ -801,11 +840,12 @@ impl Entity for HaChassisGroup {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("external_ids", Val::Ids(&self.external_ids)),
             ("name", Val::Str(&self.name)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("HA_Chassis_Group", &self.name)?;
@@ -817,12 +857,13 @@ impl Entity for HaChassis {
     fn key(&self) -> Key<'_> {
         name_key(&self.chassis_name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("chassis_name", Val::Str(&self.chassis_name)),
             ("external_ids", Val::Ids(&self.external_ids)),
             ("priority", Val::Int(self.priority)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         check_priority(
@@ -837,14 +878,15 @@ impl Entity for GatewayChassis {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs) -> Result<Cols<'e>> {
-        Ok(vec![
+    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        out.extend([
             ("chassis_name", Val::Str(&self.chassis_name)),
             ("external_ids", Val::Ids(&self.external_ids)),
             ("name", Val::Str(&self.name)),
             ("options", Val::Map(&self.options)),
             ("priority", Val::Int(self.priority)),
-        ])
+        ]);
+        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Gateway_Chassis", &self.name)?;
@@ -1090,15 +1132,18 @@ const PORT_GROUPS: Spec = Spec {
     strong: false,
 };
 
+/// An entity, shared with the threads that fingerprint.
+type Dyn = dyn Entity + Sync;
+
 /// A desired row of a [`Spec`] table and its desired children (per [`Spec::children`],
 /// sorted by key).
 struct Wanted<'a> {
     key: &'a str,
-    entity: &'a dyn Entity,
-    children: Vec<Vec<(Key<'a>, &'a dyn Entity)>>,
+    entity: &'a Dyn,
+    children: Vec<Vec<(Key<'a>, &'a Dyn)>>,
 }
 
-fn wanted<'a, E: Entity>(key: &'a str, entity: &'a E) -> Wanted<'a> {
+fn wanted<'a, E: Entity + Sync + 'static>(key: &'a str, entity: &'a E) -> Wanted<'a> {
     Wanted {
         key,
         entity,
@@ -1107,15 +1152,18 @@ fn wanted<'a, E: Entity>(key: &'a str, entity: &'a E) -> Wanted<'a> {
 }
 
 /// Children sorted by key; two with one key are an error.
-fn kids<'a, E: Entity + 'a>(
+fn kids<'a, E: Entity + Sync + 'static>(
     parent: &str,
     table: &str,
     items: impl Iterator<Item = &'a E>,
-) -> Result<Vec<(Key<'a>, &'a dyn Entity)>> {
-    let mut v: Vec<(Key<'a>, &'a dyn Entity)> =
-        items.map(|e| (e.key(), e as &dyn Entity)).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
+) -> Result<Vec<(Key<'a>, &'a Dyn)>> {
+    let mut v: Vec<(Key<'a>, &'a Dyn)> = items.map(|e| (e.key(), e as &Dyn)).collect();
+    if v.is_sorted_by(|a, b| key_cmp(&a.0, &b.0).is_lt()) {
+        // Strictly increasing (a map keyed by name, say): sorted, and no key twice.
+        return Ok(v);
+    }
+    v.sort_by(|a, b| key_cmp(&a.0, &b.0));
+    if let Some(w) = v.windows(2).find(|w| key_cmp(&w[0].0, &w[1].0).is_eq()) {
         return Err(Error::Invalid {
             entity: entity_name(table, w[0].0.0[0]),
             field: "key".into(),
@@ -1154,6 +1202,121 @@ struct Planner<'a> {
     refs: Refs,
     /// Rows by name, per table, built when first needed (when the replica has no index).
     by_name: HashMap<&'static str, ByName<'a>>,
+    /// What the previous diff of a [`Differ`] verified, still valid for this snapshot.
+    memo_in: Memo,
+    /// Rows changed in the store since `memo_in` was recorded.
+    changed: HashSet<Uuid>,
+    /// Record what this diff verifies (for a [`Differ`]), with this fingerprint seed.
+    record: Option<u64>,
+    memo_out: Memo,
+    compared: usize,
+}
+
+/// Fingerprints of a desired parent: its own, its children's (per child spec, in key
+/// order), and the whole family's.
+type FamilyPrints = (u64, Vec<Vec<u64>>, u64);
+
+/// What a [`Differ`] remembers: per table, per parent key.
+type Memo = HashMap<&'static str, HashMap<String, ParentMemo>>;
+
+/// A child's key, owned (for the memo).
+type KeyBuf = ([Box<str>; 4], i64);
+
+fn key_buf(k: &Key<'_>) -> KeyBuf {
+    (k.0.map(Box::from), k.1)
+}
+
+fn key_view(k: &KeyBuf) -> Key<'_> {
+    ([&k.0[0], &k.0[1], &k.0[2], &k.0[3]], k.1)
+}
+
+/// What a diff saw of one existing parent row, as of the snapshot it was computed from:
+/// the row, and the owned children it held (sorted by key), each with the fingerprint of the
+/// desired entity it was found equal to (0: not equal, or not compared).
+struct ParentMemo {
+    uuid: Uuid,
+    fingerprint: u64,
+    /// The fingerprint of the parent and all its children when every one of them was equal
+    /// (0 otherwise).
+    subtree: u64,
+    children: Vec<Vec<(KeyBuf, u64, Uuid)>>,
+}
+
+/// The fingerprint of `entity`'s columns (never 0, which means "not verified").
+fn fingerprint<'e>(seed: u64, refs: &Refs, entity: &'e Dyn, cols: &mut Cols<'e>) -> Result<u64> {
+    cols.clear();
+    entity.cols(refs, cols)?;
+    let mut f = Fingerprint(seed);
+    for (_, v) in cols.iter() {
+        f.val(v);
+    }
+    Ok(f.0 | 1)
+}
+
+/// Folds words into a 64-bit fingerprint (a multiply-fold mix, seeded per [`Differ`]).
+struct Fingerprint(u64);
+
+impl Fingerprint {
+    fn word(&mut self, w: u64) {
+        let m = u128::from(self.0 ^ w) * u128::from(0x9e37_79b9_7f4a_7c15_u64);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        // The last bytes and the length in one word (a call to memcpy would cost more than
+        // the mixing).
+        let mut tail = (b.len() as u64) << 56;
+        for (k, byte) in chunks.remainder().iter().enumerate() {
+            tail ^= u64::from(*byte) << (8 * k);
+        }
+        self.word(tail);
+        if b.len() > 0xff {
+            self.word(b.len() as u64);
+        }
+    }
+
+    fn atom(&mut self, a: &Atom) {
+        match a {
+            Atom::Uuid(u) => {
+                self.word(u.0 as u64);
+                self.word((u.0 >> 64) as u64);
+            }
+            Atom::NamedUuid(n) => self.bytes(n.as_bytes()),
+            other => self.bytes(other.as_str().unwrap_or("").as_bytes()),
+        }
+    }
+
+    fn val(&mut self, v: &Val<'_>) {
+        match v {
+            Val::Str(s) | Val::OptStr(Some(s)) => self.bytes(s.as_bytes()),
+            Val::OptStr(None) | Val::OptInt(None) => self.word(1),
+            Val::Int(i) | Val::OptInt(Some(i)) => self.word(*i as u64),
+            Val::Bool(b) => self.word(u64::from(*b) + 2),
+            Val::Strs(set) => {
+                self.word(set.len() as u64);
+                for x in set.iter() {
+                    self.bytes(x.as_bytes());
+                }
+            }
+            Val::Map(m) | Val::Ids(m) => {
+                self.word(m.len() as u64);
+                for (k, x) in m.iter() {
+                    self.bytes(k.as_bytes());
+                    self.bytes(x.as_bytes());
+                }
+            }
+            Val::Refs(r) => {
+                self.word(r.len() as u64);
+                for a in r {
+                    self.atom(a);
+                }
+            }
+        }
+    }
 }
 
 /// Computes the transaction that makes the rows `owner` owns match `topology`.
@@ -1162,7 +1325,108 @@ struct Planner<'a> {
 /// check it, and every reference it writes must resolve (to an entity of the topology or, for
 /// load balancers, groups and switch ports, an existing row). A desired entity whose key is
 /// taken by a row without the owner mark is an error naming both.
+///
+/// This compares every entity with its row. To diff the same database again and again
+/// (a controller's reconcile loop), a [`Differ`] remembers what it verified and compares
+/// only what changed since, on either side.
 pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan> {
+    plan(topology, snap, owner, HashMap::new(), HashSet::new(), None).map(|(p, _)| p)
+}
+
+/// A diff engine that remembers, between calls, which rows it found equal to which desired
+/// entities, so that the next [`Differ::diff`] compares only what changed since: the rows
+/// the replica changed (from [`Snapshot::changed_since`]) and the entities whose content
+/// changed (a 64-bit fingerprint of each desired entity, seeded at random per differ,
+/// differs from the one recorded). The plans are those [`diff`] computes.
+///
+/// ```
+/// # use ovn_model::diff::{Differ, Owner};
+/// # use ovn_model::topology::Topology;
+/// # fn demo(replica: &ovsdb_client::replica::Replica, topology: &Topology) -> ovn_model::Result<()> {
+/// let mut differ = Differ::new(Owner::default());
+/// let plan = differ.diff(topology, &replica.snapshot())?;
+/// // ... transact plan.transaction; later, with a new topology or snapshot:
+/// let plan = differ.diff(topology, &replica.snapshot())?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// What it remembers is tied to the store the snapshot comes from; a snapshot of another
+/// store, or one so far ahead that the store no longer lists every change since, makes the
+/// next diff a full one. An entity whose content changed is missed only if its new
+/// fingerprint equals the old one (a chance of 2^-64 per change).
+pub struct Differ {
+    owner: Owner,
+    seed: u64,
+    memo: Option<(u64, u64, Memo)>,
+}
+
+impl std::fmt::Debug for Differ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Differ")
+            .field("owner", &self.owner)
+            .field("remembers", &self.memo.as_ref().map(|(id, v, _)| (id, v)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Differ {
+    /// A differ for the rows `owner` owns, remembering nothing yet.
+    pub fn new(owner: Owner) -> Differ {
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+            | 1;
+        Differ {
+            owner,
+            seed,
+            memo: None,
+        }
+    }
+
+    /// The owner mark.
+    pub fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    /// Forgets what was verified: the next diff compares everything.
+    pub fn forget(&mut self) {
+        self.memo = None;
+    }
+
+    /// The plan [`diff`] would compute for `topology` and `snap`.
+    pub fn diff(&mut self, topology: &Topology, snap: &Snapshot) -> Result<Plan> {
+        let (memo_in, changed) = match self.memo.take() {
+            Some((store, version, memo)) if store == snap.store_id() => {
+                match snap.changed_since(version) {
+                    Some(changes) => (memo, changes.map(|(_, u)| u).collect()),
+                    None => (HashMap::new(), HashSet::new()),
+                }
+            }
+            _ => (HashMap::new(), HashSet::new()),
+        };
+        let (plan, memo) = plan(
+            topology,
+            snap,
+            &self.owner,
+            memo_in,
+            changed,
+            Some(self.seed),
+        )?;
+        self.memo = Some((snap.store_id(), snap.version(), memo));
+        Ok(plan)
+    }
+}
+
+fn plan(
+    topology: &Topology,
+    snap: &Snapshot,
+    owner: &Owner,
+    memo_in: Memo,
+    changed: HashSet<Uuid>,
+    record: Option<u64>,
+) -> Result<(Plan, Memo)> {
     let mut p = Planner {
         snap,
         owner,
@@ -1173,6 +1437,11 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
         next_name: 0,
         refs: Refs::default(),
         by_name: HashMap::new(),
+        memo_in,
+        changed,
+        record,
+        memo_out: HashMap::new(),
+        compared: 0,
     };
     let t = topology;
     p.family(
@@ -1253,7 +1522,8 @@ pub fn diff(topology: &Topology, snap: &Snapshot, owner: &Owner) -> Result<Plan>
         .collect::<Result<_>>()?;
     p.family(&PORT_GROUPS, port_groups)?;
     p.nb_global()?;
-    Ok(p.finish())
+    let memo = std::mem::take(&mut p.memo_out);
+    Ok((p.finish(), memo))
 }
 
 impl<'a> Planner<'a> {
@@ -1331,7 +1601,9 @@ impl<'a> Planner<'a> {
         entity: &dyn Entity,
         holder: &str,
     ) -> Result<bool> {
-        let cols = entity.cols(&self.refs)?;
+        self.compared += 1;
+        let mut cols = Vec::new();
+        entity.cols(&self.refs, &mut cols)?;
         let extra = Extra::new(self.owner, entity.key_id());
         debug_assert!(cols.is_sorted_by(|a, b| a.0 < b.0), "{table}");
         let mut differ = Vec::new();
@@ -1422,10 +1694,74 @@ impl<'a> Planner<'a> {
         Ok(true)
     }
 
+    /// The fingerprints of every desired parent and child of a family (when recording),
+    /// computed on up to two threads: this is the part of a [`Differ`]'s diff that reads all
+    /// of the desired state.
+    fn fingerprints(&self, wanted: &[Wanted<'a>]) -> Result<Option<Vec<FamilyPrints>>> {
+        let Some(seed) = self.record else {
+            return Ok(None);
+        };
+        let refs = &self.refs;
+        let run = |part: &[Wanted<'a>]| -> Result<Vec<FamilyPrints>> {
+            let mut out = Vec::with_capacity(part.len());
+            let mut cols = Vec::new();
+            for w in part {
+                let own = fingerprint(seed, refs, w.entity, &mut cols)?;
+                let mut all = Fingerprint(own);
+                let mut kids = Vec::with_capacity(w.children.len());
+                for c in &w.children {
+                    let mut fps = Vec::with_capacity(c.len());
+                    all.word(c.len() as u64);
+                    for (_, e) in c {
+                        let fp = fingerprint(seed, refs, *e, &mut cols)?;
+                        all.word(fp);
+                        fps.push(fp);
+                    }
+                    kids.push(fps);
+                }
+                out.push((own, kids, all.0 | 1));
+            }
+            Ok(out)
+        };
+        let total: usize = wanted
+            .iter()
+            .map(|w| 1 + w.children.iter().map(Vec::len).sum::<usize>())
+            .sum();
+        if total < 4096 || wanted.len() < 2 {
+            return run(wanted).map(Some);
+        }
+        // Two halves by the number of entities.
+        let mut acc = 0;
+        let split = wanted
+            .iter()
+            .position(|w| {
+                acc += 1 + w.children.iter().map(Vec::len).sum::<usize>();
+                acc * 2 >= total
+            })
+            .map_or(wanted.len() / 2, |i| (i + 1).min(wanted.len() - 1));
+        let (a, b) = wanted.split_at(split);
+        let (ra, rb) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| run(b));
+            let mine = run(a);
+            (mine, other.join())
+        });
+        let mut out = ra?;
+        match rb {
+            Ok(rb) => out.extend(rb?),
+            Err(_) => {
+                return Err(Error::Ovsdb(ovsdb_client::Error::Protocol(
+                    "a fingerprinting thread panicked".into(),
+                )));
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// The row to insert for `entity`, validated.
     fn new_row(&self, entity: &dyn Entity, holder: &str) -> Result<Row> {
         entity.check(self.topo, holder)?;
-        let cols = entity.cols(&self.refs)?;
+        let mut cols = Vec::new();
+        entity.cols(&self.refs, &mut cols)?;
         let extra = Extra::new(self.owner, entity.key_id());
         let mut row = Row::new();
         for (col, val) in &cols {
@@ -1513,55 +1849,145 @@ impl<'a> Planner<'a> {
             Ok(homes[i].as_ref().and_then(|m| m.get(name).copied()))
         };
 
-        for w in &wanted {
+        let fps = self.fingerprints(&wanted)?;
+        for (wi, w) in wanted.iter().enumerate() {
             let rows = observed.get(w.key).map(Vec::as_slice).unwrap_or(&[]);
             let existing = self.owned_one(spec.table, spec.marked, w.key, rows)?;
+            // What the previous diff verified of this parent, usable when neither the parent
+            // row nor any child it held changed since.
+            let mut prev = self
+                .memo_in
+                .get_mut(spec.table)
+                .and_then(|m| m.remove(w.key))
+                .filter(|m| {
+                    existing.is_some_and(|(pu, _)| pu == m.uuid)
+                        && m.children.len() == spec.children.len()
+                        && (self.changed.is_empty()
+                            || (!self.changed.contains(&m.uuid)
+                                && !m
+                                    .children
+                                    .iter()
+                                    .flatten()
+                                    .any(|(_, _, u)| self.changed.contains(u))))
+                });
+            if let (Some(m), Some(f)) = (&prev, &fps)
+                && m.subtree != 0
+                && m.subtree == f[wi].2
+                && let Some((pu, _)) = existing
+            {
+                // The parent and every child equal when last compared, and unchanged on
+                // both sides since.
+                if let Some(m) = prev.take() {
+                    self.memo_out
+                        .entry(spec.table)
+                        .or_default()
+                        .insert(w.key.to_owned(), m);
+                }
+                atoms.insert(w.key.to_owned(), Atom::Uuid(pu));
+                continue;
+            }
+            let mut memo_children = Vec::new();
             let mut columns: Vec<(Vec<Atom>, Vec<Atom>, Vec<Atom>)> = Vec::new();
             for (i, child) in spec.children.iter().enumerate() {
                 let desired = &w.children[i];
+                let mut done = vec![false; desired.len()];
                 let mut matched: Vec<Option<(Uuid, &'a Row)>> = vec![None; desired.len()];
                 let (mut members, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
-                if let Some((_, prow)) = existing {
+                let mut seen: Vec<(KeyBuf, u64, Uuid)> = Vec::new();
+                let mut sort_seen = false;
+                // Where a child compared below sits in `seen` (taken over from the memo).
+                let mut memo_pos: Vec<usize> = Vec::new();
+                if let Some(prev) = prev.as_mut() {
+                    // The children held as of the previous diff (unchanged since), sorted by
+                    // key like the desired ones: one merge, updating the record in place.
+                    seen = std::mem::take(&mut prev.children[i]);
+                    memo_pos = vec![usize::MAX; desired.len()];
+                    let mut j = 0;
+                    for (m, entry) in seen.iter_mut().enumerate() {
+                        let key = key_view(&entry.0);
+                        let cu = entry.2;
+                        while j < desired.len() && key_cmp(&desired[j].0, &key).is_lt() {
+                            j += 1;
+                        }
+                        if j < desired.len()
+                            && !done[j]
+                            && matched[j].is_none()
+                            && key_cmp(&desired[j].0, &key).is_eq()
+                        {
+                            let fp = fps.as_ref().map_or(0, |f| f[wi].1[i][j]);
+                            if entry.1 != 0 && fp == entry.1 {
+                                // Equal when last compared, and neither side changed since.
+                                done[j] = true;
+                                members.push(Atom::Uuid(cu));
+                            } else {
+                                // Compared below, in the desired order like a full diff.
+                                let Some(crow) = snap.get(child.table, cu)? else {
+                                    return Err(Error::Ovsdb(ovsdb_client::Error::Protocol(
+                                        format!("row {cu} of {} vanished unrecorded", child.table),
+                                    )));
+                                };
+                                matched[j] = Some((cu, crow));
+                                memo_pos[j] = m;
+                            }
+                        } else {
+                            remove.push(Atom::Uuid(cu));
+                            let moved = child.named && home_of(&mut homes, i, key.0[0])?.is_some();
+                            if !moved {
+                                self.count(child.table).deleted += 1;
+                            }
+                            entry.1 = 0;
+                        }
+                    }
+                } else if let Some((_, prow)) = existing {
                     let held = prow
                         .get(child.column)
                         .and_then(Datum::as_set)
                         .unwrap_or(&[]);
-                    let position: HashMap<Key<'a>, usize> = if held.is_empty() {
-                        HashMap::new()
-                    } else {
-                        desired
-                            .iter()
-                            .enumerate()
-                            .map(|(j, (k, _))| (*k, j))
-                            .collect()
-                    };
+                    // The owned children held now, by key, matched with the desired ones
+                    // in one merge of two sorted lists.
+                    let mut rows: Vec<(Key<'a>, Uuid, &'a Row)> = Vec::with_capacity(held.len());
                     for a in held {
                         let Some(cu) = a.as_uuid() else { continue };
                         let Some(crow) = snap.get(child.table, cu)? else {
                             continue;
                         };
                         let crow: &'a Row = crow;
-                        if !self.owner.owns(crow) {
-                            continue;
+                        if self.owner.owns(crow) {
+                            rows.push(((child.row_key)(crow), cu, crow));
                         }
-                        let key = (child.row_key)(crow);
-                        match position.get(&key) {
-                            Some(&j) if matched[j].is_none() => matched[j] = Some((cu, crow)),
-                            _ => {
-                                // Not wanted here (or a duplicate): it leaves, and with no
-                                // other reference the server collects it.
-                                remove.push(Atom::Uuid(cu));
-                                let moved =
-                                    child.named && home_of(&mut homes, i, key.0[0])?.is_some();
-                                if !moved {
-                                    self.count(child.table).deleted += 1;
-                                }
+                    }
+                    rows.sort_unstable_by(|a, b| key_cmp(&a.0, &b.0).then(a.1.cmp(&b.1)));
+                    let mut j = 0;
+                    for (key, cu, crow) in rows {
+                        while j < desired.len() && key_cmp(&desired[j].0, &key).is_lt() {
+                            j += 1;
+                        }
+                        if j < desired.len()
+                            && key_cmp(&desired[j].0, &key).is_eq()
+                            && matched[j].is_none()
+                        {
+                            matched[j] = Some((cu, crow));
+                        } else {
+                            // Not wanted here (or a duplicate): it leaves, and with no
+                            // other reference the server collects it.
+                            remove.push(Atom::Uuid(cu));
+                            let moved = child.named && home_of(&mut homes, i, key.0[0])?.is_some();
+                            if !moved {
+                                self.count(child.table).deleted += 1;
+                            }
+                            if self.record.is_some() {
+                                seen.push((key_buf(&key), 0, cu));
+                                sort_seen = true;
                             }
                         }
                     }
                 }
                 for (j, (key, entity)) in desired.iter().enumerate() {
+                    if done[j] {
+                        continue;
+                    }
                     let mut found = matched[j];
+                    let held_here = found.is_some();
                     let mut moved = false;
                     if found.is_none() && child.named {
                         // Not in this parent: elsewhere (a move), or nowhere (new).
@@ -1574,6 +2000,20 @@ impl<'a> Planner<'a> {
                         Some((cu, crow)) => {
                             let changed =
                                 self.update(child.table, child.sets, cu, crow, *entity, w.key)?;
+                            if held_here && self.record.is_some() {
+                                let fp = if changed {
+                                    0
+                                } else {
+                                    fps.as_ref().map_or(0, |f| f[wi].1[i][j])
+                                };
+                                match memo_pos.get(j) {
+                                    Some(&m) if m != usize::MAX => seen[m].1 = fp,
+                                    _ => {
+                                        seen.push((key_buf(key), fp, cu));
+                                        sort_seen = true;
+                                    }
+                                }
+                            }
                             if moved {
                                 if existing.is_some() {
                                     add.push(Atom::Uuid(cu));
@@ -1602,11 +2042,21 @@ impl<'a> Planner<'a> {
                         }
                     }
                 }
+                if sort_seen {
+                    seen.sort_by(|a, b| {
+                        key_cmp(&key_view(&a.0), &key_view(&b.0)).then(a.2.cmp(&b.2))
+                    });
+                }
+                memo_children.push(seen);
                 columns.push((members, add, remove));
             }
             match existing {
                 Some((pu, prow)) => {
-                    self.update(spec.table, spec.sets, pu, prow, w.entity, "")?;
+                    let fp = fps.as_ref().map_or(0, |f| f[wi].0);
+                    let equal = match &prev {
+                        Some(m) if m.fingerprint != 0 && m.fingerprint == fp => true,
+                        _ => !self.update(spec.table, spec.sets, pu, prow, w.entity, "")?,
+                    };
                     let mut mutations = Vec::new();
                     for (child, (_, add, remove)) in spec.children.iter().zip(columns) {
                         if !remove.is_empty() {
@@ -1615,6 +2065,24 @@ impl<'a> Planner<'a> {
                         if !add.is_empty() {
                             mutations.push(Mutation::insert(child.column, Datum::Set(add)));
                         }
+                    }
+                    if self.record.is_some() {
+                        // The whole family is as desired: the next diff may skip it at once.
+                        let clean = equal
+                            && mutations.is_empty()
+                            && memo_children.iter().flatten().all(|(_, fp, _)| *fp != 0);
+                        self.memo_out.entry(spec.table).or_default().insert(
+                            w.key.to_owned(),
+                            ParentMemo {
+                                uuid: pu,
+                                fingerprint: if equal { fp } else { 0 },
+                                subtree: match &fps {
+                                    Some(f) if clean => f[wi].2,
+                                    _ => 0,
+                                },
+                                children: memo_children,
+                            },
+                        );
                     }
                     if !mutations.is_empty() {
                         self.wait(spec.table, pu, prow);
@@ -1844,6 +2312,7 @@ impl<'a> Planner<'a> {
                 transaction: txn,
                 counts: BTreeMap::new(),
                 changes: 0,
+                compared: self.compared,
             };
         }
         for op in waits.into_iter().chain(rest) {
@@ -1884,6 +2353,7 @@ impl<'a> Planner<'a> {
             transaction: txn,
             counts: self.counts,
             changes,
+            compared: self.compared,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ovn_model::Error;
-use ovn_model::diff::{Owner, Plan, diff};
+use ovn_model::diff::{Differ, Owner, Plan, diff, observe};
 use ovn_model::topology::{
     Acl, AddressSet, DhcpOptions, Dns, HaChassisGroup, LoadBalancer, LoadBalancerGroup, Nat,
     PortGroup, Router, RouterPolicy, RouterPort, StaticRoute, Switch, SwitchPort, Topology,
@@ -296,9 +296,91 @@ async fn a_name_taken_by_a_foreign_row_is_an_error() {
     assert_eq!(list(&server, "Logical_Switch", "name"), ["theirs"]);
 }
 
+/// Waits until the replica has seen a change made behind its back.
+async fn settle(replica: &Replica, before: u64) -> Snapshot {
+    for _ in 0..200 {
+        let snap = replica.snapshot();
+        if snap.version() > before {
+            return snap;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the replica never saw the change");
+}
+
+/// A `Differ` that skips what it verified still sees every change: in the desired topology
+/// (a port's option), and in the database behind its back (a port's external_ids edited, a
+/// port deleted, a switch's other_config edited), and plans exactly what a full diff plans.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_differ_sees_changes_on_both_sides() {
+    let server = OvsdbServer::nb();
+    let replica = replica(&server).await;
+    let owner = Owner::default();
+    let mut differ = Differ::new(owner.clone());
+    let mut topo = two_tiers();
+    let check = |differ: &mut Differ, topo: &Topology, snap: &Snapshot| {
+        let full = diff(topo, snap, &owner).expect("diff");
+        let remembered = differ.diff(topo, snap).expect("differ");
+        assert_eq!(
+            full.transaction.operations(),
+            remembered.transaction.operations()
+        );
+        remembered
+    };
+    let plan = check(&mut differ, &topo, &replica.snapshot());
+    replica.transact(plan.transaction).await.expect("apply");
+    // The first diff after the apply compares the rows the apply touched; the next one,
+    // with nothing new on either side, compares nothing.
+    assert!(check(&mut differ, &topo, &replica.snapshot()).is_empty());
+    let again = check(&mut differ, &topo, &replica.snapshot());
+    assert!(again.is_empty());
+    assert_eq!(again.compared, 0);
+    assert!(
+        diff(&topo, &replica.snapshot(), &owner)
+            .expect("diff")
+            .compared
+            > 10
+    );
+
+    // The topology changes: one port's option.
+    let port = topo
+        .switches
+        .get_mut("ls0")
+        .and_then(|s| s.ports.get_mut("a.ns"))
+        .expect("port");
+    port.options
+        .insert("requested-chassis".into(), "node-1".into());
+    let plan = check(&mut differ, &topo, &replica.snapshot());
+    assert_eq!(plan.counts["Logical_Switch_Port"].updated, 1);
+    // Only the changed port is compared again (its switch's other rows are skipped).
+    assert_eq!(plan.compared, 1);
+    replica.transact(plan.transaction).await.expect("apply");
+    assert!(check(&mut differ, &topo, &replica.snapshot()).is_empty());
+
+    // The database changes behind the differ's back.
+    for edit in [
+        vec![
+            "set",
+            "Logical_Switch_Port",
+            "b.ns",
+            "external_ids:pod=intruder",
+        ],
+        vec!["lsp-del", "c.ns"],
+        vec!["set", "Logical_Switch", "ls1", "other_config:x=y"],
+    ] {
+        let before = replica.snapshot().version();
+        server.nbctl(&edit);
+        let snap = settle(&replica, before).await;
+        let plan = check(&mut differ, &topo, &snap);
+        assert!(!plan.is_empty(), "{edit:?} went unseen");
+        replica.transact(plan.transaction).await.expect("apply");
+        assert!(check(&mut differ, &topo, &replica.snapshot()).is_empty());
+    }
+    assert_eq!(observe(&replica.snapshot(), &owner).expect("observe"), topo);
+}
+
 mod properties {
     use super::*;
-    use ovn_model::diff::observe;
     use ovsdb_client::monitor::{RowUpdate2, TableUpdates2};
     use ovsdb_client::replica::Store;
     use ovsdb_client::schema::DatabaseSchema;
@@ -836,6 +918,7 @@ mod properties {
             .expect("schema"),
         );
         let sequences = std::cell::Cell::new(0usize);
+        let differ = std::cell::RefCell::new(Differ::new(Owner::default()));
         assert_eq!(foreign_before.len(), 2);
         let mut runner = TestRunner::new(Config {
             cases: 1000,
@@ -853,6 +936,14 @@ mod properties {
                         plan.transaction.operations(),
                         again.transaction.operations()
                     );
+                    // The differ, which carries what it verified across every step of
+                    // every sequence, plans exactly what a full diff plans.
+                    let remembered = differ.borrow_mut().diff(topo, &snap).expect("differ");
+                    prop_assert_eq!(
+                        plan.transaction.operations(),
+                        remembered.transaction.operations()
+                    );
+                    prop_assert_eq!(&plan.counts, &remembered.counts);
                     if !plan.is_empty() {
                         rt.block_on(replica.transact(plan.transaction.clone()))
                             .map_err(|e| {

@@ -247,6 +247,7 @@ impl Atom {
     }
 
     /// The string, if this is a string atom.
+    #[inline]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Atom::String(s) => Some(s),
@@ -644,14 +645,47 @@ fn intern(name: &str) -> Arc<str> {
     })
 }
 
+/// The byte-wise order of two strings (the order of [`str`]'s `Ord`, and of string atoms),
+/// compared eight bytes at a time in inline code. For the short strings of OVSDB rows
+/// (column names, keys, names) this is several times faster than a call to the C library's
+/// `memcmp`, which the standard comparison makes.
+#[inline]
+pub fn str_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes(a[i..i + 8].try_into().unwrap_or([0; 8]));
+        let y = u64::from_be_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return a[i].cmp(&b[i]);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Whether two strings are equal, as [`str_cmp`] compares them.
+#[inline]
+pub fn str_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && str_cmp(a, b).is_eq()
+}
+
 impl Row {
     /// An empty row.
     pub fn new() -> Row {
         Row::default()
     }
 
+    #[inline]
     fn find(&self, column: &str) -> Result<usize, usize> {
-        self.columns.binary_search_by(|(k, _)| (**k).cmp(column))
+        self.columns.binary_search_by(|(k, _)| str_cmp(k, column))
     }
 
     /// Adds or replaces a column, builder style.
@@ -679,6 +713,7 @@ impl Row {
     }
 
     /// The value of a column.
+    #[inline]
     pub fn get(&self, column: &str) -> Option<&Datum> {
         self.find(column).ok().map(|i| &self.columns[i].1)
     }

@@ -306,6 +306,39 @@ struct State {
     index_names: Arc<HashMap<String, (Arc<str>, usize)>>,
     last_txn_id: Option<Uuid>,
     version: u64,
+    journal: Journal,
+    /// Tells stores apart: versions count from zero in every store.
+    store_id: u64,
+}
+
+/// The rows changed by the most recent commits, oldest first: (version, table, row).
+#[derive(Clone, Default)]
+struct Journal {
+    entries: imbl::Vector<(u64, Arc<str>, Uuid)>,
+    /// The changes of every version after this one are all in `entries`.
+    complete_after: u64,
+}
+
+/// How many row changes the journal keeps (see [`Snapshot::changed_since`]).
+pub const JOURNAL_LEN: usize = 1 << 18;
+
+impl Journal {
+    fn record(&mut self, version: u64, changes: &[Change]) {
+        if changes.len() > JOURNAL_LEN {
+            self.entries.clear();
+            self.complete_after = version;
+            return;
+        }
+        for c in changes {
+            self.entries.push_back((version, c.table.clone(), c.uuid));
+        }
+        while self.entries.len() > JOURNAL_LEN {
+            if let Some((v, _, _)) = self.entries.pop_front() {
+                // Version v may now be partly gone: only what came after it is whole.
+                self.complete_after = self.complete_after.max(v);
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Snapshot {
@@ -329,6 +362,37 @@ impl Snapshot {
     /// How many updates the store had applied when this snapshot was taken.
     pub fn version(&self) -> u64 {
         self.inner.version
+    }
+
+    /// The identity of the store this snapshot comes from, unique within the process (a
+    /// replica starts a new store when the schema changes, and versions count from zero in
+    /// each): a version means something only together with it.
+    pub fn store_id(&self) -> u64 {
+        self.inner.store_id
+    }
+
+    /// The rows changed after version `since` up to this snapshot's version, as (table,
+    /// row), oldest first (a row changed twice is listed twice); `None` when the store no
+    /// longer remembers all of them (it keeps the last [`JOURNAL_LEN`] row changes) or when
+    /// `since` is newer than this snapshot. A consumer that remembers what it saw at one
+    /// version (a cache, a differ) learns from this what to look at again, without
+    /// comparing every row; a change counts whether or not it altered the row's contents.
+    pub fn changed_since(&self, since: u64) -> Option<impl Iterator<Item = (Arc<str>, Uuid)>> {
+        let j = &self.inner.journal;
+        if since < j.complete_after || since > self.inner.version {
+            return None;
+        }
+        // Entries are in version order: skip those at or before `since`.
+        let (mut lo, mut hi) = (0, j.entries.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if j.entries[mid].0 <= since {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(j.entries.skip(lo).into_iter().map(|(_, t, u)| (t, u)))
     }
 
     /// The id of the last transaction applied (from `monitor_cond_since`), if known.
@@ -496,7 +560,11 @@ impl Store {
             table.indexes.push(spec);
         }
         let mut names = HashMap::new();
-        let mut state = State::default();
+        static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let mut state = State {
+            store_id: STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..State::default()
+        };
         for (name, t) in &out {
             for (pos, spec) in t.indexes.iter().enumerate() {
                 if names
@@ -691,6 +759,7 @@ impl Store {
     ) -> usize {
         self.state.tables = tables;
         self.state.version += 1;
+        self.state.journal.record(self.state.version, &changes);
         // The id describes exactly the state just committed: an update without one (update,
         // update2) leaves the state at no known transaction, and the all-zero id some servers
         // send means none.
@@ -1086,6 +1155,45 @@ mod tests {
         let mut t = TableUpdates2::default();
         t.tables.insert(table.into(), rows);
         t
+    }
+
+    #[test]
+    fn the_journal_lists_changes_since_a_version() {
+        let port = |n: u128| {
+            (
+                u(n),
+                RowUpdate2::Insert(Row::new().with("name", format!("p{n}"))),
+            )
+        };
+        let mut s = store();
+        let v0 = s.snapshot().version();
+        s.apply_update2(upd("Port", vec![port(1)]), None).unwrap();
+        s.apply_update2(upd("Port", vec![port(2)]), None).unwrap();
+        let snap = s.snapshot();
+        let since = |v| -> Vec<Uuid> {
+            snap.changed_since(v)
+                .expect("remembered")
+                .map(|(t, id)| {
+                    assert_eq!(&*t, "Port");
+                    id
+                })
+                .collect()
+        };
+        assert_eq!(since(v0), vec![u(1), u(2)]);
+        assert_eq!(since(v0 + 1), vec![u(2)]);
+        assert!(since(snap.version()).is_empty());
+        assert!(snap.changed_since(snap.version() + 1).is_none());
+        assert_ne!(snap.store_id(), store().snapshot().store_id());
+        // A commit of more changes than the journal keeps forgets everything before it.
+        let many = (10..10 + JOURNAL_LEN as u128 + 1).map(port).collect();
+        s.apply_update2(upd("Port", many), None).unwrap();
+        let snap = s.snapshot();
+        assert!(snap.changed_since(v0).is_none());
+        assert!(snap.changed_since(snap.version() - 1).is_none());
+        assert_eq!(
+            snap.changed_since(snap.version()).map(Iterator::count),
+            Some(0)
+        );
     }
 
     #[test]
