@@ -1,30 +1,50 @@
 //! The topology file: a whole [`Topology`] in one JSON document, as `ovn-apply` reads it.
 //!
 //! Every section is optional and every entity lists its children inline; field names are the
-//! OVN_Northbound column names (`type`, `match`, ...). Unknown fields are errors (a typo must
-//! not silently drop a setting), and errors give the line and column.
+//! OVN_Northbound column names (`type`, `match`, `ha_chassis`, ...), and entities refer to
+//! each other by name (a switch's `load_balancers`, a port's `dhcpv4_options`, a port
+//! group's `ports`). Unknown fields are errors (a typo must not silently drop a setting),
+//! and errors give the line and column. A gateway chassis without a `name` is named
+//! `<router port>-<chassis>`, as `ovn-nbctl lrp-set-gateway-chassis` names it. In
+//! `nb_global.options`, `null` removes a key.
 //!
 //! ```json
 //! {
 //!   "routers": [
 //!     { "name": "lr0",
-//!       "ports": [ { "name": "lr0-ls0", "mac": "00:00:00:00:ff:01", "networks": ["10.0.0.1/24"] } ],
+//!       "ports": [
+//!         { "name": "lr0-ls0", "mac": "00:00:00:00:ff:01", "networks": ["10.0.0.1/24"] },
+//!         { "name": "lr0-ext", "mac": "00:00:00:00:ff:03", "networks": ["172.16.0.1/24"],
+//!           "gateway_chassis": [ { "chassis_name": "gw1", "priority": 20 } ] } ],
 //!       "static_routes": [ { "ip_prefix": "0.0.0.0/0", "nexthop": "172.16.0.254" } ],
 //!       "policies": [ { "priority": 31000, "match": "ip4.dst == 10.0.0.0/16", "action": "allow" } ],
 //!       "nat": [ { "type": "snat", "logical_ip": "10.0.0.0/24", "external_ip": "172.16.0.1" } ] }
 //!   ],
 //!   "switches": [
-//!     { "name": "ls0", "load_balancers": ["lb-web"],
+//!     { "name": "ls0", "load_balancer_groups": ["cluster-lbs"],
 //!       "ports": [
 //!         { "name": "ls0-lr0", "type": "router", "addresses": ["router"],
 //!           "options": { "router-port": "lr0-ls0" } },
-//!         { "name": "pod1", "addresses": ["00:00:00:00:00:01 10.0.0.10"] } ],
+//!         { "name": "pod1", "addresses": ["00:00:00:00:00:01 10.0.0.10"],
+//!           "dhcpv4_options": "ls0-v4" } ],
 //!       "acls": [ { "direction": "to-lport", "priority": 1000, "match": "ip", "action": "drop" } ] }
 //!   ],
 //!   "load_balancers": [
 //!     { "name": "lb-web", "protocol": "tcp", "vips": { "10.96.0.10:80": "10.0.0.10:8080" } }
 //!   ],
-//!   "address_sets": [ { "name": "allowed", "addresses": ["10.0.0.0/24"] } ]
+//!   "load_balancer_groups": [ { "name": "cluster-lbs", "load_balancers": ["lb-web"] } ],
+//!   "port_groups": [
+//!     { "name": "web", "ports": ["pod1"],
+//!       "acls": [ { "direction": "to-lport", "priority": 2001,
+//!                   "match": "outport == @web && tcp.dst == 80", "action": "allow-related" } ] }
+//!   ],
+//!   "dhcp_options": [
+//!     { "key": "ls0-v4", "cidr": "10.0.0.0/24",
+//!       "options": { "router": "10.0.0.1", "server_id": "10.0.0.1",
+//!                    "server_mac": "00:00:00:00:ff:01", "lease_time": "3600" } }
+//!   ],
+//!   "address_sets": [ { "name": "allowed", "addresses": ["10.0.0.0/24"] } ],
+//!   "nb_global": { "options": { "use_ct_inv_match": "false" } }
 //! }
 //! ```
 
@@ -165,6 +185,15 @@ mod tests {
         assert_eq!(t.switches["ls0"].ports.len(), 2);
         assert_eq!(t.routers["lr0"].static_routes.len(), 1);
         assert!(t.load_balancers.contains_key("lb-web"));
+        assert_eq!(
+            t.routers["lr0"].ports["lr0-ext"].gateway_chassis["gw1"].name,
+            "lr0-ext-gw1"
+        );
+        assert_eq!(t.port_groups["web"].acls.len(), 1);
+        assert_eq!(
+            t.nb_global.options["use_ct_inv_match"].as_deref(),
+            Some("false")
+        );
     }
 
     #[test]

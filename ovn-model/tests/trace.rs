@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use ovn_model::diff::{Owner, TABLES, diff};
 use ovn_model::topology::{
-    Acl, LoadBalancer, Nat, Router, RouterPolicy, RouterPort, StaticRoute, Switch, SwitchPort,
-    Topology,
+    Acl, DhcpOptions, HaChassisGroup, LoadBalancer, Nat, PortGroup, Router, RouterPolicy,
+    RouterPort, StaticRoute, Switch, SwitchPort, Topology,
 };
 use ovsdb_client::replica::{Replica, ReplicaBuilder};
 use testkit::OvnCentral;
@@ -176,6 +176,53 @@ async fn routed_balanced_filtered_and_rerouted() {
     );
     assert!(dropped.contains("drop"), "no drop:\n{dropped}");
 
+    // A port group holding a, with an ACL on it: a's traffic to c is now dropped where it
+    // enters, while b (not in the group) is not matched by it.
+    topo = topo.with_port_group(PortGroup::new("pg_a", ["a"]).with_acl(Acl::new(
+        "from-lport",
+        1100,
+        "inport == @pg_a && ip4.dst == 10.0.1.10",
+        "drop",
+    )));
+    apply(&central, &replica, &topo).await;
+    let blocked = central.trace_with(
+        &["--ct=new", "--ct=new", "--ct=new"],
+        "ls0",
+        &from_a("00:00:00:00:ff:01", "10.0.1.10", ""),
+    );
+    assert!(
+        !blocked.contains("output to \"c\"") && blocked.contains("inport == @pg_a"),
+        "the port group's ACL did not drop a's packet:\n{blocked}"
+    );
+    topo.port_groups.clear();
+    apply(&central, &replica, &topo).await;
+
+    // DHCP options for ls0's subnet, used by a: ovn-northd answers a's DHCP requests
+    // itself.
+    topo = topo.with_dhcp_options(
+        DhcpOptions::new("ls0-v4", "10.0.0.0/24")
+            .with_option("server_id", "10.0.0.1")
+            .with_option("server_mac", "00:00:00:00:ff:01")
+            .with_option("lease_time", "3600")
+            .with_option("router", "10.0.0.1"),
+    );
+    let a = topo
+        .switches
+        .get_mut("ls0")
+        .and_then(|s| s.ports.get_mut("a"))
+        .expect("a");
+    a.dhcpv4_options = Some("ls0-v4".into());
+    apply(&central, &replica, &topo).await;
+    let t = central.trace(
+        "ls0",
+        "inport == \"a\" && eth.src == 00:00:00:00:00:0a && eth.dst == ff:ff:ff:ff:ff:ff && \
+         ip4.src == 0.0.0.0 && ip4.dst == 255.255.255.255 && udp.src == 68 && udp.dst == 67",
+    );
+    assert_has(
+        &t,
+        &["put_dhcp_opts(", "offerip = 10.0.0.10", "router = 10.0.0.1"],
+    );
+
     // A reroute policy: traffic from 10.0.0.10 to 10.0.1.0/24 goes via 10.0.1.254 instead.
     let lr0 = topo.routers.get_mut("lr0").expect("lr0");
     *lr0 = lr0.clone().with_policy(RouterPolicy::reroute(
@@ -206,4 +253,52 @@ async fn routed_balanced_filtered_and_rerouted() {
             "output to \"upstream\"",
         ],
     );
+
+    // The same through a distributed gateway port instead: lr0-ext bound to gateway chassis
+    // (the router itself no longer pinned), then to an HA chassis group.
+    let lr0 = topo.routers.get_mut("lr0").expect("lr0");
+    lr0.options.remove("chassis");
+    let ext = lr0.ports.get_mut("lr0-ext").expect("lr0-ext");
+    *ext = ext
+        .clone()
+        .with_gateway_chassis("gw1", 20)
+        .with_gateway_chassis("gw2", 10);
+    apply(&central, &replica, &topo).await;
+    let snat = |central: &OvnCentral| {
+        central.trace_with(
+            &["--ct=new", "--ct=new", "--ct=new"],
+            "ls0",
+            &from_a("00:00:00:00:ff:01", "8.8.8.8", ""),
+        )
+    };
+    // Redirected to the gateway chassis' port, then SNATed there (in the common zone).
+    let dgp = [
+        "reg0 = 172.16.0.254",
+        "outport = \"cr-lr0-ext\"",
+        "is_chassis_resident(\"cr-lr0-ext\")",
+        "ct_snat_in_czone(172.16.0.1)",
+        "output to \"upstream\"",
+    ];
+    assert_has(&snat(&central), &dgp);
+    assert!(
+        central
+            .sb()
+            .sbctl(&["--columns=logical_port", "list", "Port_Binding"])
+            .contains("cr-lr0-ext"),
+        "no chassis-redirect port for the distributed gateway port"
+    );
+    topo = topo.with_ha_chassis_group(
+        HaChassisGroup::new("gw-group")
+            .with_chassis("gw1", 20)
+            .with_chassis("gw2", 10),
+    );
+    let ext = topo
+        .routers
+        .get_mut("lr0")
+        .and_then(|r| r.ports.get_mut("lr0-ext"))
+        .expect("lr0-ext");
+    ext.gateway_chassis.clear();
+    ext.ha_chassis_group = Some("gw-group".into());
+    apply(&central, &replica, &topo).await;
+    assert_has(&snat(&central), &dgp);
 }
