@@ -4,7 +4,7 @@
 
 use ovsdb_client::replica::Replica;
 
-use crate::diff::{Owner, Plan, diff};
+use crate::diff::{Differ, Owner, Plan};
 use crate::error::{Error, Result};
 use crate::topology::Topology;
 
@@ -27,8 +27,20 @@ pub async fn apply(
     owner: &Owner,
     attempts: usize,
 ) -> Result<Applied> {
+    apply_with(&mut Differ::new(owner.clone()), replica, topology, attempts).await
+}
+
+/// [`apply`] through `differ`, which remembers what it verified from one call to the next
+/// (a controller keeps one and calls this on every reconcile): when little changed, little
+/// is compared.
+pub async fn apply_with(
+    differ: &mut Differ,
+    replica: &Replica,
+    topology: &Topology,
+    attempts: usize,
+) -> Result<Applied> {
     let snap = replica.wait_synced().await?;
-    let plan = diff(topology, &snap, owner)?;
+    let plan = differ.diff(topology, &snap)?;
     if plan.is_empty() {
         return Ok(Applied { plan, attempts: 0 });
     }
@@ -38,7 +50,7 @@ pub async fn apply(
     let mut failure = None;
     let mut sent = 0usize;
     let result = replica
-        .transact_with(attempts, |snap| match diff(topology, snap, owner) {
+        .transact_with(attempts, |snap| match differ.diff(topology, snap) {
             Ok(plan) => {
                 let txn = plan.transaction.clone();
                 last = Some(plan);

@@ -296,6 +296,43 @@ async fn a_name_taken_by_a_foreign_row_is_an_error() {
     assert_eq!(list(&server, "Logical_Switch", "name"), ["theirs"]);
 }
 
+/// What the diff would write is validated first: a malformed entity or a reference to
+/// nothing is an error naming the entity and field, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_entities_are_refused_before_any_write() {
+    let server = OvsdbServer::nb();
+    let replica = replica(&server).await;
+    let snap = replica.snapshot();
+    let owner = Owner::default();
+    let bad_mac = Topology::new().with_switch(
+        Switch::new("ls").with_port(SwitchPort::new("p").with_addresses(["00:00:zz 10.0.0.1"])),
+    );
+    let e = diff(&bad_mac, &snap, &owner).unwrap_err().to_string();
+    assert!(
+        e.contains("Logical_Switch_Port \"p\"") && e.contains("addresses"),
+        "{e}"
+    );
+    let dangling = Topology::new()
+        .with_switch(Switch::new("ls").with_port(SwitchPort::new("p")))
+        .with_port_group(PortGroup::new("pg", ["p", "nowhere"]));
+    let e = diff(&dangling, &snap, &owner).unwrap_err().to_string();
+    assert!(
+        e.contains("Port_Group \"pg\"") && e.contains("nowhere"),
+        "{e}"
+    );
+    let no_dhcp = Topology::new().with_switch(
+        Switch::new("ls").with_port(SwitchPort::new("p").with_dhcpv4_options("missing")),
+    );
+    let e = diff(&no_dhcp, &snap, &owner).unwrap_err().to_string();
+    assert!(e.contains("dhcpv4_options") && e.contains("missing"), "{e}");
+    let twice = Topology::new()
+        .with_switch(Switch::new("a").with_port(SwitchPort::new("p")))
+        .with_switch(Switch::new("b").with_port(SwitchPort::new("p")));
+    let e = diff(&twice, &snap, &owner).unwrap_err().to_string();
+    assert!(e.contains("\"p\"") && e.contains("both"), "{e}");
+    assert!(list(&server, "Logical_Switch", "name").is_empty());
+}
+
 /// Waits until the replica has seen a change made behind its back.
 async fn settle(replica: &Replica, before: u64) -> Snapshot {
     for _ in 0..200 {
