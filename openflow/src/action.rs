@@ -30,7 +30,7 @@ pub fn decode_actions(r: &mut Reader<'_>, len: usize, _version: Version) -> Resu
     let mut out = Vec::new();
     while !sub.is_empty() {
         let alen = sub.peek_u16(2)? as usize;
-        if alen < 8 || alen % 8 != 0 {
+        if alen < 8 || !alen.is_multiple_of(8) {
             return Err(sub.error(format_args!("bad action length {alen}")));
         }
         out.push(Action::Raw(sub.bytes(alen)?.to_vec()));
@@ -59,7 +59,7 @@ pub fn decode_instructions(
     let mut out = Vec::new();
     while !sub.is_empty() {
         let ilen = sub.peek_u16(2)? as usize;
-        if ilen < 4 || ilen % 8 != 0 {
+        if ilen < 4 || !ilen.is_multiple_of(8) {
             return Err(sub.error(format_args!("bad instruction length {ilen}")));
         }
         out.push(Instruction::Raw(sub.bytes(ilen)?.to_vec()));

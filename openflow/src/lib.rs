@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod error;
+pub mod field;
 pub mod matching;
 pub mod version;
 pub mod wire;

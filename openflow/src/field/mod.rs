@@ -1,0 +1,464 @@
+//! The field registry: every field a match can test and `set_field`/`move`/`load` can write,
+//! with its ovs-ofctl names, width, maskability, prerequisites and NXM/OXM wire headers.
+//!
+//! The registry follows Open vSwitch 3.1's (`meta-flow.h`), so names and header choices
+//! agree with `ovs-ofctl`: under OpenFlow 1.3 `eth_src` is sent as `OXM_OF_ETH_SRC` and
+//! `reg0` as `NXM_NX_REG0`; `tcp_flags` is `ONFOXM_ET_TCP_FLAGS` under 1.3 and
+//! `OXM_OF_TCP_FLAGS` under 1.5 (see [`Field::header`]).
+//!
+//! Field values are `u128`s holding the field's bytes big-endian, right-aligned (a 6-byte
+//! Ethernet address is the low 48 bits). `tun_metadata<N>` fields are up to 124 bytes on
+//! the wire; values wider than 16 bytes are refused where they occur.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::error::Result;
+use crate::version::Version;
+use crate::wire::{Reader, Writer};
+
+mod table;
+
+pub use table::{ALL, Field, N_FIELDS};
+
+/// How a field's value is written in ovs-ofctl syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Decimal integer (`tcp_dst=80`).
+    Decimal,
+    /// Hexadecimal integer (`reg0=0x1`, `metadata=0x5`).
+    Hexadecimal,
+    /// Connection tracking state flags (`+trk+est-rel`).
+    CtState,
+    /// Ethernet address (`00:11:22:33:44:55`).
+    Ethernet,
+    /// IPv4 address or prefix (`10.0.0.0/8`).
+    Ipv4,
+    /// IPv6 address or prefix (`fe80::/64`).
+    Ipv6,
+    /// 16-bit OpenFlow 1.0 port number or name (`LOCAL`, `CONTROLLER`).
+    OfpPort,
+    /// 32-bit OpenFlow 1.1+ port number or name.
+    OfpPortOxm,
+    /// IP fragment state (`no`, `first`, `later`, `yes`, `not_later`).
+    Frag,
+    /// Tunnel flags (`+oam`).
+    TunnelFlags,
+    /// TCP flags (`+syn-ack`).
+    TcpFlags,
+    /// Packet type (`(0,0x800)`).
+    PacketType,
+}
+
+/// What a packet must be for a field to be meaningful (OpenFlow's prerequisites).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Prereq {
+    /// Always meaningful.
+    None,
+    /// An Ethernet packet.
+    Ethernet,
+    /// ARP or RARP (`dl_type=0x0806` or `0x8035`).
+    Arp,
+    /// A VLAN tag present (`vlan_vid` with the present bit).
+    VlanVid,
+    /// IPv4 (`dl_type=0x0800`).
+    Ipv4,
+    /// IPv6 (`dl_type=0x86dd`).
+    Ipv6,
+    /// IPv4 or IPv6.
+    IpAny,
+    /// NSH (`dl_type=0x894f`).
+    Nsh,
+    /// A tracked connection (`ct_state=+trk`).
+    CtValid,
+    /// MPLS (`dl_type=0x8847` or `0x8848`).
+    Mpls,
+    /// TCP over IPv4 or IPv6.
+    Tcp,
+    /// UDP over IPv4 or IPv6.
+    Udp,
+    /// SCTP over IPv4 or IPv6.
+    Sctp,
+    /// ICMPv4.
+    Icmpv4,
+    /// ICMPv6.
+    Icmpv6,
+    /// IPv6 neighbour discovery (ICMPv6 type 135 or 136, code 0).
+    Nd,
+    /// ND neighbour solicitation (type 135).
+    NdSolicit,
+    /// ND neighbour advertisement (type 136).
+    NdAdvert,
+}
+
+/// One NXM or OXM header a field can be sent with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HeaderSpec {
+    /// The header's name (`NXM_NX_REG0`, `OXM_OF_ETH_SRC`, `ONFOXM_ET_TCP_FLAGS`).
+    pub name: &'static str,
+    /// The experimenter id of an experimenter OXM (class `0xffff`).
+    pub experimenter: Option<u32>,
+    /// The OXM class (`0x0000`/`0x0001` for NXM, `0x8000` for OpenFlow basic, `0x8001`
+    /// for packet registers, `0xffff` for experimenter).
+    pub class: u16,
+    /// The 7-bit field number within the class.
+    pub field: u8,
+    /// The first OpenFlow wire version that uses this header (0: any, NXM and
+    /// experimenter headers).
+    pub version: u8,
+}
+
+/// Everything the registry knows about one field.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldInfo {
+    /// The field.
+    pub field: Field,
+    /// Its canonical ovs-ofctl name (`eth_src`, `reg0`, `nw_tos`).
+    pub name: &'static str,
+    /// The other name ovs-ofctl accepts (`dl_src`, `tp_src`).
+    pub alias: Option<&'static str>,
+    /// Width on the wire in bytes (124 for `tun_metadata<N>`, whose real width is set by
+    /// the switch's TLV map).
+    pub bytes: u8,
+    /// Significant bits (`vlan_vid` is 12 bits in 2 bytes).
+    pub bits: u16,
+    /// Whether a match may carry a bitwise mask for it.
+    pub maskable: bool,
+    /// How its value is written.
+    pub format: Format,
+    /// What the packet must be for it to be matched.
+    pub prereq: Prereq,
+    /// Whether `set_field`, `load` and `move` may write it.
+    pub writable: bool,
+    /// Its wire headers, oldest OpenFlow version first.
+    pub headers: &'static [HeaderSpec],
+}
+
+impl Field {
+    /// Everything the registry knows about this field.
+    pub fn info(self) -> &'static FieldInfo {
+        &table::INFO[self as usize]
+    }
+
+    /// The canonical ovs-ofctl name.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Width on the wire in bytes.
+    pub fn bytes(self) -> usize {
+        self.info().bytes as usize
+    }
+
+    /// Significant bits.
+    pub fn bits(self) -> u16 {
+        self.info().bits
+    }
+
+    /// Whether this is `tun_metadata<N>`, whose width comes from the switch's TLV map.
+    pub fn is_tun_metadata(self) -> bool {
+        (Field::TunMetadata0 as u8..=Field::TunMetadata63 as u8).contains(&(self as u8))
+    }
+
+    /// `reg<n>` for `n < 16`.
+    pub fn reg(n: u8) -> Option<Field> {
+        (n < 16).then(|| ALL[Field::Reg0 as usize + n as usize])
+    }
+
+    /// `xreg<n>` for `n < 8`.
+    pub fn xreg(n: u8) -> Option<Field> {
+        (n < 8).then(|| ALL[Field::Xreg0 as usize + n as usize])
+    }
+
+    /// `xxreg<n>` for `n < 4`.
+    pub fn xxreg(n: u8) -> Option<Field> {
+        (n < 4).then(|| ALL[Field::Xxreg0 as usize + n as usize])
+    }
+
+    /// `tun_metadata<n>` for `n < 64`.
+    pub fn tun_metadata(n: u8) -> Option<Field> {
+        (n < 64).then(|| ALL[Field::TunMetadata0 as usize + n as usize])
+    }
+
+    /// The field named `name` (its canonical name or its alias, as ovs-ofctl accepts them).
+    pub fn from_name(name: &str) -> Option<Field> {
+        maps().by_name.get(name).copied()
+    }
+
+    /// The field whose NXM/OXM header is named `name` (`NXM_NX_REG0`, `OXM_OF_IN_PORT`),
+    /// as ovs-ofctl accepts them in subfields (`NXM_NX_REG0[0..15]`).
+    pub fn from_header_name(name: &str) -> Option<Field> {
+        maps().by_header_name.get(name).copied()
+    }
+
+    /// The field for a wire header's (experimenter, class, field).
+    pub fn from_wire(experimenter: Option<u32>, class: u16, field: u8) -> Option<Field> {
+        maps()
+            .by_wire
+            .get(&wire_key(experimenter, class, field))
+            .copied()
+    }
+
+    /// The header to send this field with under `version` (`None`: prefer the legacy NXM
+    /// header, as Nicira actions such as `move` and `learn` do). This is Open vSwitch's
+    /// choice: the newest header whose version is at most `version`.
+    pub fn header(self, version: Option<Version>) -> Option<&'static HeaderSpec> {
+        let v = version.map_or(0, Version::wire);
+        let hs = self.info().headers;
+        let mut chosen = hs.first()?;
+        for h in &hs[1..] {
+            if v >= h.version {
+                chosen = h;
+            }
+        }
+        Some(chosen)
+    }
+
+    /// The wire header for this field with `hasmask` and a payload of `value_len` bytes
+    /// (twice that with a mask), under `version` (see [`Field::header`]).
+    pub fn oxm_header(
+        self,
+        version: Option<Version>,
+        hasmask: bool,
+        value_len: usize,
+    ) -> Result<OxmHeader> {
+        let spec = self.header(version).ok_or_else(|| {
+            crate::Error::encode(
+                self.name(),
+                "the field has no NXM or OXM header and cannot be sent",
+            )
+        })?;
+        let payload = value_len * if hasmask { 2 } else { 1 }
+            + if spec.experimenter.is_some() { 4 } else { 0 };
+        let length = u8::try_from(payload).map_err(|_| {
+            crate::Error::encode(self.name(), format_args!("{payload}-byte payload"))
+        })?;
+        Ok(OxmHeader {
+            class: spec.class,
+            field: spec.field,
+            hasmask,
+            length,
+            experimenter: spec.experimenter,
+        })
+    }
+
+    /// A mask of all ones over this field's significant bits.
+    pub fn full_mask(self) -> u128 {
+        let bits = self.bits().min(128) as u32;
+        if bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << bits) - 1
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+struct Maps {
+    by_name: HashMap<&'static str, Field>,
+    by_header_name: HashMap<&'static str, Field>,
+    by_wire: HashMap<u64, Field>,
+}
+
+fn wire_key(experimenter: Option<u32>, class: u16, field: u8) -> u64 {
+    (u64::from(experimenter.unwrap_or(0)) << 24) | (u64::from(class) << 8) | u64::from(field)
+}
+
+fn maps() -> &'static Maps {
+    static MAPS: OnceLock<Maps> = OnceLock::new();
+    MAPS.get_or_init(|| {
+        let mut m = Maps {
+            by_name: HashMap::new(),
+            by_header_name: HashMap::new(),
+            by_wire: HashMap::new(),
+        };
+        for info in &table::INFO {
+            m.by_name.insert(info.name, info.field);
+            if let Some(a) = info.alias {
+                m.by_name.insert(a, info.field);
+            }
+            for h in info.headers {
+                m.by_header_name.insert(h.name, info.field);
+                m.by_wire
+                    .insert(wire_key(h.experimenter, h.class, h.field), info.field);
+            }
+        }
+        m
+    })
+}
+
+/// An NXM/OXM field header as on the wire: 32 bits (class, field, hasmask, length), plus a
+/// 32-bit experimenter id when the class is `0xffff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OxmHeader {
+    /// The class.
+    pub class: u16,
+    /// The 7-bit field number.
+    pub field: u8,
+    /// Whether a mask follows the value.
+    pub hasmask: bool,
+    /// The payload length in bytes as on the wire: value, mask, and (for experimenter
+    /// headers) the 4-byte experimenter id.
+    pub length: u8,
+    /// The experimenter id (class `0xffff` only).
+    pub experimenter: Option<u32>,
+}
+
+/// The class of experimenter OXM headers.
+pub const OXM_CLASS_EXPERIMENTER: u16 = 0xffff;
+
+impl OxmHeader {
+    /// Reads a header (4 or 8 bytes).
+    pub fn decode(r: &mut Reader<'_>) -> Result<OxmHeader> {
+        let raw = r.u32()?;
+        let class = (raw >> 16) as u16;
+        let length = raw as u8;
+        let experimenter = if class == OXM_CLASS_EXPERIMENTER {
+            if length < 4 {
+                return Err(r.error(format_args!(
+                    "experimenter OXM header with length {length}, less than its 4-byte experimenter id"
+                )));
+            }
+            Some(r.u32()?)
+        } else {
+            None
+        };
+        Ok(OxmHeader {
+            class,
+            field: ((raw >> 9) & 0x7f) as u8,
+            hasmask: raw & 0x100 != 0,
+            length,
+            experimenter,
+        })
+    }
+
+    /// Writes the header (4 or 8 bytes).
+    pub fn encode(&self, w: &mut Writer) {
+        w.u32(
+            u32::from(self.class) << 16
+                | u32::from(self.field & 0x7f) << 9
+                | u32::from(self.hasmask) << 8
+                | u32::from(self.length),
+        );
+        if let Some(e) = self.experimenter {
+            w.u32(e);
+        }
+    }
+
+    /// Bytes of value (and mask) after the header.
+    pub fn payload_len(&self) -> usize {
+        self.length as usize - if self.experimenter.is_some() { 4 } else { 0 }
+    }
+
+    /// Bytes of the value alone.
+    pub fn value_len(&self) -> usize {
+        self.payload_len() / if self.hasmask { 2 } else { 1 }
+    }
+
+    /// The registered field this header names, if any.
+    pub fn field(&self) -> Option<Field> {
+        Field::from_wire(self.experimenter, self.class, self.field)
+    }
+
+    /// Bytes the header takes on the wire (4, or 8 with an experimenter id).
+    pub fn header_len(&self) -> usize {
+        if self.experimenter.is_some() { 8 } else { 4 }
+    }
+}
+
+/// Reads a big-endian value of `bytes.len()` bytes (at most 16) into a `u128`.
+pub fn be_to_u128(bytes: &[u8]) -> Option<u128> {
+    if bytes.len() > 16 {
+        return None;
+    }
+    Some(bytes.iter().fold(0u128, |acc, b| acc << 8 | u128::from(*b)))
+}
+
+/// Writes the low `n` bytes of `v` big-endian (`n` at most 16).
+pub fn u128_to_be(v: u128, n: usize, w: &mut Writer) {
+    let b = v.to_be_bytes();
+    w.bytes(&b[16 - n.min(16)..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_consistent() {
+        for (i, f) in ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i);
+            assert_eq!(f.info().field, *f);
+            assert_eq!(Field::from_name(f.name()), Some(*f), "{}", f.name());
+        }
+        assert_eq!(N_FIELDS, 187);
+    }
+
+    #[test]
+    fn names_and_headers() {
+        assert_eq!(Field::from_name("dl_src"), Some(Field::EthSrc));
+        assert_eq!(Field::from_name("tp_dst"), Some(Field::TcpDst));
+        assert_eq!(Field::from_header_name("NXM_NX_REG3"), Some(Field::Reg3));
+        assert_eq!(Field::reg(15), Some(Field::Reg15));
+        assert_eq!(Field::xxreg(3), Some(Field::Xxreg3));
+        assert_eq!(Field::tun_metadata(63), Some(Field::TunMetadata63));
+        assert!(Field::TunMetadata5.is_tun_metadata());
+        assert!(!Field::Reg0.is_tun_metadata());
+        assert_eq!(
+            Field::EthSrc.header(Some(Version::Of13)).unwrap().name,
+            "OXM_OF_ETH_SRC"
+        );
+        assert_eq!(Field::EthSrc.header(None).unwrap().name, "NXM_OF_ETH_SRC");
+        assert_eq!(
+            Field::TcpFlags.header(Some(Version::Of13)).unwrap().name,
+            "ONFOXM_ET_TCP_FLAGS"
+        );
+        assert_eq!(
+            Field::TcpFlags.header(Some(Version::Of15)).unwrap().name,
+            "OXM_OF_TCP_FLAGS"
+        );
+        assert_eq!(
+            Field::Xreg2.header(Some(Version::Of15)).unwrap().name,
+            "OXM_OF_PKT_REG2"
+        );
+        assert_eq!(
+            Field::from_wire(None, 0x8000, 4),
+            Some(Field::EthSrc),
+            "OXM_OF_ETH_SRC"
+        );
+        assert_eq!(
+            Field::from_wire(Some(0x4f4e4600), 0xffff, 42),
+            Some(Field::TcpFlags)
+        );
+    }
+
+    #[test]
+    fn header_codec() {
+        let h = Field::EthSrc
+            .oxm_header(Some(Version::Of15), true, 6)
+            .unwrap();
+        let mut w = Writer::new();
+        h.encode(&mut w);
+        assert_eq!(w.as_slice(), &[0x80, 0x00, 0x09, 0x0c]);
+        let mut r = Reader::new(w.as_slice(), "t");
+        assert_eq!(OxmHeader::decode(&mut r).unwrap(), h);
+        let h = Field::TcpFlags
+            .oxm_header(Some(Version::Of13), false, 2)
+            .unwrap();
+        let mut w = Writer::new();
+        h.encode(&mut w);
+        assert_eq!(
+            w.as_slice(),
+            &[0xff, 0xff, 0x54, 0x06, 0x4f, 0x4e, 0x46, 0x00]
+        );
+        assert_eq!(h.value_len(), 2);
+        let mut r = Reader::new(&[0xff, 0xff, 0x54, 0x02, 0, 0, 0, 0], "t");
+        assert!(OxmHeader::decode(&mut r).is_err());
+    }
+}
