@@ -57,6 +57,18 @@ pub enum Error {
         data: Vec<u8>,
     },
 
+    /// The switch rejected message `index` of a batch or bundle (counting from 0 in the
+    /// order sent); in a bundle nothing was applied.
+    #[error("message {index} failed: switch replied with error {kind}")]
+    Failed {
+        /// Which message.
+        index: usize,
+        /// The error's type and code.
+        kind: crate::ErrorKind,
+        /// The first bytes of the failed message, as the switch echoed them.
+        data: Vec<u8>,
+    },
+
     /// The connection is closed (or was closed before a reply came).
     #[error("connection closed{}", reason_suffix(.0))]
     Closed(Option<String>),

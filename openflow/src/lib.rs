@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod action;
+pub mod conn;
 pub mod error;
 pub mod field;
 pub mod matching;

@@ -17,12 +17,29 @@ pub struct Vswitch {
     vswitchd: Daemon,
     db: OvsdbServer,
     dir: tempfile::TempDir,
+    // Released last, once vswitchd is gone (see `NETDEV_LOCK`).
+    _lock: std::fs::File,
 }
+
+/// The userspace datapath of every `ovs-vswitchd` creates the same tap device
+/// (`ovs-netdev`) in the network namespace, so two cannot run at once: every [`Vswitch`]
+/// holds an exclusive lock on this file, across processes, while it lives.
+const NETDEV_LOCK: &str = "/tmp/testkit-ovs-netdev.lock";
 
 impl Vswitch {
     /// Starts the database and `ovs-vswitchd`, and waits until vswitchd answers its
     /// control socket.
+    ///
+    /// Waits first for any other [`Vswitch`] on this machine to go (see the lock above).
     pub fn start() -> Vswitch {
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(NETDEV_LOCK)
+            .unwrap_or_else(|e| panic!("testkit: cannot open {NETDEV_LOCK}: {e}"));
+        lock.lock()
+            .unwrap_or_else(|e| panic!("testkit: cannot lock {NETDEV_LOCK}: {e}"));
         let db = OvsdbServer::vswitch();
         db.vsctl(&["init"]);
         let dir = private_dir("ovs-vswitchd-");
@@ -51,7 +68,12 @@ impl Vswitch {
         if let Err(e) = vswitchd.start() {
             panic!("testkit: ovs-vswitchd failed to start: {e:?}");
         }
-        Vswitch { vswitchd, db, dir }
+        Vswitch {
+            vswitchd,
+            db,
+            dir,
+            _lock: lock,
+        }
     }
 
     /// Adds a `netdev` bridge speaking OpenFlow 1.3 to 1.5 with `fail-mode=secure` (no

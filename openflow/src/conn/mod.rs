@@ -1,0 +1,664 @@
+//! An async connection to a switch: handshake, echo keepalive, xid-correlated requests with
+//! multipart reply assembly, batches checked by a barrier (or a bundle commit) with errors
+//! mapped to the message that caused them, and a stream of the switch's asynchronous
+//! messages.
+//!
+//! Shaped like hyper's and rtnetlink's drivers: [`connect`] returns a [`Connection`] future
+//! that owns the socket and must be spawned (or polled), a cloneable [`Handle`] to talk
+//! through, and an [`Events`] receiver for messages no request asked for (packet-ins, port
+//! status, flow removed, errors for fire-and-forget messages).
+//!
+//! ```no_run
+//! # async fn demo() -> openflow::Result<()> {
+//! use openflow::conn::{Config, connect};
+//! let (conn, handle, _events) = connect(&"unix:/run/openvswitch/br0.mgmt".parse()?, Config::default()).await?;
+//! tokio::spawn(conn);
+//! let xid = handle.next_xid();
+//! let barrier = openflow::conn::raw::barrier_request(handle.version(), xid);
+//! handle.request(barrier).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! This layer moves whole messages as bytes ([`Frame`]); the typed [`crate::message`]
+//! codec sits on top of it.
+
+pub mod raw;
+mod remote;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+pub use remote::{DEFAULT_PORT, Passive, Remote};
+
+use crate::ErrorKind;
+use crate::error::{Error, Result};
+use crate::version::{Version, VersionSet, negotiate};
+
+/// Settings of a connection.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The versions we offer in our hello (all supported ones by default).
+    pub versions: VersionSet,
+    /// After this long without input an echo request is sent, and after twice this long
+    /// the connection is dropped as dead (`None`: never). 5 s by default, as Open vSwitch's
+    /// controllers.
+    pub probe_interval: Option<Duration>,
+    /// How long the hello exchange may take.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            versions: VersionSet::of(&Version::ALL),
+            probe_interval: Some(Duration::from_secs(5)),
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One whole OpenFlow message as received (header included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame(pub Bytes);
+
+impl Frame {
+    /// The header's version byte.
+    pub fn version(&self) -> u8 {
+        self.0[0]
+    }
+    /// The message type.
+    pub fn msg_type(&self) -> u8 {
+        self.0[1]
+    }
+    /// The transaction id.
+    pub fn xid(&self) -> u32 {
+        u32::from_be_bytes([self.0[4], self.0[5], self.0[6], self.0[7]])
+    }
+    /// The bytes after the 8-byte header.
+    pub fn body(&self) -> &[u8] {
+        &self.0[raw::HEADER_LEN..]
+    }
+    /// The whole message.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+    /// The error's kind and data, if this is an error message.
+    pub fn error(&self) -> Option<(ErrorKind, Vec<u8>)> {
+        raw::parse_error(self)
+    }
+}
+
+/// The switch's messages that answer no request: packet-ins, port status, flow removed,
+/// role status, and errors for messages sent with [`Handle::send`].
+pub type Events = mpsc::UnboundedReceiver<Frame>;
+
+/// How a sent message's answer is waited for.
+enum Watch {
+    /// Nothing waits: errors go to the events channel.
+    None,
+    /// A request: its reply (all parts of a multipart reply) or its error.
+    Reply(oneshot::Sender<Result<Vec<Frame>>>),
+    /// A batch: every message but the last is watched for errors; the last one's reply (or
+    /// error) ends the batch.
+    Batch {
+        xids: Vec<u32>,
+        tx: oneshot::Sender<Result<Vec<Frame>>>,
+    },
+}
+
+struct Cmd {
+    bytes: Vec<u8>,
+    watch: Watch,
+}
+
+struct Shared {
+    version: Version,
+    next_xid: AtomicU32,
+}
+
+/// Talks to the switch through its [`Connection`]; cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Cmd>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("version", &self.shared.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// The negotiated OpenFlow version: every message sent must use it.
+    pub fn version(&self) -> Version {
+        self.shared.version
+    }
+
+    /// A fresh transaction id.
+    pub fn next_xid(&self) -> u32 {
+        self.shared.next_xid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn submit(&self, bytes: Vec<u8>, watch: Watch) -> Result<()> {
+        self.tx
+            .send(Cmd { bytes, watch })
+            .map_err(|_| Error::Closed(None))
+    }
+
+    /// Sends one or more whole messages without waiting; errors the switch sends for them
+    /// arrive on the [`Events`] channel.
+    pub fn send(&self, messages: Vec<u8>) -> Result<()> {
+        check_messages(&messages)?;
+        self.submit(messages, Watch::None)
+    }
+
+    /// Sends one request and waits for its reply: every part of a multipart reply, in
+    /// order, or [`Error::Switch`] if the switch answered with an error.
+    pub async fn request(&self, message: Vec<u8>) -> Result<Vec<Frame>> {
+        let xids = check_messages(&message)?;
+        if xids.len() != 1 {
+            return Err(Error::encode(
+                "request",
+                format_args!("expected one message, got {}", xids.len()),
+            ));
+        }
+        let (tx, rx) = oneshot::channel();
+        self.submit(message, Watch::Reply(tx))?;
+        rx.await.map_err(|_| Error::Closed(None))?
+    }
+
+    /// Sends many messages (concatenated) whose last one is a request (a barrier, a bundle
+    /// commit) and waits for that request's reply. An error the switch sends for any earlier
+    /// message fails the batch with [`Error::Failed`] naming the message's index; the switch
+    /// processes messages in order, so when the last reply arrives every earlier error has.
+    pub async fn batch(&self, messages: Vec<u8>) -> Result<Vec<Frame>> {
+        let xids = check_messages(&messages)?;
+        if xids.is_empty() {
+            return Err(Error::encode("batch", "no messages"));
+        }
+        let (tx, rx) = oneshot::channel();
+        self.submit(messages, Watch::Batch { xids, tx })?;
+        rx.await.map_err(|_| Error::Closed(None))?
+    }
+
+    /// Sends `messages` followed by a barrier request, and waits for the barrier's reply;
+    /// see [`Handle::batch`].
+    pub async fn send_checked(&self, mut messages: Vec<u8>) -> Result<()> {
+        messages.extend(raw::barrier_request(self.version(), self.next_xid()));
+        self.batch(messages).await.map(|_| ())
+    }
+
+    /// Applies `messages` (each a flow_mod, group_mod, ...) atomically in one ordered bundle,
+    /// or not at all. An error for any message fails the whole bundle with
+    /// [`Error::Failed`] naming the message's index in `messages`.
+    ///
+    /// Open vSwitch checks each message when it is added and reports a bad one right away,
+    /// leaving it out of the bundle; a commit would then apply the others. So the adds are
+    /// followed by a barrier, and the bundle is discarded (not committed) when any add
+    /// failed. Errors found at commit time (the switch rolls back) are mapped to their
+    /// message the same way.
+    pub async fn bundle(&self, messages: &[Vec<u8>]) -> Result<()> {
+        let v = self.version();
+        let flags = raw::BUNDLE_ORDERED | raw::BUNDLE_ATOMIC;
+        let id = self.next_xid();
+        self.request(raw::bundle_control(
+            v,
+            self.next_xid(),
+            id,
+            raw::BUNDLE_OPEN_REQUEST,
+            flags,
+        ))
+        .await?;
+        let mut buf = Vec::with_capacity(messages.iter().map(|m| m.len() + 24).sum::<usize>() + 8);
+        let mut xids = Vec::with_capacity(messages.len() + 1);
+        for m in messages {
+            raw::bundle_add(v, id, flags, m, &mut buf)?;
+            xids.push(xid_of(m));
+        }
+        buf.extend(raw::barrier_request(v, self.next_xid()));
+        if let Err(e) = self.batch(buf).await {
+            let discard =
+                raw::bundle_control(v, self.next_xid(), id, raw::BUNDLE_DISCARD_REQUEST, flags);
+            let _ = self.request(discard).await;
+            return Err(e);
+        }
+        let commit_xid = self.next_xid();
+        let commit = raw::bundle_control(v, commit_xid, id, raw::BUNDLE_COMMIT_REQUEST, flags);
+        xids.push(commit_xid);
+        let (tx, rx) = oneshot::channel();
+        self.submit(commit, Watch::Batch { xids, tx })?;
+        match rx.await.map_err(|_| Error::Closed(None))? {
+            Ok(_) => Ok(()),
+            Err(Error::Failed { index, kind, data }) if index == messages.len() => {
+                Err(Error::Switch { kind, data })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Checks that `buf` is a sequence of whole messages; their xids.
+fn check_messages(buf: &[u8]) -> Result<Vec<u32>> {
+    let mut xids = Vec::new();
+    let mut rest = buf;
+    while !rest.is_empty() {
+        if rest.len() < raw::HEADER_LEN {
+            return Err(Error::encode("message", "shorter than its header"));
+        }
+        let len = u16::from_be_bytes([rest[2], rest[3]]) as usize;
+        if len < raw::HEADER_LEN || len > rest.len() {
+            return Err(Error::encode(
+                "message",
+                format_args!("header length {len} with {} bytes given", rest.len()),
+            ));
+        }
+        xids.push(u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]));
+        rest = &rest[len..];
+    }
+    Ok(xids)
+}
+
+/// A boxed byte stream to a switch.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Connects to `remote`, exchanges hellos and negotiates the version.
+pub async fn connect(remote: &Remote, config: Config) -> Result<(Connection, Handle, Events)> {
+    let io: Box<dyn Io> = match remote {
+        Remote::Unix(p) => Box::new(tokio::net::UnixStream::connect(p).await?),
+        Remote::Tcp { host, port } => {
+            let s = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
+            s.set_nodelay(true)?;
+            Box::new(s)
+        }
+    };
+    handshake(io, config).await
+}
+
+/// Accepts switches connecting to us (`ptcp:`/`punix:`).
+#[derive(Debug)]
+pub enum Listener {
+    /// A TCP listener.
+    Tcp(tokio::net::TcpListener),
+    /// A Unix socket listener.
+    Unix(tokio::net::UnixListener),
+}
+
+impl Listener {
+    /// Listens on `passive`.
+    pub async fn bind(passive: &Passive) -> Result<Listener> {
+        Ok(match passive {
+            Passive::Tcp { port, ip } => {
+                Listener::Tcp(tokio::net::TcpListener::bind((ip.as_str(), *port)).await?)
+            }
+            Passive::Unix(p) => Listener::Unix(tokio::net::UnixListener::bind(p)?),
+        })
+    }
+
+    /// The TCP port listened on (useful with `ptcp:0`).
+    pub fn local_port(&self) -> Option<u16> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().ok().map(|a| a.port()),
+            Listener::Unix(_) => None,
+        }
+    }
+
+    /// Waits for a switch to connect, then exchanges hellos with it.
+    pub async fn accept(&self, config: Config) -> Result<(Connection, Handle, Events)> {
+        let io: Box<dyn Io> = match self {
+            Listener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                s.set_nodelay(true)?;
+                Box::new(s)
+            }
+            Listener::Unix(l) => Box::new(l.accept().await?.0),
+        };
+        handshake(io, config).await
+    }
+}
+
+/// Exchanges hellos over `io` and returns the driver, handle and events.
+pub async fn handshake(
+    mut io: Box<dyn Io>,
+    config: Config,
+) -> Result<(Connection, Handle, Events)> {
+    let ours = config.versions;
+    let header_version = ours
+        .highest_wire()
+        .ok_or_else(|| Error::Version("no version offered".into()))?;
+    io.write_all(&raw::hello(header_version, ours, 0)).await?;
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let hello = tokio::time::timeout(config.handshake_timeout, read_frame(&mut io, &mut buf))
+        .await
+        .map_err(|_| Error::Timeout("no hello from the switch".into()))??
+        .ok_or_else(|| Error::Closed(Some("closed before its hello".into())))?;
+    if hello.msg_type() == raw::OFPT_ERROR {
+        return Err(Error::Version(format!(
+            "the switch answered our hello with an error: {:?}",
+            hello.error().map(|e| e.0)
+        )));
+    }
+    if hello.msg_type() != raw::OFPT_HELLO {
+        return Err(Error::Version(format!(
+            "expected a hello, got message type {}",
+            hello.msg_type()
+        )));
+    }
+    let peer_bitmap = raw::hello_bitmap(&hello)?;
+    let version = match negotiate(ours, hello.version(), peer_bitmap) {
+        Ok(v) => v,
+        Err(e) => {
+            // Tell the switch, as OpenFlow asks (OFPET_HELLO_FAILED / OFPHFC_INCOMPATIBLE).
+            let _ = io
+                .write_all(&raw::error(header_version, 0, 0, 0, b"incompatible"))
+                .await;
+            return Err(e);
+        }
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (etx, erx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        version,
+        next_xid: AtomicU32::new(1),
+    });
+    let conn = Connection {
+        inner: Box::pin(drive(io, buf, rx, etx, config, version)),
+    };
+    Ok((conn, Handle { tx, shared }, erx))
+}
+
+/// Reads one frame; `None` at a clean end of stream.
+async fn read_frame(io: &mut Box<dyn Io>, buf: &mut BytesMut) -> Result<Option<Frame>> {
+    loop {
+        if let Some(f) = split_frame(buf)? {
+            return Ok(Some(f));
+        }
+        if io.read_buf(buf).await? == 0 {
+            return if buf.is_empty() {
+                Ok(None)
+            } else {
+                Err(Error::Closed(Some("in the middle of a message".into())))
+            };
+        }
+    }
+}
+
+/// Takes one whole message off the front of `buf`, if there is one.
+fn split_frame(buf: &mut BytesMut) -> Result<Option<Frame>> {
+    if buf.len() < raw::HEADER_LEN {
+        return Ok(None);
+    }
+    let len = u16::from_be_bytes([buf[2], buf[3]]) as usize;
+    if len < raw::HEADER_LEN {
+        return Err(Error::decode(
+            "OpenFlow header",
+            0,
+            format_args!("length {len} is shorter than the header"),
+        ));
+    }
+    if buf.len() < len {
+        buf.reserve(len - buf.len());
+        return Ok(None);
+    }
+    Ok(Some(Frame(buf.split_to(len).freeze())))
+}
+
+/// Drives one connection; resolves when it ends (`Ok` when the switch closed it cleanly or
+/// every [`Handle`] was dropped). Spawn it, or poll it beside your own work.
+pub struct Connection {
+    inner: Pin<Box<dyn Future<Output = Result<()>> + Send>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").finish_non_exhaustive()
+    }
+}
+
+impl Future for Connection {
+    type Output = Result<()>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+struct BatchState {
+    /// xid -> index in the batch, for every message but the last.
+    members: HashMap<u32, usize>,
+    first_error: Option<(usize, ErrorKind, Vec<u8>)>,
+    tx: oneshot::Sender<Result<Vec<Frame>>>,
+}
+
+enum Waiter {
+    Reply {
+        parts: Vec<Frame>,
+        tx: oneshot::Sender<Result<Vec<Frame>>>,
+    },
+    /// The last message of a batch (its key in `batches`).
+    BatchEnd { parts: Vec<Frame> },
+    /// A member of a batch whose end has the given xid.
+    BatchMember(u32),
+}
+
+struct State {
+    waiters: HashMap<u32, Waiter>,
+    batches: HashMap<u32, BatchState>,
+    events: mpsc::UnboundedSender<Frame>,
+    version: Version,
+}
+
+impl State {
+    fn register(&mut self, bytes: &[u8], watch: Watch) {
+        match watch {
+            Watch::None => {}
+            Watch::Reply(tx) => {
+                let xid = xid_of(bytes);
+                self.waiters.insert(
+                    xid,
+                    Waiter::Reply {
+                        parts: Vec::new(),
+                        tx,
+                    },
+                );
+            }
+            Watch::Batch { xids, tx } => {
+                let Some((&end, members)) = xids.split_last() else {
+                    return;
+                };
+                let mut map = HashMap::with_capacity(members.len());
+                for (i, x) in members.iter().enumerate() {
+                    map.insert(*x, i);
+                    self.waiters.insert(*x, Waiter::BatchMember(end));
+                }
+                self.waiters
+                    .insert(end, Waiter::BatchEnd { parts: Vec::new() });
+                self.batches.insert(
+                    end,
+                    BatchState {
+                        members: map,
+                        first_error: None,
+                        tx,
+                    },
+                );
+            }
+        }
+    }
+
+    fn incoming(&mut self, frame: Frame) {
+        let xid = frame.xid();
+        let Some(waiter) = self.waiters.remove(&xid) else {
+            let _ = self.events.send(frame);
+            return;
+        };
+        match waiter {
+            Waiter::Reply { mut parts, tx } => {
+                if let Some((kind, data)) = frame.error() {
+                    let _ = tx.send(Err(Error::Switch { kind, data }));
+                    return;
+                }
+                let more = raw::is_multipart_more(&frame);
+                parts.push(frame);
+                if more {
+                    self.waiters.insert(xid, Waiter::Reply { parts, tx });
+                } else {
+                    let _ = tx.send(Ok(parts));
+                }
+            }
+            Waiter::BatchMember(end) => {
+                if let Some((kind, data)) = frame.error() {
+                    if let Some(b) = self.batches.get_mut(&end)
+                        && b.first_error.is_none()
+                    {
+                        let index = b.members.get(&xid).copied().unwrap_or(0);
+                        b.first_error = Some((index, kind, data));
+                    }
+                } else {
+                    // A reply to a batch member (not expected): pass it on.
+                    let _ = self.events.send(frame);
+                }
+            }
+            Waiter::BatchEnd { mut parts } => {
+                let error = frame.error();
+                let more = error.is_none() && raw::is_multipart_more(&frame);
+                if more {
+                    parts.push(frame);
+                    self.waiters.insert(xid, Waiter::BatchEnd { parts });
+                    return;
+                }
+                let Some(batch) = self.batches.remove(&xid) else {
+                    return;
+                };
+                for x in batch.members.keys() {
+                    self.waiters.remove(x);
+                }
+                let result = match (batch.first_error, error) {
+                    (Some((index, kind, data)), _) => Err(Error::Failed { index, kind, data }),
+                    (None, Some((kind, data))) => Err(Error::Failed {
+                        index: batch.members.len(),
+                        kind,
+                        data,
+                    }),
+                    (None, None) => {
+                        parts.push(frame);
+                        Ok(parts)
+                    }
+                };
+                let _ = batch.tx.send(result);
+            }
+        }
+    }
+}
+
+fn xid_of(bytes: &[u8]) -> u32 {
+    bytes
+        .get(4..8)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+async fn drive(
+    io: Box<dyn Io>,
+    mut rbuf: BytesMut,
+    mut rx: mpsc::UnboundedReceiver<Cmd>,
+    events: mpsc::UnboundedSender<Frame>,
+    config: Config,
+    version: Version,
+) -> Result<()> {
+    let (mut rd, mut wr) = tokio::io::split(io);
+    let mut state = State {
+        waiters: HashMap::new(),
+        batches: HashMap::new(),
+        events,
+        version,
+    };
+    let mut wbuf = BytesMut::new();
+    let mut handles_gone = false;
+    let mut last_rx = Instant::now();
+    let mut probe_sent = false;
+    let probe = config.probe_interval;
+    let mut ticker = tokio::time::interval(probe.map_or(Duration::from_secs(3600), |p| p / 2));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        // Whole messages already buffered are handled before waiting for more.
+        while let Some(frame) = split_frame(&mut rbuf)? {
+            last_rx = Instant::now();
+            probe_sent = false;
+            match frame.msg_type() {
+                raw::OFPT_ECHO_REQUEST => {
+                    wbuf.extend_from_slice(&raw::echo_reply(&frame));
+                }
+                raw::OFPT_ECHO_REPLY if frame.xid() == 0 => {}
+                _ => state.incoming(frame),
+            }
+        }
+        if handles_gone && wbuf.is_empty() && state.waiters.is_empty() {
+            let _ = wr.shutdown().await;
+            return Ok(());
+        }
+        tokio::select! {
+            n = rd.read_buf(&mut rbuf) => {
+                if n? == 0 {
+                    return if rbuf.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(Error::Closed(Some("in the middle of a message".into())))
+                    };
+                }
+                if rbuf.capacity() - rbuf.len() < 4096 {
+                    rbuf.reserve(64 * 1024);
+                }
+            }
+            n = wr.write(&wbuf), if !wbuf.is_empty() => {
+                let n = n?;
+                if n == 0 {
+                    return Err(Error::Closed(Some("the switch stopped reading".into())));
+                }
+                wbuf.advance(n);
+            }
+            cmd = rx.recv(), if !handles_gone => {
+                match cmd {
+                    Some(cmd) => {
+                        state.register(&cmd.bytes, cmd.watch);
+                        wbuf.extend_from_slice(&cmd.bytes);
+                        // Take what else is queued, so writes are large.
+                        while wbuf.len() < 4 << 20 {
+                            match rx.try_recv() {
+                                Ok(cmd) => {
+                                    state.register(&cmd.bytes, cmd.watch);
+                                    wbuf.extend_from_slice(&cmd.bytes);
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    None => handles_gone = true,
+                }
+            }
+            _ = ticker.tick(), if probe.is_some() => {
+                let p = probe.unwrap_or_default();
+                let idle = last_rx.elapsed();
+                if probe_sent && idle >= p * 2 {
+                    return Err(Error::Timeout(format!(
+                        "no message from the switch for {idle:?} (echo request unanswered)"
+                    )));
+                }
+                if !probe_sent && idle >= p {
+                    wbuf.extend_from_slice(&raw::echo_request(state.version, 0));
+                    probe_sent = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The connection layer against a real userspace ovs-vswitchd: handshake, barrier, echo,
+//! multipart assembly, bundles (atomic, with the failing message named), fire-and-forget
+//! errors on the events channel, and a passive listener a switch connects to.
+
+use std::time::Duration;
+
+use openflow::Version;
+use openflow::conn::{self, Config, Listener, raw};
+use testkit::Vswitch;
+
+/// An OpenFlow 1.3-1.5 flow_mod ADD in table `table` with priority `priority`, matching
+/// `metadata` exactly (an OXM_OF_METADATA field), with no instructions (drop).
+fn flow_mod(v: Version, xid: u32, table: u8, priority: u16, metadata: u64) -> Vec<u8> {
+    flow_mod_flags(v, xid, table, priority, metadata, 0)
+}
+
+/// [`flow_mod`] with flow_mod `flags` (1: OFPFF_SEND_FLOW_REM, 2: OFPFF_CHECK_OVERLAP).
+fn flow_mod_flags(
+    v: Version,
+    xid: u32,
+    table: u8,
+    priority: u16,
+    metadata: u64,
+    flags: u16,
+) -> Vec<u8> {
+    let mut m = vec![v.wire(), 14, 0, 0];
+    m.extend(xid.to_be_bytes());
+    m.extend(0u64.to_be_bytes()); // cookie
+    m.extend(0u64.to_be_bytes()); // cookie mask
+    m.push(table);
+    m.push(0); // OFPFC_ADD
+    m.extend(0u16.to_be_bytes()); // idle
+    m.extend(0u16.to_be_bytes()); // hard
+    m.extend(priority.to_be_bytes());
+    m.extend(0xffff_ffffu32.to_be_bytes()); // buffer id
+    m.extend(0xffff_ffffu32.to_be_bytes()); // out port any
+    m.extend(0xffff_ffffu32.to_be_bytes()); // out group any
+    m.extend(flags.to_be_bytes());
+    m.extend(0u16.to_be_bytes()); // importance (1.4+) / pad (1.3)
+    // ofp_match: type OXM, length 4 + 12 (one field), already a multiple of 8; metadata
+    // u64::MAX stands for the empty match (length 4, padded to 8).
+    m.extend(1u16.to_be_bytes());
+    if metadata == u64::MAX {
+        m.extend(4u16.to_be_bytes());
+        m.extend([0u8; 4]);
+    } else {
+        m.extend(16u16.to_be_bytes());
+        m.extend([0x80, 0x00, 0x04, 0x08]);
+        m.extend(metadata.to_be_bytes());
+    }
+    let len = m.len() as u16;
+    m[2..4].copy_from_slice(&len.to_be_bytes());
+    m
+}
+
+/// An OFPMP_FLOW_DESC (1.5) / OFPMP_FLOW (1.3) request for every flow.
+fn flow_stats_request(v: Version, xid: u32) -> Vec<u8> {
+    let mut m = vec![v.wire(), 18, 0, 0];
+    m.extend(xid.to_be_bytes());
+    m.extend(1u16.to_be_bytes()); // OFPMP_FLOW(_DESC)
+    m.extend(0u16.to_be_bytes()); // flags
+    m.extend([0u8; 4]);
+    m.push(0xff); // all tables
+    m.extend([0u8; 3]);
+    m.extend(0xffff_ffffu32.to_be_bytes());
+    m.extend(0xffff_ffffu32.to_be_bytes());
+    m.extend([0u8; 4]);
+    m.extend(0u64.to_be_bytes());
+    m.extend(0u64.to_be_bytes());
+    m.extend(1u16.to_be_bytes());
+    m.extend(4u16.to_be_bytes());
+    m.extend([0u8; 4]);
+    let len = m.len() as u16;
+    m[2..4].copy_from_slice(&len.to_be_bytes());
+    m
+}
+
+fn count_flows(sw: &Vswitch, remote: &str) -> usize {
+    sw.ofctl(&["-O", "OpenFlow15", "--no-stats", "dump-flows", remote])
+        .lines()
+        .filter(|l| l.contains("priority="))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_bundles_and_errors_against_vswitchd() {
+    let sw = Vswitch::start();
+    sw.add_bridge("br0");
+    let remote = sw.mgmt_remote("br0");
+    for v in [Version::Of13, Version::Of15] {
+        sw.ofctl(&["-O", "OpenFlow15", "del-flows", &remote]);
+        let config = Config {
+            versions: openflow::version::VersionSet::of(&[v]),
+            ..Config::default()
+        };
+        let (c, handle, mut events) = conn::connect(&remote.parse().unwrap(), config)
+            .await
+            .expect("connect");
+        let driver = tokio::spawn(c);
+        assert_eq!(handle.version(), v);
+
+        // A barrier is answered.
+        let reply = handle
+            .request(raw::barrier_request(v, handle.next_xid()))
+            .await
+            .expect("barrier");
+        assert_eq!(reply.len(), 1);
+        assert_eq!(reply[0].msg_type(), 21);
+
+        // 3,000 flows in one atomic bundle; the dump comes back in several parts.
+        let msgs: Vec<Vec<u8>> = (0..3000u64)
+            .map(|i| flow_mod(v, handle.next_xid(), 1, 100, i))
+            .collect();
+        handle.bundle(&msgs).await.expect("bundle");
+        assert_eq!(count_flows(&sw, &remote), 3000);
+        let parts = handle
+            .request(flow_stats_request(v, handle.next_xid()))
+            .await
+            .expect("dump");
+        assert!(parts.len() > 1, "one part only: {}", parts.len());
+        assert!(parts.iter().all(|p| p.msg_type() == 19));
+
+        // A bundle whose message 2 is bad (table 255 in an add) applies nothing and names
+        // message 2.
+        let bad: Vec<Vec<u8>> = vec![
+            flow_mod(v, handle.next_xid(), 2, 1, 1),
+            flow_mod(v, handle.next_xid(), 2, 1, 2),
+            flow_mod(v, handle.next_xid(), 255, 1, 3),
+            flow_mod(v, handle.next_xid(), 2, 1, 4),
+        ];
+        match handle.bundle(&bad).await {
+            Err(openflow::Error::Failed { index, .. }) => assert_eq!(index, 2),
+            other => panic!("expected message 2 to fail: {other:?}"),
+        }
+        assert_eq!(count_flows(&sw, &remote), 3000);
+
+        // A message that only fails when the bundle is committed (an overlap with a flow
+        // of the same priority, which the switch checks while applying): the switch rolls back, and the message is named.
+        handle
+            .send_checked(flow_mod(v, handle.next_xid(), 4, 1, 1))
+            .await
+            .expect("flow");
+        let overlapping: Vec<Vec<u8>> = vec![
+            flow_mod(v, handle.next_xid(), 4, 1, 2),
+            flow_mod_flags(v, handle.next_xid(), 4, 1, u64::MAX, 2),
+        ];
+        match handle.bundle(&overlapping).await {
+            Err(openflow::Error::Failed { index, kind, .. }) => {
+                assert_eq!(index, 1);
+                assert_eq!(kind.type_, 5, "OFPET_FLOW_MOD_FAILED");
+            }
+            other => panic!("expected message 1 to fail at commit: {other:?}"),
+        }
+        assert_eq!(count_flows(&sw, &remote), 3001);
+
+        // The same bad message checked with a barrier outside a bundle: index 1.
+        let mut batch = flow_mod(v, handle.next_xid(), 3, 1, 1);
+        batch.extend(flow_mod(v, handle.next_xid(), 255, 1, 3));
+        match handle.send_checked(batch).await {
+            Err(openflow::Error::Failed { index, kind, .. }) => {
+                assert_eq!(index, 1);
+                assert_eq!(kind.type_, 5, "OFPET_FLOW_MOD_FAILED");
+            }
+            other => panic!("expected message 1 to fail: {other:?}"),
+        }
+
+        // Fire and forget: the error arrives on the events channel.
+        let xid = handle.next_xid();
+        handle.send(flow_mod(v, xid, 255, 1, 9)).unwrap();
+        let ev = tokio::time::timeout(Duration::from_secs(30), events.recv())
+            .await
+            .expect("an event")
+            .expect("open");
+        assert_eq!(ev.xid(), xid);
+        assert!(ev.error().is_some());
+
+        drop(handle);
+        tokio::time::timeout(Duration::from_secs(30), driver)
+            .await
+            .expect("driver ends when handles are gone")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_connects_to_our_listener() {
+    let sw = Vswitch::start();
+    sw.add_bridge("br0");
+    let listener = Listener::bind(&"ptcp:0:127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
+    let port = listener.local_port().unwrap();
+    sw.vsctl(&["set-controller", "br0", &format!("tcp:127.0.0.1:{port}")]);
+    let (c, handle, _events) =
+        tokio::time::timeout(Duration::from_secs(30), listener.accept(Config::default()))
+            .await
+            .expect("vswitchd connects")
+            .expect("handshake");
+    tokio::spawn(c);
+    assert_eq!(handle.version(), Version::Of15);
+    let reply = handle
+        .request(raw::barrier_request(handle.version(), handle.next_xid()))
+        .await
+        .unwrap();
+    assert_eq!(reply[0].msg_type(), 21);
+}
+
+#[tokio::test]
+async fn a_silent_peer_is_dropped_after_two_probe_intervals() {
+    // A peer that says hello and then never answers anything, not even echo requests.
+    let dir = tempfile_dir();
+    let path = dir.join("silent.sock");
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    let peer = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&raw::hello(
+            6,
+            openflow::version::VersionSet::of(&[Version::Of15]),
+            1,
+        ))
+        .await
+        .unwrap();
+        let mut sink = vec![0u8; 1024];
+        while s.read(&mut sink).await.map(|n| n > 0).unwrap_or(false) {}
+    });
+    let config = Config {
+        probe_interval: Some(Duration::from_millis(200)),
+        ..Config::default()
+    };
+    let (c, _handle, _events) =
+        conn::connect(&format!("unix:{}", path.display()).parse().unwrap(), config)
+            .await
+            .unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(30), c)
+        .await
+        .expect("ends");
+    assert!(matches!(end, Err(openflow::Error::Timeout(_))), "{end:?}");
+    peer.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("of-conn-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
