@@ -19,7 +19,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! This layer moves whole messages as bytes ([`Frame`]); the typed [`crate::message`]
+//! This layer moves whole messages as bytes ([`Frame`]); the typed `message`
 //! codec sits on top of it.
 
 pub mod raw;
