@@ -246,3 +246,44 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_are_replayed_after_the_switch_restarts() {
+    let sw = Vswitch::start();
+    sw.add_bridge("br0");
+    let remote = sw.mgmt_remote("br0");
+    let replays = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = replays.clone();
+    let hook: conn::OnConnect = std::sync::Arc::new(move |h: conn::Handle| {
+        let counter = counter.clone();
+        Box::pin(async move {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let v = h.version();
+            h.bundle(&[flow_mod(v, h.next_xid(), 7, 77, 7)]).await
+        })
+    });
+    let backoff = conn::Backoff {
+        min: Duration::from_millis(20),
+        max: Duration::from_millis(200),
+    };
+    let (sup, _events) = conn::supervise(remote.parse().unwrap(), Config::default(), backoff, hook);
+    let (n, _) = tokio::time::timeout(Duration::from_secs(30), sup.connected())
+        .await
+        .expect("connects");
+    assert_eq!(n, 1);
+    assert_eq!(count_flows(&sw, &remote), 1);
+
+    sw.kill();
+    sw.restart();
+    sw.wait_bridge("br0");
+    let (n, handle) = tokio::time::timeout(Duration::from_secs(30), sup.connected_after(1))
+        .await
+        .expect("reconnects");
+    assert!(n >= 2);
+    assert!(replays.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    handle
+        .request(raw::barrier_request(handle.version(), handle.next_xid()))
+        .await
+        .expect("barrier on the new connection");
+    assert_eq!(count_flows(&sw, &remote), 1, "the flow was replayed");
+}

@@ -24,6 +24,7 @@
 
 pub mod raw;
 mod remote;
+mod supervise;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -39,6 +40,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 pub use remote::{DEFAULT_PORT, Passive, Remote};
+pub use supervise::{Backoff, OnConnect, Status, Supervisor, supervise};
 
 use crate::ErrorKind;
 use crate::error::{Error, Result};
