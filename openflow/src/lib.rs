@@ -17,6 +17,7 @@ pub mod conn;
 pub mod error;
 pub mod field;
 pub mod matching;
+pub mod text;
 pub mod version;
 pub mod wire;
 

@@ -1,0 +1,165 @@
+//! The tokenizer of ovs-ofctl's `key=value` syntax, shared by the flow, match and action
+//! parsers.
+//!
+//! A list is a sequence of items separated by commas or white space. An item is a bare key
+//! (`ip`), `key=value` or `key:value` (the value runs to the next comma or white space, but
+//! parentheses nest: `actions=ct(commit,exec(load:1->reg0))`), or `key(value)` (the value
+//! runs to the matching `)`, and `key(x)->y` keeps the `->y`).
+
+/// One item of a key-value list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// The key.
+    pub key: &'a str,
+    /// The value (empty for a bare key).
+    pub value: &'a str,
+    /// The character that ended the key: `=`, `:`, `(`, or `None` for a bare key.
+    pub delim: Option<char>,
+    /// Byte offset of the key in the text the iterator was made from.
+    pub key_offset: usize,
+    /// Byte offset of the value.
+    pub value_offset: usize,
+}
+
+/// Iterates over the items of a key-value list; see the module documentation.
+#[derive(Clone, Debug)]
+pub struct KeyValues<'a> {
+    s: &'a str,
+    pos: usize,
+    base: usize,
+}
+
+impl<'a> KeyValues<'a> {
+    /// Items of `s`; offsets count from the start of `s` plus `base` (the position of `s`
+    /// in a larger text, so that errors can point at columns of the whole line).
+    pub fn new(s: &'a str, base: usize) -> KeyValues<'a> {
+        KeyValues { s, pos: 0, base }
+    }
+}
+
+fn is_sep(b: u8) -> bool {
+    matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Length of a value starting at `s` and ending at one of `delims`, with parentheses
+/// nesting (an unbalanced `(` runs to the end).
+fn value_len(s: &[u8], delims: &[u8]) -> usize {
+    let mut n = 0;
+    while n < s.len() && !delims.contains(&s[n]) {
+        if s[n] == b'(' {
+            let mut level = 0i32;
+            loop {
+                match s.get(n) {
+                    None => return n,
+                    Some(b'(') => level += 1,
+                    Some(b')') => level -= 1,
+                    _ => {}
+                }
+                n += 1;
+                if level <= 0 {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+impl<'a> Iterator for KeyValues<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && is_sep(b[self.pos]) {
+            self.pos += 1;
+        }
+        if self.pos >= b.len() {
+            return None;
+        }
+        let key_start = self.pos;
+        let mut key_end = key_start;
+        while key_end < b.len() && !matches!(b[key_end], b':' | b'=' | b'(') && !is_sep(b[key_end])
+        {
+            key_end += 1;
+        }
+        let delim = b.get(key_end).copied();
+        self.pos = key_end + usize::from(delim.is_some());
+        let key = &self.s[key_start..key_end];
+        let (delims, delim_char): (&[u8], char) = match delim {
+            Some(b':') => (b", \t\r\n", ':'),
+            Some(b'=') => (b", \t\r\n", '='),
+            Some(b'(') => (b")", '('),
+            _ => {
+                return Some(Item {
+                    key,
+                    value: "",
+                    delim: None,
+                    key_offset: self.base + key_start,
+                    value_offset: self.base + key_end,
+                });
+            }
+        };
+        let value_start = self.pos;
+        let rest = &b[value_start..];
+        let mut len = value_len(rest, delims);
+        if delim_char == '(' && rest.get(len) == Some(&b')') && rest[len..].starts_with(b")->") {
+            len += value_len(&rest[len..], b", \t\r\n");
+        }
+        let value = &self.s[value_start..value_start + len];
+        self.pos = value_start + len + usize::from(value_start + len < b.len());
+        Some(Item {
+            key,
+            value,
+            delim: Some(delim_char),
+            key_offset: self.base + key_start,
+            value_offset: self.base + value_start,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(s: &str) -> Vec<(&str, &str)> {
+        KeyValues::new(s, 0).map(|i| (i.key, i.value)).collect()
+    }
+
+    #[test]
+    fn splits_like_ovs_ofctl() {
+        assert_eq!(
+            items("table=0, priority=100,ip nw_dst=10.0.0.1"),
+            [
+                ("table", "0"),
+                ("priority", "100"),
+                ("ip", ""),
+                ("nw_dst", "10.0.0.1")
+            ]
+        );
+        assert_eq!(
+            items("ct(commit,zone=5,exec(load:1->reg0)),resubmit(,2)"),
+            [
+                ("ct", "commit,zone=5,exec(load:1->reg0)"),
+                ("resubmit", ",2")
+            ]
+        );
+        assert_eq!(
+            items("move:reg0[]->reg1[],check_pkt_larger(1500)->reg0[0]"),
+            [
+                ("move", "reg0[]->reg1[]"),
+                ("check_pkt_larger", "1500)->reg0[0]")
+            ]
+        );
+        assert_eq!(items("output:1"), [("output", "1")]);
+        assert_eq!(items("  ,, "), []);
+        // Unbalanced parentheses run to the end rather than panicking.
+        assert_eq!(items("ct(commit"), [("ct", "commit")]);
+        assert_eq!(items("a=(b,c"), [("a", "(b,c")]);
+        let offs: Vec<usize> = KeyValues::new("a=1, bb=2", 10)
+            .map(|i| i.key_offset)
+            .collect();
+        assert_eq!(offs, [10, 15]);
+    }
+}
