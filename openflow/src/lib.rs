@@ -15,6 +15,7 @@
 pub mod action;
 pub mod error;
 pub mod matching;
+pub mod message;
 pub mod version;
 pub mod wire;
 
