@@ -16,6 +16,8 @@ pub mod action;
 pub mod error;
 pub mod matching;
 pub mod message;
+#[cfg(any(test, feature = "proptest"))]
+pub mod strategy;
 pub mod version;
 pub mod wire;
 

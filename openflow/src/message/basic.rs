@@ -322,7 +322,12 @@ impl AsyncConfig {
     pub(crate) fn encode(&self, w: &mut Writer, v: Version) -> Result<()> {
         match (self, v) {
             (AsyncConfig::Masks(m), Version::Of13) => {
-                for x in m.packet_in.iter().chain(&m.port_status).chain(&m.flow_removed) {
+                for x in m
+                    .packet_in
+                    .iter()
+                    .chain(&m.port_status)
+                    .chain(&m.flow_removed)
+                {
                     w.u32(*x);
                 }
                 Ok(())

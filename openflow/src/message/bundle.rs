@@ -173,7 +173,10 @@ impl BundleAdd {
             }
             BundleInner::Raw(b) => {
                 let h = Header::decode(b).map_err(|_| {
-                    Error::encode("OFPT_BUNDLE_ADD_MESSAGE", "raw inner message lacks a header")
+                    Error::encode(
+                        "OFPT_BUNDLE_ADD_MESSAGE",
+                        "raw inner message lacks a header",
+                    )
                 })?;
                 if h.length as usize != b.len() || h.version != v.wire() || h.xid != xid {
                     return Err(Error::encode(

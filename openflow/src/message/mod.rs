@@ -31,15 +31,14 @@ pub use basic::{Role, RoleStatus, SwitchConfig};
 pub use bundle::{BundleAdd, BundleControl, BundleInner};
 pub use errors::ErrorMsg;
 pub use flow::{FlowMod, FlowRemoved, PacketIn, PacketOut};
-pub use group::{Bucket, GroupDesc, GroupFeatures, GroupMod, GroupStats};
+pub use group::{BUCKET_ALL, Bucket, GroupDesc, GroupFeatures, GroupMod, GroupStats};
 pub use meter::{MeterBand, MeterBandStats, MeterConfig, MeterFeatures, MeterMod, MeterStats};
 pub use multipart::{
     AggregateStats, Desc, FlowStats, FlowStatsRequest, MultipartReply, MultipartReplyBody,
     MultipartRequest, MultipartRequestBody, TableStats,
 };
 pub use nicira::{
-    ContinuationProp, FlowMonitorRequest, FlowUpdate, PacketIn2, TlvMap, TlvTableMod,
-    TlvTableReply,
+    ContinuationProp, FlowMonitorRequest, FlowUpdate, PacketIn2, TlvMap, TlvTableMod, TlvTableReply,
 };
 pub use port::{Port, PortMod, PortStats, PortStatus};
 pub use table::{OxmId, TableFeatureProp, TableFeatures, TableMod, TableModProp, WireId};
@@ -908,12 +907,14 @@ fn decode_experimenter(
     let v13 = v == Version::Of13;
     let r = &mut r;
     let msg = match (experimenter, exp_type) {
-        (NX_VENDOR_ID, nxt::PACKET_IN2) => {
-            Message::PacketIn2(PacketIn2::decode(&mut r.clone().with_context("NXT_PACKET_IN2"), v)?)
-        }
-        (NX_VENDOR_ID, nxt::RESUME) => {
-            Message::Resume(PacketIn2::decode(&mut r.clone().with_context("NXT_RESUME"), v)?)
-        }
+        (NX_VENDOR_ID, nxt::PACKET_IN2) => Message::PacketIn2(PacketIn2::decode(
+            &mut r.clone().with_context("NXT_PACKET_IN2"),
+            v,
+        )?),
+        (NX_VENDOR_ID, nxt::RESUME) => Message::Resume(PacketIn2::decode(
+            &mut r.clone().with_context("NXT_RESUME"),
+            v,
+        )?),
         (NX_VENDOR_ID, nxt::SET_PACKET_IN_FORMAT) => {
             let mut r = r.clone().with_context("NXT_SET_PACKET_IN_FORMAT");
             let f = r.u32()?;

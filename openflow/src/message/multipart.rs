@@ -358,7 +358,11 @@ impl FlowStats {
                 ));
             }
             if v < Version::Of14 && self.importance != 0 {
-                return Err(unsupported("flow stats", v, "flow importance does not exist"));
+                return Err(unsupported(
+                    "flow stats",
+                    v,
+                    "flow importance does not exist",
+                ));
             }
             w.u8(self.table_id);
             w.zeros(1);

@@ -270,7 +270,9 @@ impl PacketIn2 {
             })?;
         }
         if let Some(m) = &self.metadata {
-            put_prop(w, pint::METADATA, what, |w| m.encode_fields(w, v).map(|_| ()))?;
+            put_prop(w, pint::METADATA, what, |w| {
+                m.encode_fields(w, v).map(|_| ())
+            })?;
         }
         if let Some(c) = &self.continuation {
             encode_continuation(w, c, v)?;
@@ -624,7 +626,11 @@ impl FlowUpdate {
                         "paused/resumed updates do not exist (use the ONFT messages)",
                     ));
                 }
-                w.u16(if matches!(self, FlowUpdate::Paused) { 5 } else { 6 });
+                w.u16(if matches!(self, FlowUpdate::Paused) {
+                    5
+                } else {
+                    6
+                });
                 w.zeros(4);
             }
             FlowUpdate::Full {
@@ -647,9 +653,8 @@ impl FlowUpdate {
                 w.u16(*event);
                 let match_len_at;
                 if v14 {
-                    let reason = u8::try_from(*reason).map_err(|_| {
-                        unsupported("flow update", v, "a reason above 255")
-                    })?;
+                    let reason = u8::try_from(*reason)
+                        .map_err(|_| unsupported("flow update", v, "a reason above 255"))?;
                     w.u8(*table_id);
                     w.u8(reason);
                     w.u16(*idle_timeout);

@@ -286,12 +286,10 @@ impl TableFeatureProp {
             TableFeatureProp::Instructions { miss, ids } => {
                 put_prop(w, m(*miss, 0), what, |w| write_wire_ids(w, ids))
             }
-            TableFeatureProp::NextTables { miss, tables } => {
-                put_prop(w, m(*miss, 2), what, |w| {
-                    w.bytes(tables);
-                    Ok(())
-                })
-            }
+            TableFeatureProp::NextTables { miss, tables } => put_prop(w, m(*miss, 2), what, |w| {
+                w.bytes(tables);
+                Ok(())
+            }),
             TableFeatureProp::WriteActions { miss, ids } => {
                 put_prop(w, m(*miss, 4), what, |w| write_wire_ids(w, ids))
             }
