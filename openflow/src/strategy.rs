@@ -550,6 +550,30 @@ fn tlv_maps() -> impl Strategy<Value = Vec<TlvMap>> {
     )
 }
 
+fn ct_tuple() -> impl Strategy<Value = CtTuple> {
+    use proptest::option::of;
+    (
+        of(any::<[u8; 16]>()),
+        of(any::<[u8; 16]>()),
+        of(any::<u16>()),
+        of(any::<u16>()),
+        of(any::<u16>()),
+        of(any::<u8>()),
+        of(any::<u8>()),
+    )
+        .prop_map(
+            |(src, dst, src_port, dst_port, icmp_id, icmp_type, icmp_code)| CtTuple {
+                src,
+                dst,
+                src_port,
+                dst_port,
+                icmp_id,
+                icmp_type,
+                icmp_code,
+            },
+        )
+}
+
 fn bundle_inner(v: Version) -> BoxedStrategy<Message> {
     Union::new(vec![
         flow_mod(v).prop_map(Message::FlowMod).boxed(),
@@ -1185,6 +1209,21 @@ pub fn message(version: Version) -> BoxedStrategy<Message> {
             })
             .boxed(),
         any::<u16>().prop_map(Message::CtFlushZone).boxed(),
+        (
+            any::<u8>(),
+            proptest::option::of(ct_tuple()),
+            proptest::option::of(ct_tuple()),
+            proptest::option::of(any::<u16>()),
+        )
+            .prop_map(|(ip_proto, orig, reply, zone)| {
+                Message::CtFlush(CtFlush {
+                    ip_proto,
+                    orig,
+                    reply,
+                    zone,
+                })
+            })
+            .boxed(),
         (
             any::<u32>().prop_filter("known experimenter", |e| {
                 *e != NX_VENDOR_ID && *e != ONF_VENDOR_ID

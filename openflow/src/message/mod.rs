@@ -38,7 +38,8 @@ pub use multipart::{
     MultipartRequest, MultipartRequestBody, TableStats,
 };
 pub use nicira::{
-    ContinuationProp, FlowMonitorRequest, FlowUpdate, PacketIn2, TlvMap, TlvTableMod, TlvTableReply,
+    ContinuationProp, CtFlush, CtTuple, FlowMonitorRequest, FlowUpdate, PacketIn2, TlvMap,
+    TlvTableMod, TlvTableReply,
 };
 pub use port::{Port, PortMod, PortStats, PortStatus};
 pub use table::{OxmId, TableFeatureProp, TableFeatures, TableMod, TableModProp, WireId};
@@ -162,6 +163,8 @@ pub mod nxt {
     pub const RESUME: u32 = 28;
     /// `NXT_CT_FLUSH_ZONE`.
     pub const CT_FLUSH_ZONE: u32 = 29;
+    /// `NXT_CT_FLUSH`.
+    pub const CT_FLUSH: u32 = 32;
     /// `NXT_PACKET_IN2`.
     pub const PACKET_IN2: u32 = 30;
 }
@@ -475,6 +478,8 @@ pub enum Message {
     TlvTableReply(TlvTableReply),
     /// `NXT_CT_FLUSH_ZONE`: flush the connection tracking zone.
     CtFlushZone(u16),
+    /// `NXT_CT_FLUSH`: flush matching connections.
+    CtFlush(CtFlush),
     /// Flow monitor cancel (`ONFT_FLOW_MONITOR_CANCEL` in OpenFlow 1.3): the monitor id.
     FlowMonitorCancel(u32),
     /// Flow monitor paused (`ONFT_FLOW_MONITOR_PAUSED` in OpenFlow 1.3).
@@ -551,6 +556,7 @@ impl Message {
             Message::TlvTableRequest => "NXT_TLV_TABLE_REQUEST",
             Message::TlvTableReply(_) => "NXT_TLV_TABLE_REPLY",
             Message::CtFlushZone(_) => "NXT_CT_FLUSH_ZONE",
+            Message::CtFlush(_) => "NXT_CT_FLUSH",
             Message::FlowMonitorCancel(_) => "ONFT_FLOW_MONITOR_CANCEL",
             Message::FlowMonitorPaused => "ONFT_FLOW_MONITOR_PAUSED",
             Message::FlowMonitorResumed => "ONFT_FLOW_MONITOR_RESUMED",
@@ -680,6 +686,7 @@ impl Message {
             Message::TlvTableRequest => Exp(NX_VENDOR_ID, nxt::TLV_TABLE_REQUEST),
             Message::TlvTableReply(_) => Exp(NX_VENDOR_ID, nxt::TLV_TABLE_REPLY),
             Message::CtFlushZone(_) => Exp(NX_VENDOR_ID, nxt::CT_FLUSH_ZONE),
+            Message::CtFlush(_) => Exp(NX_VENDOR_ID, nxt::CT_FLUSH),
             Message::FlowMonitorCancel(_)
             | Message::FlowMonitorPaused
             | Message::FlowMonitorResumed
@@ -765,6 +772,7 @@ impl Message {
                 w.zeros(6);
                 w.u16(*z);
             }
+            Message::CtFlush(f) => f.encode(w)?,
             Message::FlowMonitorCancel(id) => w.u32(*id),
             Message::Experimenter { data, .. } => w.bytes(data),
             Message::Unknown { body, .. } => w.bytes(body),
@@ -952,6 +960,10 @@ fn decode_experimenter(
             let z = r.u16()?;
             r.finish("the zone id")?;
             Message::CtFlushZone(z)
+        }
+        (NX_VENDOR_ID, nxt::CT_FLUSH) => {
+            let mut r = r.clone().with_context("NXT_CT_FLUSH");
+            Message::CtFlush(CtFlush::decode(&mut r)?)
         }
         (ONF_VENDOR_ID, onft::ROLE_STATUS) if v13 => {
             let mut r = r.clone().with_context("ONFT_ROLE_STATUS");

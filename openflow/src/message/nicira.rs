@@ -689,3 +689,153 @@ impl FlowUpdate {
         w.patch_len(start, start, "flow update")
     }
 }
+
+/// One connection tuple of an `NXT_CT_FLUSH` (`NXT_CT_TUPLE_*` properties; absent ones are
+/// wildcards). Addresses are IPv6 or IPv4-mapped IPv6.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CtTuple {
+    /// `NXT_CT_TUPLE_SRC`.
+    pub src: Option<[u8; 16]>,
+    /// `NXT_CT_TUPLE_DST`.
+    pub dst: Option<[u8; 16]>,
+    /// `NXT_CT_TUPLE_SRC_PORT`.
+    pub src_port: Option<u16>,
+    /// `NXT_CT_TUPLE_DST_PORT`.
+    pub dst_port: Option<u16>,
+    /// `NXT_CT_TUPLE_ICMP_ID`.
+    pub icmp_id: Option<u16>,
+    /// `NXT_CT_TUPLE_ICMP_TYPE`.
+    pub icmp_type: Option<u8>,
+    /// `NXT_CT_TUPLE_ICMP_CODE`.
+    pub icmp_code: Option<u8>,
+}
+
+/// `NXT_CT_FLUSH`: flush the connections matching an IP protocol, tuples and a zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CtFlush {
+    /// The IP protocol (0: any).
+    pub ip_proto: u8,
+    /// `NXT_CT_ORIG_TUPLE`.
+    pub orig: Option<CtTuple>,
+    /// `NXT_CT_REPLY_TUPLE`.
+    pub reply: Option<CtTuple>,
+    /// `NXT_CT_ZONE_ID`.
+    pub zone: Option<u16>,
+}
+
+fn get_u16_prop(b: &mut Reader<'_>) -> Result<u16> {
+    // OpenFlow pads 16-bit property values to 32 bits.
+    let x = b.u16()?;
+    if !(b.is_empty() || b.remaining() == 2) {
+        return Err(b.error("16-bit property has a body of the wrong size"));
+    }
+    Ok(x)
+}
+
+fn put_u16_prop(w: &mut Writer, t: u16, x: u16, what: &str) -> Result<()> {
+    put_prop(w, t, what, |w| {
+        w.u16(x);
+        w.zeros(2);
+        Ok(())
+    })
+}
+
+impl CtTuple {
+    fn decode(b: &mut Reader<'_>) -> Result<CtTuple> {
+        skip_nested_pad(b)?;
+        let mut t = CtTuple::default();
+        while !b.is_empty() {
+            let mut p = next_prop(b, "NXT_CT_FLUSH tuple property")?;
+            let body = &mut p.body;
+            match p.type_ {
+                0 | 1 => {
+                    let a = body.array()?;
+                    body.finish("the address")?;
+                    if p.type_ == 0 {
+                        t.src = Some(a);
+                    } else {
+                        t.dst = Some(a);
+                    }
+                }
+                2 => t.src_port = Some(get_u16_prop(body)?),
+                3 => t.dst_port = Some(get_u16_prop(body)?),
+                4 => t.icmp_id = Some(get_u16_prop(body)?),
+                5 => t.icmp_type = Some(get_u8_prop(body)?),
+                6 => t.icmp_code = Some(get_u8_prop(body)?),
+                other => {
+                    return Err(body.error(format_args!("unknown CT tuple property {other}")));
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    fn encode(&self, w: &mut Writer, type_: u16) -> Result<()> {
+        let what = "NXT_CT_FLUSH tuple property";
+        put_prop(w, type_, "NXT_CT_FLUSH tuple", |w| {
+            w.zeros(4);
+            for (t, a) in [(0u16, self.src), (1, self.dst)] {
+                if let Some(a) = a {
+                    put_prop(w, t, what, |w| {
+                        w.bytes(&a);
+                        Ok(())
+                    })?;
+                }
+            }
+            for (t, x) in [(2u16, self.src_port), (3, self.dst_port), (4, self.icmp_id)] {
+                if let Some(x) = x {
+                    put_u16_prop(w, t, x, what)?;
+                }
+            }
+            for (t, x) in [(5u16, self.icmp_type), (6, self.icmp_code)] {
+                if let Some(x) = x {
+                    put_prop(w, t, what, |w| {
+                        w.u8(x);
+                        Ok(())
+                    })?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+impl CtFlush {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<CtFlush> {
+        let ip_proto = r.u8()?;
+        r.skip(7)?;
+        let mut f = CtFlush {
+            ip_proto,
+            ..CtFlush::default()
+        };
+        while !r.is_empty() {
+            let mut p = next_prop(r, "NXT_CT_FLUSH property")?;
+            match p.type_ {
+                0 => f.orig = Some(CtTuple::decode(&mut p.body)?),
+                1 => f.reply = Some(CtTuple::decode(&mut p.body)?),
+                2 => f.zone = Some(get_u16_prop(&mut p.body)?),
+                other => {
+                    return Err(p
+                        .body
+                        .error(format_args!("unknown NXT_CT_FLUSH property {other}")));
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    pub(crate) fn encode(&self, w: &mut Writer) -> Result<()> {
+        w.u8(self.ip_proto);
+        w.zeros(7);
+        if let Some(t) = &self.orig {
+            t.encode(w, 0)?;
+        }
+        if let Some(t) = &self.reply {
+            t.encode(w, 1)?;
+        }
+        if let Some(z) = self.zone {
+            put_u16_prop(w, 2, z, "NXT_CT_FLUSH zone")?;
+        }
+        Ok(())
+    }
+}
