@@ -484,7 +484,8 @@ impl FlowMonitorRequest {
             let ml = w
                 .as_slice()
                 .get(m + 2..m + 4)
-                .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map(u16::from_be_bytes)
                 .unwrap_or(0);
             w.patch_u16(len_at, ml);
             Ok(())
@@ -679,7 +680,8 @@ impl FlowUpdate {
                     let ml = w
                         .as_slice()
                         .get(m + 2..m + 4)
-                        .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                        .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                        .map(u16::from_be_bytes)
                         .unwrap_or(0);
                     w.patch_u16(at, ml);
                 }
