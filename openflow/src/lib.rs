@@ -17,6 +17,9 @@ pub mod conn;
 pub mod error;
 pub mod field;
 pub mod matching;
+pub mod message;
+#[cfg(any(test, feature = "proptest"))]
+pub mod strategy;
 pub mod text;
 pub mod version;
 pub mod wire;
