@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use openflow::Version;
 use openflow::conn::{self, Config, Listener, raw};
+use openflow::message::{Message, MultipartRequest, MultipartRequestBody};
 use testkit::Vswitch;
 
 /// An OpenFlow 1.3-1.5 flow_mod ADD in table `table` with priority `priority`, matching
@@ -106,6 +107,24 @@ async fn requests_bundles_and_errors_against_vswitchd() {
             .expect("barrier");
         assert_eq!(reply.len(), 1);
         assert_eq!(reply[0].msg_type(), 21);
+
+        // Typed requests: features, and the switch description (a multipart reply).
+        let features = handle
+            .transact(&Message::FeaturesRequest)
+            .await
+            .expect("features");
+        assert!(
+            matches!(features[..], [Message::FeaturesReply(_)]),
+            "{features:?}"
+        );
+        let desc = handle
+            .transact(&Message::MultipartRequest(MultipartRequest {
+                flags: 0,
+                body: MultipartRequestBody::Desc,
+            }))
+            .await
+            .expect("desc");
+        assert!(format!("{desc:?}").contains("Open vSwitch"), "{desc:?}");
 
         // 3,000 flows in one atomic bundle; the dump comes back in several parts.
         let msgs: Vec<Vec<u8>> = (0..3000u64)

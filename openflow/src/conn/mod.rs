@@ -19,8 +19,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! This layer moves whole messages as bytes ([`Frame`]); the typed `message`
-//! codec sits on top of it.
+//! This layer moves whole messages as bytes ([`Frame`]), so that large batches are encoded
+//! once and written as they are; [`Handle::transact`] and
+//! [`Handle::send_messages_checked`] take typed [`Message`]s.
 
 pub mod raw;
 mod remote;
@@ -44,6 +45,7 @@ pub use supervise::{Backoff, OnConnect, Status, Supervisor, supervise};
 
 use crate::ErrorKind;
 use crate::error::{Error, Result};
+use crate::message::Message;
 use crate::version::{Version, VersionSet, negotiate};
 
 /// Settings of a connection.
@@ -201,6 +203,28 @@ impl Handle {
     pub async fn send_checked(&self, mut messages: Vec<u8>) -> Result<()> {
         messages.extend(raw::barrier_request(self.version(), self.next_xid()));
         self.batch(messages).await.map(|_| ())
+    }
+
+    /// Sends a typed request (with a fresh xid) and decodes its reply: every part of a
+    /// multipart reply, in order. See [`Handle::request`].
+    pub async fn transact(&self, message: &Message) -> Result<Vec<Message>> {
+        let bytes = message.encode(self.version(), self.next_xid())?;
+        self.request(bytes)
+            .await?
+            .iter()
+            .map(|f| Message::decode(f.bytes()).map(|(_, _, m)| m))
+            .collect()
+    }
+
+    /// Sends typed messages (each with a fresh xid) followed by a barrier, and waits for the
+    /// barrier; an error for any of them fails with [`Error::Failed`] naming its index.
+    pub async fn send_messages_checked(&self, messages: &[Message]) -> Result<()> {
+        let v = self.version();
+        let mut w = crate::wire::Writer::new();
+        for m in messages {
+            m.encode_into(v, self.next_xid(), &mut w)?;
+        }
+        self.send_checked(w.into_vec()).await
     }
 
     /// Applies `messages` (each a flow_mod, group_mod, ...) atomically in one ordered bundle,
