@@ -273,6 +273,16 @@ impl Match {
             }
             CtState => self.put_slot(CtState, v & 0xff, m & 0xff),
             TunFlags => self.put_slot(TunFlags, v, m & 1),
+            // Only the 12 flag bits mean anything (a mask of 0xf000 alone would print as
+            // `tcp_flags=0/0`, which reads back as no match).
+            TcpFlags => {
+                let m = if m & 0x0fff == 0x0fff {
+                    0xffff
+                } else {
+                    m & 0x0fff
+                };
+                self.put_slot(TcpFlags, v, m)
+            }
             _ if (Xreg0..=Xreg7).contains(&field) => {
                 let i = field as usize - Xreg0 as usize;
                 self.put_slot(reg_slot(2 * i), v >> 32, (m >> 32) & 0xffff_ffff);
