@@ -29,7 +29,8 @@ fn text(max: usize) -> impl Strategy<Value = String> {
 /// OXM field bytes (no `ofp_match` header): optionally `in_port`, optionally `metadata`.
 fn oxm_fields() -> impl Strategy<Value = Vec<u8>> + Clone {
     (
-        proptest::option::of(any::<u32>()),
+        // Physical port numbers only: OVS refuses reserved ports such as ANY in a match.
+        proptest::option::of(1u32..0xff00),
         proptest::option::of(any::<u64>()),
     )
         .prop_map(|(port, md)| {
