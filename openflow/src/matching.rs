@@ -594,10 +594,10 @@ impl Match {
     pub fn parse(s: &str) -> Result<Match> {
         let mut m = Match::new();
         let mut cols: Vec<(Field, usize, usize, usize)> = Vec::new();
-        let mut rest = s;
-        let mut pos = 0usize;
-        while let Some((key, val, kpos, next)) = next_key_value(rest) {
-            let column = pos + kpos + 1;
+        for item in crate::text::KeyValues::new(s, 0) {
+            let (key, kpos) = (item.key, item.key_offset);
+            let val = item.delim.map(|_| item.value);
+            let column = kpos + 1;
             m.parse_token(key, val, column)?;
             if let Some(f) = Field::from_name(key).or_else(|| {
                 key.contains('[')
@@ -605,10 +605,8 @@ impl Match {
                     .flatten()
             }) {
                 let len = val.map_or(key.len(), |v| key.len() + 1 + v.len());
-                cols.push((slot_of(f), column, pos + kpos, len));
+                cols.push((slot_of(f), column, kpos, len));
             }
-            pos += next;
-            rest = &s[pos..];
         }
         if let Err((field, needs)) = m.check_prereqs() {
             let slot = slot_of(field);
@@ -1639,72 +1637,6 @@ fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
         "mplsm" => (ETH_TYPE_MPLS_MCAST, None),
         _ => return None,
     })
-}
-
-/// Splits the next `key[=value]` off `s` as ovs-ofctl's `ofputil_parse_key_value`:
-/// returns key, value, the key's byte offset in `s`, and the offset just past the token.
-pub fn next_key_value(s: &str) -> Option<(&str, Option<&str>, usize, usize)> {
-    let b = s.as_bytes();
-    let is_sep = |c: u8| matches!(c, b',' | b' ' | b'\t' | b'\r' | b'\n');
-    let mut i = 0;
-    while i < b.len() && is_sep(b[i]) {
-        i += 1;
-    }
-    if i == b.len() {
-        return None;
-    }
-    let kstart = i;
-    while i < b.len() && !is_sep(b[i]) && !matches!(b[i], b':' | b'=' | b'(') {
-        i += 1;
-    }
-    let key = &s[kstart..i];
-    let Some(&delim) = b.get(i) else {
-        return Some((key, None, kstart, i));
-    };
-    if is_sep(delim) {
-        return Some((key, None, kstart, i + 1));
-    }
-    i += 1;
-    let vstart = i;
-    if delim == b'(' {
-        let mut level = 1;
-        while i < b.len() {
-            match b[i] {
-                b'(' => level += 1,
-                b')' => {
-                    level -= 1;
-                    if level == 0 {
-                        break;
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        let value = &s[vstart..i];
-        return Some((key, Some(value), kstart, (i + 1).min(b.len())));
-    }
-    while i < b.len() && !is_sep(b[i]) {
-        if b[i] == b'(' {
-            let mut level = 0;
-            loop {
-                match b.get(i) {
-                    None => break,
-                    Some(b'(') => level += 1,
-                    Some(b')') => level -= 1,
-                    _ => {}
-                }
-                i += 1;
-                if level <= 0 {
-                    break;
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    let value = &s[vstart..i];
-    Some((key, Some(value), kstart, (i + 1).min(b.len())))
 }
 
 fn put_u32_hex(out: &mut String, name: &str, (v, m): (u128, u128)) {
