@@ -2,17 +2,111 @@
 //! type `OFPMT_OXM`, OpenFlow 1.2+) or as a bare NXM/OXM field list (Nicira messages and
 //! actions), and written in ovs-ofctl's syntax.
 //!
-//! STUB (to be replaced by the match work): the representation is opaque bytes for now so
-//! that message codecs can be written against the final signatures.
+//! A [`Match`] follows Open vSwitch's `struct match` (a flow and its wildcards): values are
+//! stored per *storage slot*, the way `struct flow` stores them, so that every spelling of
+//! the same match is the same value:
+//!
+//! - `tcp_src`, `udp_src`, `sctp_src`, `icmp_type` and `icmpv6_type` share `tp_src`
+//!   (likewise the destinations and codes); `arp_op` shares `nw_proto`; `arp_spa`/`arp_tpa`
+//!   share `nw_src`/`nw_dst`; `nd_sll`/`nd_tll` share `arp_sha`/`arp_tha`; `nd_options_type`
+//!   shares `tcp_flags`.
+//! - `xreg<N>` and `xxreg<N>` are stored as their 32-bit `reg` parts (`xreg2=0x5/0xff` is
+//!   `reg5=0x5/0xff`); `in_port_oxm` is stored as `in_port`.
+//! - `dl_vlan`, `vlan_vid`, `dl_vlan_pcp` and `vlan_pcp` fold into `vlan_tci`; `ip_dscp`
+//!   and `nw_ecn` into the TOS byte; the MPLS fields into the label stack entry.
+//! - Values are kept as `value & mask`; a zero mask removes the field.
+//!
+//! Setting a field with prerequisites also makes the match apply to Ethernet packets only
+//! (`packet_type=eth`), as ovs-ofctl does.
+//!
+//! Text: [`Match::parse`] and [`Match::parse_token`] read ovs-ofctl's syntax;
+//! [`Match::format`] prints exactly as Open vSwitch's `match_format`. Wire:
+//! [`Match::encode`]/[`Match::decode`] (`ofp_match`), [`Match::encode_fields`]/
+//! [`Match::decode_fields`] (bare fields) and [`Match::encode_nxm`] (NXM headers),
+//! writing fields in the order Open vSwitch's `nx_put_raw` does, so the bytes are those
+//! ovs-ofctl sends.
 
-use crate::error::Result;
+use std::fmt::Write as _;
+
+use crate::error::{Error, Result};
+use crate::field::value::{
+    self, ct_state_name, format_eth, format_flags, format_flags_masked, format_hex,
+    format_ipv4_masked, format_ipv6_masked, format_packet_type, format_port, ones, port_from_ofp11,
+    port_to_ofp11, tcp_flag_name, tun_flag_name, value_bytes,
+};
+use crate::field::{Field, OxmHeader, Prereq, Subfield, be_to_u128, u128_to_be};
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
-/// A flow match. The empty match matches every packet.
+/// The priority ovs-ofctl does not print (`OFP_DEFAULT_PRIORITY`).
+pub const DEFAULT_PRIORITY: u16 = 0x8000;
+
+const ETH_TYPE_IP: u128 = 0x0800;
+const ETH_TYPE_IPV6: u128 = 0x86dd;
+const ETH_TYPE_ARP: u128 = 0x0806;
+const ETH_TYPE_RARP: u128 = 0x8035;
+const ETH_TYPE_MPLS: u128 = 0x8847;
+const ETH_TYPE_MPLS_MCAST: u128 = 0x8848;
+const ETH_TYPE_NSH: u128 = 0x894f;
+
+const VLAN_VID_MASK: u128 = 0x0fff;
+const VLAN_CFI: u128 = 0x1000;
+const VLAN_PCP_MASK: u128 = 0xe000;
+
+const MPLS_LABEL_MASK: u128 = 0xffff_f000;
+const MPLS_TC_MASK: u128 = 0x0000_0e00;
+const MPLS_BOS_MASK: u128 = 0x0000_0100;
+const MPLS_TTL_MASK: u128 = 0x0000_00ff;
+
+const IP_DSCP_MASK: u128 = 0xfc;
+const IP_ECN_MASK: u128 = 0x03;
+
+const CS_NEW: u128 = 0x01;
+const CS_EST: u128 = 0x02;
+const CS_REL: u128 = 0x04;
+const CS_RPL: u128 = 0x08;
+const CS_INV: u128 = 0x10;
+const CS_TRK: u128 = 0x20;
+const CS_SNAT: u128 = 0x40;
+const CS_DNAT: u128 = 0x80;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Entry {
+    slot: Field,
+    value: u128,
+    mask: u128,
+}
+
+/// A flow match. The empty match matches every packet. See the module documentation for
+/// what makes it canonical.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Match {
-    raw: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+/// What [`Match::parse_token`] did not recognise as part of a match: the key is neither a
+/// protocol shorthand, a field, nor a subfield. The flow parser uses this to try its own
+/// keywords (`priority`, `table`, `cookie`...).
+pub const NOT_A_MATCH_FIELD: &str = "not a match field";
+
+/// The storage slot of `field` (the field `struct flow` keeps it in).
+fn slot_of(field: Field) -> Field {
+    use Field::*;
+    match field {
+        InPortOxm => InPort,
+        DlVlan | VlanVid | DlVlanPcp | VlanPcp => VlanTci,
+        MplsTc | MplsBos | MplsTtl => MplsLabel,
+        IpDscp | NwEcn => NwTos,
+        ArpOp => NwProto,
+        ArpSpa => IpSrc,
+        ArpTpa => IpDst,
+        NdSll => ArpSha,
+        NdTll => ArpTha,
+        UdpSrc | SctpSrc | IcmpType | Icmpv6Type => TcpSrc,
+        UdpDst | SctpDst | IcmpCode | Icmpv6Code => TcpDst,
+        NdOptionsType => TcpFlags,
+        f => f,
+    }
 }
 
 impl Match {
@@ -21,24 +115,995 @@ impl Match {
         Match::default()
     }
 
+    /// Whether this is the match of every packet.
+    pub fn is_catchall(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The stored entries as `(slot, value, mask)`, in registry order. A slot is the field
+    /// `struct flow` keeps a value in: `tcp_src` for every L4 source (and ICMP type),
+    /// `reg<N>` for the registers (also `xreg`/`xxreg`), `vlan_tci` for the VLAN fields,
+    /// `nw_tos` for the whole TOS byte (DSCP and ECN), `mpls_label` for the whole MPLS
+    /// label stack entry, `in_port` and `actset_output` as 16-bit OpenFlow 1.0 port numbers.
+    pub fn iter(&self) -> impl Iterator<Item = (Field, u128, u128)> + '_ {
+        self.entries.iter().map(|e| (e.slot, e.value, e.mask))
+    }
+
+    /// Number of stored entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is matched (the catch-all match).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn slot(&self, slot: Field) -> (u128, u128) {
+        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
+            Ok(i) => (self.entries[i].value, self.entries[i].mask),
+            Err(_) => (0, 0),
+        }
+    }
+
+    fn value_of(&self, slot: Field) -> u128 {
+        self.slot(slot).0
+    }
+
+    fn mask_of(&self, slot: Field) -> u128 {
+        self.slot(slot).1
+    }
+
+    fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
+        let value = value & mask;
+        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
+            Ok(i) => {
+                if mask == 0 {
+                    self.entries.remove(i);
+                } else {
+                    self.entries[i].value = value;
+                    self.entries[i].mask = mask;
+                }
+            }
+            Err(i) => {
+                if mask != 0 {
+                    if self.entries.capacity() == 0 {
+                        self.entries.reserve(8);
+                    }
+                    self.entries.insert(i, Entry { slot, value, mask });
+                }
+            }
+        }
+    }
+
+    /// Updates bits `bits` of a slot: the value's bits become `value & bits`, the mask's
+    /// bits `mask & bits`; other bits are kept.
+    fn put_bits(&mut self, slot: Field, bits: u128, value: u128, mask: u128) {
+        let (v, m) = self.slot(slot);
+        self.put_slot(
+            slot,
+            (v & !bits) | (value & bits),
+            (m & !bits) | (mask & bits),
+        );
+    }
+
+    /// Matches `field` exactly against `value` (right-aligned big-endian bytes of the
+    /// field, as in [`crate::field::value`]). Out-of-range bits are dropped as Open
+    /// vSwitch drops them (`dl_vlan=5000` is `dl_vlan=904`).
+    pub fn set(&mut self, field: Field, value: u128) -> Result<()> {
+        self.set_masked(field, value, ones(value_bytes(field)))
+    }
+
+    /// Matches the bits of `field` set in `mask` against `value` (Open vSwitch's `mf_set`).
+    /// A zero mask stops matching the field; a mask that is not all ones is refused for
+    /// fields that cannot be masked. Fields with prerequisites also make the match apply to
+    /// Ethernet packets only, as ovs-ofctl does.
+    pub fn set_masked(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
+        let n = value_bytes(field);
+        let full = ones(n);
+        let info = field.info();
+        let (value, mask) = (value & full, mask & full);
+        if !info.maskable && mask != 0 && mask != full {
+            return Err(Error::encode(
+                field.name(),
+                format_args!("mask {mask:#x} on a field that cannot be masked"),
+            ));
+        }
+        if mask == 0 {
+            self.set_wild(field);
+        } else {
+            self.set_nonzero(field, value, mask, mask == full);
+        }
+        if info.prereq != Prereq::None {
+            self.set_default_packet_type();
+        }
+        Ok(())
+    }
+
+    /// Stops matching `field` (Open vSwitch's `mf_set_wild`).
+    pub fn set_wild(&mut self, field: Field) {
+        use Field::*;
+        match field {
+            DlVlan | VlanVid => {
+                if self.mask_of(VlanTci) & VLAN_PCP_MASK != 0 {
+                    self.put_bits(VlanTci, VLAN_VID_MASK, 0, 0);
+                } else {
+                    self.put_slot(VlanTci, 0, 0);
+                }
+            }
+            DlVlanPcp | VlanPcp => {
+                if self.mask_of(VlanTci) & VLAN_VID_MASK != 0 {
+                    self.put_bits(VlanTci, VLAN_PCP_MASK, 0, 0);
+                } else {
+                    self.put_slot(VlanTci, 0, 0);
+                }
+            }
+            MplsLabel => self.put_bits(MplsLabel, MPLS_LABEL_MASK, 0, 0),
+            MplsTc => self.put_bits(MplsLabel, MPLS_TC_MASK, 0, 0),
+            MplsBos => self.put_bits(MplsLabel, MPLS_BOS_MASK, 0, 0),
+            MplsTtl => self.put_bits(MplsLabel, MPLS_TTL_MASK, 0, 0),
+            NwTos | IpDscp => self.put_bits(NwTos, IP_DSCP_MASK, 0, 0),
+            NwEcn => self.put_bits(NwTos, IP_ECN_MASK, 0, 0),
+            _ if (Xreg0..=Xreg7).contains(&field) => {
+                let i = field as usize - Xreg0 as usize;
+                for k in 0..2 {
+                    self.put_slot(reg_slot(2 * i + k), 0, 0);
+                }
+            }
+            _ if (Xxreg0..=Xxreg3).contains(&field) => {
+                let i = field as usize - Xxreg0 as usize;
+                for k in 0..4 {
+                    self.put_slot(reg_slot(4 * i + k), 0, 0);
+                }
+            }
+            f => self.put_slot(slot_of(f), 0, 0),
+        }
+    }
+
+    fn set_nonzero(&mut self, field: Field, v: u128, m: u128, exact: bool) {
+        use Field::*;
+        match field {
+            InPortOxm => {
+                let p = port_from_ofp11(v as u32).unwrap_or(value::OFPP_ANY);
+                self.put_slot(InPort, u128::from(p), 0xffff);
+            }
+            ActsetOutput => {
+                let p = port_from_ofp11(v as u32).unwrap_or(value::OFPP_ANY);
+                self.put_slot(ActsetOutput, u128::from(p), 0xffff);
+            }
+            CtState => self.put_slot(CtState, v & 0xff, m & 0xff),
+            TunFlags => self.put_slot(TunFlags, v, m & 1),
+            _ if (Xreg0..=Xreg7).contains(&field) => {
+                let i = field as usize - Xreg0 as usize;
+                self.put_slot(reg_slot(2 * i), v >> 32, (m >> 32) & 0xffff_ffff);
+                self.put_slot(reg_slot(2 * i + 1), v & 0xffff_ffff, m & 0xffff_ffff);
+            }
+            _ if (Xxreg0..=Xxreg3).contains(&field) => {
+                let i = field as usize - Xxreg0 as usize;
+                for k in 0..4 {
+                    let sh = 96 - 32 * k as u32;
+                    self.put_slot(
+                        reg_slot(4 * i + k),
+                        (v >> sh) & 0xffff_ffff,
+                        (m >> sh) & 0xffff_ffff,
+                    );
+                }
+            }
+            DlVlan => {
+                if v == 0xffff {
+                    self.put_slot(VlanTci, 0, 0xffff);
+                } else {
+                    let (tv, tm) = self.slot(VlanTci);
+                    let tv = (tv & !VLAN_VID_MASK) | VLAN_CFI | (v & VLAN_VID_MASK);
+                    self.put_slot(VlanTci, tv, tm | VLAN_VID_MASK | VLAN_CFI);
+                }
+            }
+            VlanVid => {
+                let m = m & (VLAN_VID_MASK | VLAN_CFI);
+                let (tv, tm) = self.slot(VlanTci);
+                let tv = (tv & !(VLAN_VID_MASK | VLAN_CFI)) | (v & m);
+                self.put_slot(VlanTci, tv, m | (tm & VLAN_PCP_MASK));
+            }
+            DlVlanPcp | VlanPcp => {
+                let (tv, tm) = self.slot(VlanTci);
+                let tv = (tv & !VLAN_PCP_MASK) | ((v & 7) << 13) | VLAN_CFI;
+                self.put_slot(VlanTci, tv, tm | VLAN_CFI | VLAN_PCP_MASK);
+            }
+            MplsLabel => self.put_bits(MplsLabel, MPLS_LABEL_MASK, v << 12, MPLS_LABEL_MASK),
+            MplsTc => self.put_bits(MplsLabel, MPLS_TC_MASK, v << 9, MPLS_TC_MASK),
+            MplsBos => self.put_bits(MplsLabel, MPLS_BOS_MASK, v << 8, MPLS_BOS_MASK),
+            MplsTtl => self.put_bits(MplsLabel, MPLS_TTL_MASK, v, MPLS_TTL_MASK),
+            NwTos => self.put_bits(NwTos, IP_DSCP_MASK, v, IP_DSCP_MASK),
+            IpDscp => self.put_bits(NwTos, IP_DSCP_MASK, (v << 2) & 0xff, IP_DSCP_MASK),
+            NwEcn => self.put_bits(NwTos, IP_ECN_MASK, v, IP_ECN_MASK),
+            IpFrag => {
+                if exact {
+                    self.put_slot(IpFrag, v & 3, 3);
+                } else {
+                    self.put_slot(IpFrag, v & m & 3, m & 3);
+                }
+            }
+            ArpOp => self.put_slot(NwProto, v & 0xff, 0xff),
+            IcmpType | Icmpv6Type => self.put_slot(TcpSrc, v, 0xffff),
+            IcmpCode | Icmpv6Code => self.put_slot(TcpDst, v, 0xffff),
+            NdOptionsType => self.put_slot(TcpFlags, v, 0xffff),
+            Ipv6Label if m & 0xfffff == 0xfffff => self.put_slot(Ipv6Label, v, 0xffff_ffff),
+            NshSpi => self.put_slot(NshSpi, v & 0xff_ffff, 0xff_ffff),
+            f => self.put_slot(slot_of(f), v, m),
+        }
+    }
+
+    fn set_default_packet_type(&mut self) {
+        if self.mask_of(Field::PacketType) == 0 {
+            self.put_slot(Field::PacketType, 0, 0xffff_ffff);
+        }
+    }
+
+    /// The value and mask of `field` (in the field's own representation), or `None` when
+    /// the match does not test it (Open vSwitch's `mf_get`).
+    pub fn get(&self, field: Field) -> Option<(u128, u128)> {
+        use Field::*;
+        let (v, m) = match field {
+            InPortOxm | ActsetOutput => {
+                let (v, m) = self.slot(slot_of(field));
+                (
+                    u128::from(port_to_ofp11(v as u16)),
+                    if m != 0 { 0xffff_ffff } else { 0 },
+                )
+            }
+            _ if (Xreg0..=Xreg7).contains(&field) => {
+                let i = field as usize - Xreg0 as usize;
+                let (hv, hm) = self.slot(reg_slot(2 * i));
+                let (lv, lm) = self.slot(reg_slot(2 * i + 1));
+                (hv << 32 | lv, hm << 32 | lm)
+            }
+            _ if (Xxreg0..=Xxreg3).contains(&field) => {
+                let (mut v, mut m) = (0, 0);
+                let i = field as usize - Xxreg0 as usize;
+                for k in 0..4 {
+                    let (rv, rm) = self.slot(reg_slot(4 * i + k));
+                    v = v << 32 | rv;
+                    m = m << 32 | rm;
+                }
+                (v, m)
+            }
+            DlVlan => {
+                let (v, m) = self.slot(VlanTci);
+                (v & VLAN_VID_MASK, m & VLAN_VID_MASK)
+            }
+            VlanVid => {
+                let (v, m) = self.slot(VlanTci);
+                (v & 0x1fff, m & 0x1fff)
+            }
+            DlVlanPcp | VlanPcp => {
+                let (v, m) = self.slot(VlanTci);
+                (v >> 13 & 7, m >> 13 & 7)
+            }
+            MplsLabel => {
+                let (v, m) = self.slot(MplsLabel);
+                (v >> 12, m >> 12)
+            }
+            MplsTc => {
+                let (v, m) = self.slot(MplsLabel);
+                (v >> 9 & 7, m >> 9 & 7)
+            }
+            MplsBos => {
+                let (v, m) = self.slot(MplsLabel);
+                (v >> 8 & 1, m >> 8 & 1)
+            }
+            MplsTtl => {
+                let (v, m) = self.slot(MplsLabel);
+                (v & 0xff, m & 0xff)
+            }
+            NwTos => {
+                let (v, m) = self.slot(NwTos);
+                (v & IP_DSCP_MASK, m & IP_DSCP_MASK)
+            }
+            IpDscp => {
+                let (v, m) = self.slot(NwTos);
+                ((v & IP_DSCP_MASK) >> 2, (m & IP_DSCP_MASK) >> 2)
+            }
+            NwEcn => {
+                let (v, m) = self.slot(NwTos);
+                (v & IP_ECN_MASK, m & IP_ECN_MASK)
+            }
+            IcmpType | Icmpv6Type | IcmpCode | Icmpv6Code | NdOptionsType => {
+                let (v, m) = self.slot(slot_of(field));
+                (v & 0xff, m & 0xff)
+            }
+            f => self.slot(slot_of(f)),
+        };
+        (m != 0).then_some((v, m))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Prerequisites.
+
+    fn dl_type(&self) -> u128 {
+        let (pt, ptm) = self.slot(Field::PacketType);
+        if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            return pt & 0xffff;
+        }
+        self.value_of(Field::EthType)
+    }
+
+    fn is_ip_any(&self) -> bool {
+        matches!(self.dl_type(), ETH_TYPE_IP | ETH_TYPE_IPV6)
+    }
+
+    fn is_arp(&self) -> bool {
+        matches!(self.dl_type(), ETH_TYPE_ARP | ETH_TYPE_RARP)
+    }
+
+    fn nw_proto(&self) -> u128 {
+        self.value_of(Field::NwProto)
+    }
+
+    fn is_icmpv4(&self) -> bool {
+        self.dl_type() == ETH_TYPE_IP && self.nw_proto() == 1
+    }
+
+    fn is_icmpv6(&self) -> bool {
+        self.dl_type() == ETH_TYPE_IPV6 && self.nw_proto() == 58
+    }
+
+    fn is_nd(&self) -> bool {
+        self.is_icmpv6()
+            && self.value_of(Field::TcpDst) == 0
+            && matches!(self.value_of(Field::TcpSrc), 135 | 136)
+    }
+
+    fn is_ct_valid(&self) -> bool {
+        let (v, m) = self.slot(Field::CtState);
+        v & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
+            || (v & CS_TRK != 0 && m & CS_INV != 0 && v & CS_INV == 0)
+    }
+
+    /// Checks that every tested field has its prerequisites (`tp_dst` needs `tcp`, `udp` or
+    /// `sctp`; `nw_dst` needs `ip` or `arp`; `ct_nw_src` a valid tracked connection, e.g.
+    /// `ct_state=+est`...), i.e. that the match can be sent as OpenFlow without losing
+    /// anything. Returns the first offending field (as the storage slot's usual field)
+    /// and what it needs.
+    pub fn check_prereqs(&self) -> std::result::Result<(), (Field, &'static str)> {
+        use Field::*;
+        let ip = self.is_ip_any();
+        let proto = self.nw_proto();
+        let later = self.value_of(IpFrag) & 2 != 0;
+        for e in &self.entries {
+            let ok: std::result::Result<(), &'static str> = match e.slot {
+                SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
+                CtNwProto | CtNwSrc | CtNwDst | CtIpv6Src | CtIpv6Dst => ok_if(
+                    self.is_ct_valid(),
+                    "ct_state matching a valid tracked connection",
+                ),
+                CtTpSrc | CtTpDst => ok_if(
+                    self.is_ct_valid() && self.value_of(CtNwProto) != 0,
+                    "ct_nw_proto and ct_state matching a valid tracked connection",
+                ),
+                EthSrc | EthDst | EthType | VlanTci => {
+                    ok_if(self.value_of(PacketType) == 0, "an Ethernet packet_type")
+                }
+                MplsLabel => ok_if(
+                    matches!(self.dl_type(), ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
+                    "mpls or mplsm",
+                ),
+                IpSrc | IpDst => ok_if(self.dl_type() == ETH_TYPE_IP || self.is_arp(), "ip or arp"),
+                Ipv6Src | Ipv6Dst | Ipv6Label => ok_if(self.dl_type() == ETH_TYPE_IPV6, "ipv6"),
+                NwProto => ok_if(ip || self.is_arp(), "ip, ipv6 or arp"),
+                NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
+                ArpSha => ok_if(
+                    self.is_arp() || (self.is_nd() && self.value_of(TcpSrc) == 135),
+                    "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
+                ),
+                ArpTha => ok_if(
+                    self.is_arp() || (self.is_nd() && self.value_of(TcpSrc) == 136),
+                    "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
+                ),
+                TcpSrc | TcpDst => {
+                    if ip && matches!(proto, 6 | 17 | 132) {
+                        ok_if(
+                            !later,
+                            "a first fragment or unfragmented packet (not nw_frag=later)",
+                        )
+                    } else if self.is_icmpv4() || self.is_icmpv6() {
+                        ok_if(
+                            e.mask == 0xffff && e.value <= 0xff,
+                            "an exact 8-bit value for ICMP type and code",
+                        )
+                    } else {
+                        Err("tcp, udp, sctp, icmp or their IPv6 forms")
+                    }
+                }
+                TcpFlags => {
+                    if ip && proto == 6 {
+                        ok_if(
+                            !later,
+                            "a first fragment or unfragmented packet (not nw_frag=later)",
+                        )
+                    } else if self.is_nd() {
+                        ok_if(
+                            e.mask == 0xffff && e.value <= 0xff,
+                            "an exact 8-bit nd_options_type",
+                        )
+                    } else {
+                        Err("tcp or tcp6")
+                    }
+                }
+                NdTarget | NdReserved => ok_if(
+                    self.is_nd(),
+                    "icmp6 with icmp_type=135 or 136 and icmp_code=0",
+                ),
+                NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
+                | NshC4 => ok_if(self.dl_type() == ETH_TYPE_NSH, "dl_type=0x894f"),
+                _ => Ok(()),
+            };
+            if let Err(needs) = ok {
+                return Err((self.display_field(e.slot), needs));
+            }
+        }
+        Ok(())
+    }
+
+    /// The field a slot is usually written as, given this match's protocols.
+    fn display_field(&self, slot: Field) -> Field {
+        use Field::*;
+        match slot {
+            TcpSrc if self.is_icmpv4() => IcmpType,
+            TcpDst if self.is_icmpv4() => IcmpCode,
+            TcpSrc if self.is_icmpv6() => Icmpv6Type,
+            TcpDst if self.is_icmpv6() => Icmpv6Code,
+            TcpSrc if self.nw_proto() == 17 => UdpSrc,
+            TcpDst if self.nw_proto() == 17 => UdpDst,
+            TcpSrc if self.nw_proto() == 132 => SctpSrc,
+            TcpDst if self.nw_proto() == 132 => SctpDst,
+            IpSrc if self.is_arp() => ArpSpa,
+            IpDst if self.is_arp() => ArpTpa,
+            NwProto if self.is_arp() => ArpOp,
+            ArpSha if self.is_icmpv6() => NdSll,
+            ArpTha if self.is_icmpv6() => NdTll,
+            s => s,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Text.
+
+    /// Parses the match part of a flow in ovs-ofctl syntax (`ip,nw_dst=10.0.0.1,tcp,
+    /// tp_dst=80`): protocol shorthands, `field=value` for every field by name or alias,
+    /// `subfield=value` (`reg0[0..3]=5`), a field without value (wildcarded). Fails on
+    /// anything else (including `priority`, `actions`...), and when a field lacks its
+    /// prerequisites.
+    pub fn parse(s: &str) -> Result<Match> {
+        let mut m = Match::new();
+        let mut cols: Vec<(Field, usize, usize, usize)> = Vec::new();
+        let mut rest = s;
+        let mut pos = 0usize;
+        while let Some((key, val, kpos, next)) = next_key_value(rest) {
+            let column = pos + kpos + 1;
+            m.parse_token(key, val, column)?;
+            if let Some(f) = Field::from_name(key).or_else(|| {
+                key.contains('[')
+                    .then(|| Subfield::parse(key).ok().map(|sf| sf.field))
+                    .flatten()
+            }) {
+                let len = val.map_or(key.len(), |v| key.len() + 1 + v.len());
+                cols.push((slot_of(f), column, pos + kpos, len));
+            }
+            pos += next;
+            rest = &s[pos..];
+        }
+        if let Err((field, needs)) = m.check_prereqs() {
+            let slot = slot_of(field);
+            let (column, token) = cols
+                .iter()
+                .rev()
+                .find(|c| c.0 == slot || (reg_index(slot).is_some() && reg_index(c.0).is_some()))
+                .map_or((1, s), |c| (c.1, &s[c.2..c.2 + c.3]));
+            return Err(Error::parse(
+                token,
+                column,
+                format_args!("field {} requires {needs}", field.name()),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Applies one `key[=value]` token of a flow's match (as ovs-ofctl's flow parser): a
+    /// protocol shorthand (`ip`, `tcp6`, `arp`...), `eth`, `field=value`, `field` (wildcard)
+    /// or `subfield=value`. When `key` is none of these, fails with an [`Error::Parse`]
+    /// whose reason is [`NOT_A_MATCH_FIELD`], so a flow parser can try its own keywords.
+    /// Prerequisites are not checked here; see [`Match::check_prereqs`].
+    pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
+        if let Some((dl_type, proto)) = protocol(key) {
+            self.put_slot(Field::EthType, dl_type, 0xffff);
+            if let Some(p) = proto {
+                self.put_slot(Field::NwProto, p, 0xff);
+            }
+            self.set_default_packet_type();
+            return Ok(());
+        }
+        if key == "eth" {
+            self.put_slot(Field::PacketType, 0, 0xffff_ffff);
+            return Ok(());
+        }
+        let token = |v: &str| {
+            if v.is_empty() {
+                key.to_string()
+            } else {
+                format!("{key}={v}")
+            }
+        };
+        let vcol = column + key.len() + 1;
+        if let Some(field) = Field::from_name(key) {
+            if field.info().headers.is_empty() && !matches!(field, Field::DlVlan | Field::DlVlanPcp)
+            {
+                return Err(Error::parse(
+                    token(value.unwrap_or("")),
+                    column,
+                    format_args!("field {key} cannot be matched in OpenFlow"),
+                ));
+            }
+            let s = match value {
+                None | Some("") => "0/0",
+                Some(v) => v,
+            };
+            let (v, m) = value::parse_value_at(field, s, vcol)?;
+            let m = m.unwrap_or(ones(value_bytes(field)));
+            if field == Field::Ipv6Label && m & 0xfffff == 0xfffff && v > 0xfffff {
+                return Err(Error::parse(
+                    token(s),
+                    column,
+                    format_args!("{s}: value out of range for 20-bit field ipv6_label"),
+                ));
+            }
+            return self
+                .set_masked(field, v, m)
+                .map_err(|e| Error::parse(token(s), column, e));
+        }
+        if key.contains('[') {
+            let sf = Subfield::parse_at(key, column)?;
+            let field = sf.field;
+            let s = value.unwrap_or("");
+            let Some(v) = value::parse_int(s, field.bytes()) else {
+                return Err(Error::parse(
+                    token(s),
+                    column,
+                    format_args!("{key}: cannot parse integer value: {s}"),
+                ));
+            };
+            if v >> sf.n_bits.min(127) != 0 && sf.n_bits < 128 {
+                return Err(Error::parse(
+                    token(s),
+                    column,
+                    format_args!(
+                        "{key}: value {} does not fit into {} bits",
+                        value::value_to_string(field, v, None),
+                        sf.n_bits
+                    ),
+                ));
+            }
+            let (ov, om) = self.get(field).unwrap_or((0, 0));
+            let bits = sf.mask();
+            let nv = (ov & !bits) | ((v << sf.ofs) & bits);
+            return self
+                .set_masked(field, nv, om | bits)
+                .map_err(|e| Error::parse(token(s), column, e));
+        }
+        Err(Error::parse(
+            token(value.unwrap_or("")),
+            column,
+            NOT_A_MATCH_FIELD,
+        ))
+    }
+
+    /// Appends the match as ovs-ofctl prints it (Open vSwitch's `match_format` with the
+    /// default priority, which is not printed). The catch-all match prints nothing.
+    pub fn format(&self, out: &mut String) {
+        self.format_with_priority(DEFAULT_PRIORITY, out);
+    }
+
+    /// The match as ovs-ofctl prints it.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        self.format(&mut s);
+        s
+    }
+
+    /// Appends `priority=N,` (unless `priority` is the default 32768) and the match, as
+    /// Open vSwitch's `match_format` does; the trailing comma is dropped.
+    pub fn format_with_priority(&self, priority: u16, out: &mut String) {
+        use Field::*;
+        let start = out.len();
+        if priority != DEFAULT_PRIORITY {
+            let _ = write!(out, "priority={priority},");
+        }
+        let slot = |f| self.slot(f);
+        put_u32_hex(out, "pkt_mark", slot(PktMark));
+        let mut megaflow = false;
+        if self.mask_of(RecircId) != 0 {
+            put_u32_hex(out, "recirc_id", slot(RecircId));
+            megaflow = true;
+        }
+        put_u32_hex(out, "dp_hash", slot(DpHash));
+        if self.mask_of(ConjId) != 0 {
+            let _ = write!(out, "conj_id={},", self.value_of(ConjId));
+        }
+        if self.mask_of(SkbPriority) != 0 {
+            let _ = write!(out, "skb_priority={:#x},", self.value_of(SkbPriority));
+        }
+        if self.mask_of(ActsetOutput) != 0 {
+            out.push_str("actset_output=");
+            format_port(self.value_of(ActsetOutput) as u16, out);
+            out.push(',');
+        }
+        let (cs, csm) = slot(CtState);
+        if csm != 0 {
+            if csm == 0xff {
+                out.push_str("ct_state=");
+                format_flags(ct_state_name, cs as u32, out);
+            } else {
+                out.push_str("ct_state=");
+                format_flags_masked(ct_state_name, cs as u32, csm as u32, 0xff, out);
+            }
+            out.push(',');
+        }
+        put_u16_dec(out, "ct_zone", slot(CtZone));
+        put_u32_hex(out, "ct_mark", slot(CtMark));
+        let (lv, lm) = slot(CtLabel);
+        if lm != 0 {
+            out.push_str("ct_label=");
+            format_hex(lv, out);
+            if lm != u128::MAX {
+                out.push('/');
+                format_hex(lm, out);
+            }
+            out.push(',');
+        }
+        put_ipv4(out, "ct_nw_src", slot(CtNwSrc));
+        put_ipv6(out, "ct_ipv6_src", slot(CtIpv6Src));
+        put_ipv4(out, "ct_nw_dst", slot(CtNwDst));
+        put_ipv6(out, "ct_ipv6_dst", slot(CtIpv6Dst));
+        if self.mask_of(CtNwProto) != 0 {
+            let _ = write!(out, "ct_nw_proto={},", self.value_of(CtNwProto));
+            put_u16_dec(out, "ct_tp_src", slot(CtTpSrc));
+            put_u16_dec(out, "ct_tp_dst", slot(CtTpDst));
+        }
+        let (pt, ptm) = slot(PacketType);
+        let mut dl_type = self.value_of(EthType);
+        if ptm != 0 && (!(pt == 0 && ptm == 0xffff_ffff) || megaflow) {
+            format_packet_type(pt as u32, ptm as u32, out);
+            out.push(',');
+            if pt >> 16 == 1 {
+                dl_type = pt & 0xffff;
+            }
+        }
+        let (proto, proto_m) = slot(NwProto);
+        let mut skip_type = false;
+        let mut skip_proto = false;
+        if self.mask_of(EthType) != 0 {
+            skip_type = true;
+            let name = match dl_type {
+                ETH_TYPE_IP | ETH_TYPE_IPV6 => {
+                    let v6 = dl_type == ETH_TYPE_IPV6;
+                    let named = if proto_m != 0 {
+                        match (proto, v6) {
+                            (1, false) => Some("icmp"),
+                            (58, true) => Some("icmp6"),
+                            (6, false) => Some("tcp"),
+                            (6, true) => Some("tcp6"),
+                            (17, false) => Some("udp"),
+                            (17, true) => Some("udp6"),
+                            (132, false) => Some("sctp"),
+                            (132, true) => Some("sctp6"),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    skip_proto = named.is_some();
+                    Some(named.unwrap_or(if v6 { "ipv6" } else { "ip" }))
+                }
+                ETH_TYPE_ARP => Some("arp"),
+                ETH_TYPE_RARP => Some("rarp"),
+                ETH_TYPE_MPLS => Some("mpls"),
+                ETH_TYPE_MPLS_MCAST => Some("mplsm"),
+                _ => None,
+            };
+            match name {
+                Some(n) => {
+                    out.push_str(n);
+                    out.push(',');
+                }
+                None => skip_type = false,
+            }
+        }
+        for i in 0..16 {
+            let (v, m) = slot(reg_slot(i));
+            if m != 0 {
+                let _ = write!(out, "reg{i}=");
+                put_hex32(out, v, m);
+            }
+        }
+        self.format_tunnel(out);
+        let (mv, mm) = slot(Metadata);
+        if mm != 0 {
+            let _ = write!(out, "metadata={mv:#x}");
+            if mm != u128::from(u64::MAX) {
+                let _ = write!(out, "/{mm:#x}");
+            }
+            out.push(',');
+        }
+        if self.mask_of(InPort) != 0 {
+            out.push_str("in_port=");
+            format_port(self.value_of(InPort) as u16, out);
+            out.push(',');
+        }
+        let (tci, tcim) = slot(VlanTci);
+        if tcim != 0 {
+            let vid_mask = tcim & VLAN_VID_MASK;
+            let pcp_mask = tcim & VLAN_PCP_MASK;
+            let cfi = tcim & VLAN_CFI;
+            if cfi != 0
+                && tci & VLAN_CFI != 0
+                && (vid_mask == 0 || vid_mask == VLAN_VID_MASK)
+                && (pcp_mask == 0 || pcp_mask == VLAN_PCP_MASK)
+                && (vid_mask != 0 || pcp_mask != 0)
+            {
+                if vid_mask != 0 {
+                    let _ = write!(out, "dl_vlan={},", tci & VLAN_VID_MASK);
+                }
+                if pcp_mask != 0 {
+                    let _ = write!(out, "dl_vlan_pcp={},", tci >> 13);
+                }
+            } else if tcim == 0xffff {
+                let _ = write!(out, "vlan_tci={tci:#06x},");
+            } else {
+                let _ = write!(out, "vlan_tci={tci:#06x}/{tcim:#06x},");
+            }
+        }
+        put_eth(out, "dl_src", slot(EthSrc));
+        put_eth(out, "dl_dst", slot(EthDst));
+        if !skip_type && self.mask_of(EthType) != 0 {
+            let _ = write!(out, "dl_type={dl_type:#06x},");
+        }
+        let arp = matches!(dl_type, ETH_TYPE_ARP | ETH_TYPE_RARP);
+        if dl_type == ETH_TYPE_IPV6 {
+            put_ipv6(out, "ipv6_src", slot(Ipv6Src));
+            put_ipv6(out, "ipv6_dst", slot(Ipv6Dst));
+            let (lv, lm) = slot(Ipv6Label);
+            if lm != 0 {
+                if lm == 0xffff_ffff {
+                    let _ = write!(out, "ipv6_label={lv:#07x},");
+                } else {
+                    let _ = write!(out, "ipv6_label={lv:#07x}/{lm:#07x},");
+                }
+            }
+        } else if arp {
+            put_ipv4(out, "arp_spa", slot(IpSrc));
+            put_ipv4(out, "arp_tpa", slot(IpDst));
+        } else if dl_type == ETH_TYPE_NSH {
+            self.format_nsh(out);
+        } else {
+            put_ipv4(out, "nw_src", slot(IpSrc));
+            put_ipv4(out, "nw_dst", slot(IpDst));
+        }
+        if !skip_proto && proto_m != 0 {
+            let _ = write!(out, "{}={proto},", if arp { "arp_op" } else { "nw_proto" });
+        }
+        if arp {
+            put_eth(out, "arp_sha", slot(ArpSha));
+            put_eth(out, "arp_tha", slot(ArpTha));
+        }
+        let (tos, tosm) = slot(NwTos);
+        if tosm & IP_DSCP_MASK != 0 {
+            let _ = write!(out, "nw_tos={},", tos & IP_DSCP_MASK);
+        }
+        if tosm & IP_ECN_MASK != 0 {
+            let _ = write!(out, "nw_ecn={},", tos & IP_ECN_MASK);
+        }
+        if self.mask_of(NwTtl) != 0 {
+            let _ = write!(out, "nw_ttl={},", self.value_of(NwTtl));
+        }
+        let (lse, lsem) = slot(MplsLabel);
+        if lsem & MPLS_LABEL_MASK != 0 {
+            let _ = write!(out, "mpls_label={},", lse >> 12);
+        }
+        if lsem & MPLS_TC_MASK != 0 {
+            let _ = write!(out, "mpls_tc={},", (lse >> 9) & 7);
+        }
+        if lsem & MPLS_TTL_MASK != 0 {
+            let _ = write!(out, "mpls_ttl={},", lse & 0xff);
+        }
+        if lsem & MPLS_BOS_MASK != 0 {
+            let _ = write!(out, "mpls_bos={},", (lse >> 8) & 1);
+        }
+        let (fv, fm) = slot(IpFrag);
+        let frag = match fm & 3 {
+            3 => Some(match fv & 3 {
+                0 => "no",
+                1 => "first",
+                3 => "later",
+                _ => "<error>",
+            }),
+            1 => Some(if fv & 1 != 0 { "yes" } else { "no" }),
+            2 => Some(if fv & 2 != 0 { "later" } else { "not_later" }),
+            _ => None,
+        };
+        if let Some(f) = frag {
+            let _ = write!(out, "nw_frag={f},");
+        }
+        if dl_type == ETH_TYPE_IP && proto == 1 {
+            put_u16_dec(out, "icmp_type", slot(TcpSrc));
+            put_u16_dec(out, "icmp_code", slot(TcpDst));
+        } else if dl_type == ETH_TYPE_IPV6 && proto == 58 {
+            put_u16_dec(out, "icmp_type", slot(TcpSrc));
+            put_u16_dec(out, "icmp_code", slot(TcpDst));
+            put_ipv6(out, "nd_target", slot(NdTarget));
+            put_eth(out, "nd_sll", slot(ArpSha));
+            put_eth(out, "nd_tll", slot(ArpTha));
+            put_u32_dec(out, "nd_reserved", slot(NdReserved));
+            put_u16_dec(out, "nd_options_type", slot(TcpFlags));
+        } else {
+            put_u16_dec(out, "tp_src", slot(TcpSrc));
+            put_u16_dec(out, "tp_dst", slot(TcpDst));
+        }
+        let (fl, flm) = slot(TcpFlags);
+        if matches!(self.value_of(EthType), ETH_TYPE_IP | ETH_TYPE_IPV6) && proto == 6 && flm != 0 {
+            out.push_str("tcp_flags=");
+            format_flags_masked(tcp_flag_name, fl as u32, flm as u32 & 0x0fff, 0x0fff, out);
+            out.push(',');
+        }
+        if out.len() > start && out.ends_with(',') {
+            out.pop();
+        }
+    }
+
+    fn format_tunnel(&self, out: &mut String) {
+        use Field::*;
+        let slot = |f| self.slot(f);
+        let (v, m) = slot(TunId);
+        if m != 0 {
+            let _ = write!(out, "tun_id={v:#x}");
+            if m != u128::from(u64::MAX) {
+                let _ = write!(out, "/{m:#x}");
+            }
+            out.push(',');
+        }
+        put_ipv4(out, "tun_src", slot(TunSrc));
+        put_ipv4(out, "tun_dst", slot(TunDst));
+        put_ipv6(out, "tun_ipv6_src", slot(TunIpv6Src));
+        put_ipv6(out, "tun_ipv6_dst", slot(TunIpv6Dst));
+        put_u16_dec(out, "tun_gbp_id", slot(TunGbpId));
+        if self.mask_of(TunGbpFlags) != 0 {
+            let _ = write!(out, "tun_gbp_flags={:#x},", self.value_of(TunGbpFlags));
+        }
+        if self.mask_of(TunTos) != 0 {
+            let _ = write!(out, "tun_tos={:x},", self.value_of(TunTos));
+        }
+        if self.mask_of(TunTtl) != 0 {
+            let _ = write!(out, "tun_ttl={},", self.value_of(TunTtl));
+        }
+        let ver = self.value_of(TunErspanVer);
+        if self.mask_of(TunErspanVer) != 0 {
+            let _ = write!(out, "tun_erspan_ver={ver},");
+        }
+        if self.mask_of(TunErspanIdx) != 0 && ver == 1 {
+            let _ = write!(out, "tun_erspan_idx={:#x},", self.value_of(TunErspanIdx));
+        }
+        if self.mask_of(TunErspanDir) != 0 && ver == 2 {
+            let _ = write!(out, "tun_erspan_dir={},", self.value_of(TunErspanDir));
+        }
+        if self.mask_of(TunErspanHwid) != 0 && ver == 2 {
+            let _ = write!(out, "tun_erspan_hwid={:#x},", self.value_of(TunErspanHwid));
+        }
+        if self.mask_of(TunGtpuFlags) != 0 {
+            let _ = write!(out, "gtpu_flags={:#x},", self.value_of(TunGtpuFlags));
+        }
+        if self.mask_of(TunGtpuMsgtype) != 0 {
+            let _ = write!(out, "gtpu_msgtype={},", self.value_of(TunGtpuMsgtype));
+        }
+        let (fv, fm) = slot(TunFlags);
+        if fm & 0xf != 0 {
+            out.push_str("tun_flags=");
+            format_flags_masked(tun_flag_name, fv as u32 & 0xf, fm as u32 & 0xf, 0xf, out);
+            out.push(',');
+        }
+        for i in 0..64u8 {
+            let Some(f) = Field::tun_metadata(i) else {
+                break;
+            };
+            let (v, m) = slot(f);
+            if m == 0 {
+                continue;
+            }
+            let _ = write!(out, "tun_metadata{i}=");
+            let len = tun_md_len(v, m);
+            format_hex(v, out);
+            if m != u128::MAX && m != ones(len) {
+                out.push('/');
+                format_hex(m, out);
+            }
+            out.push(',');
+        }
+    }
+
+    fn format_nsh(&self, out: &mut String) {
+        use Field::*;
+        let slot = |f| self.slot(f);
+        put_u8_masked(out, "nsh_flags", slot(NshFlags));
+        put_u8_masked(out, "nsh_ttl", slot(NshTtl));
+        put_u8_masked(out, "nsh_mdtype", slot(NshMdtype));
+        put_u8_masked(out, "nsh_np", slot(NshNp));
+        let (sv, sm) = slot(NshSpi);
+        if sm != 0 {
+            let sm = if sm == 0xff_ffff { 0xffff_ffff } else { sm };
+            let _ = write!(out, "nsh_spi={sv:#x}");
+            if sm != 0xffff_ffff {
+                let _ = write!(out, "/{sm:#x}");
+            }
+            out.push(',');
+        }
+        put_u8_masked(out, "nsh_si", slot(NshSi));
+        let (md, mdm) = slot(NshMdtype);
+        if mdm == 0xff && md == 1 {
+            for (name, f) in [
+                ("nsh_c1", NshC1),
+                ("nsh_c2", NshC2),
+                ("nsh_c3", NshC3),
+                ("nsh_c4", NshC4),
+            ] {
+                let (v, m) = slot(f);
+                if m != 0 {
+                    let _ = write!(out, "{name}={v:#x}");
+                    if m != 0xffff_ffff {
+                        let _ = write!(out, "/{m:#x}");
+                    }
+                    out.push(',');
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Wire.
+
     /// Decodes an `ofp_match` (type, length, OXM fields, padding to 8 bytes), consuming the
-    /// padding too.
+    /// padding too. Rejects other match types, bad lengths, unknown, duplicate or invalid
+    /// fields and missing prerequisites, naming the field and its offset.
     pub fn decode(r: &mut Reader<'_>, _version: Version) -> Result<Match> {
-        let _type = r.peek_u16(0)?;
+        let start = r.offset();
+        let ty = r.peek_u16(0)?;
         let len = r.peek_u16(2)? as usize;
+        if ty != 1 {
+            return Err(r.error(format_args!(
+                "ofp_match type {ty} is not OFPMT_OXM (1) (OFPBMC_BAD_TYPE)"
+            )));
+        }
+        if len < 4 {
+            return Err(r.error(format_args!(
+                "ofp_match length {len} is less than its 4-byte header (OFPBMC_BAD_LEN)"
+            )));
+        }
         let padded = len.next_multiple_of(8);
-        let all = r.bytes(padded)?;
-        Ok(Match {
-            raw: all[4..len].to_vec(),
-        })
+        if r.remaining() < padded {
+            return Err(r.error(format_args!(
+                "ofp_match length {len} (padded to {padded}) exceeds the {} bytes left (OFPBMC_BAD_LEN)",
+                r.remaining()
+            )));
+        }
+        let mut all = r.sub(padded, "ofp_match")?;
+        all.skip(4)?;
+        let m = Match::decode_fields(&mut all, len - 4)?;
+        debug_assert!(all.offset() == start + len);
+        Ok(m)
     }
 
     /// Encodes as an `ofp_match` of type OXM, padded to 8 bytes.
-    pub fn encode(&self, w: &mut Writer, _version: Version) -> Result<()> {
+    pub fn encode(&self, w: &mut Writer, version: Version) -> Result<()> {
         let start = w.len();
         w.u16(1);
         w.u16(0);
-        w.bytes(&self.raw);
+        self.put_raw(w, Some(version))?;
         w.patch_len(start + 2, start, "ofp_match")?;
         w.pad_from(start, 8);
         Ok(())
@@ -46,15 +1111,696 @@ impl Match {
 
     /// Decodes a bare list of NXM/OXM fields filling exactly `len` bytes (no header, no
     /// padding), as in NXT_FLOW_MOD, packet-in2's metadata property and flow monitors.
+    /// Fields may come in any order.
     pub fn decode_fields(r: &mut Reader<'_>, len: usize) -> Result<Match> {
-        Ok(Match {
-            raw: r.bytes(len)?.to_vec(),
-        })
+        let mut r = r.sub(len, "OXM match field")?;
+        let mut m = Match::new();
+        let mut offsets = [(Field::DpHash, 0usize); 32];
+        let mut n_offsets = 0;
+        let start = r.offset();
+        while !r.is_empty() {
+            let at = r.offset();
+            let h = OxmHeader::decode(&mut r)?;
+            let Some(field) = crate::field::subfield::header_field(&h) else {
+                return Err(r.error_at(
+                    at,
+                    format_args!(
+                        "unknown field {} (OFPBMC_BAD_FIELD)",
+                        crate::field::subfield::HeaderName(&h)
+                    ),
+                ));
+            };
+            let name = field.name();
+            let payload = h.payload_len();
+            if h.hasmask && payload % 2 != 0 {
+                return Err(r.error_at(
+                    at,
+                    format_args!("{name}: odd masked payload length {payload} (OFPBMC_BAD_LEN)"),
+                ));
+            }
+            let body = r.bytes(payload).map_err(|_| {
+                r.error_at(
+                    at,
+                    format_args!(
+                        "{name}: {payload}-byte payload but only {} bytes follow (OFPBMC_BAD_LEN)",
+                        r.remaining()
+                    ),
+                )
+            })?;
+            let vlen = h.value_len();
+            let (vb, mb) = body.split_at(vlen);
+            let value = wide_value(vb)
+                .ok_or_else(|| r.error_at(at, format_args!("{name}: value wider than 16 bytes")))?;
+            let full = ones(value_bytes(field));
+            let mask = if h.hasmask {
+                let mask = wide_value(mb).ok_or_else(|| {
+                    r.error_at(at, format_args!("{name}: mask wider than 16 bytes"))
+                })?;
+                if value & !mask != 0 {
+                    return Err(r.error_at(
+                        at,
+                        format_args!(
+                            "{name}: value has 1-bits where the mask has 0-bits (OFPBMC_BAD_WILDCARDS)"
+                        ),
+                    ));
+                }
+                mask
+            } else {
+                full
+            };
+            if !field.info().maskable && mask != 0 && mask != full {
+                return Err(r.error_at(
+                    at,
+                    format_args!("{name}: mask on a field that cannot be masked (OFPBMC_BAD_MASK)"),
+                ));
+            }
+            if !value_is_valid(field, value) {
+                return Err(r.error_at(
+                    at,
+                    format_args!(
+                        "{name}: invalid value {} (OFPBMC_BAD_VALUE)",
+                        value::value_to_string(field, value, None)
+                    ),
+                ));
+            }
+            if m.tests(field) {
+                return Err(r.error_at(
+                    at,
+                    format_args!("{name}: duplicate field (OFPBMC_DUP_FIELD)"),
+                ));
+            }
+            m.set_masked(field, value, mask)
+                .map_err(|e| r.error_at(at, e))?;
+            if n_offsets < offsets.len() {
+                offsets[n_offsets] = (slot_of(field), at);
+                n_offsets += 1;
+            }
+        }
+        if let Err((field, needs)) = m.check_prereqs() {
+            let slot = slot_of(field);
+            let at = offsets[..n_offsets]
+                .iter()
+                .find(|(s, _)| *s == slot)
+                .map_or(start, |(_, at)| *at);
+            return Err(r.error_at(
+                at,
+                format_args!("{}: requires {needs} (OFPBMC_BAD_PREREQ)", field.name()),
+            ));
+        }
+        Ok(m)
     }
 
-    /// Encodes as a bare list of fields (no header, no padding); returns the length.
-    pub fn encode_fields(&self, w: &mut Writer, _version: Version) -> Result<usize> {
-        w.bytes(&self.raw);
-        Ok(self.raw.len())
+    /// Whether any bit of `field` is already tested (Open vSwitch's `!mf_is_all_wild`).
+    fn tests(&self, field: Field) -> bool {
+        if field == Field::VlanPcp || field == Field::DlVlanPcp {
+            return self.mask_of(Field::VlanTci) & VLAN_PCP_MASK != 0;
+        }
+        self.get(field).is_some()
+    }
+
+    /// Encodes as a bare list of OXM fields for `version` (no header, no padding); returns
+    /// the length.
+    pub fn encode_fields(&self, w: &mut Writer, version: Version) -> Result<usize> {
+        self.put_raw(w, Some(version))
+    }
+
+    /// Encodes as a bare list of fields with NXM headers where fields have them (the
+    /// `nx_match` of Nicira messages, Open vSwitch's `nx_put_match` without padding);
+    /// returns the length.
+    pub fn encode_nxm(&self, w: &mut Writer) -> Result<usize> {
+        self.put_raw(w, None)
+    }
+
+    fn put_raw(&self, w: &mut Writer, oxm: Option<Version>) -> Result<usize> {
+        use Field::*;
+        let start = w.len();
+        let mut p = Put {
+            w,
+            oxm,
+            implied_ethernet: false,
+        };
+        let slot = |f| self.slot(f);
+        let (pt, ptm) = slot(PacketType);
+        let default_pt = pt == 0 && ptm == 0xffff_ffff;
+        if ptm != 0 && !default_pt {
+            p.masked(PacketType, pt, ptm)?;
+        }
+        p.masked(DpHash, self.value_of(DpHash), self.mask_of(DpHash))?;
+        if self.mask_of(RecircId) != 0 {
+            p.exact(RecircId, self.value_of(RecircId))?;
+        }
+        if self.mask_of(ConjId) != 0 {
+            p.exact(ConjId, self.value_of(ConjId))?;
+        }
+        if self.mask_of(InPort) != 0 {
+            let port = self.value_of(InPort) as u16;
+            if oxm.is_some() {
+                p.exact(InPortOxm, u128::from(port_to_ofp11(port)))?;
+            } else {
+                p.exact(InPort, u128::from(port))?;
+            }
+        }
+        if self.mask_of(ActsetOutput) != 0 {
+            p.exact(
+                ActsetOutput,
+                u128::from(port_to_ofp11(self.value_of(ActsetOutput) as u16)),
+            )?;
+        }
+        p.masked(EthSrc, self.value_of(EthSrc), self.mask_of(EthSrc))?;
+        p.masked(EthDst, self.value_of(EthDst), self.mask_of(EthDst))?;
+        p.masked(EthType, self.value_of(EthType), self.mask_of(EthType))?;
+        let (tci, tcim) = slot(VlanTci);
+        if oxm.is_some() {
+            let vid = tci & (VLAN_VID_MASK | VLAN_CFI);
+            let mask = tcim & (VLAN_VID_MASK | VLAN_CFI);
+            if mask == VLAN_VID_MASK | VLAN_CFI {
+                p.exact(VlanVid, vid)?;
+            } else if mask != 0 {
+                p.masked(VlanVid, vid, mask)?;
+            }
+            if vid != 0 && tcim & VLAN_PCP_MASK != 0 {
+                p.exact(VlanPcp, tci >> 13)?;
+            }
+        } else {
+            p.masked(VlanTci, tci, tcim)?;
+        }
+        let dl_type = self.dl_type();
+        if matches!(dl_type, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST) {
+            let (lse, lsem) = slot(MplsLabel);
+            if lsem & MPLS_TC_MASK != 0 {
+                p.exact(MplsTc, (lse >> 9) & 7)?;
+            }
+            if lsem & MPLS_BOS_MASK != 0 {
+                p.exact(MplsBos, (lse >> 8) & 1)?;
+            }
+            if lsem & MPLS_TTL_MASK != 0 {
+                p.exact(MplsTtl, lse & 0xff)?;
+            }
+            if lsem & MPLS_LABEL_MASK != 0 {
+                p.exact(MplsLabel, lse >> 12)?;
+            }
+        }
+        if self.is_ip_any() {
+            self.put_ip(&mut p)?;
+        } else if self.is_arp() {
+            if self.mask_of(NwProto) != 0 {
+                p.exact(ArpOp, self.nw_proto())?;
+            }
+            p.masked(ArpSpa, self.value_of(IpSrc), self.mask_of(IpSrc))?;
+            p.masked(ArpTpa, self.value_of(IpDst), self.mask_of(IpDst))?;
+            p.masked(ArpSha, self.value_of(ArpSha), self.mask_of(ArpSha))?;
+            p.masked(ArpTha, self.value_of(ArpTha), self.mask_of(ArpTha))?;
+        }
+        for f in [
+            TunId,
+            TunFlags,
+            TunSrc,
+            TunDst,
+            TunIpv6Src,
+            TunIpv6Dst,
+            TunGbpId,
+            TunGbpFlags,
+        ] {
+            let (v, m) = slot(f);
+            p.masked(f, v, m)?;
+        }
+        for i in 0..64u8 {
+            let Some(f) = Field::tun_metadata(i) else {
+                break;
+            };
+            let (v, m) = slot(f);
+            if m == 0 {
+                continue;
+            }
+            let len = tun_md_len(v, if m == u128::MAX { 0 } else { m });
+            let masked = m != u128::MAX;
+            let h = f.oxm_header(oxm, masked, len)?;
+            h.encode(p.w);
+            u128_to_be(v, len, p.w);
+            if masked {
+                u128_to_be(m, len, p.w);
+            }
+        }
+        for f in [
+            TunErspanIdx,
+            TunErspanVer,
+            TunErspanDir,
+            TunErspanHwid,
+            TunGtpuFlags,
+            TunGtpuMsgtype,
+            NshFlags,
+            NshTtl,
+            NshMdtype,
+            NshNp,
+        ] {
+            let (v, m) = slot(f);
+            p.masked(f, v, m)?;
+        }
+        let (sv, sm) = slot(NshSpi);
+        p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
+        for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
+            let (v, m) = slot(f);
+            p.masked(f, v, m)?;
+        }
+        if oxm.is_none_or(|v| v < Version::Of15) {
+            for i in 0..16 {
+                let (v, m) = slot(reg_slot(i));
+                p.masked(reg_slot(i), v, m)?;
+            }
+        } else {
+            for i in 0..8u8 {
+                let Some(f) = Field::xreg(i) else { break };
+                let (v, m) = self.get(f).unwrap_or((0, 0));
+                p.masked(f, v, m)?;
+            }
+        }
+        p.masked(PktMark, self.value_of(PktMark), self.mask_of(PktMark))?;
+        let (cs, csm) = slot(CtState);
+        p.masked(CtState, cs, csm)?;
+        for f in [
+            CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
+        ] {
+            let (v, m) = slot(f);
+            p.masked(f, v, m)?;
+        }
+        if self.value_of(CtNwProto) != 0 {
+            for f in [CtNwProto, CtTpSrc, CtTpDst] {
+                let (v, m) = slot(f);
+                p.masked(f, v, m)?;
+            }
+        }
+        p.masked(Metadata, self.value_of(Metadata), self.mask_of(Metadata))?;
+        if default_pt && !p.implied_ethernet {
+            let mut pw = Writer::with_capacity(8);
+            PacketType.oxm_header(oxm, false, 4)?.encode(&mut pw);
+            pw.u32(0);
+            let mut tail = p.w.as_slice()[start..].to_vec();
+            let mut head = pw.into_vec();
+            head.append(&mut tail);
+            let total = p.w.len();
+            p.w.as_mut_slice()[start..total].copy_from_slice(&head[..total - start]);
+            p.w.bytes(&head[total - start..]);
+        }
+        let len = p.w.len() - start;
+        if len > 0xffff - 4 {
+            return Err(Error::encode(
+                "match",
+                format_args!("{len} bytes of fields"),
+            ));
+        }
+        Ok(len)
+    }
+
+    fn put_ip(&self, p: &mut Put<'_>) -> Result<()> {
+        use Field::*;
+        let slot = |f| self.slot(f);
+        if self.dl_type() == ETH_TYPE_IP {
+            p.masked(IpSrc, self.value_of(IpSrc), self.mask_of(IpSrc))?;
+            p.masked(IpDst, self.value_of(IpDst), self.mask_of(IpDst))?;
+        } else {
+            p.masked(Ipv6Src, self.value_of(Ipv6Src), self.mask_of(Ipv6Src))?;
+            p.masked(Ipv6Dst, self.value_of(Ipv6Dst), self.mask_of(Ipv6Dst))?;
+        }
+        let (fv, fm) = slot(IpFrag);
+        p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
+        let (tos, tosm) = slot(NwTos);
+        if tosm & IP_DSCP_MASK != 0 {
+            if p.oxm.is_some() {
+                p.exact(IpDscp, tos >> 2)?;
+            } else {
+                p.exact(NwTos, tos & IP_DSCP_MASK)?;
+            }
+        }
+        if tosm & IP_ECN_MASK != 0 {
+            p.exact(NwEcn, tos & IP_ECN_MASK)?;
+        }
+        if self.mask_of(NwTtl) != 0 {
+            p.exact(NwTtl, self.value_of(NwTtl))?;
+        }
+        p.masked(Ipv6Label, self.value_of(Ipv6Label), self.mask_of(Ipv6Label))?;
+        if self.mask_of(NwProto) != 0 {
+            let proto = self.nw_proto();
+            p.exact(NwProto, proto)?;
+            let (sv, sm) = slot(TcpSrc);
+            let (dv, dm) = slot(TcpDst);
+            match proto {
+                6 => {
+                    p.masked(TcpSrc, sv, sm)?;
+                    p.masked(TcpDst, dv, dm)?;
+                    let (fl, flm) = slot(TcpFlags);
+                    p.masked(TcpFlags, fl, flm)?;
+                }
+                17 => {
+                    p.masked(UdpSrc, sv, sm)?;
+                    p.masked(UdpDst, dv, dm)?;
+                }
+                132 => {
+                    p.masked(SctpSrc, sv, sm)?;
+                    p.masked(SctpDst, dv, dm)?;
+                }
+                _ if self.is_icmpv4() => {
+                    if sm != 0 {
+                        p.exact(IcmpType, sv & 0xff)?;
+                    }
+                    if dm != 0 {
+                        p.exact(IcmpCode, dv & 0xff)?;
+                    }
+                }
+                _ if self.is_icmpv6() => {
+                    if sm != 0 {
+                        p.exact(Icmpv6Type, sv & 0xff)?;
+                    }
+                    if dm != 0 {
+                        p.exact(Icmpv6Code, dv & 0xff)?;
+                    }
+                    if self.is_nd() {
+                        if self.mask_of(NdReserved) != 0 {
+                            p.exact(NdReserved, self.value_of(NdReserved))?;
+                        }
+                        p.masked(NdTarget, self.value_of(NdTarget), self.mask_of(NdTarget))?;
+                        if self.mask_of(TcpFlags) != 0 {
+                            p.exact(NdOptionsType, self.value_of(TcpFlags) & 0xff)?;
+                        }
+                        if sv == 135 {
+                            p.masked(NdSll, self.value_of(ArpSha), self.mask_of(ArpSha))?;
+                        }
+                        if sv == 136 {
+                            p.masked(NdTll, self.value_of(ArpTha), self.mask_of(ArpTha))?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An encoder writing fields the way Open vSwitch's `nxm_put*` helpers do.
+struct Put<'a> {
+    w: &'a mut Writer,
+    oxm: Option<Version>,
+    implied_ethernet: bool,
+}
+
+impl Put<'_> {
+    fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
+        let n = value_bytes(field);
+        let h = field.oxm_header(self.oxm, mask.is_some(), n)?;
+        h.encode(self.w);
+        u128_to_be(value, n, self.w);
+        if let Some(m) = mask {
+            u128_to_be(m, n, self.w);
+        }
+        if field.info().prereq != Prereq::None {
+            self.implied_ethernet = true;
+        }
+        Ok(())
+    }
+
+    /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones.
+    fn masked(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
+        let full = ones(value_bytes(field));
+        let mask = mask & full;
+        if mask == 0 {
+            return Ok(());
+        }
+        self.entry(field, value & mask, (mask != full).then_some(mask))
+    }
+
+    /// `nxm_put_*`: always exact.
+    fn exact(&mut self, field: Field, value: u128) -> Result<()> {
+        self.entry(field, value & ones(value_bytes(field)), None)
+    }
+}
+
+fn reg_slot(i: usize) -> Field {
+    Field::reg(i as u8).unwrap_or(Field::Reg0)
+}
+
+fn reg_index(f: Field) -> Option<usize> {
+    (Field::Reg0..=Field::Reg15)
+        .contains(&f)
+        .then(|| f as usize - Field::Reg0 as usize)
+}
+
+fn ok_if(cond: bool, needs: &'static str) -> std::result::Result<(), &'static str> {
+    if cond { Ok(()) } else { Err(needs) }
+}
+
+/// The bytes a `tun_metadata` value takes on the wire (Open vSwitch's `mf_field_len`:
+/// the longer of value and mask without leading zero bytes).
+fn tun_md_len(value: u128, mask: u128) -> usize {
+    let sig = |x: u128| 16 - (x.leading_zeros() / 8) as usize;
+    sig(value).max(if mask == u128::MAX { 0 } else { sig(mask) })
+}
+
+fn wide_value(b: &[u8]) -> Option<u128> {
+    let skip = b.len().saturating_sub(16);
+    if b[..skip].iter().any(|x| *x != 0) {
+        return None;
+    }
+    be_to_u128(&b[skip..])
+}
+
+/// Open vSwitch's `mf_is_value_valid`: whether a wire value makes sense for `field`.
+fn value_is_valid(field: Field, v: u128) -> bool {
+    use Field::*;
+    match field {
+        InPortOxm | ActsetOutput => port_from_ofp11(v as u32).is_some(),
+        NwTos => v & !IP_DSCP_MASK == 0,
+        IpDscp => v & !(IP_DSCP_MASK >> 2) == 0,
+        NwEcn => v & !IP_ECN_MASK == 0,
+        IpFrag => v & !3 == 0,
+        TcpFlags => v & !0x0fff == 0,
+        ArpOp => v & 0xff00 == 0,
+        DlVlan => v & 0xf000 == 0,
+        VlanVid => v & VLAN_PCP_MASK == 0,
+        DlVlanPcp | VlanPcp => v & !7 == 0,
+        Ipv6Label | MplsLabel => v & !0xfffff == 0,
+        MplsTc => v & !7 == 0,
+        MplsBos => v & !1 == 0,
+        TunFlags => v & !1 == 0,
+        CtState => v & !0xff == 0,
+        NshTtl => v <= 63,
+        NshMdtype => v == 1 || v == 2,
+        NshSpi => v & 0xff00_0000 == 0,
+        _ => true,
+    }
+}
+
+/// A protocol shorthand's Ethernet type and IP protocol.
+fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
+    Some(match name {
+        "ip" | "ipv4" | "ip4" => (ETH_TYPE_IP, None),
+        "arp" => (ETH_TYPE_ARP, None),
+        "icmp" => (ETH_TYPE_IP, Some(1)),
+        "tcp" => (ETH_TYPE_IP, Some(6)),
+        "udp" => (ETH_TYPE_IP, Some(17)),
+        "sctp" => (ETH_TYPE_IP, Some(132)),
+        "ipv6" | "ip6" => (ETH_TYPE_IPV6, None),
+        "icmp6" => (ETH_TYPE_IPV6, Some(58)),
+        "tcp6" => (ETH_TYPE_IPV6, Some(6)),
+        "udp6" => (ETH_TYPE_IPV6, Some(17)),
+        "sctp6" => (ETH_TYPE_IPV6, Some(132)),
+        "rarp" => (ETH_TYPE_RARP, None),
+        "mpls" => (ETH_TYPE_MPLS, None),
+        "mplsm" => (ETH_TYPE_MPLS_MCAST, None),
+        _ => return None,
+    })
+}
+
+/// Splits the next `key[=value]` off `s` as ovs-ofctl's `ofputil_parse_key_value`:
+/// returns key, value, the key's byte offset in `s`, and the offset just past the token.
+pub fn next_key_value(s: &str) -> Option<(&str, Option<&str>, usize, usize)> {
+    let b = s.as_bytes();
+    let is_sep = |c: u8| matches!(c, b',' | b' ' | b'\t' | b'\r' | b'\n');
+    let mut i = 0;
+    while i < b.len() && is_sep(b[i]) {
+        i += 1;
+    }
+    if i == b.len() {
+        return None;
+    }
+    let kstart = i;
+    while i < b.len() && !is_sep(b[i]) && !matches!(b[i], b':' | b'=' | b'(') {
+        i += 1;
+    }
+    let key = &s[kstart..i];
+    let Some(&delim) = b.get(i) else {
+        return Some((key, None, kstart, i));
+    };
+    if is_sep(delim) {
+        return Some((key, None, kstart, i + 1));
+    }
+    i += 1;
+    let vstart = i;
+    if delim == b'(' {
+        let mut level = 1;
+        while i < b.len() {
+            match b[i] {
+                b'(' => level += 1,
+                b')' => {
+                    level -= 1;
+                    if level == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let value = &s[vstart..i];
+        return Some((key, Some(value), kstart, (i + 1).min(b.len())));
+    }
+    while i < b.len() && !is_sep(b[i]) {
+        if b[i] == b'(' {
+            let mut level = 0;
+            loop {
+                match b.get(i) {
+                    None => break,
+                    Some(b'(') => level += 1,
+                    Some(b')') => level -= 1,
+                    _ => {}
+                }
+                i += 1;
+                if level <= 0 {
+                    break;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let value = &s[vstart..i];
+    Some((key, Some(value), kstart, (i + 1).min(b.len())))
+}
+
+fn put_u32_hex(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        let _ = write!(out, "{name}=");
+        put_hex32(out, v, m);
+    }
+}
+
+fn put_hex32(out: &mut String, v: u128, m: u128) {
+    let _ = write!(out, "{v:#x}");
+    if m != 0xffff_ffff {
+        let _ = write!(out, "/{m:#x}");
+    }
+    out.push(',');
+}
+
+fn put_u16_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        if m == 0xffff {
+            let _ = write!(out, "{name}={v},");
+        } else {
+            let _ = write!(out, "{name}={v:#x}/{m:#x},");
+        }
+    }
+}
+
+fn put_u32_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        if m == 0xffff_ffff {
+            let _ = write!(out, "{name}={v},");
+        } else {
+            let _ = write!(out, "{name}={v:#010x}/{m:#010x},");
+        }
+    }
+}
+
+fn put_u8_masked(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        if m == 0xff {
+            let _ = write!(out, "{name}={v},");
+        } else {
+            let _ = write!(out, "{name}={v:#04x}/{m:#04x},");
+        }
+    }
+}
+
+fn put_ipv4(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        let _ = write!(out, "{name}=");
+        format_ipv4_masked(v as u32, m as u32, out);
+        out.push(',');
+    }
+}
+
+fn put_ipv6(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        let _ = write!(out, "{name}=");
+        format_ipv6_masked(v, m, out);
+        out.push(',');
+    }
+}
+
+fn put_eth(out: &mut String, name: &str, (v, m): (u128, u128)) {
+    if m != 0 {
+        let _ = write!(out, "{name}=");
+        format_eth(v as u64, out);
+        if m != ones(6) {
+            out.push('/');
+            format_eth(m as u64, out);
+        }
+        out.push(',');
+    }
+}
+
+impl std::fmt::Display for Match {
+    /// As ovs-ofctl prints a match ([`Match::format`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+impl std::str::FromStr for Match {
+    type Err = Error;
+
+    /// [`Match::parse`].
+    fn from_str(s: &str) -> Result<Match> {
+        Match::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt(s: &str) -> String {
+        Match::parse(s).unwrap().to_text()
+    }
+
+    #[test]
+    fn canonical_text() {
+        assert_eq!(
+            rt("ip,nw_dst=10.0.0.1,tcp,tp_dst=80"),
+            "tcp,nw_dst=10.0.0.1,tp_dst=80"
+        );
+        assert_eq!(rt("xreg2=0x5/0xff"), "reg5=0x5/0xff");
+        assert_eq!(rt("dl_vlan=5,vlan_pcp=3"), "dl_vlan=5,dl_vlan_pcp=3");
+        assert_eq!(
+            Match::parse("tcp,tp_src=1").unwrap(),
+            Match::parse("tcp,tcp_src=1").unwrap()
+        );
+        assert_eq!(rt(""), "");
+        assert!(Match::parse("tp_dst=80").is_err());
+        assert!(Match::parse("nw_dst=10.0.0.1").is_err());
+        let e = Match::parse("ip,priority=5").unwrap_err().to_string();
+        assert!(e.contains(NOT_A_MATCH_FIELD), "{e}");
+    }
+
+    #[test]
+    fn wire_round_trip() {
+        let m = Match::parse("tcp,nw_dst=10.0.0.0/8,tp_dst=80,reg3=0x5,in_port=LOCAL").unwrap();
+        for v in Version::ALL {
+            let mut w = Writer::new();
+            m.encode(&mut w, v).unwrap();
+            let mut r = Reader::new(w.as_slice(), "t");
+            assert_eq!(Match::decode(&mut r, v).unwrap(), m);
+            assert!(r.is_empty());
+        }
     }
 }

@@ -10,6 +10,8 @@
 //! * [`Cluster`] — an `n`-member RAFT cluster of `ovsdb-server`s.
 //! * [`Pki`] — a throw-away CA with a server and a client certificate.
 //! * [`OvnCentral`] — NB and SB servers with `ovn-northd`, and `ovn-trace`.
+//! * [`Vswitch`] — `ovs-vswitchd` with userspace (`netdev`) bridges and their OpenFlow
+//!   management sockets.
 //!
 //! ```no_run
 //! use testkit::{Cluster, OvsdbServer, nb_schema, test_schema};
@@ -43,6 +45,7 @@ mod cluster;
 mod pki;
 mod process;
 mod server;
+mod vswitch;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,6 +55,7 @@ pub use cluster::Cluster;
 pub use pki::Pki;
 pub use process::pid_exists;
 pub use server::{OvsdbServer, ServerBuilder};
+pub use vswitch::Vswitch;
 
 /// How long any daemon may take to become ready, and how long
 /// [`Cluster::wait_for_leader`] waits for an election.

@@ -1,0 +1,374 @@
+//! Subfields: a run of bits within a field (`reg0[0..15]`, `NXM_OF_ETH_DST[]`), as
+//! Nicira actions (`move`, `load`, `learn`, `multipath`, `output:reg`...) use them.
+//!
+//! Text follows Open vSwitch's `mf_parse_subfield` and `mf_format_subfield`: a field name
+//! (ovs-ofctl name, alias, or NXM/OXM header name with an optional `_W`), then `[]` (the
+//! whole field), `[N]` (one bit) or `[A..B]` (bits A through B inclusive); no brackets
+//! means the whole field. Display uses the field's legacy NXM header name where it has one
+//! (`NXM_NX_REG0[0..15]`), as ovs-ofctl prints.
+//!
+//! On the wire a subfield is an NXM/OXM header (`nx_put_header`/`nx_pull_header`: 4 bytes,
+//! or 8 for experimenter OXMs) plus an offset and a bit count whose layout depends on the
+//! action; [`ofs_nbits`] and [`Subfield::from_ofs_nbits`] handle the common packed form.
+
+use std::fmt;
+
+use super::{Field, OxmHeader};
+use crate::error::{Error, Result};
+use crate::version::Version;
+use crate::wire::{Reader, Writer};
+
+/// A run of `n_bits` bits starting at bit `ofs` (0 is the least significant) of `field`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Subfield {
+    /// The field.
+    pub field: Field,
+    /// The first bit, counting from the least significant.
+    pub ofs: u16,
+    /// How many bits (at least 1).
+    pub n_bits: u16,
+}
+
+impl Subfield {
+    /// The subfield `[ofs..ofs + n_bits - 1]` of `field`; fails unless it lies within the
+    /// field and is at least one bit wide.
+    pub fn new(field: Field, ofs: u16, n_bits: u16) -> Result<Subfield> {
+        let sf = Subfield { field, ofs, n_bits };
+        sf.check()?;
+        Ok(sf)
+    }
+
+    /// The whole of `field` (`field[]`).
+    pub fn whole(field: Field) -> Subfield {
+        Subfield {
+            field,
+            ofs: 0,
+            n_bits: field.bits(),
+        }
+    }
+
+    /// Whether this subfield covers all of its field.
+    pub fn is_whole(&self) -> bool {
+        self.ofs == 0 && self.n_bits == self.field.bits()
+    }
+
+    /// Fails unless the subfield is non-empty and within its field.
+    pub fn check(&self) -> Result<()> {
+        let bits = u32::from(self.field.bits());
+        if self.n_bits == 0 || u32::from(self.ofs) + u32::from(self.n_bits) > bits {
+            return Err(Error::encode(
+                self,
+                format_args!(
+                    "bits {}..{} are outside the {bits}-bit field {}",
+                    self.ofs,
+                    i32::from(self.ofs) + i32::from(self.n_bits) - 1,
+                    self.field.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A mask of this subfield's bits within its field's value.
+    pub fn mask(&self) -> u128 {
+        let ones = if self.n_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << self.n_bits) - 1
+        };
+        ones.checked_shl(u32::from(self.ofs)).unwrap_or(0)
+    }
+
+    /// Parses a whole string as a subfield (`reg0[0..15]`, `reg0[5]`, `reg0[]`,
+    /// `NXM_NX_REG0[0..15]`, `OXM_OF_VLAN_VID[]`, `eth_dst`).
+    pub fn parse(s: &str) -> Result<Subfield> {
+        Self::parse_at(s, 1)
+    }
+
+    /// [`Subfield::parse`], naming `column` as the position of `s` in errors.
+    pub fn parse_at(s: &str, column: usize) -> Result<Subfield> {
+        let (sf, rest) = Self::parse_prefix_at(s, column)?;
+        if !rest.is_empty() {
+            return Err(Error::parse(
+                s,
+                column,
+                "unexpected input following field syntax",
+            ));
+        }
+        Ok(sf)
+    }
+
+    /// Parses a subfield at the start of `s`, returning it and the rest of `s` (as
+    /// Open vSwitch's `mf_parse_subfield__`, used by `move:A->B`).
+    pub fn parse_prefix(s: &str) -> Result<(Subfield, &str)> {
+        Self::parse_prefix_at(s, 1)
+    }
+
+    /// [`Subfield::parse_prefix`], naming `column` as the position of `s` in errors.
+    pub fn parse_prefix_at(s: &str, column: usize) -> Result<(Subfield, &str)> {
+        let err = |reason: String| Error::parse(s, column, reason);
+        let name_len = s.find(['[', '-']).unwrap_or(s.len());
+        let name = &s[..name_len];
+        let header_name = name.strip_suffix("_W").filter(|_| name.len() > 2);
+        let field = header_name
+            .and_then(Field::from_header_name)
+            .or_else(|| Field::from_header_name(name))
+            .or_else(|| Field::from_name(name))
+            .filter(|f| f.info().bits > 0)
+            .ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
+        let bits = i64::from(field.bits());
+        let mut rest = &s[name_len..];
+        let (mut start, mut end) = (0i64, bits - 1);
+        if rest.starts_with('[') {
+            let close = rest.find(']').ok_or_else(|| {
+                err(format!(
+                    "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
+                ))
+            })?;
+            let inner = &rest[1..close];
+            if !inner.is_empty() {
+                let parsed = match inner.split_once("..") {
+                    Some((a, b)) => scan_int(a).zip(scan_int(b)),
+                    None => scan_int(inner).map(|a| (a, a)),
+                };
+                let Some((a, b)) = parsed else {
+                    return Err(err(format!(
+                        "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
+                    )));
+                };
+                (start, end) = (a, b);
+            }
+            rest = &rest[close + 1..];
+        }
+        if start > end {
+            return Err(err(format!(
+                "{s}: starting bit {start} is after ending bit {end}"
+            )));
+        } else if start >= bits {
+            return Err(err(format!(
+                "{s}: starting bit {start} is not valid because field is only {bits} bits wide"
+            )));
+        } else if end >= bits {
+            return Err(err(format!(
+                "{s}: ending bit {end} is not valid because field is only {bits} bits wide"
+            )));
+        } else if start < 0 {
+            return Err(err(format!("{s}: starting bit {start} is negative")));
+        }
+        Ok((
+            Subfield {
+                field,
+                ofs: start as u16,
+                n_bits: (end - start + 1) as u16,
+            },
+            rest,
+        ))
+    }
+
+    /// Writes this subfield's field header as Nicira actions do (`nx_put_header`): the
+    /// header `Field::header(version)` picks (`None`: prefer legacy NXM), unmasked, with
+    /// the field's full width as length.
+    pub fn encode_header(&self, w: &mut Writer, version: Option<Version>) -> Result<()> {
+        put_header(self.field, w, version, false)
+    }
+
+    /// Reads a field header as Nicira actions do (`nx_pull_header`) and returns the field
+    /// and whether the header had its mask bit set. Unknown headers, and known headers with
+    /// the wrong length, are errors naming the header.
+    pub fn decode_header(r: &mut Reader<'_>) -> Result<(Field, bool)> {
+        pull_header(r)
+    }
+}
+
+/// Writes `field`'s NXM/OXM header (4 bytes, or 8 for an experimenter header), with
+/// `masked` set as asked and the field's width as length (twice with a mask), chosen for
+/// `version` as [`Field::header`] does.
+pub fn put_header(
+    field: Field,
+    w: &mut Writer,
+    version: Option<Version>,
+    masked: bool,
+) -> Result<()> {
+    let h = field.oxm_header(version, masked, field.bytes())?;
+    h.encode(w);
+    Ok(())
+}
+
+/// Reads an NXM/OXM header naming a known field with the right length (any length for
+/// `tun_metadata`), as Open vSwitch's `nx_pull_header`; returns the field and whether the
+/// mask bit was set.
+pub fn pull_header(r: &mut Reader<'_>) -> Result<(Field, bool)> {
+    let at = r.offset();
+    let h = OxmHeader::decode(r)?;
+    let field = header_field(&h)
+        .ok_or_else(|| r.error_at(at, format_args!("unknown field {}", HeaderName(&h))))?;
+    Ok((field, h.hasmask))
+}
+
+/// The field `h` names, provided its length fits the field (as Open vSwitch's
+/// `nxm_field_by_header`: the exact width, twice with a mask, any width up to the maximum
+/// for `tun_metadata`).
+pub fn header_field(h: &OxmHeader) -> Option<Field> {
+    let f = h.field()?;
+    let payload = h.length as usize - if h.experimenter.is_some() { 4 } else { 0 };
+    let want = f.bytes() * if h.hasmask { 2 } else { 1 };
+    if payload == want || (f.is_tun_metadata() && payload <= want) {
+        Some(f)
+    } else {
+        None
+    }
+}
+
+/// Displays an OXM header as `class:field` (with the experimenter id, if any), the way
+/// errors name unknown headers.
+pub struct HeaderName<'a>(pub &'a OxmHeader);
+
+impl fmt::Display for HeaderName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = self.0;
+        match h.field() {
+            Some(field) => write!(f, "{}", field.header(None).map_or(field.name(), |s| s.name))?,
+            None => write!(f, "{:#06x}:{}", h.class, h.field)?,
+        }
+        if let Some(e) = h.experimenter {
+            write!(f, " (experimenter {e:#010x})")?;
+        }
+        write!(
+            f,
+            "{} with length {}",
+            if h.hasmask { "_W" } else { "" },
+            h.length
+        )
+    }
+}
+
+/// The packed `ofs_nbits` of NXAST_REG_LOAD and friends: `ofs << 6 | (n_bits - 1)`.
+pub fn ofs_nbits(ofs: u16, n_bits: u16) -> u16 {
+    ofs << 6 | (n_bits.saturating_sub(1) & 0x3f)
+}
+
+impl Subfield {
+    /// The subfield of `field` described by a packed `ofs_nbits` (see [`ofs_nbits`]);
+    /// fails (naming the offset of `r`'s last read) when it does not fit the field.
+    pub fn from_ofs_nbits(field: Field, packed: u16) -> Result<Subfield> {
+        Subfield::new(field, packed >> 6, (packed & 0x3f) + 1)
+    }
+}
+
+fn scan_int(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || digits.len() > 9 {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+impl fmt::Display for Subfield {
+    /// As ovs-ofctl prints (`mf_format_subfield`): the legacy NXM header name where the
+    /// field has one (`NXM_NX_REG0`), otherwise the field name; then `[]`, `[N]` or `[A..B]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self
+            .field
+            .header(None)
+            .map_or(self.field.name(), |h| h.name);
+        f.write_str(name)?;
+        if self.is_whole() {
+            f.write_str("[]")
+        } else if self.n_bits == 1 {
+            write!(f, "[{}]", self.ofs)
+        } else {
+            write!(
+                f,
+                "[{}..{}]",
+                self.ofs,
+                u32::from(self.ofs) + u32::from(self.n_bits) - 1
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_display() {
+        let sf = Subfield::parse("reg0[0..15]").unwrap();
+        assert_eq!((sf.field, sf.ofs, sf.n_bits), (Field::Reg0, 0, 16));
+        assert_eq!(sf.to_string(), "NXM_NX_REG0[0..15]");
+        let sf = Subfield::parse("reg0[5]").unwrap();
+        assert_eq!((sf.ofs, sf.n_bits), (5, 1));
+        assert_eq!(sf.to_string(), "NXM_NX_REG0[5]");
+        assert_eq!(
+            Subfield::parse("reg0[]").unwrap().to_string(),
+            "NXM_NX_REG0[]"
+        );
+        assert_eq!(
+            Subfield::parse("reg0").unwrap().to_string(),
+            "NXM_NX_REG0[]"
+        );
+        assert_eq!(
+            Subfield::parse("NXM_NX_REG3[0..15]").unwrap(),
+            Subfield::new(Field::Reg3, 0, 16).unwrap()
+        );
+        assert_eq!(
+            Subfield::parse("NXM_OF_ETH_DST_W[]").unwrap().field,
+            Field::EthDst
+        );
+        assert_eq!(
+            Subfield::parse("OXM_OF_METADATA[]").unwrap().to_string(),
+            "OXM_OF_METADATA[]"
+        );
+        assert_eq!(
+            Subfield::parse("dl_src[40..47]").unwrap().to_string(),
+            "NXM_OF_ETH_SRC[40..47]"
+        );
+        assert_eq!(
+            Subfield::parse("xreg3[0..63]").unwrap().to_string(),
+            "OXM_OF_PKT_REG3[]"
+        );
+        assert!(Subfield::parse("reg0[16..40]").is_err());
+        assert!(Subfield::parse("reg0[5..3]").is_err());
+        assert!(Subfield::parse("reg0[x]").is_err());
+        assert!(Subfield::parse("bogus[]").is_err());
+        assert!(Subfield::parse("reg0[1]x").is_err());
+        let (sf, rest) = Subfield::parse_prefix("reg1[0..3]->reg2[0..3]").unwrap();
+        assert_eq!(sf.field, Field::Reg1);
+        assert_eq!(rest, "->reg2[0..3]");
+    }
+
+    #[test]
+    fn wire_headers() {
+        let mut w = Writer::new();
+        Subfield::whole(Field::Reg1)
+            .encode_header(&mut w, None)
+            .unwrap();
+        assert_eq!(w.as_slice(), &[0x00, 0x01, 0x02, 0x04]);
+        let mut r = Reader::new(w.as_slice(), "t");
+        assert_eq!(
+            Subfield::decode_header(&mut r).unwrap(),
+            (Field::Reg1, false)
+        );
+        // An experimenter header round-trips.
+        let mut w = Writer::new();
+        put_header(Field::TcpFlags, &mut w, Some(Version::Of13), false).unwrap();
+        assert_eq!(w.len(), 8);
+        let mut r = Reader::new(w.as_slice(), "t");
+        assert_eq!(pull_header(&mut r).unwrap(), (Field::TcpFlags, false));
+        // Wrong length: unknown.
+        let mut r = Reader::new(&[0x00, 0x01, 0x02, 0x08], "t");
+        let e = pull_header(&mut r).unwrap_err().to_string();
+        assert!(e.contains("NXM_NX_REG1"), "{e}");
+        assert_eq!(ofs_nbits(4, 16), 4 << 6 | 15);
+        assert_eq!(
+            Subfield::from_ofs_nbits(Field::Reg0, ofs_nbits(4, 16)).unwrap(),
+            Subfield::new(Field::Reg0, 4, 16).unwrap()
+        );
+        assert!(Subfield::from_ofs_nbits(Field::Reg0, ofs_nbits(20, 16)).is_err());
+    }
+}

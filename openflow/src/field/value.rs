@@ -1,0 +1,1172 @@
+//! Field values as text, exactly as ovs-ofctl writes and reads them (Open vSwitch's
+//! `mf_format` and `mf_parse`).
+//!
+//! A value is a `u128` holding the field's bytes big-endian and right-aligned; a mask is
+//! the same. [`format_value`] writes `value` (and `/mask` where the mask is not all ones,
+//! `ANY` where it is all zeros) in the field's syntax: decimal or hexadecimal integers,
+//! port names, Ethernet and IP addresses with CIDR prefixes, flag sets (`+trk-new`),
+//! fragment kinds. [`parse_value`] reads the same syntaxes back, including `*` and the
+//! forms ovs-ofctl accepts but never prints (`10.0.0.0/255.0.0.0`, octal, `0x` with spaces).
+
+use std::fmt::Write as _;
+
+use super::{Field, Format};
+use crate::error::{Error, Result};
+
+/// The widest value this crate holds, in bytes (`tun_metadata` fields may be up to 124
+/// bytes on the wire; values wider than this are refused).
+pub const MAX_VALUE_BYTES: usize = 16;
+
+/// The port number of `IN_PORT` (OpenFlow 1.0 numbering, as ovs-ofctl stores ports).
+pub const OFPP_IN_PORT: u16 = 0xfff8;
+/// `TABLE`.
+pub const OFPP_TABLE: u16 = 0xfff9;
+/// `NORMAL`.
+pub const OFPP_NORMAL: u16 = 0xfffa;
+/// `FLOOD`.
+pub const OFPP_FLOOD: u16 = 0xfffb;
+/// `ALL`.
+pub const OFPP_ALL: u16 = 0xfffc;
+/// `CONTROLLER`.
+pub const OFPP_CONTROLLER: u16 = 0xfffd;
+/// `LOCAL`.
+pub const OFPP_LOCAL: u16 = 0xfffe;
+/// `ANY` (also spelled `NONE`).
+pub const OFPP_ANY: u16 = 0xffff;
+/// `UNSET` (`actset_output` only).
+pub const OFPP_UNSET: u16 = 0xfff7;
+/// The first reserved OpenFlow 1.0 port number; switch ports are below it.
+pub const OFPP_MAX: u16 = 0xff00;
+/// Added to a reserved OpenFlow 1.0 port number to get the OpenFlow 1.1+ number.
+pub const OFPP11_OFFSET: u32 = 0xffff_0000;
+
+const NAMED_PORTS: [(&str, u16); 9] = [
+    ("IN_PORT", OFPP_IN_PORT),
+    ("TABLE", OFPP_TABLE),
+    ("NORMAL", OFPP_NORMAL),
+    ("FLOOD", OFPP_FLOOD),
+    ("ALL", OFPP_ALL),
+    ("CONTROLLER", OFPP_CONTROLLER),
+    ("LOCAL", OFPP_LOCAL),
+    ("ANY", OFPP_ANY),
+    ("UNSET", OFPP_UNSET),
+];
+
+/// Bytes of value this crate holds for `field` (its width, at most [`MAX_VALUE_BYTES`]).
+pub fn value_bytes(field: Field) -> usize {
+    field.bytes().min(MAX_VALUE_BYTES)
+}
+
+/// All ones over `n` bytes (at most 16).
+pub fn ones(n: usize) -> u128 {
+    if n >= 16 {
+        u128::MAX
+    } else {
+        (1u128 << (8 * n)) - 1
+    }
+}
+
+/// Whether `mask` is all ones over the field's width (an exact match). For `tun_metadata`
+/// fields, wider than 16 bytes, `u128::MAX` counts as all ones.
+pub fn is_exact_mask(field: Field, mask: u128) -> bool {
+    let n = value_bytes(field);
+    mask & ones(n) == ones(n)
+}
+
+// ---------------------------------------------------------------------------------------
+// Formatting.
+
+/// Appends `value` (with `mask`; `None` is an exact match) of `field` as ovs-ofctl writes
+/// it (Open vSwitch's `mf_format`): `ANY` for an all-zeros mask, no mask for an all-ones
+/// mask.
+pub fn format_value(field: Field, value: u128, mask: Option<u128>, out: &mut String) {
+    let n = value_bytes(field);
+    let mut mask = mask.map(|m| m & ones(n));
+    if let Some(m) = mask {
+        if m == 0 {
+            out.push_str("ANY");
+            return;
+        } else if m == ones(n) {
+            mask = None;
+        }
+    }
+    let value = value & ones(n);
+    match field.info().format {
+        Format::OfpPortOxm if mask.is_none() => {
+            format_port(port_from_ofp11(value as u32).unwrap_or(OFPP_ANY), out)
+        }
+        Format::OfpPort if mask.is_none() => format_port(value as u16, out),
+        Format::OfpPort | Format::OfpPortOxm | Format::Decimal | Format::Hexadecimal => {
+            if field.info().format == Format::Hexadecimal {
+                format_hex(value, out);
+            } else {
+                let _ = write!(out, "{value}");
+            }
+            if let Some(m) = mask {
+                out.push('/');
+                format_hex(m, out);
+            }
+        }
+        Format::CtState => format_flags_masked(
+            ct_state_name,
+            value as u32,
+            mask.unwrap_or(!0) as u32,
+            0xffff,
+            out,
+        ),
+        Format::Ethernet => {
+            format_eth(value as u64, out);
+            if let Some(m) = mask {
+                out.push('/');
+                format_eth(m as u64, out);
+            }
+        }
+        Format::Ipv4 => format_ipv4_masked(value as u32, mask.unwrap_or(!0) as u32, out),
+        Format::Ipv6 => format_ipv6_masked(value, mask.unwrap_or(u128::MAX), out),
+        Format::Frag => {
+            let m = mask.unwrap_or(0xff) as u8 & FRAG_MASK;
+            let v = value as u8 & m;
+            match FRAGS.iter().find(|f| f.value == v && f.mask == m) {
+                Some(f) => out.push_str(f.name),
+                None => out.push_str("<error>"),
+            }
+        }
+        Format::TunnelFlags => format_flags_masked(
+            tun_flag_name,
+            value as u32,
+            mask.unwrap_or(0xffff) as u32 & TUN_FLAGS_PUBLIC,
+            TUN_FLAGS_PUBLIC,
+            out,
+        ),
+        Format::TcpFlags => format_flags_masked(
+            tcp_flag_name,
+            value as u32,
+            mask.unwrap_or(0xffff) as u32 & 0x0fff,
+            0x0fff,
+            out,
+        ),
+        Format::PacketType => {
+            format_packet_type(value as u32, mask.unwrap_or(!0) as u32, out);
+        }
+    }
+}
+
+/// The text of `value`/`mask` as [`format_value`] writes it.
+pub fn value_to_string(field: Field, value: u128, mask: Option<u128>) -> String {
+    let mut s = String::new();
+    format_value(field, value, mask, &mut s);
+    s
+}
+
+/// Appends `v` as Open vSwitch's `ds_put_hex` does: `0x` and the hex digits without
+/// leading zeros, or `0`.
+pub fn format_hex(v: u128, out: &mut String) {
+    if v == 0 {
+        out.push('0');
+    } else {
+        let _ = write!(out, "{v:#x}");
+    }
+}
+
+/// Appends an OpenFlow 1.0-numbered port: its reserved name (`LOCAL`, `CONTROLLER`, ...)
+/// or its number.
+pub fn format_port(port: u16, out: &mut String) {
+    match NAMED_PORTS.iter().find(|(_, p)| *p == port) {
+        Some((name, _)) => out.push_str(name),
+        None => {
+            let _ = write!(out, "{port}");
+        }
+    }
+}
+
+/// The OpenFlow 1.0 number of OpenFlow 1.1+ port `p` (`None` for numbers in the gap
+/// between switch ports and reserved ports).
+pub fn port_from_ofp11(p: u32) -> Option<u16> {
+    if p < u32::from(OFPP_MAX) {
+        Some(p as u16)
+    } else if p >= OFPP11_OFFSET + u32::from(OFPP_MAX) {
+        Some((p - OFPP11_OFFSET) as u16)
+    } else {
+        None
+    }
+}
+
+/// The OpenFlow 1.1+ number of OpenFlow 1.0-numbered port `p`.
+pub fn port_to_ofp11(p: u16) -> u32 {
+    if p < OFPP_MAX {
+        u32::from(p)
+    } else {
+        u32::from(p) + OFPP11_OFFSET
+    }
+}
+
+/// Parses a port as ovs-ofctl does (`ofputil_port_from_string`, without a port-name map):
+/// a reserved name (any case, `NONE` for `ANY`) or a decimal number, where 32-bit
+/// OpenFlow 1.1+ reserved numbers map to their 16-bit form. Returns the OpenFlow
+/// 1.0-numbered port.
+pub fn parse_port(s: &str) -> Option<u16> {
+    if s.starts_with('-') {
+        return None;
+    }
+    if let Some(n) = c_strtoll(s, 10).filter(|(_, rest)| rest.is_empty()) {
+        let n = n.0;
+        if !(0..=i128::from(u32::MAX)).contains(&n) {
+            return None;
+        }
+        let n = n as u32;
+        return if n <= 0xffff {
+            Some(n as u16)
+        } else if n < OFPP11_OFFSET + u32::from(OFPP_MAX) {
+            None
+        } else {
+            Some((n - OFPP11_OFFSET) as u16)
+        };
+    }
+    if s.eq_ignore_ascii_case("NONE") {
+        return Some(OFPP_ANY);
+    }
+    NAMED_PORTS
+        .iter()
+        .find(|(name, _)| s.eq_ignore_ascii_case(name))
+        .map(|(_, p)| *p)
+}
+
+/// Appends the low 48 bits of `v` as an Ethernet address (`00:11:22:33:44:55`).
+pub fn format_eth(v: u64, out: &mut String) {
+    let b = v.to_be_bytes();
+    let _ = write!(
+        out,
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        b[2], b[3], b[4], b[5], b[6], b[7]
+    );
+}
+
+/// Appends an IPv4 address in dotted quad form.
+pub fn format_ipv4(v: u32, out: &mut String) {
+    let b = v.to_be_bytes();
+    let _ = write!(out, "{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+}
+
+/// Whether `mask` is an IPv4 CIDR mask (N leading ones, then zeros; zero counts).
+pub fn ipv4_is_cidr(mask: u32) -> bool {
+    let x = !mask;
+    x & x.wrapping_add(1) == 0
+}
+
+/// Appends an IPv4 address and, unless `mask` is all ones, `/N` for a CIDR mask or
+/// `/a.b.c.d` for any other (Open vSwitch's `ip_format_masked`).
+pub fn format_ipv4_masked(v: u32, mask: u32, out: &mut String) {
+    format_ipv4(v, out);
+    if mask != u32::MAX {
+        if ipv4_is_cidr(mask) {
+            let _ = write!(out, "/{}", 32 - mask.trailing_zeros().min(32));
+        } else {
+            out.push('/');
+            format_ipv4(mask, out);
+        }
+    }
+}
+
+/// Appends an IPv6 address as glibc's `inet_ntop` writes it (the longest run of two or
+/// more zero groups compressed, the first such run on ties; IPv4-mapped and
+/// IPv4-compatible addresses with a dotted quad).
+pub fn format_ipv6(v: u128, out: &mut String) {
+    let words: [u16; 8] = std::array::from_fn(|i| (v >> (112 - 16 * i)) as u16);
+    let (mut best_base, mut best_len) = (usize::MAX, 0usize);
+    let mut i = 0;
+    while i < 8 {
+        if words[i] == 0 {
+            let start = i;
+            while i < 8 && words[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len {
+                best_base = start;
+                best_len = i - start;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if best_len < 2 {
+        best_base = usize::MAX;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if i == best_base {
+            out.push(':');
+            i += best_len;
+            if i == 8 {
+                out.push(':');
+            }
+            continue;
+        }
+        if i != 0 {
+            out.push(':');
+        }
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
+            format_ipv4(v as u32, out);
+            return;
+        }
+        let _ = write!(out, "{:x}", words[i]);
+        i += 1;
+    }
+}
+
+/// Whether `mask` is an IPv6 CIDR mask.
+pub fn ipv6_is_cidr(mask: u128) -> bool {
+    let x = !mask;
+    x & x.wrapping_add(1) == 0
+}
+
+/// Appends an IPv6 address and, unless `mask` is all ones, `/N` or `/mask` (Open vSwitch's
+/// `ipv6_format_masked`).
+pub fn format_ipv6_masked(v: u128, mask: u128, out: &mut String) {
+    format_ipv6(v, out);
+    if mask != u128::MAX {
+        out.push('/');
+        if ipv6_is_cidr(mask) {
+            let _ = write!(out, "{}", mask.leading_ones());
+        } else {
+            format_ipv6(mask, out);
+        }
+    }
+}
+
+/// Appends a packet type as Open vSwitch's `format_packet_type_masked` does: `eth` for
+/// Ethernet, otherwise `packet_type=(ns,ns_type)`.
+pub fn format_packet_type(value: u32, mask: u32, out: &mut String) {
+    if value == 0 && mask == u32::MAX {
+        out.push_str("eth");
+        return;
+    }
+    out.push_str("packet_type=(");
+    put_u16_masked((value >> 16) as u16, (mask >> 16) as u16, out);
+    out.push(',');
+    put_u16_masked(value as u16, mask as u16, out);
+    out.push(')');
+}
+
+fn put_u16_masked(v: u16, m: u16, out: &mut String) {
+    if m == 0 {
+        out.push('*');
+        return;
+    }
+    if v > 9 {
+        let _ = write!(out, "{v:#x}");
+    } else {
+        let _ = write!(out, "{v}");
+    }
+    if m != u16::MAX {
+        let _ = write!(out, "/{m:#x}");
+    }
+}
+
+/// Connection tracking state flag names by bit (`new`, `est`, ... `dnat`).
+pub fn ct_state_name(bit: u32) -> Option<&'static str> {
+    Some(match bit {
+        0x01 => "new",
+        0x02 => "est",
+        0x04 => "rel",
+        0x08 => "rpl",
+        0x10 => "inv",
+        0x20 => "trk",
+        0x40 => "snat",
+        0x80 => "dnat",
+        _ => return None,
+    })
+}
+
+/// TCP flag names by bit (`fin` ... `ns`, and `[200]`, `[400]`, `[800]`).
+pub fn tcp_flag_name(bit: u32) -> Option<&'static str> {
+    Some(match bit {
+        0x001 => "fin",
+        0x002 => "syn",
+        0x004 => "rst",
+        0x008 => "psh",
+        0x010 => "ack",
+        0x020 => "urg",
+        0x040 => "ece",
+        0x080 => "cwr",
+        0x100 => "ns",
+        0x200 => "[200]",
+        0x400 => "[400]",
+        0x800 => "[800]",
+        _ => return None,
+    })
+}
+
+/// Tunnel flag names by bit (`oam`, and the internal `df`, `csum`, `key`).
+pub fn tun_flag_name(bit: u32) -> Option<&'static str> {
+    Some(match bit {
+        0x1 => "oam",
+        0x2 => "df",
+        0x4 => "csum",
+        0x8 => "key",
+        _ => return None,
+    })
+}
+
+/// The connection tracking states Open vSwitch supports.
+pub const CT_STATE_SUPPORTED: u32 = 0xff;
+/// The tunnel flags a match may test (`oam`).
+pub const TUN_FLAGS_PUBLIC: u32 = 0x1;
+/// Every tunnel flag Open vSwitch prints (`oam`, `df`, `csum`, `key`).
+pub const TUN_FLAGS_ALL: u32 = 0xf;
+
+/// Appends `flags` as `name|name` (unknown bits as one trailing hex number; `0` for none),
+/// as Open vSwitch's `format_flags` does.
+pub fn format_flags(name_of: fn(u32) -> Option<&'static str>, flags: u32, out: &mut String) {
+    if flags == 0 {
+        out.push('0');
+        return;
+    }
+    let mut bad = 0;
+    let mut first = true;
+    let mut f = flags;
+    while f != 0 {
+        let bit = f & f.wrapping_neg();
+        match name_of(bit) {
+            Some(n) => {
+                if !first {
+                    out.push('|');
+                }
+                out.push_str(n);
+                first = false;
+            }
+            None => bad |= bit,
+        }
+        f &= !bit;
+    }
+    if bad != 0 {
+        if !first {
+            out.push('|');
+        }
+        let _ = write!(out, "{bad:#x}");
+    }
+}
+
+/// Appends `flags` under `mask` as Open vSwitch's `format_flags_masked` does: plain
+/// `format_flags` when `mask == max_mask`, `0/0` for no mask, otherwise `+name-name` for
+/// each masked bit from the lowest.
+pub fn format_flags_masked(
+    name_of: fn(u32) -> Option<&'static str>,
+    flags: u32,
+    mask: u32,
+    max_mask: u32,
+    out: &mut String,
+) {
+    if mask == max_mask {
+        format_flags(name_of, flags, out);
+        return;
+    }
+    if mask == 0 {
+        out.push_str("0/0");
+        return;
+    }
+    let mut m = mask;
+    while m != 0 {
+        let bit = m & m.wrapping_neg();
+        out.push(if flags & bit != 0 { '+' } else { '-' });
+        out.push_str(name_of(bit).unwrap_or("[Unknown]"));
+        m &= !bit;
+    }
+}
+
+struct Frag {
+    name: &'static str,
+    mask: u8,
+    value: u8,
+}
+
+/// The bits of `ip_frag` that mean something (`any` and `later`).
+pub const FRAG_MASK: u8 = 3;
+
+const FRAGS: [Frag; 7] = [
+    Frag {
+        name: "no",
+        mask: 3,
+        value: 0,
+    },
+    Frag {
+        name: "first",
+        mask: 3,
+        value: 1,
+    },
+    Frag {
+        name: "later",
+        mask: 3,
+        value: 3,
+    },
+    Frag {
+        name: "no",
+        mask: 1,
+        value: 0,
+    },
+    Frag {
+        name: "yes",
+        mask: 1,
+        value: 1,
+    },
+    Frag {
+        name: "not_later",
+        mask: 2,
+        value: 0,
+    },
+    Frag {
+        name: "later",
+        mask: 2,
+        value: 2,
+    },
+];
+
+// ---------------------------------------------------------------------------------------
+// Parsing.
+
+/// Parses `s` as a value of `field` as ovs-ofctl does (Open vSwitch's `mf_parse`): `*`
+/// (wildcard: value and mask zero), `value`, `value/mask`, CIDR prefixes, port names,
+/// flag syntaxes. Returns the value and the mask, `None` when the mask is all ones (exact).
+/// Values and masks are not ANDed together.
+pub fn parse_value(field: Field, s: &str) -> Result<(u128, Option<u128>)> {
+    parse_value_at(field, s, 1)
+}
+
+/// [`parse_value`], naming `column` as the position of `s` in errors.
+pub fn parse_value_at(field: Field, s: &str, column: usize) -> Result<(u128, Option<u128>)> {
+    let err = |reason: String| Error::parse(s, column, reason);
+    let n = value_bytes(field);
+    if s == "*" {
+        return Ok((0, Some(0)));
+    }
+    let info = field.info();
+    let (value, mask) = match info.format {
+        Format::Decimal | Format::Hexadecimal => parse_integer_masked(field, s).map_err(err)?,
+        Format::CtState => {
+            parse_flags(s, ct_state_name, "ct_state", CT_STATE_SUPPORTED).map_err(err)?
+        }
+        Format::TunnelFlags => {
+            parse_flags(s, tun_flag_name, "tunnel", TUN_FLAGS_PUBLIC).map_err(err)?
+        }
+        Format::TcpFlags => parse_flags(s, tcp_flag_name, "TCP", 0x0fff).map_err(err)?,
+        Format::Ethernet => parse_eth_masked(s)
+            .map(|(v, m)| (u128::from(v), u128::from(m)))
+            .ok_or_else(|| err(format!("{s}: invalid Ethernet address")))?,
+        Format::Ipv4 => {
+            let (v, m) = parse_ipv4_masked(s).map_err(err)?;
+            (u128::from(v), u128::from(m))
+        }
+        Format::Ipv6 => parse_ipv6_masked(s).map_err(err)?,
+        Format::OfpPort => match parse_port(s) {
+            Some(p) => (u128::from(p), ones(n)),
+            None => {
+                return Err(err(format!(
+                    "{s}: invalid or unknown port for {}",
+                    info.name
+                )));
+            }
+        },
+        Format::OfpPortOxm => match parse_port(s) {
+            Some(p) => (u128::from(port_to_ofp11(p)), ones(n)),
+            None => {
+                return Err(err(format!(
+                    "{s}: port value out of range for {}",
+                    info.name
+                )));
+            }
+        },
+        Format::Frag => match FRAGS.iter().find(|f| s.eq_ignore_ascii_case(f.name)) {
+            Some(f) => (u128::from(f.value), u128::from(f.mask | !FRAG_MASK)),
+            None => {
+                return Err(err(format!(
+                    "{s}: unknown fragment type (valid types are \"no\", \"yes\", \"first\", \"later\", \"not_later\""
+                )));
+            }
+        },
+        Format::PacketType => (u128::from(parse_packet_type(s).map_err(err)?), ones(n)),
+    };
+    let mask = mask & ones(n);
+    if !info.maskable && mask != 0 && mask != ones(n) {
+        return Err(err(format!("{s}: invalid mask for field {}", info.name)));
+    }
+    Ok((value & ones(n), (mask != ones(n)).then_some(mask)))
+}
+
+/// Parses an integer as Open vSwitch's `parse_int_string`: `0x` hex of any length (spaces
+/// between digits allowed, leading zeros free) up to `width` bytes, or a C `strtoull`
+/// base-0 number (decimal, or octal with a leading `0`) up to 64 bits. Returns the value
+/// and the unparsed rest; `Err(true)` when the value is too large, `Err(false)` on bad
+/// syntax.
+pub fn parse_int_prefix(s: &str, width: usize) -> std::result::Result<(u128, &str), bool> {
+    let b = s.as_bytes();
+    if b.len() >= 2 && b[0] == b'0' && (b[1] == b'x' || b[1] == b'X') {
+        let mut i = 2;
+        let mut v: u128 = 0;
+        let mut digits = 0usize;
+        loop {
+            while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            }
+            let Some(d) = b.get(i).and_then(|c| (*c as char).to_digit(16)) else {
+                break;
+            };
+            if d != 0 || digits > 0 {
+                digits += 1;
+                if digits.div_ceil(2) > width.min(MAX_VALUE_BYTES) {
+                    return Err(true);
+                }
+                v = v << 4 | u128::from(d);
+            }
+            i += 1;
+        }
+        return Ok((v, &s[i..]));
+    }
+    match c_strtoull(s) {
+        None => Err(false),
+        Some((None, _)) => Err(true),
+        Some((Some(v), rest)) => {
+            if width < 8 && v >> (8 * width) != 0 {
+                Err(true)
+            } else {
+                Ok((u128::from(v), rest))
+            }
+        }
+    }
+}
+
+/// Parses the whole of `s` as an integer of `width` bytes (see [`parse_int_prefix`]).
+pub fn parse_int(s: &str, width: usize) -> Option<u128> {
+    match parse_int_prefix(s, width) {
+        Ok((v, "")) => Some(v),
+        _ => None,
+    }
+}
+
+fn parse_integer_masked(field: Field, s: &str) -> std::result::Result<(u128, u128), String> {
+    let n = field.bytes();
+    let name = field.name();
+    let fail = |range: bool, what: &str| {
+        if range {
+            format!("{s}: {what} too large for {n}-byte field {name}")
+        } else {
+            format!("{s}: bad syntax for {name} {what}")
+        }
+    };
+    let (v, rest) = parse_int_prefix(s, n).map_err(|r| fail(r, "value"))?;
+    if rest.is_empty() {
+        return Ok((v, ones(value_bytes(field))));
+    }
+    let Some(m) = rest.strip_prefix('/') else {
+        return Err(fail(false, "value"));
+    };
+    match parse_int_prefix(m, n) {
+        Ok((m, "")) => Ok((v, m)),
+        Ok(_) => Err(fail(false, "mask")),
+        Err(r) => Err(fail(r, "mask")),
+    }
+}
+
+/// C `strtoull(s, &end, 0)`: leading white space, a sign, `0x` hex, `0` octal or decimal.
+/// `None` when no digits; `Some((None, _))` on overflow. A minus sign negates modulo 2^64.
+fn c_strtoull(s: &str) -> Option<(Option<u64>, &str)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        neg = b[i] == b'-';
+        i += 1;
+    }
+    let mut base = 10;
+    if b.len() > i + 2
+        && b[i] == b'0'
+        && (b[i + 1] | 0x20) == b'x'
+        && (b[i + 2] as char).is_ascii_hexdigit()
+    {
+        base = 16;
+        i += 2;
+    } else if i < b.len() && b[i] == b'0' {
+        base = 8;
+    }
+    let start = i;
+    let mut v: u64 = 0;
+    let mut overflow = false;
+    while let Some(d) = b.get(i).and_then(|c| (*c as char).to_digit(base)) {
+        match v
+            .checked_mul(u64::from(base))
+            .and_then(|x| x.checked_add(u64::from(d)))
+        {
+            Some(x) => v = x,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    if overflow {
+        return Some((None, &s[i..]));
+    }
+    Some((Some(if neg { v.wrapping_neg() } else { v }), &s[i..]))
+}
+
+/// C `strtoll(s, &end, base)`, as a wide integer (no overflow handling needed for the
+/// ranges callers check). `None` when no digits.
+fn c_strtoll(s: &str, base: u32) -> Option<(i128, &str)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        neg = b[i] == b'-';
+        i += 1;
+    }
+    let start = i;
+    let mut v: i128 = 0;
+    while let Some(d) = b.get(i).and_then(|c| (*c as char).to_digit(base)) {
+        v = (v * i128::from(base) + i128::from(d)).min(i128::from(u64::MAX) + 1);
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    Some((if neg { -v } else { v }, &s[i..]))
+}
+
+/// Parses flags as Open vSwitch's `parse_flags` (with a mask allowed): `N/M` numbers,
+/// `+name-name` (masked), or `name|name|N` (exact). Returns value and mask.
+fn parse_flags(
+    s: &str,
+    name_of: fn(u32) -> Option<&'static str>,
+    field_name: &str,
+    allowed: u32,
+) -> std::result::Result<(u128, u128), String> {
+    let unknown = || format!("{s}: unknown {field_name} flag(s)");
+    // Numeric `value/mask`.
+    if let Some((v, m)) = s.split_once('/') {
+        if let (Some(v), Some(m)) = (scan_i32(v), scan_i32(m)) {
+            if v & !allowed != 0 || m & !allowed != 0 {
+                return Err(unknown());
+            }
+            return Ok((u128::from(v), u128::from(m)));
+        }
+    }
+    let b = s.as_bytes();
+    if b.first().is_some_and(|c| *c == b'+' || *c == b'-') {
+        let (mut flags, mut mask) = (0u32, 0u32);
+        let mut rest = s;
+        while !rest.is_empty() {
+            let set = match rest.as_bytes()[0] {
+                b'+' => true,
+                b'-' => false,
+                _ => {
+                    return Err(format!(
+                        "{rest}: {field_name} must be preceded by '+' (for SET) or '-' (NOT SET)"
+                    ));
+                }
+            };
+            rest = &rest[1..];
+            let mut found = None;
+            for i in 0..32 {
+                let bit = 1u32 << i;
+                let Some(name) = name_of(bit) else { continue };
+                if let Some(after) = rest.strip_prefix(name) {
+                    if after.is_empty() || after.starts_with('+') || after.starts_with('-') {
+                        found = Some((bit, name.len()));
+                        break;
+                    }
+                }
+            }
+            let Some((bit, len)) = found else {
+                return Err(unknown());
+            };
+            if mask & bit != 0 {
+                return Err(format!(
+                    "{rest}: Each {field_name} flag can be specified only once"
+                ));
+            }
+            if bit & allowed == 0 {
+                return Err(unknown());
+            }
+            if set {
+                flags |= bit;
+            }
+            mask |= bit;
+            rest = &rest[len..];
+        }
+        return Ok((u128::from(flags), u128::from(mask)));
+    }
+    let mut result = 0u32;
+    let mut rest = s;
+    while !rest.is_empty() {
+        if let Some((v, after)) = scan_lli(rest) {
+            if v & !u64::from(allowed) != 0 {
+                return Err(unknown());
+            }
+            result |= v as u32;
+            rest = after.strip_prefix('|').unwrap_or(after);
+            continue;
+        }
+        let mut found = None;
+        for i in 0..32 {
+            let bit = 1u32 << i;
+            let Some(name) = name_of(bit) else { continue };
+            if let Some(after) = rest.strip_prefix(name) {
+                if after.is_empty() || after.starts_with('|') {
+                    found = Some((bit, after));
+                    break;
+                }
+            }
+        }
+        let Some((bit, after)) = found else {
+            return Err(unknown());
+        };
+        if bit & allowed == 0 {
+            return Err(unknown());
+        }
+        result |= bit;
+        rest = after.strip_prefix('|').unwrap_or(after);
+    }
+    Ok((u128::from(result), u128::from(u32::MAX)))
+}
+
+/// `%i` into an `int32_t` over the whole string.
+fn scan_i32(s: &str) -> Option<u32> {
+    let (v, rest) = scan_lli(s)?;
+    rest.is_empty().then_some(v as u32)
+}
+
+/// `%lli`: optional space and sign, `0x` hex, `0` octal or decimal; value modulo 2^64.
+fn scan_lli(s: &str) -> Option<(u64, &str)> {
+    match c_strtoull(s)? {
+        (Some(v), rest) => Some((v, rest)),
+        (None, rest) => Some((u64::MAX, rest)),
+    }
+}
+
+/// Parses an Ethernet address, optionally with `/mask`.
+pub fn parse_eth_masked(s: &str) -> Option<(u64, u64)> {
+    let (v, rest) = scan_eth(s)?;
+    if rest.is_empty() {
+        return Some((v, ones(6) as u64));
+    }
+    let (m, rest) = scan_eth(rest.strip_prefix('/')?)?;
+    rest.is_empty().then_some((v, m))
+}
+
+/// Parses an Ethernet address (six hex octets separated by `:`) at the start of `s`.
+pub fn scan_eth(s: &str) -> Option<(u64, &str)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut v = 0u64;
+    for k in 0..6 {
+        if k > 0 {
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut octet = 0u64;
+        while i < b.len() && i - start < 2 && b[i].is_ascii_hexdigit() {
+            octet = octet << 4 | u64::from((b[i] as char).to_digit(16).unwrap_or(0));
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        v = v << 8 | octet;
+    }
+    Some((v, &s[i..]))
+}
+
+/// Parses a dotted-quad IPv4 address at the start of `s`.
+pub fn scan_ipv4(s: &str) -> Option<(u32, &str)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut v = 0u32;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut octet = 0u32;
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 3 {
+            octet = octet * 10 + u32::from(b[i] - b'0');
+            i += 1;
+        }
+        if i == start || octet > 255 {
+            return None;
+        }
+        v = v << 8 | octet;
+    }
+    Some((v, &s[i..]))
+}
+
+/// Parses an IPv4 address with an optional `/a.b.c.d` netmask or `/N` prefix length
+/// (Open vSwitch's `ip_parse_masked`). Returns address and mask.
+pub fn parse_ipv4_masked(s: &str) -> std::result::Result<(u32, u32), String> {
+    let invalid = || format!("{s}: invalid IP address");
+    let (ip, rest) = scan_ipv4(s).ok_or_else(invalid)?;
+    if rest.is_empty() {
+        return Ok((ip, u32::MAX));
+    }
+    let Some(m) = rest.strip_prefix('/') else {
+        return Err(invalid());
+    };
+    if let Some((mask, after)) = scan_ipv4(m) {
+        return if after.is_empty() {
+            Ok((ip, mask))
+        } else {
+            Err(invalid())
+        };
+    }
+    match c_strtoll(m, 10) {
+        Some((p, "")) => {
+            if !(0..=32).contains(&p) {
+                Err(format!(
+                    "{s}: IPv4 network prefix bits not between 0 and 32, inclusive"
+                ))
+            } else {
+                Ok((ip, prefix_mask32(p as u32)))
+            }
+        }
+        _ => Err(invalid()),
+    }
+}
+
+/// A mask of `n` leading one bits out of 32.
+pub fn prefix_mask32(n: u32) -> u32 {
+    if n == 0 {
+        0
+    } else {
+        u32::MAX << (32 - n.min(32))
+    }
+}
+
+/// A mask of `n` leading one bits out of 128.
+pub fn prefix_mask128(n: u32) -> u128 {
+    if n == 0 {
+        0
+    } else {
+        u128::MAX << (128 - n.min(128))
+    }
+}
+
+fn scan_ipv6_chars(s: &str) -> (&str, &str) {
+    let end = s
+        .bytes()
+        .position(|c| !(c.is_ascii_hexdigit() || c == b':' || c == b'.'))
+        .unwrap_or(s.len())
+        .min(46);
+    s.split_at(end)
+}
+
+/// Parses an IPv6 address as `inet_pton` does.
+pub fn parse_ipv6(s: &str) -> Option<u128> {
+    s.parse::<std::net::Ipv6Addr>().ok().map(u128::from)
+}
+
+/// Parses an IPv6 address with an optional `/N` prefix length or `/mask` (Open vSwitch's
+/// `ipv6_parse_masked`). Returns address and mask.
+pub fn parse_ipv6_masked(s: &str) -> std::result::Result<(u128, u128), String> {
+    let invalid = || format!("{s}: invalid IPv6 address");
+    let t = s.trim_start();
+    let (addr, rest) = scan_ipv6_chars(t);
+    let ip = parse_ipv6(addr).ok_or_else(invalid)?;
+    let Some(m) = rest.strip_prefix('/') else {
+        return if rest.is_empty() {
+            Ok((ip, u128::MAX))
+        } else {
+            Err(invalid())
+        };
+    };
+    if let Some((p, after)) = c_strtoll(m, 10) {
+        if !(0..=128).contains(&p) {
+            return Err(format!(
+                "{s}: IPv6 network prefix bits not between 0 and 128, inclusive"
+            ));
+        }
+        return if after.is_empty() {
+            Ok((ip, prefix_mask128(p as u32)))
+        } else {
+            Err(invalid())
+        };
+    }
+    let (maddr, after) = scan_ipv6_chars(m);
+    if maddr.is_empty() {
+        return Err(invalid());
+    }
+    let mask = parse_ipv6(maddr).ok_or_else(|| format!("{s}: Invalid IPv6 mask"))?;
+    if after.is_empty() {
+        Ok((ip, mask))
+    } else {
+        Err(invalid())
+    }
+}
+
+fn parse_packet_type(s: &str) -> std::result::Result<u32, String> {
+    let fail = |what: &str, at: &str| format!("{at}: bad syntax for packet type {what}");
+    let Some(body) = s.strip_prefix('(') else {
+        return Err(fail("missing '('", s));
+    };
+    let (ns, rest) = parse_int_prefix(body, 2).map_err(|_| fail("ns", body))?;
+    let Some(rest) = rest.strip_prefix(',') else {
+        return Err(fail("missing ','", body));
+    };
+    let (ty, tail) = parse_int_prefix(rest, 2).map_err(|_| fail("ns_type", rest))?;
+    if tail != ")" {
+        return Err(fail("missing ')'", rest));
+    }
+    Ok((ns as u32) << 16 | ty as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(f: Field, v: u128, m: Option<u128>) -> String {
+        value_to_string(f, v, m)
+    }
+
+    #[test]
+    fn formats_like_mf_format() {
+        assert_eq!(fmt(Field::TcpDst, 80, None), "80");
+        assert_eq!(fmt(Field::TcpDst, 80, Some(0xfff0)), "80/0xfff0");
+        assert_eq!(fmt(Field::TcpDst, 80, Some(0)), "ANY");
+        assert_eq!(fmt(Field::TcpDst, 80, Some(0xffff)), "80");
+        assert_eq!(fmt(Field::Reg0, 0, None), "0");
+        assert_eq!(fmt(Field::Reg0, 0x102, Some(0xff0f)), "0x102/0xff0f");
+        assert_eq!(fmt(Field::InPort, 0xfffe, None), "LOCAL");
+        assert_eq!(fmt(Field::InPort, 5, None), "5");
+        assert_eq!(fmt(Field::InPortOxm, 0xfffffffd, None), "CONTROLLER");
+        assert_eq!(fmt(Field::InPortOxm, 0xff01, None), "ANY");
+        assert_eq!(
+            fmt(Field::EthSrc, 0x0011_2233_4455, None),
+            "00:11:22:33:44:55"
+        );
+        assert_eq!(
+            fmt(Field::EthDst, 0x0100_0000_0000, Some(0x0100_0000_0000)),
+            "01:00:00:00:00:00/01:00:00:00:00:00"
+        );
+        assert_eq!(
+            fmt(Field::IpSrc, 0x0a00_0000, Some(0xff00_0000)),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            fmt(Field::IpSrc, 0x0a00_0001, Some(0xff00_00ff)),
+            "10.0.0.1/255.0.0.255"
+        );
+        assert_eq!(fmt(Field::Ipv6Src, 1, None), "::1");
+        assert_eq!(
+            fmt(Field::Ipv6Src, 0xfe80 << 112, Some(prefix_mask128(64))),
+            "fe80::/64"
+        );
+        assert_eq!(
+            fmt(Field::Ipv6Src, 0xffff_0102_0304, None),
+            "::ffff:1.2.3.4"
+        );
+        assert_eq!(fmt(Field::Ipv6Src, 0x0102_0304, None), "::1.2.3.4");
+        assert_eq!(fmt(Field::Ipv6Src, 1 << 112 | 1, None), "1::1");
+        assert_eq!(
+            fmt(Field::Ipv6Src, (1 << 112) | (1 << 80) | 1, None),
+            "1:0:1::1"
+        );
+        assert_eq!(fmt(Field::IpFrag, 1, Some(0xfd)), "yes");
+        assert_eq!(fmt(Field::IpFrag, 3, None), "later");
+        assert_eq!(fmt(Field::CtState, 0x22, Some(0x22)), "+est+trk");
+        assert_eq!(fmt(Field::CtState, 0x20, Some(0x21)), "-new+trk");
+        assert_eq!(fmt(Field::TcpFlags, 0x12, None), "syn|ack");
+        assert_eq!(fmt(Field::TcpFlags, 0x2, Some(0x12)), "+syn-ack");
+        assert_eq!(fmt(Field::TunFlags, 1, None), "oam");
+        assert_eq!(
+            fmt(Field::PacketType, 0x1_0800, None),
+            "packet_type=(1,0x800)"
+        );
+        assert_eq!(fmt(Field::PacketType, 0, None), "eth");
+    }
+
+    #[test]
+    fn parses_like_mf_parse() {
+        assert_eq!(parse_value(Field::TcpDst, "80").unwrap(), (80, None));
+        assert_eq!(
+            parse_value(Field::TcpDst, "0x50/0xfff0").unwrap(),
+            (80, Some(0xfff0))
+        );
+        assert_eq!(parse_value(Field::TcpDst, "010").unwrap(), (8, None));
+        assert_eq!(parse_value(Field::TcpDst, "*").unwrap(), (0, Some(0)));
+        assert!(parse_value(Field::TcpDst, "65536").is_err());
+        assert!(parse_value(Field::TcpDst, "0x10000").is_err());
+        assert_eq!(parse_value(Field::TcpDst, "0x0000050").unwrap(), (80, None));
+        assert!(parse_value(Field::VlanPcp, "1/1").is_err());
+        assert_eq!(
+            parse_value(Field::Metadata, "-1").unwrap(),
+            (u64::MAX as u128, None)
+        );
+        assert_eq!(parse_value(Field::InPort, "local").unwrap(), (0xfffe, None));
+        assert_eq!(
+            parse_value(Field::InPortOxm, "LOCAL").unwrap(),
+            (0xfffffffe, None)
+        );
+        assert_eq!(
+            parse_value(Field::InPort, "4294967294").unwrap(),
+            (0xfffe, None)
+        );
+        assert!(parse_value(Field::InPort, "70000").is_err());
+        assert!(parse_value(Field::InPort, "-1").is_err());
+        assert_eq!(
+            parse_value(Field::IpDst, "10.0.0.0/8").unwrap(),
+            (0x0a00_0000, Some(0xff00_0000))
+        );
+        assert_eq!(
+            parse_value(Field::IpDst, "10.0.0.0/255.255.0.0").unwrap(),
+            (0x0a00_0000, Some(0xffff_0000))
+        );
+        assert!(parse_value(Field::IpDst, "10.0.0.0/33").is_err());
+        assert!(parse_value(Field::IpDst, "10.0.0").is_err());
+        assert_eq!(
+            parse_value(Field::Ipv6Dst, "fe80::1/64").unwrap(),
+            ((0xfe80 << 112) | 1, Some(prefix_mask128(64)))
+        );
+        assert_eq!(
+            parse_value(Field::EthSrc, "0:1:2:3:4:5/ff:ff:ff:00:00:00").unwrap(),
+            (0x0001_0203_0405, Some(0xffff_ff00_0000))
+        );
+        assert_eq!(
+            parse_value(Field::CtState, "+trk-new").unwrap(),
+            (0x20, Some(0x21))
+        );
+        assert_eq!(
+            parse_value(Field::CtState, "trk|est").unwrap(),
+            (0x22, None)
+        );
+        assert_eq!(
+            parse_value(Field::CtState, "0x20/0x20").unwrap(),
+            (0x20, Some(0x20))
+        );
+        assert!(parse_value(Field::CtState, "+trk+trk").is_err());
+        assert!(parse_value(Field::CtState, "+bogus").is_err());
+        assert_eq!(
+            parse_value(Field::TcpFlags, "+syn-ack").unwrap(),
+            (2, Some(0x12))
+        );
+        assert!(parse_value(Field::TunFlags, "+df").is_err());
+        assert_eq!(parse_value(Field::IpFrag, "yes").unwrap(), (1, Some(0xfd)));
+        assert_eq!(parse_value(Field::IpFrag, "NO").unwrap(), (0, None));
+        assert_eq!(
+            parse_value(Field::PacketType, "(1,0x800)").unwrap(),
+            (0x1_0800, None)
+        );
+        assert_eq!(
+            parse_value(Field::TunMetadata3, "0x0102030405060708090a0b0c0d0e0f10").unwrap(),
+            (0x0102030405060708090a0b0c0d0e0f10, None)
+        );
+        assert!(parse_value(Field::TunMetadata3, "0x0102030405060708090a0b0c0d0e0f1011").is_err());
+    }
+}
