@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::field::{Field, OxmHeader, be_to_u128};
 use crate::version::Version;
 use crate::wire::Reader;
@@ -22,7 +22,7 @@ pub(super) fn actions(r: &mut Reader<'_>, version: Version, depth: usize) -> Res
     while !r.is_empty() {
         r.need(4)?;
         let len = r.peek_u16(2)? as usize;
-        if len < 8 || len % 8 != 0 {
+        if len < 8 || !len.is_multiple_of(8) {
             return Err(r.error(format_args!(
                 "action length {len} is not a positive multiple of 8"
             )));
@@ -471,11 +471,7 @@ fn check_dst(a: &Reader<'_>, at: usize, sf: &Subfield) -> Result<()> {
 }
 
 fn subfield(field: Field, ofs: u16, n_bits: u16) -> Subfield {
-    Subfield {
-        field,
-        ofs: ofs as _,
-        n_bits: n_bits as _,
-    }
+    Subfield { field, ofs, n_bits }
 }
 
 /// Copy-field: OpenFlow 1.5's `OFPAT_COPY_FIELD` (`prefix` 4: type and length) or the
@@ -1012,6 +1008,17 @@ fn controller2(a: &mut Reader<'_>) -> Result<Action> {
         }
         let mut p = a.sub(plen - 4, "NXAST_CONTROLLER2 property")?;
         a.skip(padded - plen)?;
+        // Open vSwitch reads 8- and 16-bit values from longer properties too.
+        let at_least = |p: &Reader<'_>, n: usize| -> Result<()> {
+            if p.remaining() < n {
+                Err(p.error(format_args!(
+                    "property of type {typ} with {} bytes (must be at least {n})",
+                    p.remaining()
+                )))
+            } else {
+                Ok(())
+            }
+        };
         let exact = |p: &Reader<'_>, n: usize| -> Result<()> {
             if p.remaining() != n {
                 Err(p.error(format_args!(
@@ -1024,22 +1031,19 @@ fn controller2(a: &mut Reader<'_>) -> Result<Action> {
         };
         match typ {
             0 => {
-                exact(&p, 2)?;
+                at_least(&p, 2)?;
                 c.max_len = p.u16()?;
             }
             1 => {
-                exact(&p, 2)?;
+                at_least(&p, 2)?;
                 c.controller_id = p.u16()?;
             }
             2 => {
-                exact(&p, 1)?;
+                at_least(&p, 1)?;
                 c.reason = p.u8()?;
             }
             3 => c.userdata = p.rest().to_vec(),
-            4 => {
-                exact(&p, 0)?;
-                c.pause = true;
-            }
+            4 => c.pause = true,
             5 => {
                 exact(&p, 4)?;
                 c.meter_id = p.u32()?;

@@ -115,7 +115,7 @@ fn header32(field: Field, what: &str) -> Result<u32> {
 }
 
 fn ofs_nbits(sf: &Subfield) -> u16 {
-    ((sf.ofs as u16) << 6) | ((sf.n_bits as u16).wrapping_sub(1) & 0x3f)
+    (sf.ofs << 6) | (sf.n_bits.wrapping_sub(1) & 0x3f)
 }
 
 fn put_entry(
@@ -196,6 +196,20 @@ fn set_field_to_nxast(w: &mut Writer, sf: &SetField) -> Result<()> {
         from = ofs + n;
     }
     Ok(())
+}
+
+/// Whether `a` encodes to no bytes under `version`: a masked write of no bits sent as
+/// `NXAST_REG_LOAD`s.
+pub(super) fn emits_nothing(a: &Action, version: Version) -> bool {
+    match a {
+        Action::SetField(sf) => {
+            version < Version::Of15
+                && (sf.form != SetFieldForm::SetField || !sf.is_exact())
+                && !uses_reg_load2(sf)
+                && next_load_segment(sf, 0).is_none()
+        }
+        _ => false,
+    }
 }
 
 fn set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
@@ -355,9 +369,9 @@ fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<
                 },
                 24,
             );
-            w.u16(sf.ofs as u16);
+            w.u16(sf.ofs);
             put_header(w, sf.field, None)?;
-            w.u16(sf.n_bits as u16);
+            w.u16(sf.n_bits);
             w.pad_from(start, 24);
             finish(w, start, "stack")?;
         }
@@ -491,7 +505,7 @@ fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<
         Action::CheckPktLarger { pkt_len, dst } => {
             let start = nx_hdr(w, 49, 24);
             w.u16(*pkt_len);
-            w.u16(dst.ofs as u16);
+            w.u16(dst.ofs);
             put_header(w, dst.field, None)?;
             w.pad_from(start, 24);
             finish(w, start, "check_pkt_larger")?;
@@ -538,9 +552,9 @@ fn reg_move(w: &mut Writer, version: Version, m: &Move) -> Result<()> {
     let start;
     if version >= Version::Of15 {
         start = of_hdr(w, 28, 0);
-        w.u16(m.dst.n_bits as u16);
-        w.u16(m.src.ofs as u16);
-        w.u16(m.dst.ofs as u16);
+        w.u16(m.dst.n_bits);
+        w.u16(m.src.ofs);
+        w.u16(m.dst.ofs);
         w.zeros(2);
         put_header(w, m.src.field, Some(version))?;
         put_header(w, m.dst.field, Some(version))?;
@@ -551,17 +565,17 @@ fn reg_move(w: &mut Writer, version: Version, m: &Move) -> Result<()> {
         w.u32(ONF_VENDOR_ID);
         w.u16(3200);
         w.zeros(2);
-        w.u16(m.dst.n_bits as u16);
-        w.u16(m.src.ofs as u16);
-        w.u16(m.dst.ofs as u16);
+        w.u16(m.dst.n_bits);
+        w.u16(m.src.ofs);
+        w.u16(m.dst.ofs);
         w.zeros(2);
         put_header(w, m.src.field, Some(version))?;
         put_header(w, m.dst.field, Some(version))?;
     } else {
         start = nx_hdr(w, 6, 0);
-        w.u16(m.dst.n_bits as u16);
-        w.u16(m.src.ofs as u16);
-        w.u16(m.dst.ofs as u16);
+        w.u16(m.dst.n_bits);
+        w.u16(m.src.ofs);
+        w.u16(m.dst.ofs);
         put_header(w, m.src.field, None)?;
         put_header(w, m.dst.field, None)?;
     }
@@ -582,11 +596,15 @@ fn controller(w: &mut Writer, c: &Controller) -> Result<()> {
             w.pad_from(s, 8);
             Ok(())
         };
+        // 16-bit properties are 8 bytes long (value and two zero bytes), as OpenFlow
+        // and Open vSwitch do.
         if c.max_len != u16::MAX {
-            prop(w, 0, &c.max_len.to_be_bytes())?;
+            let [a, b] = c.max_len.to_be_bytes();
+            prop(w, 0, &[a, b, 0, 0])?;
         }
         if c.controller_id != 0 {
-            prop(w, 1, &c.controller_id.to_be_bytes())?;
+            let [a, b] = c.controller_id.to_be_bytes();
+            prop(w, 1, &[a, b, 0, 0])?;
         }
         if c.reason != REASON_ACTION {
             prop(w, 2, &[c.reason])?;
@@ -632,7 +650,7 @@ fn learn(w: &mut Writer, l: &Learn) -> Result<()> {
     w.u16(l.fin_hard_timeout);
     if learn2 {
         w.u32(l.limit);
-        w.u16(l.result_dst.as_ref().map_or(0, |r| r.ofs as u16));
+        w.u16(l.result_dst.as_ref().map_or(0, |r| r.ofs));
         w.u16(0);
         if let Some(r) = &l.result_dst {
             put_header(w, r.field, None)?;
@@ -640,7 +658,7 @@ fn learn(w: &mut Writer, l: &Learn) -> Result<()> {
     }
     let sub = |w: &mut Writer, sf: &Subfield| -> Result<()> {
         w.u32(header32(sf.field, "learn")?);
-        w.u16(sf.ofs as u16);
+        w.u16(sf.ofs);
         Ok(())
     };
     let imm = |w: &mut Writer, value: u128, n_bits: u16| {
@@ -651,11 +669,11 @@ fn learn(w: &mut Writer, l: &Learn) -> Result<()> {
     };
     for spec in &l.specs {
         let (n_bits, typ) = match spec {
-            LearnSpec::MatchField { dst, .. } => (dst.n_bits as u16, 0),
-            LearnSpec::MatchValue { dst, .. } => (dst.n_bits as u16, 0x2000),
-            LearnSpec::LoadField { dst, .. } => (dst.n_bits as u16, 0x0800),
-            LearnSpec::LoadValue { dst, .. } => (dst.n_bits as u16, 0x2800),
-            LearnSpec::Output { src } => (src.n_bits as u16, 0x1000),
+            LearnSpec::MatchField { dst, .. } => (dst.n_bits, 0),
+            LearnSpec::MatchValue { dst, .. } => (dst.n_bits, 0x2000),
+            LearnSpec::LoadField { dst, .. } => (dst.n_bits, 0x0800),
+            LearnSpec::LoadValue { dst, .. } => (dst.n_bits, 0x2800),
+            LearnSpec::Output { src } => (src.n_bits, 0x1000),
         };
         if n_bits == 0 || n_bits > 0x3ff {
             return Err(Error::encode("learn", format_args!("{n_bits}-bit spec")));

@@ -132,10 +132,8 @@ pub fn actions_to_instructions(actions: &[Action], version: Version) -> Result<V
         match a {
             Action::Meter(m) => out.push(Instruction::Meter(*m)),
             Action::ClearActions => out.push(Instruction::ClearActions),
-            Action::WriteActions(list) => {
-                if !list.is_empty() {
-                    out.push(Instruction::WriteActions(list.clone()));
-                }
+            Action::WriteActions(list) if !list.is_empty() => {
+                out.push(Instruction::WriteActions(list.clone()));
             }
             Action::WriteMetadata { value, mask } => out.push(Instruction::WriteMetadata {
                 value: *value,
@@ -231,7 +229,7 @@ pub(super) fn decode(r: &mut Reader<'_>, version: Version) -> Result<Vec<Instruc
         r.need(4)?;
         let typ = r.peek_u16(0)?;
         let len = r.peek_u16(2)? as usize;
-        if len < 8 || len % 8 != 0 {
+        if len < 8 || !len.is_multiple_of(8) {
             return Err(r.error(format_args!(
                 "instruction length {len} is not a positive multiple of 8"
             )));
@@ -351,6 +349,11 @@ pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> 
                 w.u64(*mask);
             }
             Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
+                if a.iter().all(|x| super::encode::emits_nothing(x, version)) {
+                    // Open vSwitch leaves out an instruction whose actions encode to nothing
+                    // (set_fields of no bits, none at all).
+                    continue;
+                }
                 w.u16(if matches!(i, Instruction::WriteActions(_)) {
                     3
                 } else {

@@ -48,13 +48,12 @@ mod decode;
 mod encode;
 mod inst;
 mod port;
-mod subfield_shim;
 mod text;
 mod values;
 
+pub use crate::field::subfield::Subfield;
 pub use inst::{actions_to_instructions, instructions_to_actions};
 pub use port::OfpPort;
-pub use subfield_shim::Subfield;
 pub use text::{format_actions, parse_actions};
 
 /// How deeply actions may nest (`clone(clone(...))`, `ct(exec(...))`, `write_actions`)

@@ -79,29 +79,15 @@ impl OfpPort {
     }
 
     pub(crate) fn try_parse(s: &str) -> Option<OfpPort> {
-        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-            let v: u32 = s.parse().ok()?;
-            if v <= 0xffff {
-                return Some(OfpPort(v as u16));
-            }
-            return OfpPort::from_ofp11(v);
-        }
-        if s.eq_ignore_ascii_case("NONE") {
-            return Some(OfpPort::NONE);
-        }
-        NAMED
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(s))
-            .map(|(_, p)| *p)
+        crate::field::value::parse_port(s).map(OfpPort)
     }
 }
 
 impl fmt::Display for OfpPort {
     /// The reserved name, or the number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.reserved_name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "{}", self.0),
-        }
+        let mut s = String::new();
+        crate::field::value::format_port(self.0, &mut s);
+        f.write_str(&s)
     }
 }

@@ -8,7 +8,7 @@ use crate::field::Field;
 use crate::version::Version;
 
 use super::decode::NestIn;
-use super::values::{format_value, parse_c_u128, parse_value, put_hex_bytes};
+use super::values::{format_value, parse_c_u128, parse_int, parse_value, put_hex_bytes};
 use super::*;
 
 // ---------------------------------------------------------------------------------------
@@ -225,8 +225,8 @@ fn format_action(a: &Action, out: &mut String) {
                     hash_x(out, ((sf.value >> ofs) & ones) as u64);
                     let dst = Subfield {
                         field: sf.field,
-                        ofs: ofs as _,
-                        n_bits: n as _,
+                        ofs: ofs as u16,
+                        n_bits: n as u16,
                     };
                     let _ = write!(out, "->{dst},");
                     from = ofs + n;
@@ -648,10 +648,12 @@ fn format_learn(l: &Learn, out: &mut String) {
     if l.limit != 0 {
         let _ = write!(out, ",limit={}", l.limit);
     }
-    if l.flags & LEARN_WRITE_RESULT != 0 {
-        if let Some(r) = &l.result_dst {
-            let _ = write!(out, ",result_dst={r}");
-        }
+    if let Some(r) = l
+        .result_dst
+        .as_ref()
+        .filter(|_| l.flags & LEARN_WRITE_RESULT != 0)
+    {
+        let _ = write!(out, ",result_dst={r}");
     }
     for spec in &l.specs {
         out.push(',');
@@ -659,12 +661,12 @@ fn format_learn(l: &Learn, out: &mut String) {
             LearnSpec::MatchValue { dst, value } => {
                 if dst.ofs == 0 && dst.n_bits == dst.field.bits() {
                     let _ = write!(out, "{}=", dst.field.name());
-                    let (b, from) = imm_bytes(*value, dst.n_bits as u16);
+                    let (b, from) = imm_bytes(*value, dst.n_bits);
                     let v = crate::field::be_to_u128(&b[from..]).unwrap_or(0);
                     format_value(dst.field, v, None, out);
                 } else {
                     let _ = write!(out, "{dst}=");
-                    let (b, from) = imm_bytes(*value, dst.n_bits as u16);
+                    let (b, from) = imm_bytes(*value, dst.n_bits);
                     put_hex_bytes(out, &b[from..]);
                 }
             }
@@ -676,7 +678,7 @@ fn format_learn(l: &Learn, out: &mut String) {
             }
             LearnSpec::LoadValue { dst, value } => {
                 out.push_str("load:");
-                let (b, from) = imm_bytes(*value, dst.n_bits as u16);
+                let (b, from) = imm_bytes(*value, dst.n_bits);
                 put_hex_bytes(out, &b[from..]);
                 let _ = write!(out, "->{dst}");
             }
@@ -894,12 +896,12 @@ impl<'a> Parser<'a> {
     }
 
     fn table(&self, v: &str, at: usize) -> Result<u8> {
-        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(t) = v.parse::<u32>() {
-                if t <= 255 {
-                    return Ok(t as u8);
-                }
-            }
+        if let Some(t) = Some(v)
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|t| *t <= 255)
+        {
+            return Ok(t as u8);
         }
         Err(self.err(v, at, format_args!("unknown table \"{v}\"")))
     }
@@ -915,7 +917,7 @@ impl<'a> Parser<'a> {
     /// Moves an error from a sub-parser (column relative to `v`) to the whole text.
     fn rebase(&self, e: Error, v: &str, at: usize) -> Error {
         match e {
-            Error::Parse { reason, .. } => self.err(v, at, format_args!("{v}: {reason}")),
+            Error::Parse { reason, .. } => self.err(v, at, reason),
             other => other,
         }
     }
@@ -1521,9 +1523,9 @@ impl<'a> Parser<'a> {
             ));
         }
         let n_bytes = dst.field.bytes();
-        let imm = parse_int_string(value, n_bytes)
+        let imm = parse_int(value, n_bytes)
             .ok_or_else(|| self.err(value, at, format_args!("{v}: cannot parse integer value")))?;
-        let n_bits = u32::from(dst.n_bits as u16);
+        let n_bits = u32::from(dst.n_bits);
         if n_bits < 128 && imm >> n_bits != 0 {
             let mut shown = String::new();
             format_value(dst.field, imm, None, &mut shown);
@@ -1533,7 +1535,7 @@ impl<'a> Parser<'a> {
                 format_args!("{v}: value {shown} does not fit into {n_bits} bits"),
             ));
         }
-        let ofs = u32::from(dst.ofs as u16);
+        let ofs = u32::from(dst.ofs);
         let ones = if n_bits >= 128 {
             u128::MAX
         } else {
@@ -1663,7 +1665,7 @@ impl<'a> Parser<'a> {
                 format_args!("{v}: experimenter OXM field '{}' not supported", toks[5]),
             ));
         }
-        let nb = u32::from(dst.n_bits as u16);
+        let nb = u32::from(dst.n_bits);
         if nb < 16 && n_links > (1i64 << nb) {
             return Err(self.err(
                 v,
@@ -1784,8 +1786,10 @@ impl<'a> Parser<'a> {
         if ct.flags & CT_FORCE != 0 && ct.flags & CT_COMMIT == 0 {
             return Err(self.err(v, at, "\"force\" flag requires \"commit\" flag."));
         }
-        if let CtZone::Field(sf) = &ct.zone {
-            if sf.n_bits != 16 {
+        if let CtZone::Field(sf) = &ct.zone
+            && sf.n_bits != 16
+        {
+            {
                 return Err(self.err(
                     v,
                     at,
@@ -1921,10 +1925,11 @@ impl<'a> Parser<'a> {
             )
         };
         let mut range = addrs;
-        if let NatRange::Ipv6 { min, max, .. } = &range {
-            if !max.is_unspecified() && max < min {
-                return Err(bad());
-            }
+        if let NatRange::Ipv6 { min, max, .. } = &range
+            && !max.is_unspecified()
+            && max < min
+        {
+            return Err(bad());
         }
         if !ports.is_empty() {
             let p = ports.strip_prefix(':').ok_or_else(|| {
@@ -2079,8 +2084,8 @@ impl<'a> Parser<'a> {
                             _ => None,
                         }
                     } else {
-                        parse_int_string(value, dst.field.bytes()).filter(|v| {
-                            let nb = u32::from(dst.n_bits as u16);
+                        parse_int(value, dst.field.bytes()).filter(|v| {
+                            let nb = u32::from(dst.n_bits);
                             nb >= 128 || v >> nb == 0
                         })
                     };
@@ -2094,7 +2099,7 @@ impl<'a> Parser<'a> {
                         )
                     })?;
                     // Keep the ceil(n_bits/8) low bytes, as Open vSwitch does.
-                    let n = u32::from((dst.n_bits as u16).div_ceil(8)) * 8;
+                    let n = u32::from(dst.n_bits.div_ceil(8)) * 8;
                     let v = if n >= 128 {
                         imm
                     } else {
@@ -2119,10 +2124,10 @@ impl<'a> Parser<'a> {
                 ));
             }
             let (src_s, dst_s) = (&value[..i], &value[i + 2..]);
-            if let Some(imm) = parse_int_string(src_s, 16) {
+            if let Some(imm) = parse_int(src_s, 16) {
                 let dst = self.subfield(dst_s, vat + i + 2)?;
                 no_exp(&dst, dst_s, vat + i + 2)?;
-                let nb = u32::from(dst.n_bits as u16);
+                let nb = u32::from(dst.n_bits);
                 if nb < 128 && imm >> nb != 0 {
                     return Err(self.err(
                         value,
@@ -2187,27 +2192,4 @@ fn strtoull_lenient(s: &str) -> u64 {
         };
     }
     v
-}
-
-/// Open vSwitch's `parse_int_string`: `0x` and any number of hex digits (at most
-/// `width` bytes of significant value), or a decimal 64-bit number.
-fn parse_int_string(s: &str, width: usize) -> Option<u128> {
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        let h = h.trim_start_matches('0');
-        if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        if h.len().div_ceil(2) > width.min(16) {
-            return None;
-        }
-        return if h.is_empty() {
-            Some(0)
-        } else {
-            u128::from_str_radix(h, 16).ok()
-        };
-    }
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<u64>().ok().map(u128::from)
 }
