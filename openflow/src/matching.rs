@@ -273,6 +273,16 @@ impl Match {
             }
             CtState => self.put_slot(CtState, v & 0xff, m & 0xff),
             TunFlags => self.put_slot(TunFlags, v, m & 1),
+            // Only the 12 flag bits mean anything (a mask of 0xf000 alone would print as
+            // `tcp_flags=0/0`, which reads back as no match).
+            TcpFlags => {
+                let m = if m & 0x0fff == 0x0fff {
+                    0xffff
+                } else {
+                    m & 0x0fff
+                };
+                self.put_slot(TcpFlags, v, m)
+            }
             _ if (Xreg0..=Xreg7).contains(&field) => {
                 let i = field as usize - Xreg0 as usize;
                 self.put_slot(reg_slot(2 * i), v >> 32, (m >> 32) & 0xffff_ffff);
@@ -472,9 +482,17 @@ impl Match {
         for e in &self.entries {
             let ok: std::result::Result<(), &'static str> = match e.slot {
                 SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
-                CtNwProto | CtNwSrc | CtNwDst | CtIpv6Src | CtIpv6Dst => ok_if(
+                CtNwProto => ok_if(
                     self.is_ct_valid(),
                     "ct_state matching a valid tracked connection",
+                ),
+                CtNwSrc | CtNwDst => ok_if(
+                    self.is_ct_valid() && self.value_of(EthType) == ETH_TYPE_IP,
+                    "ip and ct_state matching a valid tracked connection",
+                ),
+                CtIpv6Src | CtIpv6Dst => ok_if(
+                    self.is_ct_valid() && self.value_of(EthType) == ETH_TYPE_IPV6,
+                    "ipv6 and ct_state matching a valid tracked connection",
                 ),
                 CtTpSrc | CtTpDst => ok_if(
                     self.is_ct_valid() && self.value_of(CtNwProto) != 0,
@@ -729,7 +747,7 @@ impl Match {
             let _ = write!(out, "conj_id={},", self.value_of(ConjId));
         }
         if self.mask_of(SkbPriority) != 0 {
-            let _ = write!(out, "skb_priority={:#x},", self.value_of(SkbPriority));
+            let _ = write!(out, "skb_priority={},", Hx(self.value_of(SkbPriority)));
         }
         if self.mask_of(ActsetOutput) != 0 {
             out.push_str("actset_output=");
@@ -827,9 +845,9 @@ impl Match {
         self.format_tunnel(out);
         let (mv, mm) = slot(Metadata);
         if mm != 0 {
-            let _ = write!(out, "metadata={mv:#x}");
+            let _ = write!(out, "metadata={}", Hx(mv));
             if mm != u128::from(u64::MAX) {
-                let _ = write!(out, "/{mm:#x}");
+                let _ = write!(out, "/{}", Hx(mm));
             }
             out.push(',');
         }
@@ -963,9 +981,9 @@ impl Match {
         let slot = |f| self.slot(f);
         let (v, m) = slot(TunId);
         if m != 0 {
-            let _ = write!(out, "tun_id={v:#x}");
+            let _ = write!(out, "tun_id={}", Hx(v));
             if m != u128::from(u64::MAX) {
-                let _ = write!(out, "/{m:#x}");
+                let _ = write!(out, "/{}", Hx(m));
             }
             out.push(',');
         }
@@ -975,7 +993,7 @@ impl Match {
         put_ipv6(out, "tun_ipv6_dst", slot(TunIpv6Dst));
         put_u16_dec(out, "tun_gbp_id", slot(TunGbpId));
         if self.mask_of(TunGbpFlags) != 0 {
-            let _ = write!(out, "tun_gbp_flags={:#x},", self.value_of(TunGbpFlags));
+            let _ = write!(out, "tun_gbp_flags={},", Hx(self.value_of(TunGbpFlags)));
         }
         if self.mask_of(TunTos) != 0 {
             let _ = write!(out, "tun_tos={:x},", self.value_of(TunTos));
@@ -988,16 +1006,16 @@ impl Match {
             let _ = write!(out, "tun_erspan_ver={ver},");
         }
         if self.mask_of(TunErspanIdx) != 0 && ver == 1 {
-            let _ = write!(out, "tun_erspan_idx={:#x},", self.value_of(TunErspanIdx));
+            let _ = write!(out, "tun_erspan_idx={},", Hx(self.value_of(TunErspanIdx)));
         }
         if self.mask_of(TunErspanDir) != 0 && ver == 2 {
             let _ = write!(out, "tun_erspan_dir={},", self.value_of(TunErspanDir));
         }
         if self.mask_of(TunErspanHwid) != 0 && ver == 2 {
-            let _ = write!(out, "tun_erspan_hwid={:#x},", self.value_of(TunErspanHwid));
+            let _ = write!(out, "tun_erspan_hwid={},", Hx(self.value_of(TunErspanHwid)));
         }
         if self.mask_of(TunGtpuFlags) != 0 {
-            let _ = write!(out, "gtpu_flags={:#x},", self.value_of(TunGtpuFlags));
+            let _ = write!(out, "gtpu_flags={},", Hx(self.value_of(TunGtpuFlags)));
         }
         if self.mask_of(TunGtpuMsgtype) != 0 {
             let _ = write!(out, "gtpu_msgtype={},", self.value_of(TunGtpuMsgtype));
@@ -1037,9 +1055,9 @@ impl Match {
         let (sv, sm) = slot(NshSpi);
         if sm != 0 {
             let sm = if sm == 0xff_ffff { 0xffff_ffff } else { sm };
-            let _ = write!(out, "nsh_spi={sv:#x}");
+            let _ = write!(out, "nsh_spi={}", Hx(sv));
             if sm != 0xffff_ffff {
-                let _ = write!(out, "/{sm:#x}");
+                let _ = write!(out, "/{}", Hx(sm));
             }
             out.push(',');
         }
@@ -1054,9 +1072,9 @@ impl Match {
             ] {
                 let (v, m) = slot(f);
                 if m != 0 {
-                    let _ = write!(out, "{name}={v:#x}");
+                    let _ = write!(out, "{name}={}", Hx(v));
                     if m != 0xffff_ffff {
-                        let _ = write!(out, "/{m:#x}");
+                        let _ = write!(out, "/{}", Hx(m));
                     }
                     out.push(',');
                 }
@@ -1534,6 +1552,19 @@ impl Put<'_> {
     }
 }
 
+/// C's `%#x`: `0x` and hex digits, but a bare `0` for zero.
+struct Hx(u128);
+
+impl std::fmt::Display for Hx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == 0 {
+            f.write_str("0")
+        } else {
+            write!(f, "{:#x}", self.0)
+        }
+    }
+}
+
 fn reg_slot(i: usize) -> Field {
     Field::reg(i as u8).unwrap_or(Field::Reg0)
 }
@@ -1684,9 +1715,9 @@ fn put_u32_hex(out: &mut String, name: &str, (v, m): (u128, u128)) {
 }
 
 fn put_hex32(out: &mut String, v: u128, m: u128) {
-    let _ = write!(out, "{v:#x}");
+    let _ = write!(out, "{}", Hx(v));
     if m != 0xffff_ffff {
-        let _ = write!(out, "/{m:#x}");
+        let _ = write!(out, "/{}", Hx(m));
     }
     out.push(',');
 }
@@ -1696,7 +1727,7 @@ fn put_u16_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
         if m == 0xffff {
             let _ = write!(out, "{name}={v},");
         } else {
-            let _ = write!(out, "{name}={v:#x}/{m:#x},");
+            let _ = write!(out, "{name}=0x{v:x}/0x{m:x},");
         }
     }
 }

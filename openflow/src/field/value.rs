@@ -746,13 +746,13 @@ fn parse_flags(
 ) -> std::result::Result<(u128, u128), String> {
     let unknown = || format!("{s}: unknown {field_name} flag(s)");
     // Numeric `value/mask`.
-    if let Some((v, m)) = s.split_once('/') {
-        if let (Some(v), Some(m)) = (scan_i32(v), scan_i32(m)) {
-            if v & !allowed != 0 || m & !allowed != 0 {
-                return Err(unknown());
-            }
-            return Ok((u128::from(v), u128::from(m)));
+    if let Some((v, m)) = s.split_once('/')
+        && let (Some(v), Some(m)) = (scan_i32(v), scan_i32(m))
+    {
+        if v & !allowed != 0 || m & !allowed != 0 {
+            return Err(unknown());
         }
+        return Ok((u128::from(v), u128::from(m)));
     }
     let b = s.as_bytes();
     if b.first().is_some_and(|c| *c == b'+' || *c == b'-') {
@@ -773,11 +773,11 @@ fn parse_flags(
             for i in 0..32 {
                 let bit = 1u32 << i;
                 let Some(name) = name_of(bit) else { continue };
-                if let Some(after) = rest.strip_prefix(name) {
-                    if after.is_empty() || after.starts_with('+') || after.starts_with('-') {
-                        found = Some((bit, name.len()));
-                        break;
-                    }
+                if let Some(after) = rest.strip_prefix(name)
+                    && (after.is_empty() || after.starts_with('+') || after.starts_with('-'))
+                {
+                    found = Some((bit, name.len()));
+                    break;
                 }
             }
             let Some((bit, len)) = found else {
@@ -814,11 +814,11 @@ fn parse_flags(
         for i in 0..32 {
             let bit = 1u32 << i;
             let Some(name) = name_of(bit) else { continue };
-            if let Some(after) = rest.strip_prefix(name) {
-                if after.is_empty() || after.starts_with('|') {
-                    found = Some((bit, after));
-                    break;
-                }
+            if let Some(after) = rest.strip_prefix(name)
+                && (after.is_empty() || after.starts_with('|'))
+            {
+                found = Some((bit, after));
+                break;
             }
         }
         let Some((bit, after)) = found else {
