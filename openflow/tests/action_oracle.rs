@@ -494,13 +494,16 @@ fn our_bytes_read_back_by_ovs_ofctl() {
             let pure: Vec<Action> = acts
                 .iter()
                 .filter(|a| {
-                    !matches!(
+                    let instruction = matches!(
                         a,
                         Action::GotoTable(_)
                             | Action::WriteActions(_)
                             | Action::WriteMetadata { .. }
                             | Action::ClearActions
-                    ) && !(matches!(a, Action::Meter(_)) && version < Version::Of15)
+                    );
+                    let meter_instruction =
+                        matches!(a, Action::Meter(_)) && version < Version::Of15;
+                    !instruction && !meter_instruction
                 })
                 .cloned()
                 .collect();
