@@ -1,0 +1,752 @@
+//! Wire encoding of actions, following Open vSwitch 3.1's `encode_*` choices per version.
+
+use crate::error::{Error, Result};
+use crate::field::{Field, u128_to_be};
+use crate::version::Version;
+use crate::wire::Writer;
+
+use super::*;
+
+pub(super) fn actions(
+    list: &[Action],
+    w: &mut Writer,
+    version: Version,
+    depth: usize,
+) -> Result<()> {
+    if depth > MAX_NESTING {
+        return Err(Error::encode(
+            "action list",
+            format_args!("actions nested more than {MAX_NESTING} levels deep"),
+        ));
+    }
+    for a in list {
+        action(a, w, version, depth)?;
+    }
+    Ok(())
+}
+
+fn of_hdr(w: &mut Writer, typ: u16, len: u16) -> usize {
+    let start = w.len();
+    w.u16(typ);
+    w.u16(len);
+    start
+}
+
+fn nx_hdr(w: &mut Writer, subtype: u16, len: u16) -> usize {
+    let start = w.len();
+    w.u16(0xffff);
+    w.u16(len);
+    w.u32(NX_VENDOR_ID);
+    w.u16(subtype);
+    start
+}
+
+/// Pads the action that starts at `start` to 8 bytes and sets its length.
+fn finish(w: &mut Writer, start: usize, what: &str) -> Result<()> {
+    w.pad_from(start, 8);
+    w.patch_len(start + 2, start, what)
+}
+
+/// Standard actions with one integer argument right after the 4-byte header.
+fn of_u8(w: &mut Writer, typ: u16, v: u8) {
+    of_hdr(w, typ, 8);
+    w.u8(v);
+    w.zeros(3);
+}
+
+fn of_u16(w: &mut Writer, typ: u16, v: u16) {
+    of_hdr(w, typ, 8);
+    w.u16(v);
+    w.zeros(2);
+}
+
+fn of_u32(w: &mut Writer, typ: u16, v: u32) {
+    of_hdr(w, typ, 8);
+    w.u32(v);
+}
+
+fn of_void(w: &mut Writer, typ: u16) {
+    of_hdr(w, typ, 8);
+    w.zeros(4);
+}
+
+fn nx_void(w: &mut Writer, subtype: u16) {
+    nx_hdr(w, subtype, 16);
+    w.zeros(6);
+}
+
+fn no_tlv(field: Field) -> Result<()> {
+    if field.is_tun_metadata() {
+        return Err(Error::encode(
+            field.name(),
+            "tun_metadata fields need a switch's TLV map",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the header of `field` (4 or 8 bytes) as chosen for `version` (`None`: the
+/// legacy NXM header, as Nicira actions use).
+fn put_header(w: &mut Writer, field: Field, version: Option<Version>) -> Result<()> {
+    no_tlv(field)?;
+    field.oxm_header(version, false, field.bytes())?.encode(w);
+    Ok(())
+}
+
+/// The 32-bit NXM/OXM header of `field` (Open vSwitch's `mf_nxm_header`), if it has one.
+pub(super) fn nxm_header32(field: Field) -> Option<u32> {
+    if field.is_tun_metadata() {
+        return None;
+    }
+    let h = field.oxm_header(None, false, field.bytes()).ok()?;
+    if h.experimenter.is_some() {
+        return None;
+    }
+    Some(u32::from(h.class) << 16 | u32::from(h.field & 0x7f) << 9 | u32::from(h.length))
+}
+
+fn header32(field: Field, what: &str) -> Result<u32> {
+    nxm_header32(field).ok_or_else(|| {
+        Error::encode(
+            what,
+            format_args!("{} has no 32-bit NXM/OXM header", field.name()),
+        )
+    })
+}
+
+fn ofs_nbits(sf: &Subfield) -> u16 {
+    (sf.ofs << 6) | (sf.n_bits.wrapping_sub(1) & 0x3f)
+}
+
+fn put_entry(
+    w: &mut Writer,
+    field: Field,
+    version: Option<Version>,
+    value: u128,
+    mask: Option<u128>,
+) -> Result<()> {
+    no_tlv(field)?;
+    let n = field.bytes();
+    field.oxm_header(version, mask.is_some(), n)?.encode(w);
+    u128_to_be(value, n, w);
+    if let Some(m) = mask {
+        u128_to_be(m, n, w);
+    }
+    Ok(())
+}
+
+/// `OFPAT_SET_FIELD` of an exact value.
+fn put_set_field(w: &mut Writer, version: Version, field: Field, value: u128) -> Result<()> {
+    let start = of_hdr(w, 25, 0);
+    put_entry(w, field, Some(version), value, None)?;
+    finish(w, start, "set_field")
+}
+
+fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
+    let start = of_hdr(w, 25, 0);
+    let mask = (!sf.is_exact()).then_some(sf.mask);
+    put_entry(w, sf.field, Some(version), sf.value & sf.mask, mask)?;
+    finish(w, start, "set_field")
+}
+
+/// The next contiguous run of mask bits (at most 64) at or after bit `from`, as Open
+/// vSwitch's `next_load_segment`: `(ofs, n_bits)`.
+pub(super) fn next_load_segment(sf: &SetField, from: u32) -> Option<(u32, u32)> {
+    let bits = u32::from(sf.field.bits()).min(128);
+    let mut ofs = from;
+    while ofs < bits && sf.mask >> ofs & 1 == 0 {
+        ofs += 1;
+    }
+    if ofs >= bits {
+        return None;
+    }
+    let limit = (ofs + 64).min(bits);
+    let mut end = ofs + 1;
+    while end < limit && sf.mask >> end & 1 == 1 {
+        end += 1;
+    }
+    Some((ofs, end - ofs))
+}
+
+/// Whether a set_field goes out as `NXAST_REG_LOAD2` rather than `NXAST_REG_LOAD`s.
+pub(super) fn uses_reg_load2(sf: &SetField) -> bool {
+    sf.form == SetFieldForm::RegLoad2 || nxm_header32(sf.field).is_none()
+}
+
+fn set_field_to_nxast(w: &mut Writer, sf: &SetField) -> Result<()> {
+    if uses_reg_load2(sf) {
+        let start = nx_hdr(w, 33, 0);
+        let mask = (!sf.is_exact()).then_some(sf.mask);
+        put_entry(w, sf.field, None, sf.value & sf.mask, mask)?;
+        return finish(w, start, "reg_load2");
+    }
+    let header = header32(sf.field, "load")?;
+    let mut from = 0;
+    while let Some((ofs, n)) = next_load_segment(sf, from) {
+        nx_hdr(w, 7, 24);
+        w.u16((ofs as u16) << 6 | (n as u16 - 1));
+        w.u32(header);
+        let v = (sf.value >> ofs)
+            & if n >= 64 {
+                u128::from(u64::MAX)
+            } else {
+                (1u128 << n) - 1
+            };
+        w.u64(v as u64);
+        from = ofs + n;
+    }
+    Ok(())
+}
+
+/// Whether `a` encodes to no bytes under `version`: a masked write of no bits sent as
+/// `NXAST_REG_LOAD`s.
+pub(super) fn emits_nothing(a: &Action, version: Version) -> bool {
+    match a {
+        Action::SetField(sf) => {
+            version < Version::Of15
+                && (sf.form != SetFieldForm::SetField || !sf.is_exact())
+                && !uses_reg_load2(sf)
+                && next_load_segment(sf, 0).is_none()
+        }
+        _ => false,
+    }
+}
+
+fn set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
+    if version >= Version::Of15 {
+        set_field_to_set_field(w, version, sf)
+    } else if sf.form != SetFieldForm::SetField || !sf.is_exact() {
+        set_field_to_nxast(w, sf)
+    } else {
+        set_field_to_set_field(w, version, sf)
+    }
+}
+
+/// The field `mod_tp_src`/`mod_tp_dst` become, given the IP protocol.
+pub(super) fn l4_field(ip_proto: Option<u8>, src: bool) -> Option<Field> {
+    Some(match (ip_proto?, src) {
+        (6, true) => Field::TcpSrc,
+        (6, false) => Field::TcpDst,
+        (17, true) => Field::UdpSrc,
+        (17, false) => Field::UdpDst,
+        (132, true) => Field::SctpSrc,
+        (132, false) => Field::SctpDst,
+        _ => return None,
+    })
+}
+
+fn mac_u128(m: &[u8; 6]) -> u128 {
+    m.iter().fold(0u128, |acc, b| acc << 8 | u128::from(*b))
+}
+
+fn instruction_error(a: &Action) -> Error {
+    Error::encode(
+        text::action_name(a),
+        "is an instruction, not an action (use actions_to_instructions)",
+    )
+}
+
+fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<()> {
+    match a {
+        Action::Output { port, max_len } => {
+            of_hdr(w, 0, 16);
+            w.u32(port.to_ofp11());
+            w.u16(*max_len);
+            w.zeros(6);
+        }
+        Action::OutputReg { src, max_len, reg2 } => {
+            let h = nxm_header32(src.field);
+            match h {
+                Some(h) if !reg2 => {
+                    nx_hdr(w, 15, 24);
+                    w.u16(ofs_nbits(src));
+                    w.u32(h);
+                    w.u16(*max_len);
+                    w.zeros(6);
+                }
+                _ => {
+                    let start = nx_hdr(w, 32, 24);
+                    w.u16(ofs_nbits(src));
+                    w.u16(*max_len);
+                    put_header(w, src.field, None)?;
+                    w.pad_from(start, 24);
+                    finish(w, start, "output_reg2")?;
+                }
+            }
+        }
+        Action::OutputTrunc { port, max_len } => {
+            nx_hdr(w, 39, 16);
+            w.u16(port.0);
+            w.u32(*max_len);
+        }
+        Action::Enqueue { port, queue } => {
+            of_u32(w, 21, *queue);
+            of_hdr(w, 0, 16);
+            w.u32(port.to_ofp11());
+            w.u16(u16::MAX);
+            w.zeros(6);
+            nx_void(w, 5);
+        }
+        Action::Group(g) => of_u32(w, 22, *g),
+        Action::Controller(c) => controller(w, c)?,
+        Action::Bundle(b) => {
+            let members_len = (2 * b.members.len()).next_multiple_of(8);
+            let len = u16::try_from(32 + members_len)
+                .map_err(|_| Error::encode("bundle", "too many members"))?;
+            nx_hdr(w, if b.dst.is_some() { 13 } else { 12 }, len);
+            w.u16(b.algorithm);
+            w.u16(b.fields);
+            w.u16(b.basis);
+            w.u32(0x0000_0002);
+            w.u16(b.members.len() as u16);
+            match &b.dst {
+                Some(d) => {
+                    w.u16(ofs_nbits(d));
+                    w.u32(header32(d.field, "bundle_load")?);
+                }
+                None => {
+                    w.u16(0);
+                    w.u32(0);
+                }
+            }
+            w.zeros(4);
+            let start = w.len();
+            for m in &b.members {
+                w.u16(m.0);
+            }
+            w.pad_from(start, 8);
+        }
+        Action::SetField(sf) => set_field(w, version, sf)?,
+        Action::SetVlanVid {
+            vid,
+            push_if_needed,
+            flow_has_vlan,
+        } => {
+            if *push_if_needed && !flow_has_vlan {
+                of_u16(w, 17, 0x8100);
+            }
+            put_set_field(w, version, Field::VlanVid, u128::from(*vid | 0x1000))?;
+        }
+        Action::SetVlanPcp {
+            pcp,
+            push_if_needed,
+            flow_has_vlan,
+        } => {
+            if *push_if_needed && !flow_has_vlan {
+                of_u16(w, 17, 0x8100);
+            }
+            put_set_field(w, version, Field::VlanPcp, u128::from(*pcp))?;
+        }
+        Action::StripVlan { .. } => of_void(w, 18),
+        Action::PushVlan(et) => of_u16(w, 17, *et),
+        Action::SetEthSrc(m) => put_set_field(w, version, Field::EthSrc, mac_u128(m))?,
+        Action::SetEthDst(m) => put_set_field(w, version, Field::EthDst, mac_u128(m))?,
+        Action::SetIpv4Src(ip) => {
+            put_set_field(w, version, Field::IpSrc, u128::from(u32::from(*ip)))?
+        }
+        Action::SetIpv4Dst(ip) => {
+            put_set_field(w, version, Field::IpDst, u128::from(u32::from(*ip)))?
+        }
+        Action::SetIpDscp(tos) => put_set_field(w, version, Field::IpDscp, u128::from(tos >> 2))?,
+        Action::SetIpEcn(ecn) => put_set_field(w, version, Field::NwEcn, u128::from(*ecn))?,
+        Action::SetIpTtl(ttl) => of_u8(w, 23, *ttl),
+        Action::SetL4SrcPort { port, ip_proto } => match l4_field(*ip_proto, true) {
+            Some(f) => put_set_field(w, version, f, u128::from(*port))?,
+            None => of_u16(w, 9, *port),
+        },
+        Action::SetL4DstPort { port, ip_proto } => match l4_field(*ip_proto, false) {
+            Some(f) => put_set_field(w, version, f, u128::from(*port))?,
+            None => of_u16(w, 10, *port),
+        },
+        Action::Move(m) => reg_move(w, version, m)?,
+        Action::StackPush(sf) | Action::StackPop(sf) => {
+            let start = nx_hdr(
+                w,
+                if matches!(a, Action::StackPush(_)) {
+                    27
+                } else {
+                    28
+                },
+                24,
+            );
+            w.u16(sf.ofs);
+            put_header(w, sf.field, None)?;
+            w.u16(sf.n_bits);
+            w.pad_from(start, 24);
+            finish(w, start, "stack")?;
+        }
+        Action::DecTtl {
+            controller_ids,
+            cnt_ids,
+        } => {
+            if *cnt_ids || controller_ids.as_slice() != [0] {
+                let start = nx_hdr(w, 21, 0);
+                let n = u16::try_from(controller_ids.len())
+                    .map_err(|_| Error::encode("dec_ttl", "too many controller ids"))?;
+                w.u16(n);
+                w.zeros(4);
+                for id in controller_ids {
+                    w.u16(*id);
+                }
+                finish(w, start, "dec_ttl")?;
+            } else {
+                of_void(w, 24);
+            }
+        }
+        Action::SetMplsLabel(l) => put_set_field(w, version, Field::MplsLabel, u128::from(*l))?,
+        Action::SetMplsTc(tc) => put_set_field(w, version, Field::MplsTc, u128::from(*tc))?,
+        Action::SetMplsTtl(t) => of_u8(w, 15, *t),
+        Action::DecMplsTtl => of_void(w, 16),
+        Action::PushMpls(et) => of_u16(w, 19, *et),
+        Action::PopMpls(et) => of_u16(w, 20, *et),
+        Action::DecNshTtl => nx_void(w, 48),
+        Action::DeleteField(f) => {
+            let start = nx_hdr(w, 50, 24);
+            put_header(w, *f, None)?;
+            w.pad_from(start, 24);
+            finish(w, start, "delete_field")?;
+        }
+        Action::SetTunnel { id, .. } => put_set_field(w, version, Field::TunId, u128::from(*id))?,
+        Action::SetQueue(q) => of_u32(w, 21, *q),
+        Action::PopQueue => nx_void(w, 5),
+        Action::FinTimeout { idle, hard } => {
+            nx_hdr(w, 19, 16);
+            w.u16(*idle);
+            w.u16(*hard);
+            w.zeros(2);
+        }
+        Action::Resubmit(r) => {
+            if r.table == 255 && r.legacy && !r.ct {
+                nx_hdr(w, 1, 16);
+                w.u16(r.in_port.0);
+                w.zeros(4);
+            } else {
+                nx_hdr(w, if r.ct { 44 } else { 14 }, 16);
+                w.u16(r.in_port.0);
+                w.u8(r.table);
+                w.zeros(3);
+            }
+        }
+        Action::Learn(l) => learn(w, l)?,
+        Action::Conjunction {
+            id,
+            clause,
+            n_clauses,
+        } => {
+            nx_hdr(w, 34, 16);
+            w.u8(*clause);
+            w.u8(*n_clauses);
+            w.u32(*id);
+        }
+        Action::Multipath(m) => {
+            nx_hdr(w, 10, 32);
+            w.u16(m.fields);
+            w.u16(m.basis);
+            w.u16(0);
+            w.u16(m.algorithm);
+            w.u16(m.max_link);
+            w.u32(m.arg);
+            w.u16(0);
+            w.u16(ofs_nbits(&m.dst));
+            w.u32(header32(m.dst.field, "multipath")?);
+        }
+        Action::Note(data) => {
+            let start = nx_hdr(w, 8, 0);
+            w.bytes(data);
+            finish(w, start, "note")?;
+        }
+        Action::Exit => nx_void(w, 17),
+        Action::Sample(s) => {
+            let subtype = if s.form == 3 || s.direction != 0 {
+                41
+            } else if s.form == 2 || s.sampling_port != OfpPort::NONE {
+                38
+            } else {
+                29
+            };
+            nx_hdr(w, subtype, if subtype == 29 { 24 } else { 32 });
+            w.u16(s.probability);
+            w.u32(s.collector_set_id);
+            w.u32(s.obs_domain_id);
+            w.u32(s.obs_point_id);
+            if subtype != 29 {
+                w.u16(s.sampling_port.0);
+                w.u8(s.direction);
+                w.zeros(5);
+            }
+        }
+        Action::Ct(ct) => {
+            let start = nx_hdr(w, 35, 0);
+            w.u16(ct.flags);
+            match &ct.zone {
+                CtZone::Field(sf) => {
+                    w.u32(header32(sf.field, "ct zone")?);
+                    w.u16(ofs_nbits(sf));
+                }
+                CtZone::Imm(z) => {
+                    w.u32(0);
+                    w.u16(*z);
+                }
+            }
+            w.u8(ct.recirc_table);
+            w.zeros(3);
+            w.u16(ct.alg);
+            actions(&ct.actions, w, version, depth + 1)?;
+            w.patch_len(start + 2, start, "ct")?;
+        }
+        Action::CtClear => nx_void(w, 43),
+        Action::Nat(n) => nat(w, n)?,
+        Action::Clone(inner) => {
+            let start = nx_hdr(w, 42, 0);
+            w.zeros(6);
+            actions(inner, w, version, depth + 1)?;
+            w.patch_len(start + 2, start, "clone")?;
+        }
+        Action::CheckPktLarger { pkt_len, dst } => {
+            let start = nx_hdr(w, 49, 24);
+            w.u16(*pkt_len);
+            w.u16(dst.ofs);
+            put_header(w, dst.field, None)?;
+            w.pad_from(start, 24);
+            finish(w, start, "check_pkt_larger")?;
+        }
+        Action::Meter(m) => {
+            if version >= Version::Of15 {
+                of_u32(w, 29, *m);
+            } else {
+                return Err(Error::encode(
+                    "meter",
+                    format_args!("is an instruction, not an action, in {version}"),
+                ));
+            }
+        }
+        Action::WriteMetadata { value, mask } => {
+            nx_hdr(w, 22, 32);
+            w.zeros(6);
+            w.u64(*value);
+            w.u64(*mask);
+        }
+        Action::ClearActions | Action::WriteActions(_) | Action::GotoTable(_) => {
+            return Err(instruction_error(a));
+        }
+        Action::DebugRecirc => nx_void(w, 255),
+        Action::DebugSlow => nx_void(w, 254),
+        Action::Unknown(bytes) => {
+            let ok = bytes.len() >= 8
+                && bytes.len() % 8 == 0
+                && usize::from(u16::from_be_bytes([bytes[2], bytes[3]])) == bytes.len();
+            if !ok {
+                return Err(Error::encode(
+                    "raw action",
+                    "bytes are not one action (length field, multiple of 8)",
+                ));
+            }
+            w.bytes(bytes);
+        }
+        Action::UnknownInstruction(_) => return Err(instruction_error(a)),
+    }
+    Ok(())
+}
+
+fn reg_move(w: &mut Writer, version: Version, m: &Move) -> Result<()> {
+    let start;
+    if version >= Version::Of15 {
+        start = of_hdr(w, 28, 0);
+        w.u16(m.dst.n_bits);
+        w.u16(m.src.ofs);
+        w.u16(m.dst.ofs);
+        w.zeros(2);
+        put_header(w, m.src.field, Some(version))?;
+        put_header(w, m.dst.field, Some(version))?;
+    } else if m.form == MoveForm::CopyField {
+        start = w.len();
+        w.u16(0xffff);
+        w.u16(0);
+        w.u32(ONF_VENDOR_ID);
+        w.u16(3200);
+        w.zeros(2);
+        w.u16(m.dst.n_bits);
+        w.u16(m.src.ofs);
+        w.u16(m.dst.ofs);
+        w.zeros(2);
+        put_header(w, m.src.field, Some(version))?;
+        put_header(w, m.dst.field, Some(version))?;
+    } else {
+        start = nx_hdr(w, 6, 0);
+        w.u16(m.dst.n_bits);
+        w.u16(m.src.ofs);
+        w.u16(m.dst.ofs);
+        put_header(w, m.src.field, None)?;
+        put_header(w, m.dst.field, None)?;
+    }
+    finish(w, start, "move")
+}
+
+fn controller(w: &mut Writer, c: &Controller) -> Result<()> {
+    if !c.userdata.is_empty() || c.pause || c.meter_id != 0 || c.controller2 {
+        let start = nx_hdr(w, 37, 0);
+        w.zeros(6);
+        let prop = |w: &mut Writer, typ: u16, body: &[u8]| -> Result<()> {
+            let len = u16::try_from(4 + body.len())
+                .map_err(|_| Error::encode("controller", "userdata too long"))?;
+            let s = w.len();
+            w.u16(typ);
+            w.u16(len);
+            w.bytes(body);
+            w.pad_from(s, 8);
+            Ok(())
+        };
+        // 16-bit properties are 8 bytes long (value and two zero bytes), as OpenFlow
+        // and Open vSwitch do.
+        if c.max_len != u16::MAX {
+            let [a, b] = c.max_len.to_be_bytes();
+            prop(w, 0, &[a, b, 0, 0])?;
+        }
+        if c.controller_id != 0 {
+            let [a, b] = c.controller_id.to_be_bytes();
+            prop(w, 1, &[a, b, 0, 0])?;
+        }
+        if c.reason != REASON_ACTION {
+            prop(w, 2, &[c.reason])?;
+        }
+        if !c.userdata.is_empty() {
+            prop(w, 3, &c.userdata)?;
+        }
+        if c.pause {
+            prop(w, 4, &[])?;
+        }
+        if c.meter_id != 0 {
+            prop(w, 5, &c.meter_id.to_be_bytes())?;
+        }
+        finish(w, start, "controller")
+    } else {
+        nx_hdr(w, 20, 16);
+        w.u16(c.max_len);
+        w.u16(c.controller_id);
+        w.u8(c.reason);
+        w.u8(0);
+        Ok(())
+    }
+}
+
+fn learn(w: &mut Writer, l: &Learn) -> Result<()> {
+    let write_result = l.flags & LEARN_WRITE_RESULT != 0;
+    if write_result != l.result_dst.is_some() {
+        return Err(Error::encode(
+            "learn",
+            "the write-result flag and result_dst must be set together",
+        ));
+    }
+    let learn2 = l.learn2 || l.limit != 0 || write_result;
+    let start = nx_hdr(w, if learn2 { 45 } else { 16 }, 0);
+    w.u16(l.idle_timeout);
+    w.u16(l.hard_timeout);
+    w.u16(l.priority);
+    w.u64(l.cookie);
+    w.u16(l.flags);
+    w.u8(l.table_id);
+    w.u8(0);
+    w.u16(l.fin_idle_timeout);
+    w.u16(l.fin_hard_timeout);
+    if learn2 {
+        w.u32(l.limit);
+        w.u16(l.result_dst.as_ref().map_or(0, |r| r.ofs));
+        w.u16(0);
+        if let Some(r) = &l.result_dst {
+            put_header(w, r.field, None)?;
+        }
+    }
+    let sub = |w: &mut Writer, sf: &Subfield| -> Result<()> {
+        w.u32(header32(sf.field, "learn")?);
+        w.u16(sf.ofs);
+        Ok(())
+    };
+    let imm = |w: &mut Writer, value: u128, n_bits: u16| {
+        let n16 = 2 * usize::from(n_bits.div_ceil(16));
+        let n8 = usize::from(n_bits.div_ceil(8));
+        w.zeros(n16 - n8);
+        u128_to_be(value, n8, w);
+    };
+    for spec in &l.specs {
+        let (n_bits, typ) = match spec {
+            LearnSpec::MatchField { dst, .. } => (dst.n_bits, 0),
+            LearnSpec::MatchValue { dst, .. } => (dst.n_bits, 0x2000),
+            LearnSpec::LoadField { dst, .. } => (dst.n_bits, 0x0800),
+            LearnSpec::LoadValue { dst, .. } => (dst.n_bits, 0x2800),
+            LearnSpec::Output { src } => (src.n_bits, 0x1000),
+        };
+        if n_bits == 0 || n_bits > 0x3ff {
+            return Err(Error::encode("learn", format_args!("{n_bits}-bit spec")));
+        }
+        w.u16(n_bits | typ);
+        match spec {
+            LearnSpec::MatchField { dst, src } | LearnSpec::LoadField { dst, src } => {
+                sub(w, src)?;
+                sub(w, dst)?;
+            }
+            LearnSpec::MatchValue { dst, value } | LearnSpec::LoadValue { dst, value } => {
+                if n_bits > 128 {
+                    return Err(Error::encode("learn", "immediate wider than 128 bits"));
+                }
+                imm(w, *value, n_bits);
+                sub(w, dst)?;
+            }
+            LearnSpec::Output { src } => sub(w, src)?,
+        }
+    }
+    finish(w, start, "learn")
+}
+
+fn nat(w: &mut Writer, n: &Nat) -> Result<()> {
+    let start = nx_hdr(w, 36, 0);
+    w.zeros(2);
+    w.u16(n.flags);
+    let present_at = w.len();
+    w.u16(0);
+    let mut present = 0u16;
+    let (pmin, pmax) = match &n.range {
+        NatRange::None => (0, 0),
+        NatRange::Ipv4 {
+            min,
+            max,
+            proto_min,
+            proto_max,
+        } => {
+            if !min.is_unspecified() {
+                w.u32(u32::from(*min));
+                present |= 1;
+            }
+            if !max.is_unspecified() {
+                w.u32(u32::from(*max));
+                present |= 2;
+            }
+            (*proto_min, *proto_max)
+        }
+        NatRange::Ipv6 {
+            min,
+            max,
+            proto_min,
+            proto_max,
+        } => {
+            if !min.is_unspecified() {
+                w.bytes(&min.octets());
+                present |= 4;
+            }
+            if !max.is_unspecified() {
+                w.bytes(&max.octets());
+                present |= 8;
+            }
+            (*proto_min, *proto_max)
+        }
+    };
+    if pmin != 0 {
+        w.u16(pmin);
+        present |= 16;
+    }
+    if pmax != 0 {
+        w.u16(pmax);
+        present |= 32;
+    }
+    w.patch_u16(present_at, present);
+    finish(w, start, "nat")
+}

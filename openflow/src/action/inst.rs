@@ -1,0 +1,398 @@
+//! Instructions (OpenFlow 1.1+) and their relation to ovs-ofctl's flat action lists.
+
+use crate::error::{Error, Result};
+use crate::version::Version;
+use crate::wire::{Reader, Writer};
+
+use super::decode::{NestIn, nested_violation};
+use super::*;
+
+/// Open vSwitch's instruction kinds, in the order they must appear (`OVSINST_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Meter,
+    Apply,
+    Clear,
+    Write,
+    Metadata,
+    Goto,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Meter => "meter",
+            Kind::Apply => "apply_actions",
+            Kind::Clear => "clear_actions",
+            Kind::Write => "write_actions",
+            Kind::Metadata => "write_metadata",
+            Kind::Goto => "goto_table",
+        }
+    }
+}
+
+/// The instruction an action of a flat list belongs to under `version` (`None`: ordering
+/// as ovs-ofctl's parser checks it, where `meter` is always an instruction).
+fn kind(a: &Action, version: Option<Version>) -> Kind {
+    match a {
+        Action::Meter(_) if version.is_some_and(|v| v >= Version::Of15) => Kind::Apply,
+        Action::Meter(_) => Kind::Meter,
+        Action::ClearActions => Kind::Clear,
+        Action::WriteActions(_) => Kind::Write,
+        Action::WriteMetadata { .. } => Kind::Metadata,
+        Action::GotoTable(_) => Kind::Goto,
+        _ => Kind::Apply,
+    }
+}
+
+/// Open vSwitch's `ofpacts_verify` for a parsed list: instruction order, allowed
+/// instructions, `conjunction` only with `note`, nesting rules. The error text is Open
+/// vSwitch's.
+pub(super) fn verify(
+    actions: &[Action],
+    allow_instructions: bool,
+    outer: NestIn,
+) -> Option<String> {
+    if actions
+        .iter()
+        .any(|a| matches!(a, Action::Conjunction { .. }))
+    {
+        if let Some(a) = actions
+            .iter()
+            .find(|a| !matches!(a, Action::Conjunction { .. } | Action::Note(_)))
+        {
+            return Some(format!(
+                "\"conjunction\" actions may be used along with \"note\" but not any other kind of action (such as the \"{}\" action used here)",
+                text::action_name(a)
+            ));
+        }
+        return None;
+    }
+    if let Some(msg) = nested_violation(actions, outer) {
+        return Some(msg);
+    }
+    let mut inst = Kind::Meter;
+    for (i, a) in actions.iter().enumerate() {
+        if matches!(a, Action::UnknownInstruction(_)) {
+            if !allow_instructions {
+                return Some("raw_instruction not allowed here".into());
+            }
+            continue;
+        }
+        let next = kind(a, None);
+        if i > 0
+            && (if inst == Kind::Apply {
+                next < inst
+            } else {
+                next <= inst
+            })
+        {
+            return Some(if next == inst {
+                format!(
+                    "duplicate {} instruction not allowed, for OpenFlow 1.1+ compatibility",
+                    inst.name()
+                )
+            } else {
+                format!(
+                    "invalid instruction ordering: {} must appear before {}, for OpenFlow 1.1+ compatibility",
+                    next.name(),
+                    inst.name()
+                )
+            });
+        }
+        let allowed = allow_instructions || matches!(next, Kind::Apply | Kind::Meter);
+        if !allowed {
+            return Some(format!("{} instruction not allowed here", next.name()));
+        }
+        inst = next;
+    }
+    None
+}
+
+/// Groups a flat ovs-ofctl action list into the instructions `version` sends, as Open
+/// vSwitch does (`ofpacts_put_openflow_instructions`): consecutive actions form one
+/// apply-actions, `meter` is an instruction before OpenFlow 1.5 and an action from 1.5 on,
+/// an empty `write_actions` is left out. Fails when the list is not in instruction order
+/// (`meter`, actions, `clear_actions`, `write_actions`, `write_metadata`, `goto_table`, each
+/// at most once) or breaks a nesting rule.
+pub fn actions_to_instructions(actions: &[Action], version: Version) -> Result<Vec<Instruction>> {
+    if let Some(msg) = verify(actions, true, NestIn::Top) {
+        return Err(Error::encode("instructions", msg));
+    }
+    let mut out = Vec::new();
+    let mut apply: Option<Vec<Action>> = None;
+    for a in actions {
+        if kind(a, Some(version)) == Kind::Apply && !matches!(a, Action::UnknownInstruction(_)) {
+            apply.get_or_insert_with(Vec::new).push(a.clone());
+            continue;
+        }
+        if let Some(list) = apply.take() {
+            out.push(Instruction::ApplyActions(list));
+        }
+        match a {
+            Action::Meter(m) => out.push(Instruction::Meter(*m)),
+            Action::ClearActions => out.push(Instruction::ClearActions),
+            Action::WriteActions(list) if !list.is_empty() => {
+                out.push(Instruction::WriteActions(list.clone()));
+            }
+            Action::WriteMetadata { value, mask } => out.push(Instruction::WriteMetadata {
+                value: *value,
+                mask: *mask,
+            }),
+            Action::GotoTable(t) => out.push(Instruction::GotoTable(*t)),
+            Action::UnknownInstruction(b) => out.push(Instruction::Unknown(b.clone())),
+            _ => {}
+        }
+    }
+    if let Some(list) = apply.take() {
+        out.push(Instruction::ApplyActions(list));
+    }
+    Ok(out)
+}
+
+/// The flat ovs-ofctl action list of `instructions`, in Open vSwitch's order (meter,
+/// apply-actions, clear-actions, write-actions, write-metadata, goto-table; unknown
+/// instructions last, as [`Action::UnknownInstruction`]).
+pub fn instructions_to_actions(instructions: &[Instruction]) -> Vec<Action> {
+    let mut out = Vec::new();
+    let rank = |i: &Instruction| match i {
+        Instruction::Meter(_) => 0,
+        Instruction::ApplyActions(_) => 1,
+        Instruction::ClearActions => 2,
+        Instruction::WriteActions(_) => 3,
+        Instruction::WriteMetadata { .. } => 4,
+        Instruction::GotoTable(_) => 5,
+        Instruction::Unknown(_) => 6,
+    };
+    for r in 0..7 {
+        for i in instructions.iter().filter(|i| rank(i) == r) {
+            match i {
+                Instruction::Meter(m) => out.push(Action::Meter(*m)),
+                Instruction::ApplyActions(list) => out.extend(list.iter().cloned()),
+                Instruction::ClearActions => out.push(Action::ClearActions),
+                Instruction::WriteActions(list) => out.push(Action::WriteActions(list.clone())),
+                Instruction::WriteMetadata { value, mask } => out.push(Action::WriteMetadata {
+                    value: *value,
+                    mask: *mask,
+                }),
+                Instruction::GotoTable(t) => out.push(Action::GotoTable(*t)),
+                Instruction::Unknown(b) => out.push(Action::UnknownInstruction(b.clone())),
+            }
+        }
+    }
+    out
+}
+
+/// Actions Open vSwitch allows in an action set (write-actions).
+fn allowed_in_action_set(a: &Action) -> bool {
+    matches!(
+        a,
+        Action::StripVlan { .. }
+            | Action::PopMpls(_)
+            | Action::PushMpls(_)
+            | Action::PushVlan(_)
+            | Action::DecTtl { .. }
+            | Action::DecMplsTtl
+            | Action::DecNshTtl
+            | Action::Ct(_)
+            | Action::CtClear
+            | Action::Resubmit(_)
+            | Action::Output { .. }
+            | Action::Group(_)
+            | Action::SetField(_)
+            | Action::Move(_)
+            | Action::SetEthSrc(_)
+            | Action::SetEthDst(_)
+            | Action::SetIpDscp(_)
+            | Action::SetIpEcn(_)
+            | Action::SetIpTtl(_)
+            | Action::SetIpv4Src(_)
+            | Action::SetIpv4Dst(_)
+            | Action::SetL4SrcPort { .. }
+            | Action::SetL4DstPort { .. }
+            | Action::SetMplsLabel(_)
+            | Action::SetMplsTc(_)
+            | Action::SetMplsTtl(_)
+            | Action::SetQueue(_)
+            | Action::SetTunnel { .. }
+            | Action::SetVlanPcp { .. }
+            | Action::SetVlanVid { .. }
+            | Action::Unknown(_)
+    )
+}
+
+pub(super) fn decode(r: &mut Reader<'_>, version: Version) -> Result<Vec<Instruction>> {
+    let mut out = Vec::new();
+    let mut seen = [false; 8];
+    while !r.is_empty() {
+        let at = r.offset();
+        r.need(4)?;
+        let typ = r.peek_u16(0)?;
+        let len = r.peek_u16(2)? as usize;
+        if len < 8 || !len.is_multiple_of(8) {
+            return Err(r.error(format_args!(
+                "instruction length {len} is not a positive multiple of 8"
+            )));
+        }
+        if len > r.remaining() {
+            return Err(r.error(format_args!(
+                "instruction length {len} exceeds the {} bytes left",
+                r.remaining()
+            )));
+        }
+        let all = r.rest();
+        let all = &all[..len];
+        let mut i = r.sub(len, "instruction")?;
+        let exact = |i: &Reader<'_>, n: usize, name: &'static str| -> Result<()> {
+            if i.remaining() != n {
+                Err(Error::decode(
+                    name,
+                    at,
+                    format_args!("length {} (must be {n})", i.remaining()),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let meter_ok = version < Version::Of15;
+        let known = matches!(typ, 1..=5) || (typ == 6 && meter_ok);
+        if known {
+            if seen[typ as usize] {
+                return Err(Error::decode(
+                    "instruction",
+                    at,
+                    format_args!("duplicate instruction of type {typ}"),
+                ));
+            }
+            seen[typ as usize] = true;
+        }
+        let inst = match typ {
+            1 => {
+                exact(&i, 8, "OFPIT_GOTO_TABLE")?;
+                i.skip(4)?;
+                Instruction::GotoTable(i.u8()?)
+            }
+            2 => {
+                exact(&i, 24, "OFPIT_WRITE_METADATA")?;
+                i.skip(8)?;
+                let value = i.u64()?;
+                let mask = i.u64()?;
+                Instruction::WriteMetadata { value, mask }
+            }
+            3 | 4 => {
+                i.skip(8)?;
+                let n = i.remaining();
+                let mut sub = i.sub(
+                    n,
+                    if typ == 3 {
+                        "OFPIT_WRITE_ACTIONS"
+                    } else {
+                        "OFPIT_APPLY_ACTIONS"
+                    },
+                )?;
+                let list = super::decode::actions(&mut sub, version, 0)?;
+                let outer = if typ == 3 {
+                    NestIn::WriteActions
+                } else {
+                    NestIn::Top
+                };
+                if let Some(msg) = nested_violation(&list, outer) {
+                    return Err(Error::decode("instruction", at, msg));
+                }
+                if typ == 3 {
+                    if let Some(a) = list.iter().find(|a| !allowed_in_action_set(a)) {
+                        return Err(Error::decode(
+                            "OFPIT_WRITE_ACTIONS",
+                            at,
+                            format_args!(
+                                "{} is not allowed in an action set",
+                                text::action_name(a)
+                            ),
+                        ));
+                    }
+                    Instruction::WriteActions(list)
+                } else {
+                    Instruction::ApplyActions(list)
+                }
+            }
+            5 => {
+                exact(&i, 8, "OFPIT_CLEAR_ACTIONS")?;
+                Instruction::ClearActions
+            }
+            6 if meter_ok => {
+                exact(&i, 8, "OFPIT_METER")?;
+                i.skip(4)?;
+                Instruction::Meter(i.u32()?)
+            }
+            _ => Instruction::Unknown(all.to_vec()),
+        };
+        out.push(inst);
+    }
+    Ok(out)
+}
+
+pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> Result<()> {
+    for i in list {
+        let start = w.len();
+        match i {
+            Instruction::GotoTable(t) => {
+                w.u16(1);
+                w.u16(8);
+                w.u8(*t);
+                w.zeros(3);
+            }
+            Instruction::WriteMetadata { value, mask } => {
+                w.u16(2);
+                w.u16(24);
+                w.zeros(4);
+                w.u64(*value);
+                w.u64(*mask);
+            }
+            Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
+                if a.iter().all(|x| super::encode::emits_nothing(x, version)) {
+                    // Open vSwitch leaves out an instruction whose actions encode to nothing
+                    // (set_fields of no bits, none at all).
+                    continue;
+                }
+                w.u16(if matches!(i, Instruction::WriteActions(_)) {
+                    3
+                } else {
+                    4
+                });
+                w.u16(0);
+                w.zeros(4);
+                super::encode::actions(a, w, version, 0)?;
+                w.patch_len(start + 2, start, "instruction")?;
+            }
+            Instruction::ClearActions => {
+                w.u16(5);
+                w.u16(8);
+                w.zeros(4);
+            }
+            Instruction::Meter(m) => {
+                if version >= Version::Of15 {
+                    return Err(Error::encode(
+                        "meter instruction",
+                        "OpenFlow 1.5 has a meter action instead",
+                    ));
+                }
+                w.u16(6);
+                w.u16(8);
+                w.u32(*m);
+            }
+            Instruction::Unknown(b) => {
+                let ok = b.len() >= 8
+                    && b.len() % 8 == 0
+                    && usize::from(u16::from_be_bytes([b[2], b[3]])) == b.len();
+                if !ok {
+                    return Err(Error::encode(
+                        "raw instruction",
+                        "bytes are not one instruction (length field, multiple of 8)",
+                    ));
+                }
+                w.bytes(b);
+            }
+        }
+    }
+    Ok(())
+}

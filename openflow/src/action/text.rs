@@ -1,0 +1,2195 @@
+//! The ovs-ofctl action syntax: parsing (`ofpacts_parse`) and printing (`ofpacts_format`).
+
+use std::fmt::Write;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::error::{Error, Result};
+use crate::field::Field;
+use crate::version::Version;
+
+use super::decode::NestIn;
+use super::values::{format_value, parse_c_u128, parse_int, parse_value, put_hex_bytes};
+use super::*;
+
+// ---------------------------------------------------------------------------------------
+// Printing.
+
+/// Appends `actions` to `out` as ovs-ofctl prints them for `version` (`drop` for none):
+/// the [`canonical_actions`] of that version, in Open vSwitch's syntax.
+pub fn format_actions(actions: &[Action], version: Version, out: &mut String) {
+    let canon = canonical_actions(actions, version);
+    format_list(&canon, out);
+}
+
+fn format_list(actions: &[Action], out: &mut String) {
+    if actions.is_empty() {
+        out.push_str("drop");
+        return;
+    }
+    for (i, a) in actions.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        format_action(a, out);
+    }
+}
+
+/// `ds_chomp(s, ',')`.
+fn chomp(out: &mut String) {
+    if out.ends_with(',') {
+        out.pop();
+    }
+}
+
+/// C's `%#x`: `0` for zero, else `0x...`.
+fn hash_x(out: &mut String, v: u64) {
+    if v == 0 {
+        out.push('0');
+    } else {
+        let _ = write!(out, "{v:#x}");
+    }
+}
+
+fn dotted_hex(out: &mut String, data: &[u8]) {
+    for (i, b) in data.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let _ = write!(out, "{b:02x}");
+    }
+}
+
+fn plain_hex(out: &mut String, data: &[u8]) {
+    for b in data {
+        let _ = write!(out, "{b:02x}");
+    }
+}
+
+fn reason_name(reason: u8) -> String {
+    match reason {
+        0 => "no_match".into(),
+        1 => "action".into(),
+        2 => "invalid_ttl".into(),
+        3 => "action_set".into(),
+        4 => "group".into(),
+        5 => "packet_out".into(),
+        6 | 7 => String::new(),
+        r => r.to_string(),
+    }
+}
+
+fn hash_fields_name(f: u16) -> &'static str {
+    match f {
+        0 => "eth_src",
+        1 => "symmetric_l4",
+        2 => "symmetric_l3l4",
+        3 => "symmetric_l3l4+udp",
+        4 => "nw_src",
+        5 => "nw_dst",
+        6 => "symmetric_l3",
+        _ => "<unknown>",
+    }
+}
+
+fn hash_fields_parse(s: &str) -> Option<u16> {
+    (0..7).find(|&i| hash_fields_name(i).eq_ignore_ascii_case(s))
+}
+
+/// The ovs-ofctl name of an action's kind (used in errors).
+pub(super) fn action_name(a: &Action) -> &'static str {
+    match a {
+        Action::Output { .. } => "output",
+        Action::OutputReg { .. } => "output_reg",
+        Action::OutputTrunc { .. } => "output_trunc",
+        Action::Enqueue { .. } => "enqueue",
+        Action::Group(_) => "group",
+        Action::Controller(_) => "controller",
+        Action::Bundle(_) => "bundle",
+        Action::SetField(_) => "set_field",
+        Action::SetVlanVid { .. } => "set_vlan_vid",
+        Action::SetVlanPcp { .. } => "set_vlan_pcp",
+        Action::StripVlan { .. } => "strip_vlan",
+        Action::PushVlan(_) => "push_vlan",
+        Action::SetEthSrc(_) => "mod_dl_src",
+        Action::SetEthDst(_) => "mod_dl_dst",
+        Action::SetIpv4Src(_) => "mod_nw_src",
+        Action::SetIpv4Dst(_) => "mod_nw_dst",
+        Action::SetIpDscp(_) => "mod_nw_tos",
+        Action::SetIpEcn(_) => "mod_nw_ecn",
+        Action::SetIpTtl(_) => "mod_nw_ttl",
+        Action::SetL4SrcPort { .. } => "mod_tp_src",
+        Action::SetL4DstPort { .. } => "mod_tp_dst",
+        Action::Move(_) => "move",
+        Action::StackPush(_) => "push",
+        Action::StackPop(_) => "pop",
+        Action::DecTtl { .. } => "dec_ttl",
+        Action::SetMplsLabel(_) => "set_mpls_label",
+        Action::SetMplsTc(_) => "set_mpls_tc",
+        Action::SetMplsTtl(_) => "set_mpls_ttl",
+        Action::DecMplsTtl => "dec_mpls_ttl",
+        Action::PushMpls(_) => "push_mpls",
+        Action::PopMpls(_) => "pop_mpls",
+        Action::DecNshTtl => "dec_nsh_ttl",
+        Action::DeleteField(_) => "delete_field",
+        Action::SetTunnel { .. } => "set_tunnel",
+        Action::SetQueue(_) => "set_queue",
+        Action::PopQueue => "pop_queue",
+        Action::FinTimeout { .. } => "fin_timeout",
+        Action::Resubmit(_) => "resubmit",
+        Action::Learn(_) => "learn",
+        Action::Conjunction { .. } => "conjunction",
+        Action::Multipath(_) => "multipath",
+        Action::Note(_) => "note",
+        Action::Exit => "exit",
+        Action::Sample(_) => "sample",
+        Action::Ct(_) => "ct",
+        Action::CtClear => "ct_clear",
+        Action::Nat(_) => "nat",
+        Action::Clone(_) => "clone",
+        Action::CheckPktLarger { .. } => "check_pkt_larger",
+        Action::Meter(_) => "meter",
+        Action::ClearActions => "clear_actions",
+        Action::WriteActions(_) => "write_actions",
+        Action::WriteMetadata { .. } => "write_metadata",
+        Action::GotoTable(_) => "goto_table",
+        Action::DebugRecirc => "debug_recirc",
+        Action::DebugSlow => "debug_slow",
+        Action::Unknown(_) => "raw_action",
+        Action::UnknownInstruction(_) => "raw_instruction",
+    }
+}
+
+fn format_action(a: &Action, out: &mut String) {
+    match a {
+        Action::Output { port, max_len } => {
+            if port.0 < OfpPort::MAX.0 {
+                out.push_str("output:");
+            }
+            let _ = write!(out, "{port}");
+            if *port == OfpPort::CONTROLLER {
+                let _ = write!(out, ":{max_len}");
+            }
+        }
+        Action::OutputReg { src, .. } => {
+            let _ = write!(out, "output:{src}");
+        }
+        Action::OutputTrunc { port, max_len } => {
+            let _ = write!(out, "output(port={port},max_len={max_len})");
+        }
+        Action::Enqueue { port, queue } => {
+            let _ = write!(out, "enqueue:{port}:{queue}");
+        }
+        Action::Group(g) => {
+            let _ = write!(out, "group:{g}");
+        }
+        Action::Controller(c) => format_controller(c, out),
+        Action::Bundle(b) => {
+            let _ = write!(
+                out,
+                "{}({},{},{},ofport,",
+                if b.dst.is_some() {
+                    "bundle_load"
+                } else {
+                    "bundle"
+                },
+                hash_fields_name(b.fields),
+                b.basis,
+                match b.algorithm {
+                    0 => "active_backup",
+                    1 => "hrw",
+                    _ => "<unknown>",
+                }
+            );
+            if let Some(d) = &b.dst {
+                let _ = write!(out, "{d},");
+            }
+            out.push_str("members:");
+            for (i, m) in b.members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{m}");
+            }
+            out.push(')');
+        }
+        Action::SetField(sf) => {
+            if sf.form == SetFieldForm::RegLoad {
+                let mut from = 0;
+                while let Some((ofs, n)) = encode::next_load_segment(sf, from) {
+                    let ones = if n >= 64 {
+                        u128::from(u64::MAX)
+                    } else {
+                        (1u128 << n) - 1
+                    };
+                    out.push_str("load:");
+                    hash_x(out, ((sf.value >> ofs) & ones) as u64);
+                    let dst = Subfield {
+                        field: sf.field,
+                        ofs: ofs as u16,
+                        n_bits: n as u16,
+                    };
+                    let _ = write!(out, "->{dst},");
+                    from = ofs + n;
+                }
+                chomp(out);
+            } else {
+                out.push_str("set_field:");
+                format_value(sf.field, sf.value, Some(sf.mask), out);
+                let _ = write!(out, "->{}", sf.field.name());
+            }
+        }
+        Action::SetVlanVid {
+            vid,
+            push_if_needed,
+            ..
+        } => {
+            let n = if *push_if_needed {
+                "mod_vlan_vid"
+            } else {
+                "set_vlan_vid"
+            };
+            let _ = write!(out, "{n}:{vid}");
+        }
+        Action::SetVlanPcp {
+            pcp,
+            push_if_needed,
+            ..
+        } => {
+            let n = if *push_if_needed {
+                "mod_vlan_pcp"
+            } else {
+                "set_vlan_pcp"
+            };
+            let _ = write!(out, "{n}:{pcp}");
+        }
+        Action::StripVlan { pop } => out.push_str(if *pop { "pop_vlan" } else { "strip_vlan" }),
+        Action::PushVlan(et) => {
+            out.push_str("push_vlan:");
+            hash_x(out, u64::from(*et));
+        }
+        Action::SetEthSrc(m) | Action::SetEthDst(m) => {
+            let _ = write!(
+                out,
+                "{}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                action_name(a),
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                m[5]
+            );
+        }
+        Action::SetIpv4Src(ip) | Action::SetIpv4Dst(ip) => {
+            let _ = write!(out, "{}:{ip}", action_name(a));
+        }
+        Action::SetIpDscp(v) | Action::SetIpEcn(v) | Action::SetIpTtl(v) => {
+            let _ = write!(out, "{}:{v}", action_name(a));
+        }
+        Action::SetL4SrcPort { port, .. } | Action::SetL4DstPort { port, .. } => {
+            let _ = write!(out, "{}:{port}", action_name(a));
+        }
+        Action::Move(m) => {
+            let _ = write!(out, "move:{}->{}", m.src, m.dst);
+        }
+        Action::StackPush(sf) => {
+            let _ = write!(out, "push:{sf}");
+        }
+        Action::StackPop(sf) => {
+            let _ = write!(out, "pop:{sf}");
+        }
+        Action::DecTtl {
+            controller_ids,
+            cnt_ids,
+        } => {
+            out.push_str("dec_ttl");
+            if *cnt_ids {
+                out.push('(');
+                for (i, id) in controller_ids.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "{id}");
+                }
+                out.push(')');
+            }
+        }
+        Action::SetMplsLabel(v) => {
+            let _ = write!(out, "set_mpls_label({v})");
+        }
+        Action::SetMplsTc(v) => {
+            let _ = write!(out, "set_mpls_tc({v})");
+        }
+        Action::SetMplsTtl(v) => {
+            let _ = write!(out, "set_mpls_ttl({v})");
+        }
+        Action::PushMpls(et) => {
+            let _ = write!(out, "push_mpls:0x{et:04x}");
+        }
+        Action::PopMpls(et) => {
+            let _ = write!(out, "pop_mpls:0x{et:04x}");
+        }
+        Action::DeleteField(f) => {
+            let _ = write!(out, "delete_field:{}", f.name());
+        }
+        Action::SetTunnel { id, tun64 } => {
+            out.push_str("set_tunnel");
+            if *id > u64::from(u32::MAX) || *tun64 {
+                out.push_str("64");
+            }
+            out.push(':');
+            hash_x(out, *id);
+        }
+        Action::SetQueue(q) => {
+            let _ = write!(out, "set_queue:{q}");
+        }
+        Action::FinTimeout { idle, hard } => {
+            out.push_str("fin_timeout(");
+            if *idle != 0 {
+                let _ = write!(out, "idle_timeout={idle},");
+            }
+            if *hard != 0 {
+                let _ = write!(out, "hard_timeout={hard},");
+            }
+            chomp(out);
+            out.push(')');
+        }
+        Action::Resubmit(r) => {
+            if r.in_port != OfpPort::IN_PORT && r.table == 255 {
+                let _ = write!(out, "resubmit:{}", r.in_port);
+            } else {
+                out.push_str("resubmit(");
+                if r.in_port != OfpPort::IN_PORT {
+                    let _ = write!(out, "{}", r.in_port);
+                }
+                out.push(',');
+                if r.table != 255 {
+                    let _ = write!(out, "{}", r.table);
+                }
+                if r.ct {
+                    out.push_str(",ct");
+                }
+                out.push(')');
+            }
+        }
+        Action::Learn(l) => format_learn(l, out),
+        Action::Conjunction {
+            id,
+            clause,
+            n_clauses,
+        } => {
+            let _ = write!(
+                out,
+                "conjunction({id},{}/{n_clauses})",
+                u16::from(*clause) + 1
+            );
+        }
+        Action::Multipath(m) => {
+            let alg = match m.algorithm {
+                0 => "modulo_n",
+                1 => "hash_threshold",
+                2 => "hrw",
+                3 => "iter_hash",
+                _ => "<unknown>",
+            };
+            let _ = write!(
+                out,
+                "multipath({},{},{alg},{},{},{})",
+                hash_fields_name(m.fields),
+                m.basis,
+                u32::from(m.max_link) + 1,
+                m.arg,
+                m.dst
+            );
+        }
+        Action::Note(data) => {
+            out.push_str("note:");
+            dotted_hex(out, data);
+        }
+        Action::Sample(s) => {
+            let _ = write!(
+                out,
+                "sample(probability={},collector_set_id={},obs_domain_id={},obs_point_id={}",
+                s.probability, s.collector_set_id, s.obs_domain_id, s.obs_point_id
+            );
+            if s.sampling_port != OfpPort::NONE {
+                let _ = write!(out, ",sampling_port={}", s.sampling_port);
+            }
+            match s.direction {
+                1 => out.push_str(",ingress"),
+                2 => out.push_str(",egress"),
+                _ => {}
+            }
+            out.push(')');
+        }
+        Action::Ct(ct) => format_ct(ct, out),
+        Action::Nat(n) => format_nat(n, out),
+        Action::Clone(inner) => {
+            out.push_str("clone(");
+            format_list(inner, out);
+            out.push(')');
+        }
+        Action::CheckPktLarger { pkt_len, dst } => {
+            let _ = write!(out, "check_pkt_larger({pkt_len})->{dst}");
+        }
+        Action::Meter(m) => {
+            let _ = write!(out, "meter:{m}");
+        }
+        Action::WriteActions(inner) => {
+            out.push_str("write_actions(");
+            format_list(inner, out);
+            out.push(')');
+        }
+        Action::WriteMetadata { value, mask } => {
+            out.push_str("write_metadata:");
+            hash_x(out, *value);
+            if *mask != u64::MAX {
+                out.push('/');
+                hash_x(out, *mask);
+            }
+        }
+        Action::GotoTable(t) => {
+            let _ = write!(out, "goto_table:{t}");
+        }
+        Action::Unknown(b) | Action::UnknownInstruction(b) => {
+            let _ = write!(out, "{}(", action_name(a));
+            plain_hex(out, b);
+            out.push(')');
+        }
+        Action::DecMplsTtl
+        | Action::DecNshTtl
+        | Action::PopQueue
+        | Action::Exit
+        | Action::CtClear
+        | Action::ClearActions
+        | Action::DebugRecirc
+        | Action::DebugSlow => out.push_str(action_name(a)),
+    }
+}
+
+fn format_controller(c: &Controller, out: &mut String) {
+    if c.reason == REASON_ACTION
+        && c.controller_id == 0
+        && c.userdata.is_empty()
+        && !c.pause
+        && c.meter_id == 0
+    {
+        let _ = write!(out, "CONTROLLER:{}", c.max_len);
+        return;
+    }
+    out.push_str("controller(");
+    if c.reason != REASON_ACTION {
+        let _ = write!(out, "reason={},", reason_name(c.reason));
+    }
+    if c.max_len != u16::MAX {
+        let _ = write!(out, "max_len={},", c.max_len);
+    }
+    if c.controller_id != 0 {
+        let _ = write!(out, "id={},", c.controller_id);
+    }
+    if !c.userdata.is_empty() {
+        out.push_str("userdata=");
+        dotted_hex(out, &c.userdata);
+        out.push(',');
+    }
+    if c.pause {
+        out.push_str("pause,");
+    }
+    if c.meter_id != 0 {
+        let _ = write!(out, "meter_id={},", c.meter_id);
+    }
+    chomp(out);
+    out.push(')');
+}
+
+fn format_nat(n: &Nat, out: &mut String) {
+    out.push_str("nat");
+    if n.flags & (NAT_SRC | NAT_DST) == 0 {
+        return;
+    }
+    out.push('(');
+    out.push_str(if n.flags & NAT_SRC != 0 { "src" } else { "dst" });
+    let (pmin, pmax) = match &n.range {
+        NatRange::None => {
+            chomp(out);
+            out.push(')');
+            return;
+        }
+        NatRange::Ipv4 {
+            min,
+            max,
+            proto_min,
+            proto_max,
+        } => {
+            let _ = write!(out, "={min}");
+            if !max.is_unspecified() && max != min {
+                let _ = write!(out, "-{max}");
+            }
+            (*proto_min, *proto_max)
+        }
+        NatRange::Ipv6 {
+            min,
+            max,
+            proto_min,
+            proto_max,
+        } => {
+            let bracket = *proto_min != 0;
+            out.push('=');
+            put_ipv6(out, min, bracket);
+            if !max.is_unspecified() && max != min {
+                out.push('-');
+                put_ipv6(out, max, bracket);
+            }
+            (*proto_min, *proto_max)
+        }
+    };
+    if pmin != 0 {
+        let _ = write!(out, ":{pmin}");
+        if pmax != 0 && pmax != pmin {
+            let _ = write!(out, "-{pmax}");
+        }
+    }
+    out.push(',');
+    if n.flags & NAT_PERSISTENT != 0 {
+        out.push_str("persistent,");
+    }
+    if n.flags & NAT_HASH != 0 {
+        out.push_str("hash,");
+    }
+    if n.flags & NAT_RANDOM != 0 {
+        out.push_str("random,");
+    }
+    chomp(out);
+    out.push(')');
+}
+
+fn put_ipv6(out: &mut String, a: &Ipv6Addr, bracket: bool) {
+    if bracket {
+        let _ = write!(out, "[{a}]");
+    } else {
+        let _ = write!(out, "{a}");
+    }
+}
+
+fn format_ct(ct: &Ct, out: &mut String) {
+    out.push_str("ct(");
+    if ct.flags & CT_COMMIT != 0 {
+        out.push_str("commit,");
+    }
+    if ct.flags & CT_FORCE != 0 {
+        out.push_str("force,");
+    }
+    if ct.recirc_table != 255 {
+        let _ = write!(out, "table={},", ct.recirc_table);
+    }
+    match &ct.zone {
+        CtZone::Field(sf) => {
+            let _ = write!(out, "zone={sf},");
+        }
+        CtZone::Imm(0) => {}
+        CtZone::Imm(z) => {
+            let _ = write!(out, "zone={z},");
+        }
+    }
+    let mut rest = ct.actions.as_slice();
+    if let Some(Action::Nat(n)) = rest.first() {
+        format_nat(n, out);
+        out.push(',');
+        rest = &rest[1..];
+    }
+    if !rest.is_empty() {
+        out.push_str("exec(");
+        format_list(rest, out);
+        out.push_str("),");
+    }
+    match ct.alg {
+        0 => {}
+        21 => out.push_str("alg=ftp,"),
+        69 => out.push_str("alg=tftp,"),
+        p => {
+            let _ = write!(out, "alg={p},");
+        }
+    }
+    chomp(out);
+    out.push(')');
+}
+
+fn imm_bytes(value: u128, n_bits: u16) -> ([u8; 16], usize) {
+    let n = usize::from(n_bits.div_ceil(8)).min(16);
+    (value.to_be_bytes(), 16 - n)
+}
+
+fn format_learn(l: &Learn, out: &mut String) {
+    let _ = write!(out, "learn(table={}", l.table_id);
+    if l.idle_timeout != 0 {
+        let _ = write!(out, ",idle_timeout={}", l.idle_timeout);
+    }
+    if l.hard_timeout != 0 {
+        let _ = write!(out, ",hard_timeout={}", l.hard_timeout);
+    }
+    if l.fin_idle_timeout != 0 {
+        let _ = write!(out, ",fin_idle_timeout={}", l.fin_idle_timeout);
+    }
+    if l.fin_hard_timeout != 0 {
+        let _ = write!(out, ",fin_hard_timeout={}", l.fin_hard_timeout);
+    }
+    if l.priority != 0x8000 {
+        let _ = write!(out, ",priority={}", l.priority);
+    }
+    if l.flags & LEARN_SEND_FLOW_REM != 0 {
+        out.push_str(",send_flow_rem");
+    }
+    if l.flags & LEARN_DELETE_LEARNED != 0 {
+        out.push_str(",delete_learned");
+    }
+    if l.cookie != 0 {
+        let _ = write!(out, ",cookie={:#x}", l.cookie);
+    }
+    if l.limit != 0 {
+        let _ = write!(out, ",limit={}", l.limit);
+    }
+    if let Some(r) = l
+        .result_dst
+        .as_ref()
+        .filter(|_| l.flags & LEARN_WRITE_RESULT != 0)
+    {
+        let _ = write!(out, ",result_dst={r}");
+    }
+    for spec in &l.specs {
+        out.push(',');
+        match spec {
+            LearnSpec::MatchValue { dst, value } => {
+                if dst.ofs == 0 && dst.n_bits == dst.field.bits() {
+                    let _ = write!(out, "{}=", dst.field.name());
+                    let (b, from) = imm_bytes(*value, dst.n_bits);
+                    let v = crate::field::be_to_u128(&b[from..]).unwrap_or(0);
+                    format_value(dst.field, v, None, out);
+                } else {
+                    let _ = write!(out, "{dst}=");
+                    let (b, from) = imm_bytes(*value, dst.n_bits);
+                    put_hex_bytes(out, &b[from..]);
+                }
+            }
+            LearnSpec::MatchField { dst, src } => {
+                let _ = write!(out, "{dst}");
+                if src.field != dst.field || src.ofs != dst.ofs {
+                    let _ = write!(out, "={src}");
+                }
+            }
+            LearnSpec::LoadValue { dst, value } => {
+                out.push_str("load:");
+                let (b, from) = imm_bytes(*value, dst.n_bits);
+                put_hex_bytes(out, &b[from..]);
+                let _ = write!(out, "->{dst}");
+            }
+            LearnSpec::LoadField { dst, src } => {
+                let _ = write!(out, "load:{src}->{dst}");
+            }
+            LearnSpec::Output { src } => {
+                let _ = write!(out, "output:{src}");
+            }
+        }
+    }
+    out.push(')');
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing.
+
+/// Parses the text after `actions=` in an ovs-ofctl flow (actions and instructions,
+/// `drop` for none), as `ofpacts_parse_instructions` does, including its checks
+/// (instruction order, `drop` alone, `conjunction` only with `note`, `nat` only in `ct`).
+/// The syntax is the same for every version; `version` only matters for what the actions
+/// later encode to.
+pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
+    let _ = version;
+    let p = Parser { text };
+    p.list(0, text.len(), true, NestIn::Top, 0)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+}
+
+/// A `key[:=(]value` item of an ovs-ofctl list, with byte positions in the whole text.
+#[derive(Clone, Copy)]
+struct Item<'a> {
+    key: &'a str,
+    key_at: usize,
+    value: &'a str,
+    value_at: usize,
+}
+
+/// `ofputil_parse_key_value` over `s[pos..end]`.
+fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
+    let b = s.as_bytes();
+    while *pos < end && matches!(b[*pos], b',' | b' ' | b'\t' | b'\r' | b'\n') {
+        *pos += 1;
+    }
+    if *pos >= end {
+        return None;
+    }
+    let key_at = *pos;
+    let mut k = *pos;
+    while k < end
+        && !matches!(
+            b[k],
+            b':' | b'=' | b'(' | b',' | b' ' | b'\t' | b'\r' | b'\n'
+        )
+    {
+        k += 1;
+    }
+    let key = &s[key_at..k];
+    let delim = if k < end { b[k] } else { 0 };
+    *pos = if k < end { k + 1 } else { k };
+    let value_delims: &[u8] = match delim {
+        b':' | b'=' => b", \t\r\n",
+        b'(' => b")",
+        _ => {
+            return Some(Item {
+                key,
+                key_at,
+                value: "",
+                value_at: k,
+            });
+        }
+    };
+    let value_at = *pos;
+    let mut n = scan_value(b, value_at, end, value_delims);
+    if delim == b'('
+        && n < end
+        && b[n] == b')'
+        && b.get(n + 1) == Some(&b'-')
+        && b.get(n + 2) == Some(&b'>')
+        && n + 2 < end
+    {
+        n = scan_value(b, n, end, b", \t\r\n");
+    }
+    let value = &s[value_at..n];
+    *pos = if n < end { n + 1 } else { n };
+    Some(Item {
+        key,
+        key_at,
+        value,
+        value_at,
+    })
+}
+
+/// `parse_value`: up to a delimiter, skipping balanced parentheses.
+fn scan_value(b: &[u8], start: usize, end: usize, delims: &[u8]) -> usize {
+    let mut n = start;
+    while n < end && !delims.contains(&b[n]) {
+        if b[n] == b'(' {
+            let mut level = 0;
+            loop {
+                if n >= end {
+                    return n;
+                }
+                match b[n] {
+                    b'(' => level += 1,
+                    b')' => level -= 1,
+                    _ => {}
+                }
+                n += 1;
+                if level <= 0 {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// C `strtoull(s, &end, 0)`-like parse of the whole string (optional `+`, `0x` hex,
+/// leading-zero octal, decimal); `None` if anything is left over or it overflows `max`.
+fn c_uint(s: &str, max: u128) -> Option<u128> {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    parse_c_u128(s).filter(|v| *v <= max)
+}
+
+/// C `atoi`: leading decimal digits (after an optional sign), 0 if none.
+fn atoi(s: &str) -> i64 {
+    let s = s.trim_start();
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut v: i64 = 0;
+    for c in digits.bytes() {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    if neg { -v } else { v }
+}
+
+fn hex_bytes(s: &str) -> Option<Vec<u8>> {
+    // `ofpbuf_put_hex`: hex digit pairs, optionally separated by `.` or spaces.
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'.' || b[i] == b' ' {
+            i += 1;
+            continue;
+        }
+        if i + 1 >= b.len() {
+            return None;
+        }
+        let hi = (b[i] as char).to_digit(16)?;
+        let lo = (b[i + 1] as char).to_digit(16)?;
+        out.push((hi * 16 + lo) as u8);
+        i += 2;
+    }
+    Some(out)
+}
+
+fn ip_addr(s: &str) -> Option<Ipv4Addr> {
+    s.parse().ok()
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, token: &str, at: usize, why: impl std::fmt::Display) -> Error {
+        let col = self.text[..at.min(self.text.len())].chars().count() + 1;
+        Error::parse(token, col, why)
+    }
+
+    fn u16v(&self, v: &str, at: usize, name: &str) -> Result<u16> {
+        c_uint(v, u128::from(u16::MAX))
+            .map(|x| x as u16)
+            .ok_or_else(|| self.err(v, at, format_args!("invalid {name} \"{v}\"")))
+    }
+
+    fn u8v(&self, v: &str, at: usize, name: &str) -> Result<u8> {
+        c_uint(v, 255)
+            .map(|x| x as u8)
+            .ok_or_else(|| self.err(v, at, format_args!("invalid {name} \"{v}\"")))
+    }
+
+    fn u32v(&self, v: &str, at: usize) -> Result<u32> {
+        if v.is_empty() {
+            return Err(self.err(v, at, "missing required numeric argument"));
+        }
+        c_uint(v, u128::from(u32::MAX))
+            .map(|x| x as u32)
+            .ok_or_else(|| self.err(v, at, format_args!("invalid numeric format {v}")))
+    }
+
+    fn u64v(&self, v: &str, at: usize) -> Result<u64> {
+        if v.is_empty() {
+            return Err(self.err(v, at, "missing required numeric argument"));
+        }
+        c_uint(v, u128::from(u64::MAX))
+            .map(|x| x as u64)
+            .ok_or_else(|| self.err(v, at, format_args!("invalid numeric format {v}")))
+    }
+
+    fn port(&self, v: &str, at: usize) -> Result<OfpPort> {
+        if v.starts_with('-') {
+            return Err(self.err(v, at, "negative port number"));
+        }
+        OfpPort::try_parse(v).ok_or_else(|| self.err(v, at, "unknown port"))
+    }
+
+    fn table(&self, v: &str, at: usize) -> Result<u8> {
+        if let Some(t) = Some(v)
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|t| *t <= 255)
+        {
+            return Ok(t as u8);
+        }
+        Err(self.err(v, at, format_args!("unknown table \"{v}\"")))
+    }
+
+    fn subfield(&self, v: &str, at: usize) -> Result<Subfield> {
+        Subfield::parse(v).map_err(|e| self.rebase(e, v, at))
+    }
+
+    fn subfield_prefix<'s>(&self, v: &'s str, at: usize) -> Result<(Subfield, &'s str)> {
+        Subfield::parse_prefix(v).map_err(|e| self.rebase(e, v, at))
+    }
+
+    /// Moves an error from a sub-parser (column relative to `v`) to the whole text.
+    fn rebase(&self, e: Error, v: &str, at: usize) -> Error {
+        match e {
+            Error::Parse { reason, .. } => self.err(v, at, reason),
+            other => other,
+        }
+    }
+
+    fn list(
+        &self,
+        start: usize,
+        end: usize,
+        allow_instructions: bool,
+        outer: NestIn,
+        depth: usize,
+    ) -> Result<Vec<Action>> {
+        if depth >= MAX_NESTING {
+            return Err(self.err(&self.text[start..end], start, "Action nested too deeply"));
+        }
+        let mut out = Vec::new();
+        let mut drop = false;
+        let mut pos = start;
+        while let Some(item) = next_item(self.text, &mut pos, end) {
+            if item.key.eq_ignore_ascii_case("drop") {
+                drop = true;
+                continue;
+            }
+            self.item(item, &mut out, depth)?;
+        }
+        if drop && !out.is_empty() {
+            return Err(self.err(
+                &self.text[start..end],
+                start,
+                "\"drop\" must not be accompanied by any other action or instruction",
+            ));
+        }
+        if let Some(msg) = inst::verify(&out, allow_instructions, outer) {
+            return Err(self.err(&self.text[start..end], start, msg));
+        }
+        Ok(out)
+    }
+
+    fn item(&self, it: Item<'_>, out: &mut Vec<Action>, depth: usize) -> Result<()> {
+        let key = it.key.to_ascii_lowercase();
+        let v = it.value;
+        let at = it.value_at;
+        let a = match key.as_str() {
+            "output" | "output_reg" => self.output(v, at)?,
+            "group" => Action::Group(self.u32v(v, at)?),
+            "controller" => self.controller(v, at)?,
+            "enqueue" => {
+                let mut parts = v.splitn(2, [':', 'q', ',']);
+                let (p, q) = match (parts.next(), parts.next()) {
+                    (Some(p), Some(q)) if !p.is_empty() => (p, q),
+                    _ => {
+                        return Err(self.err(
+                            v,
+                            at,
+                            "\"enqueue\" syntax is \"enqueue:PORT:QUEUE\" or \"enqueue(PORT,QUEUE)\"",
+                        ));
+                    }
+                };
+                Action::Enqueue {
+                    port: self.port(p, at)?,
+                    queue: self.u32v(q, at + p.len() + 1)?,
+                }
+            }
+            "bundle" => self.bundle(v, at, false)?,
+            "bundle_load" => self.bundle(v, at, true)?,
+            "set_field" => self.set_field(v, at)?,
+            "load" => self.load(v, at)?,
+            "set_vlan_vid" | "mod_vlan_vid" => {
+                let vid = self.u16v(v, at, "VLAN VID")?;
+                if vid & !0xfff != 0 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid VLAN VID")));
+                }
+                Action::SetVlanVid {
+                    vid,
+                    push_if_needed: key == "mod_vlan_vid",
+                    flow_has_vlan: false,
+                }
+            }
+            "set_vlan_pcp" | "mod_vlan_pcp" => {
+                let pcp = self.u8v(v, at, "VLAN PCP")?;
+                if pcp & !7 != 0 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid VLAN PCP")));
+                }
+                Action::SetVlanPcp {
+                    pcp,
+                    push_if_needed: key == "mod_vlan_pcp",
+                    flow_has_vlan: false,
+                }
+            }
+            "strip_vlan" => Action::StripVlan { pop: false },
+            "pop_vlan" => Action::StripVlan { pop: true },
+            "push_vlan" => {
+                let et = self.u16v(v, at, "ethertype")?;
+                if et != 0x8100 && et != 0x88a8 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid VLAN ethertype")));
+                }
+                Action::PushVlan(et)
+            }
+            "mod_dl_src" | "mod_dl_dst" => {
+                let m = parse_value(Field::EthSrc, v)
+                    .ok()
+                    .filter(|(_, m)| m.is_none())
+                    .ok_or_else(|| self.err(v, at, format_args!("invalid mac address {v}")))?
+                    .0;
+                let b = m.to_be_bytes();
+                let mac: [u8; 6] = b[10..16].try_into().unwrap_or([0; 6]);
+                if key == "mod_dl_src" {
+                    Action::SetEthSrc(mac)
+                } else {
+                    Action::SetEthDst(mac)
+                }
+            }
+            "mod_nw_src" | "mod_nw_dst" => {
+                let ip = ip_addr(v).ok_or_else(|| {
+                    self.err(v, at, format_args!("{v}: could not convert to IP address"))
+                })?;
+                if key == "mod_nw_src" {
+                    Action::SetIpv4Src(ip)
+                } else {
+                    Action::SetIpv4Dst(ip)
+                }
+            }
+            "mod_nw_tos" => {
+                let tos = self.u8v(v, at, "TOS")?;
+                if tos & 3 != 0 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid TOS")));
+                }
+                Action::SetIpDscp(tos)
+            }
+            "mod_nw_ecn" => {
+                let ecn = self.u8v(v, at, "ECN")?;
+                if ecn & !3 != 0 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid ECN")));
+                }
+                Action::SetIpEcn(ecn)
+            }
+            "mod_nw_ttl" | "set_nw_ttl" => Action::SetIpTtl(self.u8v(v, at, "TTL")?),
+            "mod_tp_src" => Action::SetL4SrcPort {
+                port: self.u16v(v, at, "source port")?,
+                ip_proto: None,
+            },
+            "mod_tp_dst" => Action::SetL4DstPort {
+                port: self.u16v(v, at, "destination port")?,
+                ip_proto: None,
+            },
+            "move" => {
+                let (src, rest) = self.subfield_prefix(v, at)?;
+                let Some(d) = rest.strip_prefix("->") else {
+                    return Err(self.err(
+                        v,
+                        at,
+                        format_args!("{v}: missing `->' following source"),
+                    ));
+                };
+                let dst = self.subfield(d, at + (v.len() - d.len()))?;
+                if src.n_bits != dst.n_bits {
+                    return Err(self.err(
+                        v,
+                        at,
+                        format_args!(
+                            "{v}: source field is {} bits wide but destination is {} bits wide",
+                            src.n_bits, dst.n_bits
+                        ),
+                    ));
+                }
+                if !dst.field.info().writable {
+                    return Err(self.err(v, at, format_args!("{} is read-only", dst.field.name())));
+                }
+                Action::Move(Box::new(Move {
+                    src,
+                    dst,
+                    form: MoveForm::RegMove,
+                }))
+            }
+            "push" => Action::StackPush(self.subfield(v, at)?),
+            "pop" => Action::StackPop(self.subfield(v, at)?),
+            "dec_ttl" => {
+                if v.is_empty() {
+                    Action::DecTtl {
+                        controller_ids: vec![0],
+                        cnt_ids: false,
+                    }
+                } else {
+                    let ids: Vec<u16> = v
+                        .split([',', ' '])
+                        .filter(|t| !t.is_empty())
+                        .map(|t| atoi(t) as u16)
+                        .collect();
+                    if ids.is_empty() {
+                        return Err(self.err(
+                            v,
+                            at,
+                            "dec_ttl_cnt_ids: expected at least one controller id.",
+                        ));
+                    }
+                    Action::DecTtl {
+                        controller_ids: ids,
+                        cnt_ids: true,
+                    }
+                }
+            }
+            "set_mpls_label" => {
+                if v.is_empty() {
+                    return Err(self.err(v, at, "set_mpls_label: expected label."));
+                }
+                let l = self.u32v(v, at)?;
+                if l & !0xfffff != 0 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid MPLS label")));
+                }
+                Action::SetMplsLabel(l)
+            }
+            "set_mpls_tc" => {
+                if v.is_empty() {
+                    return Err(self.err(v, at, "set_mpls_tc: expected tc."));
+                }
+                let tc = self.u8v(v, at, "MPLS TC")?;
+                if tc & !7 != 0 {
+                    return Err(self.err(v, at, format_args!("{v}: not a valid MPLS TC")));
+                }
+                Action::SetMplsTc(tc)
+            }
+            "set_mpls_ttl" => {
+                if v.is_empty() {
+                    return Err(self.err(v, at, "set_mpls_ttl: expected ttl."));
+                }
+                Action::SetMplsTtl(self.u8v(v, at, "MPLS TTL")?)
+            }
+            "dec_mpls_ttl" => Action::DecMplsTtl,
+            "push_mpls" => Action::PushMpls(self.u16v(v, at, "push_mpls")?),
+            "pop_mpls" => Action::PopMpls(self.u16v(v, at, "pop_mpls")?),
+            "dec_nsh_ttl" => Action::DecNshTtl,
+            "delete_field" => {
+                let f = Field::from_name(v)
+                    .ok_or_else(|| self.err(v, at, format_args!("{v}: unknown field")))?;
+                Action::DeleteField(f)
+            }
+            "set_tunnel" => Action::SetTunnel {
+                id: self.u64v(v, at)?,
+                tun64: false,
+            },
+            "set_tunnel64" => Action::SetTunnel {
+                id: self.u64v(v, at)?,
+                tun64: true,
+            },
+            "set_queue" => Action::SetQueue(self.u32v(v, at)?),
+            "pop_queue" => Action::PopQueue,
+            "fin_timeout" => {
+                let (mut idle, mut hard) = (0, 0);
+                let mut pos = at;
+                while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+                    match kv.key {
+                        "idle_timeout" => {
+                            idle = self.u16v(kv.value, kv.value_at, "idle_timeout")?
+                        }
+                        "hard_timeout" => {
+                            hard = self.u16v(kv.value, kv.value_at, "hard_timeout")?
+                        }
+                        k => {
+                            return Err(self.err(
+                                k,
+                                kv.key_at,
+                                format_args!("invalid key '{k}' in 'fin_timeout' argument"),
+                            ));
+                        }
+                    }
+                }
+                Action::FinTimeout { idle, hard }
+            }
+            "resubmit" => self.resubmit(v, at)?,
+            "learn" => self.learn(v, at)?,
+            "conjunction" => self.conjunction(v, at)?,
+            "multipath" => self.multipath(v, at)?,
+            "note" => Action::Note(
+                hex_bytes(v).ok_or_else(|| self.err(v, at, "bad hex digit in `note' argument"))?,
+            ),
+            "exit" => Action::Exit,
+            "sample" => self.sample(v, at)?,
+            "ct" => self.ct(v, at, depth)?,
+            "ct_clear" => Action::CtClear,
+            "nat" => Action::Nat(self.nat(v, at)?),
+            "clone" => {
+                Action::Clone(self.list(at, at + v.len(), false, NestIn::Clone, depth + 1)?)
+            }
+            "check_pkt_larger" => self.check_pkt_larger(v, at)?,
+            "debug_recirc" => Action::DebugRecirc,
+            "debug_slow" => Action::DebugSlow,
+            "meter" => Action::Meter(self.u32v(v, at)?),
+            "clear_actions" => Action::ClearActions,
+            "write_actions" => Action::WriteActions(self.list(
+                at,
+                at + v.len(),
+                false,
+                NestIn::WriteActions,
+                depth + 1,
+            )?),
+            "write_metadata" => {
+                let (val, mask) = match v.split_once('/') {
+                    Some((a, m)) => (self.u64v(a, at)?, self.u64v(m, at + a.len() + 1)?),
+                    None => (self.u64v(v, at)?, u64::MAX),
+                };
+                Action::WriteMetadata { value: val, mask }
+            }
+            "goto_table" => Action::GotoTable(self.table(v, at)?),
+            "apply_actions" => {
+                return Err(self.err(
+                    it.key,
+                    it.key_at,
+                    "apply_actions is the default instruction",
+                ));
+            }
+            "raw_action" | "raw_instruction" => {
+                let b = hex_bytes(v).ok_or_else(|| self.err(v, at, "bad hex digits"))?;
+                if key == "raw_action" {
+                    let ok = b.len() >= 8
+                        && b.len() % 8 == 0
+                        && usize::from(u16::from_be_bytes([b[2], b[3]])) == b.len();
+                    if !ok {
+                        return Err(self.err(v, at, "not the bytes of one action"));
+                    }
+                    Action::Unknown(b)
+                } else {
+                    Action::UnknownInstruction(b)
+                }
+            }
+            "encap" | "decap" | "unroll_xlate" | "output_trunc" => {
+                return Err(self.err(
+                    it.key,
+                    it.key_at,
+                    format_args!("unsupported action {}", it.key),
+                ));
+            }
+            _ => match OfpPort::try_parse(it.key) {
+                Some(port) => Action::Output { port, max_len: 0 },
+                None => {
+                    return Err(self.err(
+                        it.key,
+                        it.key_at,
+                        format_args!("unknown action {}", it.key),
+                    ));
+                }
+            },
+        };
+        out.push(a);
+        Ok(())
+    }
+
+    fn output(&self, v: &str, at: usize) -> Result<Action> {
+        if v.contains("port") && v.contains("max_len") {
+            let mut port = None;
+            let mut max_len = 0u32;
+            let mut pos = at;
+            while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+                match kv.key {
+                    "port" => {
+                        let p = self.port(kv.value, kv.value_at)?;
+                        if p.0 > OfpPort::MAX.0 && p != OfpPort::LOCAL && p != OfpPort::IN_PORT {
+                            return Err(self.err(
+                                kv.value,
+                                kv.value_at,
+                                format_args!("output to unsupported truncate port: {}", kv.value),
+                            ));
+                        }
+                        port = Some(p);
+                    }
+                    "max_len" => {
+                        max_len = self.u32v(kv.value, kv.value_at)?;
+                        if max_len < 14 {
+                            return Err(self.err(
+                                kv.value,
+                                kv.value_at,
+                                format_args!("max_len {max_len} is less than the minimum value 14"),
+                            ));
+                        }
+                    }
+                    k => {
+                        return Err(self.err(
+                            k,
+                            kv.key_at,
+                            format_args!("invalid key '{k}' in output_trunc argument"),
+                        ));
+                    }
+                }
+            }
+            return Ok(Action::OutputTrunc {
+                port: port.unwrap_or(OfpPort(0)),
+                max_len,
+            });
+        }
+        if let Some(port) = OfpPort::try_parse(v) {
+            let max_len = if port == OfpPort::CONTROLLER {
+                u16::MAX
+            } else {
+                0
+            };
+            return Ok(Action::Output { port, max_len });
+        }
+        match Subfield::parse(v) {
+            Ok(src) => Ok(Action::OutputReg {
+                src,
+                max_len: u16::MAX,
+                reg2: false,
+            }),
+            Err(_) => Err(self.err(v, at, format_args!("{v}: output to unknown port"))),
+        }
+    }
+
+    fn controller(&self, v: &str, at: usize) -> Result<Action> {
+        let mut c = Controller::default();
+        if v.is_empty() {
+        } else if v.bytes().all(|b| b.is_ascii_digit()) {
+            c.max_len = self.u16v(v, at, "max_len")?;
+        } else {
+            let mut pos = at;
+            while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+                match kv.key {
+                    "reason" => {
+                        c.reason = (0u8..8)
+                            .find(|&r| reason_name(r).eq_ignore_ascii_case(kv.value))
+                            .ok_or_else(|| {
+                                self.err(
+                                    kv.value,
+                                    kv.value_at,
+                                    format_args!("unknown reason \"{}\"", kv.value),
+                                )
+                            })?;
+                    }
+                    "max_len" => c.max_len = self.u16v(kv.value, kv.value_at, "max_len")?,
+                    "id" => c.controller_id = self.u16v(kv.value, kv.value_at, "id")?,
+                    "userdata" => {
+                        c.userdata = hex_bytes(kv.value).ok_or_else(|| {
+                            self.err(
+                                kv.value,
+                                kv.value_at,
+                                "bad hex digit in `controller' action `userdata'",
+                            )
+                        })?;
+                    }
+                    "pause" => c.pause = true,
+                    "meter_id" => c.meter_id = self.u32v(kv.value, kv.value_at)?,
+                    k => {
+                        return Err(self.err(
+                            k,
+                            kv.key_at,
+                            format_args!("unknown key \"{k}\" parsing controller action"),
+                        ));
+                    }
+                }
+            }
+        }
+        if c.reason == REASON_ACTION
+            && c.controller_id == 0
+            && c.userdata.is_empty()
+            && !c.pause
+            && c.meter_id == 0
+        {
+            return Ok(Action::Output {
+                port: OfpPort::CONTROLLER,
+                max_len: c.max_len,
+            });
+        }
+        Ok(Action::Controller(Box::new(c)))
+    }
+
+    fn bundle(&self, v: &str, at: usize, load: bool) -> Result<Action> {
+        let usage = || {
+            self.err(
+                v,
+                at,
+                format_args!("{v}: not enough arguments to bundle action"),
+            )
+        };
+        let mut toks = v.split([',', ' ']).filter(|t| !t.is_empty());
+        let fields = toks.next().ok_or_else(usage)?;
+        let basis = toks.next().ok_or_else(usage)?;
+        let algorithm = toks.next().ok_or_else(usage)?;
+        let member_type = toks.next().ok_or_else(usage)?;
+        let dst = if load {
+            Some(toks.next().ok_or_else(usage)?)
+        } else {
+            None
+        };
+        // The rest: "members:1,2,3" (or "slaves:...").
+        let rest: Vec<&str> = toks.collect();
+        let joined = rest.join(",");
+        let (delim, members_s) = joined.split_once(':').ok_or_else(usage)?;
+        if !delim.eq_ignore_ascii_case("members") && !delim.eq_ignore_ascii_case("slaves") {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: missing member delimiter, expected `members', got `{delim}'"),
+            ));
+        }
+        let mut members = Vec::new();
+        for m in members_s
+            .split([',', ' ', '[', ']'])
+            .filter(|t| !t.is_empty())
+        {
+            if members.len() >= 2048 {
+                break;
+            }
+            members.push(
+                self.port(m, at)
+                    .map_err(|_| self.err(m, at, format_args!("{m}: bad port number")))?,
+            );
+        }
+        let fields = hash_fields_parse(fields)
+            .ok_or_else(|| self.err(v, at, format_args!("{v}: unknown fields `{fields}'")))?;
+        let algorithm = if algorithm.eq_ignore_ascii_case("active_backup") {
+            0
+        } else if algorithm.eq_ignore_ascii_case("hrw") {
+            1
+        } else {
+            return Err(self.err(v, at, format_args!("{v}: unknown algorithm `{algorithm}'")));
+        };
+        if !member_type.eq_ignore_ascii_case("ofport") {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: unknown member_type `{member_type}'"),
+            ));
+        }
+        let dst = match dst {
+            Some(d) => {
+                let sf = self.subfield(d, at)?;
+                if encode::nxm_header32(sf.field).is_none() {
+                    return Err(self.err(
+                        v,
+                        at,
+                        format_args!("{v}: experimenter OXM field '{d}' not supported"),
+                    ));
+                }
+                Some(sf)
+            }
+            None => None,
+        };
+        Ok(Action::Bundle(Box::new(Bundle {
+            fields,
+            basis: atoi(basis) as u16,
+            algorithm,
+            dst,
+            members,
+        })))
+    }
+
+    fn set_field(&self, v: &str, at: usize) -> Result<Action> {
+        let Some(i) = v.find("->") else {
+            return Err(self.err(v, at, format_args!("{v}: missing `->'")));
+        };
+        let (value, key) = (&v[..i], &v[i + 2..]);
+        if key.is_empty() {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: missing field name following `->'"),
+            ));
+        }
+        let field = Field::from_name(key).ok_or_else(|| {
+            self.err(
+                key,
+                at + i + 2,
+                format_args!("{key} is not a valid OXM field name"),
+            )
+        })?;
+        if !field.info().writable {
+            return Err(self.err(key, at + i + 2, format_args!("{key} is read-only")));
+        }
+        if field.is_tun_metadata() {
+            return Err(self.err(
+                key,
+                at + i + 2,
+                "tun_metadata fields need a switch's TLV map",
+            ));
+        }
+        let (val, mask) = parse_value(field, value).map_err(|e| self.rebase(e, value, at))?;
+        let full = bytes_mask(field);
+        let mask = mask.unwrap_or(full);
+        Ok(Action::SetField(Box::new(SetField {
+            field,
+            value: val & mask,
+            mask,
+            form: SetFieldForm::SetField,
+        })))
+    }
+
+    fn load(&self, v: &str, at: usize) -> Result<Action> {
+        let Some(i) = v.find("->") else {
+            return Err(self.err(v, at, format_args!("{v}: missing `->'")));
+        };
+        let (value, key) = (&v[..i], &v[i + 2..]);
+        if key.is_empty() {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: missing field name following `->'"),
+            ));
+        }
+        let dst = self.subfield(key, at + i + 2)?;
+        if dst.field.is_tun_metadata() {
+            return Err(self.err(
+                key,
+                at + i + 2,
+                "tun_metadata fields need a switch's TLV map",
+            ));
+        }
+        let n_bytes = dst.field.bytes();
+        let imm = parse_int(value, n_bytes)
+            .ok_or_else(|| self.err(value, at, format_args!("{v}: cannot parse integer value")))?;
+        let n_bits = u32::from(dst.n_bits);
+        if n_bits < 128 && imm >> n_bits != 0 {
+            let mut shown = String::new();
+            format_value(dst.field, imm, None, &mut shown);
+            return Err(self.err(
+                value,
+                at,
+                format_args!("{v}: value {shown} does not fit into {n_bits} bits"),
+            ));
+        }
+        let ofs = u32::from(dst.ofs);
+        let ones = if n_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << n_bits) - 1
+        };
+        Ok(Action::SetField(Box::new(SetField {
+            field: dst.field,
+            value: imm << ofs,
+            mask: ones << ofs,
+            form: SetFieldForm::RegLoad,
+        })))
+    }
+
+    fn resubmit(&self, v: &str, at: usize) -> Result<Action> {
+        let mut parts = v.split(',');
+        let port_s = parts.next().unwrap_or("");
+        let table_s = parts.next().unwrap_or("");
+        let ct_s = parts.next().unwrap_or("");
+        let in_port = if port_s.is_empty() {
+            OfpPort::IN_PORT
+        } else {
+            self.port(port_s, at).map_err(|_| {
+                self.err(
+                    port_s,
+                    at,
+                    format_args!("{port_s}: resubmit to unknown port"),
+                )
+            })?
+        };
+        let table = if table_s.is_empty() {
+            255
+        } else {
+            let t_at = at + port_s.len() + 1;
+            self.table(table_s, t_at).map_err(|_| {
+                self.err(
+                    table_s,
+                    t_at,
+                    format_args!("{table_s}: resubmit to unknown table"),
+                )
+            })?
+        };
+        let ct = if ct_s.is_empty() {
+            false
+        } else if ct_s == "ct" {
+            true
+        } else {
+            return Err(self.err(ct_s, at, format_args!("{ct_s}: unknown parameter")));
+        };
+        if in_port == OfpPort::IN_PORT && table == 255 {
+            return Err(self.err(
+                v,
+                at,
+                "at least one \"in_port\" or \"table\" must be specified on resubmit",
+            ));
+        }
+        Ok(Action::Resubmit(Resubmit {
+            in_port,
+            table,
+            ct,
+            legacy: false,
+        }))
+    }
+
+    fn conjunction(&self, v: &str, at: usize) -> Result<Action> {
+        let usage = || self.err(v, at, "\"conjunction\" syntax is \"conjunction(id,i/n)\"");
+        let (id_s, rest) = v.split_once(',').ok_or_else(usage)?;
+        let (c_s, n_s) = rest.split_once('/').ok_or_else(usage)?;
+        let id = c_uint(id_s.trim(), u128::from(u32::MAX)).ok_or_else(usage)? as u32;
+        let clause = c_s.trim().parse::<u8>().map_err(|_| usage())?;
+        let n = n_s.trim().parse::<u8>().map_err(|_| usage())?;
+        if n < 2 {
+            return Err(self.err(v, at, "conjunction must have at least 2 clauses"));
+        }
+        if n > 64 {
+            return Err(self.err(v, at, "conjunction must have at most 64 clauses"));
+        }
+        if clause < 1 {
+            return Err(self.err(v, at, "clause index must be positive"));
+        }
+        if clause > n {
+            return Err(self.err(
+                v,
+                at,
+                "clause index must be less than or equal to number of clauses",
+            ));
+        }
+        Ok(Action::Conjunction {
+            id,
+            clause: clause - 1,
+            n_clauses: n,
+        })
+    }
+
+    fn multipath(&self, v: &str, at: usize) -> Result<Action> {
+        let toks: Vec<&str> = v.split([',', ' ']).filter(|t| !t.is_empty()).collect();
+        if toks.len() < 6 {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: not enough arguments to multipath action"),
+            ));
+        }
+        let fields = hash_fields_parse(toks[0])
+            .ok_or_else(|| self.err(v, at, format_args!("{v}: unknown fields `{}'", toks[0])))?;
+        let algorithm = match toks[2].to_ascii_lowercase().as_str() {
+            "modulo_n" => 0,
+            "hash_threshold" => 1,
+            "hrw" => 2,
+            "iter_hash" => 3,
+            _ => {
+                return Err(self.err(v, at, format_args!("{v}: unknown algorithm `{}'", toks[2])));
+            }
+        };
+        let n_links = atoi(toks[3]);
+        if !(1..=65536).contains(&n_links) {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: n_links {n_links} is not in valid range 1 to 65536"),
+            ));
+        }
+        let dst = self.subfield(toks[5], at)?;
+        if encode::nxm_header32(dst.field).is_none() {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: experimenter OXM field '{}' not supported", toks[5]),
+            ));
+        }
+        let nb = u32::from(dst.n_bits);
+        if nb < 16 && n_links > (1i64 << nb) {
+            return Err(self.err(
+                v,
+                at,
+                format_args!(
+                    "{v}: {nb}-bit destination field has {} possible values, less than specified n_links {n_links}",
+                    1u32 << nb
+                ),
+            ));
+        }
+        Ok(Action::Multipath(Box::new(Multipath {
+            fields,
+            basis: atoi(toks[1]) as u16,
+            algorithm,
+            max_link: (n_links - 1) as u16,
+            arg: atoi(toks[4]) as u32,
+            dst,
+        })))
+    }
+
+    fn sample(&self, v: &str, at: usize) -> Result<Action> {
+        let mut s = Sample {
+            probability: 0,
+            collector_set_id: 0,
+            obs_domain_id: 0,
+            obs_point_id: 0,
+            sampling_port: OfpPort::NONE,
+            direction: 0,
+            form: 1,
+        };
+        let mut pos = at;
+        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            let (val, vat) = (kv.value, kv.value_at);
+            match kv.key {
+                "probability" => {
+                    s.probability = self.u16v(val, vat, "probability")?;
+                    if s.probability == 0 {
+                        return Err(self.err(
+                            val,
+                            vat,
+                            format_args!("invalid probability value \"{val}\""),
+                        ));
+                    }
+                }
+                "collector_set_id" => s.collector_set_id = self.u32v(val, vat)?,
+                "obs_domain_id" => s.obs_domain_id = self.u32v(val, vat)?,
+                "obs_point_id" => s.obs_point_id = self.u32v(val, vat)?,
+                "sampling_port" => s.sampling_port = self.port(val, vat)?,
+                "ingress" => s.direction = 1,
+                "egress" => s.direction = 2,
+                k => {
+                    return Err(self.err(
+                        k,
+                        kv.key_at,
+                        format_args!("invalid key \"{k}\" in \"sample\" argument"),
+                    ));
+                }
+            }
+        }
+        if s.probability == 0 {
+            return Err(self.err(
+                v,
+                at,
+                "non-zero \"probability\" must be specified on sample",
+            ));
+        }
+        Ok(Action::Sample(Box::new(s)))
+    }
+
+    fn ct(&self, v: &str, at: usize, depth: usize) -> Result<Action> {
+        let mut ct = Ct::default();
+        let mut pos = at;
+        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            let (val, vat) = (kv.value, kv.value_at);
+            match kv.key {
+                "commit" => ct.flags |= CT_COMMIT,
+                "force" => ct.flags |= CT_FORCE,
+                "table" => {
+                    let t = self.table(val, vat)?;
+                    if t == 255 {
+                        return Err(self.err(val, vat, format_args!("invalid table {t:#x}")));
+                    }
+                    ct.recirc_table = t;
+                }
+                "zone" => {
+                    ct.zone = match c_uint(val, u128::from(u16::MAX)) {
+                        Some(z) => CtZone::Imm(z as u16),
+                        None => CtZone::Field(self.subfield(val, vat)?),
+                    };
+                }
+                "alg" => {
+                    ct.alg = match val {
+                        "ftp" => 21,
+                        "tftp" => 69,
+                        _ => {
+                            return Err(self.err(
+                                val,
+                                vat,
+                                format_args!("invalid conntrack helper \"{val}\""),
+                            ));
+                        }
+                    };
+                }
+                "nat" => ct.actions.push(Action::Nat(self.nat(val, vat)?)),
+                "exec" => {
+                    let inner = self.list(vat, vat + val.len(), false, NestIn::Ct, depth + 1)?;
+                    ct.actions.extend(inner);
+                }
+                k => {
+                    return Err(self.err(
+                        k,
+                        kv.key_at,
+                        format_args!("invalid argument to \"ct\" action: `{k}'"),
+                    ));
+                }
+            }
+        }
+        if ct.flags & CT_FORCE != 0 && ct.flags & CT_COMMIT == 0 {
+            return Err(self.err(v, at, "\"force\" flag requires \"commit\" flag."));
+        }
+        if let CtZone::Field(sf) = &ct.zone
+            && sf.n_bits != 16
+        {
+            {
+                return Err(self.err(
+                    v,
+                    at,
+                    format_args!("zone n_bits {} not within valid range [16..16]", sf.n_bits),
+                ));
+            }
+        }
+        Ok(Action::Ct(Box::new(ct)))
+    }
+
+    fn nat(&self, v: &str, at: usize) -> Result<Nat> {
+        let mut n = Nat::default();
+        let mut pos = at;
+        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            match kv.key {
+                "src" | "dst" => {
+                    n.flags |= if kv.key == "src" { NAT_SRC } else { NAT_DST };
+                    n.range = self.nat_range(kv.value, kv.value_at)?;
+                }
+                "persistent" => n.flags |= NAT_PERSISTENT,
+                "hash" => n.flags |= NAT_HASH,
+                "random" => n.flags |= NAT_RANDOM,
+                k => {
+                    return Err(self.err(
+                        k,
+                        kv.key_at,
+                        format_args!("invalid key \"{k}\" in \"nat\" argument"),
+                    ));
+                }
+            }
+        }
+        if n.flags & NAT_SRC != 0 && n.flags & NAT_DST != 0 {
+            return Err(self.err(v, at, "May only specify one of \"src\" or \"dst\"."));
+        }
+        if n.flags & (NAT_SRC | NAT_DST) == 0 {
+            if n.flags != 0 {
+                return Err(self.err(v, at, "Flags allowed only with \"src\" or \"dst\"."));
+            }
+            if n.range != NatRange::None {
+                return Err(self.err(v, at, "Range allowed only with \"src\" or \"dst\"."));
+            }
+        }
+        if n.flags & NAT_HASH != 0 && n.flags & NAT_RANDOM != 0 {
+            return Err(self.err(v, at, "Both \"hash\" and \"random\" are not allowed."));
+        }
+        Ok(n)
+    }
+
+    fn nat_range(&self, s: &str, at: usize) -> Result<NatRange> {
+        let bad = || self.err(s, at, format_args!("invalid nat range \"{s}\""));
+        if s.is_empty() {
+            return Ok(NatRange::None);
+        }
+        // Addresses, then an optional ":port[-port]".
+        let (addrs, ports) = if let Some(rest) = s.strip_prefix('[') {
+            // [v6]-[v6]:ports or [v6]:ports
+            let close = rest.find(']').ok_or_else(bad)?;
+            let after = &rest[close + 1..];
+            let (second, ports) = if let Some(r) = after.strip_prefix("-[") {
+                let c2 = r.find(']').ok_or_else(bad)?;
+                (Some(&r[..c2]), &r[c2 + 1..])
+            } else {
+                (None, after)
+            };
+            let min: Ipv6Addr = rest[..close].parse().map_err(|_| bad())?;
+            let max: Ipv6Addr = match second {
+                Some(m) => m.parse().map_err(|_| bad())?,
+                None => Ipv6Addr::UNSPECIFIED,
+            };
+            (
+                NatRange::Ipv6 {
+                    min,
+                    max,
+                    proto_min: 0,
+                    proto_max: 0,
+                },
+                ports,
+            )
+        } else if s.contains('.') && !s.contains("::") && s.split(':').count() <= 2 {
+            let (a, ports) = match s.find(':') {
+                Some(i) => (&s[..i], &s[i..]),
+                None => (s, ""),
+            };
+            let (min_s, max_s) = match a.split_once('-') {
+                Some((x, y)) => (x, Some(y)),
+                None => (a, None),
+            };
+            let min: Ipv4Addr = min_s.parse().map_err(|_| bad())?;
+            let max = match max_s {
+                Some(m) => {
+                    let m: Ipv4Addr = m.parse().map_err(|_| bad())?;
+                    if m < min {
+                        return Err(bad());
+                    }
+                    m
+                }
+                None => Ipv4Addr::UNSPECIFIED,
+            };
+            (
+                NatRange::Ipv4 {
+                    min,
+                    max,
+                    proto_min: 0,
+                    proto_max: 0,
+                },
+                ports,
+            )
+        } else {
+            // Unbracketed IPv6: no ports possible.
+            let (min_s, max_s) = match s.split_once('-') {
+                Some((x, y)) => (x, Some(y)),
+                None => (s, None),
+            };
+            let min: Ipv6Addr = min_s.parse().map_err(|_| bad())?;
+            let max = match max_s {
+                Some(m) => {
+                    let m: Ipv6Addr = m.parse().map_err(|_| bad())?;
+                    if m < min {
+                        return Err(bad());
+                    }
+                    m
+                }
+                None => Ipv6Addr::UNSPECIFIED,
+            };
+            (
+                NatRange::Ipv6 {
+                    min,
+                    max,
+                    proto_min: 0,
+                    proto_max: 0,
+                },
+                "",
+            )
+        };
+        let mut range = addrs;
+        if let NatRange::Ipv6 { min, max, .. } = &range
+            && !max.is_unspecified()
+            && max < min
+        {
+            return Err(bad());
+        }
+        if !ports.is_empty() {
+            let p = ports.strip_prefix(':').ok_or_else(|| {
+                self.err(
+                    s,
+                    at,
+                    format_args!("garbage ({ports}) after nat range \"{s}\""),
+                )
+            })?;
+            let (a, b) = match p.split_once('-') {
+                Some((a, b)) => (a, Some(b)),
+                None => (p, None),
+            };
+            let pmin: u16 = a.parse().map_err(|_| bad())?;
+            let pmax: u16 = match b {
+                Some(b) => {
+                    let m: u16 = b.parse().map_err(|_| bad())?;
+                    if m < pmin {
+                        return Err(bad());
+                    }
+                    m
+                }
+                None => 0,
+            };
+            match &mut range {
+                NatRange::Ipv4 {
+                    proto_min,
+                    proto_max,
+                    ..
+                }
+                | NatRange::Ipv6 {
+                    proto_min,
+                    proto_max,
+                    ..
+                } => {
+                    *proto_min = pmin;
+                    *proto_max = pmax;
+                }
+                NatRange::None => {}
+            }
+        }
+        Ok(range)
+    }
+
+    fn check_pkt_larger(&self, v: &str, at: usize) -> Result<Action> {
+        // The item's value is "LEN)->DST" (the tokenizer's special case).
+        let Some(i) = v.find("->") else {
+            return Err(self.err(v, at, format_args!("{v}: missing `->'")));
+        };
+        let (len_s, dst_s) = (&v[..i], &v[i + 2..]);
+        if dst_s.is_empty() {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("{v}: missing field name following `->'"),
+            ));
+        }
+        let len_s = len_s.strip_suffix(')').unwrap_or(len_s);
+        let dst = self.subfield(dst_s, at + i + 2)?;
+        if dst.n_bits != 1 {
+            return Err(self.err(dst_s, at + i + 2, "Only 1-bit destination field is allowed"));
+        }
+        let pkt_len = c_uint(len_s, u128::from(u16::MAX))
+            .ok_or_else(|| self.err(len_s, at, format_args!("invalid \"{len_s}\"")))?
+            as u16;
+        Ok(Action::CheckPktLarger { pkt_len, dst })
+    }
+
+    fn learn(&self, v: &str, at: usize) -> Result<Action> {
+        let mut l = Learn::default();
+        let mut pos = at;
+        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            let (val, vat) = (kv.value, kv.value_at);
+            match kv.key {
+                "table" => {
+                    l.table_id = self.table(val, vat)?;
+                    if l.table_id == 255 {
+                        return Err(self.err(
+                            val,
+                            vat,
+                            "table id 255 not valid for `learn' action",
+                        ));
+                    }
+                }
+                "priority" => l.priority = atoi(val) as u16,
+                "idle_timeout" => l.idle_timeout = atoi(val) as u16,
+                "hard_timeout" => l.hard_timeout = atoi(val) as u16,
+                "fin_idle_timeout" => l.fin_idle_timeout = atoi(val) as u16,
+                "fin_hard_timeout" => l.fin_hard_timeout = atoi(val) as u16,
+                "cookie" => l.cookie = strtoull_lenient(val),
+                "send_flow_rem" => l.flags |= LEARN_SEND_FLOW_REM,
+                "delete_learned" => l.flags |= LEARN_DELETE_LEARNED,
+                "limit" => l.limit = atoi(val) as u32,
+                "result_dst" => {
+                    let sf = self.subfield(val, vat)?;
+                    if !sf.field.info().writable {
+                        return Err(self.err(val, vat, format_args!("{val} is read-only")));
+                    }
+                    if sf.n_bits != 1 {
+                        return Err(self.err(
+                            val,
+                            vat,
+                            "result_dst in 'learn' action must be a single bit",
+                        ));
+                    }
+                    l.flags |= LEARN_WRITE_RESULT;
+                    l.result_dst = Some(sf);
+                }
+                _ => l.specs.push(self.learn_spec(kv)?),
+            }
+        }
+        Ok(Action::Learn(Box::new(l)))
+    }
+
+    fn learn_spec(&self, kv: Item<'_>) -> Result<LearnSpec> {
+        let (name, value, vat) = (kv.key, kv.value, kv.value_at);
+        let no_exp = |sf: &Subfield, what: &str, at: usize| -> Result<()> {
+            if encode::nxm_header32(sf.field).is_none() {
+                return Err(self.err(
+                    what,
+                    at,
+                    format_args!("{what}: experimenter OXM field '{what}' not supported"),
+                ));
+            }
+            Ok(())
+        };
+        if let Ok(dst) = Subfield::parse(name) {
+            no_exp(&dst, name, kv.key_at)?;
+            if value.is_empty() {
+                return Ok(LearnSpec::MatchField { dst, src: dst });
+            }
+            match Subfield::parse(value) {
+                Ok(src) => {
+                    no_exp(&src, value, vat)?;
+                    if src.n_bits != dst.n_bits {
+                        return Err(self.err(
+                            value,
+                            vat,
+                            format_args!(
+                                "bit widths of {name} ({}) and {value} ({}) differ",
+                                dst.n_bits, src.n_bits
+                            ),
+                        ));
+                    }
+                    Ok(LearnSpec::MatchField { dst, src })
+                }
+                Err(_) => {
+                    let whole = dst.ofs == 0 && dst.n_bits == dst.field.bits();
+                    let imm = if whole {
+                        match parse_value(dst.field, value) {
+                            Ok((v, None)) => Some(v),
+                            _ => None,
+                        }
+                    } else {
+                        parse_int(value, dst.field.bytes()).filter(|v| {
+                            let nb = u32::from(dst.n_bits);
+                            nb >= 128 || v >> nb == 0
+                        })
+                    };
+                    let imm = imm.ok_or_else(|| {
+                        self.err(
+                            value,
+                            vat,
+                            format_args!(
+                                "{name} value {value} cannot be parsed as a subfield or an immediate value"
+                            ),
+                        )
+                    })?;
+                    // Keep the ceil(n_bits/8) low bytes, as Open vSwitch does.
+                    let n = u32::from(dst.n_bits.div_ceil(8)) * 8;
+                    let v = if n >= 128 {
+                        imm
+                    } else {
+                        imm & ((1u128 << n) - 1)
+                    };
+                    Ok(LearnSpec::MatchValue { dst, value: v })
+                }
+            }
+        } else if name == "load" {
+            let Some(i) = value.find("->") else {
+                return Err(self.err(
+                    value,
+                    vat,
+                    format_args!("{name}: missing `->' in `{value}'"),
+                ));
+            };
+            if i == 0 {
+                return Err(self.err(
+                    value,
+                    vat,
+                    format_args!("{name}: missing source before `->' in `{value}'"),
+                ));
+            }
+            let (src_s, dst_s) = (&value[..i], &value[i + 2..]);
+            if let Some(imm) = parse_int(src_s, 16) {
+                let dst = self.subfield(dst_s, vat + i + 2)?;
+                no_exp(&dst, dst_s, vat + i + 2)?;
+                let nb = u32::from(dst.n_bits);
+                if nb < 128 && imm >> nb != 0 {
+                    return Err(self.err(
+                        value,
+                        vat,
+                        format_args!("{value}: value does not fit into {nb} bits"),
+                    ));
+                }
+                if !dst.field.info().writable {
+                    return Err(self.err(dst_s, vat + i + 2, format_args!("{dst_s} is read-only")));
+                }
+                Ok(LearnSpec::LoadValue { dst, value: imm })
+            } else {
+                let (src, rest) = self.subfield_prefix(value, vat)?;
+                let Some(d) = rest.strip_prefix("->") else {
+                    return Err(self.err(
+                        value,
+                        vat,
+                        format_args!("{value}: missing `->' following source"),
+                    ));
+                };
+                let dst = self.subfield(d, vat + (value.len() - d.len()))?;
+                if src.n_bits != dst.n_bits {
+                    return Err(self.err(
+                        value,
+                        vat,
+                        format_args!(
+                            "{value}: source field is {} bits wide but destination is {} bits wide",
+                            src.n_bits, dst.n_bits
+                        ),
+                    ));
+                }
+                Ok(LearnSpec::LoadField { dst, src })
+            }
+        } else if name == "output" {
+            let src = self.subfield(value, vat)?;
+            Ok(LearnSpec::Output { src })
+        } else {
+            Err(self.err(name, kv.key_at, format_args!("unknown keyword {name}")))
+        }
+    }
+}
+
+/// `strtoull(s, NULL, 0)` without error checking: the longest valid prefix, 0 if none.
+fn strtoull_lenient(s: &str) -> u64 {
+    let s = s.trim_start();
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.starts_with('0') {
+        (s, 8)
+    } else {
+        (s, 10)
+    };
+    let mut v: u64 = 0;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(radix) else { break };
+        v = match v
+            .checked_mul(u64::from(radix))
+            .and_then(|x| x.checked_add(u64::from(d)))
+        {
+            Some(x) => x,
+            None => return u64::MAX,
+        };
+    }
+    v
+}
