@@ -326,6 +326,13 @@ pub(super) fn decode(r: &mut Reader<'_>, version: Version) -> Result<Vec<Instruc
             }
             _ => Instruction::Unknown(all.to_vec()),
         };
+        if let Instruction::ApplyActions(l) | Instruction::WriteActions(l) = &inst
+            && l.iter().all(|x| super::encode::emits_nothing(x, version))
+        {
+            // As Open vSwitch: an instruction without actions is no instruction (and the
+            // encoder leaves it out), so that decode(encode(x)) == x.
+            continue;
+        }
         out.push(inst);
     }
     Ok(out)
