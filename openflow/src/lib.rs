@@ -16,6 +16,7 @@ pub mod action;
 pub mod conn;
 pub mod error;
 pub mod field;
+pub mod flow;
 pub mod matching;
 pub mod message;
 #[cfg(any(test, feature = "proptest"))]
