@@ -21,6 +21,7 @@ pub mod matching;
 pub mod message;
 #[cfg(any(test, feature = "proptest"))]
 pub mod strategy;
+pub mod sync;
 pub mod text;
 pub mod version;
 pub mod wire;
