@@ -432,6 +432,11 @@ proptest! {
         let b1 = encode(&acts, v);
         let d = decode(&b1, v).map_err(|e| TestCaseError::fail(format!("{e}: {acts:?}")))?;
         prop_assert_eq!(&d, &canonical_actions(&acts, v));
+        // Printing the original and its canonical form gives the same text.
+        let (mut t1, mut t2) = (String::new(), String::new());
+        format_actions(&acts, v, &mut t1);
+        format_actions(&d, v, &mut t2);
+        prop_assert_eq!(t1, t2);
         let b2 = encode(&d, v);
         prop_assert_eq!(b1, b2);
     }

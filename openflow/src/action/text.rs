@@ -17,8 +17,12 @@ use super::*;
 /// Appends `actions` to `out` as ovs-ofctl prints them for `version` (`drop` for none):
 /// the [`canonical_actions`] of that version, in Open vSwitch's syntax.
 pub fn format_actions(actions: &[Action], version: Version, out: &mut String) {
-    let canon = canonical_actions(actions, version);
-    format_list(&canon, out);
+    if actions.iter().all(|a| canon::is_canonical(a, version)) {
+        // Decoded lists are canonical already: print them without a copy.
+        format_list(actions, out);
+    } else {
+        format_list(&canonical_actions(actions, version), out);
+    }
 }
 
 fn format_list(actions: &[Action], out: &mut String) {
