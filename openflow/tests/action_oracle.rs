@@ -194,6 +194,7 @@ fn corpus() -> Vec<(&'static str, String)> {
         "dec_ttl",
         "dec_ttl(1,2,3)",
         "dec_ttl(0)",
+        "dec_ttl()",
         "dec_ttl,output:1",
         "mod_nw_src:1.2.3.4",
         "mod_nw_dst:10.0.0.255",
@@ -561,4 +562,98 @@ fn our_bytes_read_back_by_ovs_ofctl() {
             "ovs-ofctl re-encodes our bytes differently:\n{stdout}"
         );
     }
+}
+
+/// Action lists ovs-ofctl refuses are refused here too.
+#[test]
+fn invalid_inputs_rejected_by_both() {
+    let cases = [
+        "drop,output:1",
+        "output:1,drop",
+        "goto_table:1,output:2",
+        "write_metadata:1,clear_actions",
+        "goto_table:1,goto_table:2",
+        "apply_actions(output:1)",
+        "clone(goto_table:1)",
+        "clone(meter:1)",
+        "conjunction(1,1/2),output:1",
+        "conjunction(1,3/2)",
+        "conjunction(1,1/1)",
+        "conjunction(1,1/65)",
+        "nat(src=10.0.0.1)",
+        "ct(force)",
+        "ct(commit,exec(output:1))",
+        "ct(commit,exec(set_field:1->reg0))",
+        "ct(commit,nat(src=10.0.0.1,dst=10.0.0.2))",
+        "ct(commit,nat(src=10.0.0.1,hash,random))",
+        "ct(commit,nat(persistent))",
+        "ct(table=255)",
+        "ct(alg=http)",
+        "ct(bogus)",
+        "set_field:1->ct_mark",
+        "load:0x1->NXM_NX_CT_MARK[]",
+        "resubmit(,)",
+        "resubmit(,5,foo)",
+        "resubmit(,256)",
+        "set_field:1->in_port_oxm_bogus",
+        "set_field:1->nw_proto",
+        "set_field:1",
+        "load:0x100->NXM_NX_REG0[0..7]",
+        "load:1",
+        "move:NXM_NX_REG0[0..7]->NXM_NX_REG1[0..15]",
+        "move:NXM_NX_REG0[]",
+        "output:NXM_NX_REG0[40..50]",
+        "output:bogus",
+        "note:1",
+        "note:zz",
+        "controller(reason=bogus)",
+        "controller(foo=1)",
+        "controller(userdata=0g)",
+        "learn(table=255)",
+        "learn(bogus=1)",
+        "learn(NXM_NX_REG0[0..7]=NXM_NX_REG1[])",
+        "learn(result_dst=reg0[0..1])",
+        "check_pkt_larger(100)->NXM_NX_REG0[0..1]",
+        "check_pkt_larger(100)",
+        "multipath(eth_src,50,modulo_n,1,0)",
+        "multipath(eth_src,50,bogus,1,0,NXM_NX_REG0[])",
+        "multipath(eth_src,50,modulo_n,0,0,NXM_NX_REG0[])",
+        "multipath(eth_src,50,modulo_n,1024,0,NXM_NX_REG0[0..3])",
+        "bundle(eth_src,0,hrw,ofport)",
+        "bundle(eth_src,0,bogus,ofport,members:1)",
+        "bundle(eth_src,0,hrw,bogus,members:1)",
+        "sample(collector_set_id=1)",
+        "sample(probability=0)",
+        "push_vlan:0x800",
+        "set_vlan_vid:4096",
+        "set_vlan_pcp:8",
+        "mod_nw_tos:3",
+        "mod_nw_ecn:4",
+        "set_mpls_label(1048576)",
+        "set_mpls_tc(8)",
+        "fin_timeout(bogus=1)",
+        "output(port=1,max_len=10)",
+        "enqueue:1",
+        "goto_table:256",
+        "bogus_action",
+        "write_actions(goto_table:1)",
+        "output:ANY",
+        "NONE",
+    ];
+    let mut failures = Vec::new();
+    for a in cases {
+        let flow = format!("ip,priority=1,actions={a}");
+        let ovs = Command::new(OVS_OFCTL)
+            .args(["-O", "OpenFlow15", "parse-flow", &flow])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {OVS_OFCTL} (required for this test): {e}"));
+        if ovs.status.success() {
+            failures.push(format!("ovs-ofctl accepts `{a}` (bad test case)"));
+            continue;
+        }
+        if let Ok(acts) = parse_actions(a, Version::Of15) {
+            failures.push(format!("we accept `{a}` as {acts:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -184,3 +184,80 @@ fn action(a: &Action, version: Version, out: &mut Vec<Action>) {
         other => out.push(other.clone()),
     }
 }
+
+/// Whether `a` is already in its canonical form for `version` (so printing needs no
+/// copy). Conservative: `false` only costs a copy.
+pub(super) fn is_canonical(a: &Action, version: Version) -> bool {
+    match a {
+        Action::SetField(s) => {
+            if s.value & !s.mask != 0 {
+                return false;
+            }
+            if version >= Version::Of15 {
+                return s.form == SetFieldForm::SetField;
+            }
+            match s.form {
+                SetFieldForm::SetField => s.is_exact(),
+                SetFieldForm::RegLoad2 => !s.is_exact() || uses_reg_load2(s),
+                SetFieldForm::RegLoad => {
+                    !uses_reg_load2(s)
+                        && match next_load_segment(s, 0) {
+                            Some((ofs, n)) => {
+                                let ones = if n >= 128 {
+                                    u128::MAX
+                                } else {
+                                    (1u128 << n) - 1
+                                };
+                                s.mask == ones << ofs
+                            }
+                            None => false,
+                        }
+                }
+            }
+        }
+        Action::SetVlanVid { .. }
+        | Action::SetVlanPcp { .. }
+        | Action::SetEthSrc(_)
+        | Action::SetEthDst(_)
+        | Action::SetIpv4Src(_)
+        | Action::SetIpv4Dst(_)
+        | Action::SetIpDscp(_)
+        | Action::SetIpEcn(_)
+        | Action::SetMplsLabel(_)
+        | Action::SetMplsTc(_)
+        | Action::SetTunnel { .. }
+        | Action::Enqueue { .. }
+        | Action::StripVlan { pop: false } => false,
+        Action::SetL4SrcPort { ip_proto, .. } | Action::SetL4DstPort { ip_proto, .. } => {
+            ip_proto.is_none()
+        }
+        Action::Move(m) => version < Version::Of15 || m.form == MoveForm::CopyField,
+        Action::DecTtl {
+            controller_ids,
+            cnt_ids,
+        } => *cnt_ids || controller_ids.as_slice() == [0],
+        Action::OutputReg { src, reg2, .. } => *reg2 || nxm_header32(src.field).is_some(),
+        Action::Controller(c) => {
+            c.controller2 || (c.userdata.is_empty() && !c.pause && c.meter_id == 0)
+        }
+        Action::Resubmit(r) => !r.legacy || (r.table == 255 && !r.ct),
+        Action::Learn(l) => l.learn2 || (l.limit == 0 && l.flags & LEARN_WRITE_RESULT == 0),
+        Action::Note(d) => (10 + d.len()).is_multiple_of(8),
+        Action::Sample(s) => {
+            let form = if s.form == 3 || s.direction != 0 {
+                3
+            } else if s.form == 2 || s.sampling_port != OfpPort::NONE {
+                2
+            } else {
+                1
+            };
+            s.form == form
+        }
+        Action::Ct(ct) => ct.actions.iter().all(|a| is_canonical(a, version)),
+        Action::Clone(inner) => inner.iter().all(|a| is_canonical(a, version)),
+        Action::WriteActions(inner) => {
+            !inner.is_empty() && inner.iter().all(|a| is_canonical(a, version))
+        }
+        _ => true,
+    }
+}

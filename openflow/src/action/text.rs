@@ -17,8 +17,12 @@ use super::*;
 /// Appends `actions` to `out` as ovs-ofctl prints them for `version` (`drop` for none):
 /// the [`canonical_actions`] of that version, in Open vSwitch's syntax.
 pub fn format_actions(actions: &[Action], version: Version, out: &mut String) {
-    let canon = canonical_actions(actions, version);
-    format_list(&canon, out);
+    if actions.iter().all(|a| canon::is_canonical(a, version)) {
+        // Decoded lists are canonical already: print them without a copy.
+        format_list(actions, out);
+    } else {
+        format_list(&canonical_actions(actions, version), out);
+    }
 }
 
 fn format_list(actions: &[Action], out: &mut String) {
@@ -957,10 +961,17 @@ impl<'a> Parser<'a> {
     }
 
     fn item(&self, it: Item<'_>, out: &mut Vec<Action>, depth: usize) -> Result<()> {
-        let key = it.key.to_ascii_lowercase();
+        // Action names are case-insensitive; avoid allocating for the usual lowercase.
+        let lower;
+        let key: &str = if it.key.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = it.key.to_ascii_lowercase();
+            &lower
+        } else {
+            it.key
+        };
         let v = it.value;
         let at = it.value_at;
-        let a = match key.as_str() {
+        let a = match key {
             "output" | "output_reg" => self.output(v, at)?,
             "group" => Action::Group(self.u32v(v, at)?),
             "controller" => self.controller(v, at)?,
@@ -1250,7 +1261,10 @@ impl<'a> Parser<'a> {
                 ));
             }
             _ => match OfpPort::try_parse(it.key) {
-                Some(port) => Action::Output { port, max_len: 0 },
+                Some(port) => {
+                    self.check_output_port(port, it.key, it.key_at)?;
+                    Action::Output { port, max_len: 0 }
+                }
                 None => {
                     return Err(self.err(
                         it.key,
@@ -1307,6 +1321,7 @@ impl<'a> Parser<'a> {
             });
         }
         if let Some(port) = OfpPort::try_parse(v) {
+            self.check_output_port(port, v, at)?;
             let max_len = if port == OfpPort::CONTROLLER {
                 u16::MAX
             } else {
@@ -1321,6 +1336,27 @@ impl<'a> Parser<'a> {
                 reg2: false,
             }),
             Err(_) => Err(self.err(v, at, format_args!("{v}: output to unknown port"))),
+        }
+    }
+
+    /// Open vSwitch's `ofpact_check_output_port`: a switch port or one of the reserved
+    /// ports packets can be sent to.
+    fn check_output_port(&self, port: OfpPort, token: &str, at: usize) -> Result<()> {
+        let ok = port.0 < OfpPort::MAX.0
+            || matches!(
+                port,
+                OfpPort::IN_PORT
+                    | OfpPort::TABLE
+                    | OfpPort::NORMAL
+                    | OfpPort::FLOOD
+                    | OfpPort::ALL
+                    | OfpPort::CONTROLLER
+                    | OfpPort::LOCAL
+            );
+        if ok {
+            Ok(())
+        } else {
+            Err(self.err(token, at, format_args!("{port} is not a valid output port")))
         }
     }
 
