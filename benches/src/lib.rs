@@ -62,7 +62,7 @@ pub fn monitor_reply(ports: u64) -> String {
 }
 
 /// The fixture of the ovn-model diff bench: a Kube-OVN-shaped topology of
-/// [`SWITCHES`] x [`PORTS_PER_SWITCH`] ports, and the replica holding it.
+/// [`diff_fixture::SWITCHES`] x [`diff_fixture::PORTS_PER_SWITCH`] ports, and the replica holding it.
 pub mod diff_fixture {
     use std::collections::BTreeMap;
     use std::sync::Arc;

@@ -71,11 +71,19 @@ impl Default for Config {
     }
 }
 
-/// One whole OpenFlow message as received (header included).
+/// One whole OpenFlow message as received (header included): at least 8 bytes, and exactly
+/// as long as its header says.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame(pub Bytes);
+pub struct Frame(Bytes);
 
 impl Frame {
+    /// `bytes` as a frame, if it is one whole message (its header's length is its length).
+    pub fn new(bytes: Bytes) -> Option<Frame> {
+        (bytes.len() >= raw::HEADER_LEN
+            && usize::from(u16::from_be_bytes([bytes[2], bytes[3]])) == bytes.len())
+        .then_some(Frame(bytes))
+    }
+
     /// The header's version byte.
     pub fn version(&self) -> u8 {
         self.0[0]
@@ -686,5 +694,23 @@ async fn drive(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_whole_messages() {
+        assert!(Frame::new(Bytes::from_static(&[6, 0, 0, 8, 0, 0, 0, 1])).is_some());
+        assert!(Frame::new(Bytes::from_static(&[6, 0, 0, 9, 0, 0, 0, 1])).is_none());
+        assert!(Frame::new(Bytes::from_static(&[6, 0, 0])).is_none());
+        let mut buf = BytesMut::from(&[6u8, 2, 0, 10, 0, 0, 0, 7, 0xaa, 0xbb, 6][..]);
+        let f = split_frame(&mut buf).unwrap().unwrap();
+        assert_eq!((f.msg_type(), f.xid(), f.body()), (2, 7, &[0xaa, 0xbb][..]));
+        assert_eq!(split_frame(&mut buf).unwrap(), None);
+        let mut bad = BytesMut::from(&[6u8, 0, 0, 4, 0, 0, 0, 0][..]);
+        assert!(split_frame(&mut bad).is_err());
     }
 }
