@@ -287,12 +287,62 @@ fn opt_eq(a: Option<&str>, b: &str) -> bool {
 }
 
 fn key_cmp(a: &Key<'_>, b: &Key<'_>) -> std::cmp::Ordering {
-    a.0.iter()
-        .zip(b.0.iter())
-        .map(|(x, y)| str_cmp(x, y))
-        .find(|o| o.is_ne())
-        .unwrap_or(std::cmp::Ordering::Equal)
-        .then(a.1.cmp(&b.1))
+    for (x, y) in a.0.iter().zip(b.0.iter()) {
+        let o = short_cmp(x.as_bytes(), y.as_bytes());
+        if o.is_ne() {
+            return o;
+        }
+    }
+    a.1.cmp(&b.1)
+}
+
+/// The byte-wise order of two (short) strings, as [`str_cmp`], comparing their last bytes
+/// in one word that overlaps the bytes already found equal (no byte-by-byte loop).
+#[inline]
+fn short_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            let (x, y) = (read64(a, i).swap_bytes(), read64(b, i).swap_bytes());
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 8;
+        }
+        if i < n {
+            let (x, y) = (read64(a, n - 8).swap_bytes(), read64(b, n - 8).swap_bytes());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    } else if n >= 4 {
+        for i in [0, n - 4] {
+            let (x, y) = (read32(a, i).swap_bytes(), read32(b, i).swap_bytes());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    } else {
+        for i in 0..n {
+            if a[i] != b[i] {
+                return a[i].cmp(&b[i]);
+            }
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Moves `j` past the desired children ordered before `key`; whether the one there has it.
+#[inline]
+fn seek(desired: &[(Key<'_>, &Dyn)], j: &mut usize, key: &Key<'_>) -> bool {
+    while let Some((k, _)) = desired.get(*j) {
+        match key_cmp(k, key) {
+            std::cmp::Ordering::Less => *j += 1,
+            o => return o.is_eq(),
+        }
+    }
+    false
 }
 
 fn name_key(name: &str) -> Key<'_> {
@@ -1309,6 +1359,8 @@ struct Planner<'a> {
     record: Option<u64>,
     memo_out: Memo,
     compared: usize,
+    /// The columns of the entity [`Planner::update`] compares (kept for the next one).
+    cols: Cols<'a>,
 }
 
 /// Fingerprints of a desired parent: its own, its children's (per child spec, in key
@@ -1467,15 +1519,29 @@ impl Fingerprint {
             Val::Bool(b) => self.word(u64::from(*b) + 2),
             Val::Strs(set) => {
                 self.word(set.len() as u64);
-                for x in set.iter() {
-                    self.bytes(x.as_bytes());
+                if set.len() == 1 {
+                    // One element (an address, say) is found faster than iterated.
+                    if let Some(x) = set.first() {
+                        self.bytes(x.as_bytes());
+                    }
+                } else {
+                    for x in set.iter() {
+                        self.bytes(x.as_bytes());
+                    }
                 }
             }
             Val::Map(m) | Val::Ids(m) => {
                 self.word(m.len() as u64);
-                for (k, x) in m.iter() {
-                    self.bytes(k.as_bytes());
-                    self.bytes(x.as_bytes());
+                if m.len() == 1 {
+                    if let Some((k, x)) = m.first_key_value() {
+                        self.bytes(k.as_bytes());
+                        self.bytes(x.as_bytes());
+                    }
+                } else {
+                    for (k, x) in m.iter() {
+                        self.bytes(k.as_bytes());
+                        self.bytes(x.as_bytes());
+                    }
                 }
             }
             Val::Refs(r) => {
@@ -1611,6 +1677,7 @@ fn plan(
         record,
         memo_out: HashMap::new(),
         compared: 0,
+        cols: Vec::new(),
     };
     let t = topology;
     p.family(
@@ -1759,11 +1826,13 @@ impl<'a> Planner<'a> {
         sets: &[&str],
         uuid: Uuid,
         observed: &Row,
-        entity: &dyn Entity,
+        entity: &'a Dyn,
         holder: &str,
     ) -> Result<bool> {
         self.compared += 1;
-        let mut cols = Vec::new();
+        // One list for every entity compared (most are equal: nothing else is allocated).
+        let mut cols = std::mem::take(&mut self.cols);
+        cols.clear();
         entity.cols(&self.refs, &mut cols)?;
         let extra = Extra::new(self.owner, entity.key_id());
         debug_assert!(cols.is_sorted_by(|a, b| a.0 < b.0), "{table}");
@@ -1788,6 +1857,7 @@ impl<'a> Planner<'a> {
             }
         }
         if differ.is_empty() {
+            self.cols = cols;
             return Ok(false);
         }
         entity.check(self.topo, holder)?;
@@ -1852,6 +1922,7 @@ impl<'a> Planner<'a> {
             self.ops.push(Op::Mutate(table, uuid, mutations));
         }
         self.count(table).updated += 1;
+        self.cols = cols;
         Ok(true)
     }
 
@@ -1917,7 +1988,7 @@ impl<'a> Planner<'a> {
     /// The row to insert for `entity`, validated.
     fn new_row(&self, entity: &dyn Entity, holder: &str) -> Result<Row> {
         entity.check(self.topo, holder)?;
-        let mut cols = Vec::new();
+        let mut cols = Vec::with_capacity(16);
         entity.cols(&self.refs, &mut cols)?;
         let extra = Extra::new(self.owner, entity.key_id());
         let mut row = Row::new();
@@ -2096,14 +2167,7 @@ impl<'a> Planner<'a> {
                     for (m, entry) in seen.iter_mut().enumerate() {
                         let key = key_view(&entry.0);
                         let cu = entry.2;
-                        while j < desired.len() && key_cmp(&desired[j].0, &key).is_lt() {
-                            j += 1;
-                        }
-                        if j < desired.len()
-                            && !done[j]
-                            && matched[j].is_none()
-                            && key_cmp(&desired[j].0, &key).is_eq()
-                        {
+                        if seek(desired, &mut j, &key) && !done[j] && matched[j].is_none() {
                             let fp = fps.as_ref().map_or(0, |f| f[wi].1[i][j]);
                             if entry.1 != 0 && fp == entry.1 {
                                 // Equal when last compared, and neither side changed since.
@@ -2149,13 +2213,7 @@ impl<'a> Planner<'a> {
                     rows.sort_unstable_by(|a, b| key_cmp(&a.0, &b.0).then(a.1.cmp(&b.1)));
                     let mut j = 0;
                     for (key, cu, crow) in rows {
-                        while j < desired.len() && key_cmp(&desired[j].0, &key).is_lt() {
-                            j += 1;
-                        }
-                        if j < desired.len()
-                            && key_cmp(&desired[j].0, &key).is_eq()
-                            && matched[j].is_none()
-                        {
+                        if seek(desired, &mut j, &key) && matched[j].is_none() {
                             matched[j] = Some((cu, crow));
                         } else {
                             // Not wanted here (or a duplicate): it leaves, and with no
