@@ -9,6 +9,7 @@
 //! [`Topology::validate`] checks them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use ovsdb_client::replica::{Snapshot, wait_unchanged};
 use ovsdb_client::transact::{Condition, Mutation, Transaction, WaitUntil};
@@ -1934,55 +1935,60 @@ impl<'a> Planner<'a> {
             return Ok(None);
         };
         let refs = &self.refs;
-        let run = |part: &[Wanted<'a>]| -> Result<Vec<FamilyPrints>> {
-            let mut fp = Fingerprint::new(seed);
-            let mut out = Vec::with_capacity(part.len());
-            let mut cols = Vec::new();
-            for w in part {
-                let own = fingerprint(&mut fp, refs, w.entity, &mut cols)?;
-                let mut all = fp.from(own);
-                let mut kids = Vec::with_capacity(w.kids.len());
-                for c in &w.kids {
-                    let mut fps = Vec::new();
-                    c.prints(&mut fp, refs, &mut fps, &mut all)?;
-                    kids.push(fps);
-                }
-                out.push((own, kids, all.finish()));
+        let one = |fp: &mut Fingerprint, cols: &mut Cols<'a>, w: &Wanted<'a>| {
+            let own = fingerprint(fp, refs, w.entity, cols)?;
+            let mut all = fp.from(own);
+            let mut kids = Vec::with_capacity(w.kids.len());
+            for c in &w.kids {
+                let mut fps = Vec::new();
+                c.prints(fp, refs, &mut fps, &mut all)?;
+                kids.push(fps);
             }
-            Ok(out)
+            Ok((own, kids, all.finish()))
+        };
+        // The parents are handed out one at a time: when the other thread is late (the
+        // machine is busy), this one does more.
+        let next = AtomicUsize::new(0);
+        let work = || -> Vec<(usize, Result<FamilyPrints>)> {
+            let mut fp = Fingerprint::new(seed);
+            let mut cols = Vec::new();
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+                let Some(w) = wanted.get(i) else {
+                    return out;
+                };
+                out.push((i, one(&mut fp, &mut cols, w)));
+            }
         };
         let total: usize = wanted
             .iter()
             .map(|w| 1 + w.kids.iter().map(|k| k.count()).sum::<usize>())
             .sum();
-        if total < 4096 || wanted.len() < 2 {
-            return run(wanted).map(Some);
-        }
-        // Two halves by the number of entities.
-        let mut acc = 0;
-        let split = wanted
-            .iter()
-            .position(|w| {
-                acc += 1 + w.kids.iter().map(|k| k.count()).sum::<usize>();
-                acc * 2 >= total
-            })
-            .map_or(wanted.len() / 2, |i| (i + 1).min(wanted.len() - 1));
-        let (a, b) = wanted.split_at(split);
-        let (ra, rb) = std::thread::scope(|scope| {
-            let other = scope.spawn(|| run(b));
-            let mine = run(a);
-            (mine, other.join())
-        });
-        let mut out = ra?;
-        match rb {
-            Ok(rb) => out.extend(rb?),
-            Err(_) => {
-                return Err(Error::Ovsdb(ovsdb_client::Error::Protocol(
-                    "a fingerprinting thread panicked".into(),
-                )));
+        let mut done = if total < 4096 || wanted.len() < 2 {
+            work()
+        } else {
+            let (mut mine, theirs) = std::thread::scope(|scope| {
+                let other = scope.spawn(work);
+                let mine = work();
+                (mine, other.join())
+            });
+            match theirs {
+                Ok(theirs) => mine.extend(theirs),
+                Err(_) => {
+                    return Err(Error::Ovsdb(ovsdb_client::Error::Protocol(
+                        "a fingerprinting thread panicked".into(),
+                    )));
+                }
             }
-        }
-        Ok(Some(out))
+            mine
+        };
+        // In the parents' order (the first error is the first parent's that failed).
+        done.sort_unstable_by_key(|(i, _)| *i);
+        done.into_iter()
+            .map(|(_, r)| r)
+            .collect::<Result<_>>()
+            .map(Some)
     }
 
     /// The row to insert for `entity`, validated.
