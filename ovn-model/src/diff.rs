@@ -9,6 +9,7 @@
 //! [`Topology::validate`] checks them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use ovsdb_client::replica::{Snapshot, wait_unchanged};
 use ovsdb_client::transact::{Condition, Mutation, Transaction, WaitUntil};
@@ -287,12 +288,62 @@ fn opt_eq(a: Option<&str>, b: &str) -> bool {
 }
 
 fn key_cmp(a: &Key<'_>, b: &Key<'_>) -> std::cmp::Ordering {
-    a.0.iter()
-        .zip(b.0.iter())
-        .map(|(x, y)| str_cmp(x, y))
-        .find(|o| o.is_ne())
-        .unwrap_or(std::cmp::Ordering::Equal)
-        .then(a.1.cmp(&b.1))
+    for (x, y) in a.0.iter().zip(b.0.iter()) {
+        let o = short_cmp(x.as_bytes(), y.as_bytes());
+        if o.is_ne() {
+            return o;
+        }
+    }
+    a.1.cmp(&b.1)
+}
+
+/// The byte-wise order of two (short) strings, as [`str_cmp`], comparing their last bytes
+/// in one word that overlaps the bytes already found equal (no byte-by-byte loop).
+#[inline]
+fn short_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            let (x, y) = (read64(a, i).swap_bytes(), read64(b, i).swap_bytes());
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 8;
+        }
+        if i < n {
+            let (x, y) = (read64(a, n - 8).swap_bytes(), read64(b, n - 8).swap_bytes());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    } else if n >= 4 {
+        for i in [0, n - 4] {
+            let (x, y) = (read32(a, i).swap_bytes(), read32(b, i).swap_bytes());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    } else {
+        for i in 0..n {
+            if a[i] != b[i] {
+                return a[i].cmp(&b[i]);
+            }
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Moves `j` past the desired children ordered before `key`; whether the one there has it.
+#[inline]
+fn seek(desired: &[(Key<'_>, &Dyn)], j: &mut usize, key: &Key<'_>) -> bool {
+    while let Some((k, _)) = desired.get(*j) {
+        match key_cmp(k, key) {
+            std::cmp::Ordering::Less => *j += 1,
+            o => return o.is_eq(),
+        }
+    }
+    false
 }
 
 fn name_key(name: &str) -> Key<'_> {
@@ -384,6 +435,7 @@ impl Refs {
             })
     }
 
+    #[inline]
     fn set<'k>(
         &self,
         table: &'static str,
@@ -403,6 +455,7 @@ impl Refs {
         Ok(out)
     }
 
+    #[inline]
     fn opt(
         &self,
         table: &'static str,
@@ -417,12 +470,49 @@ impl Refs {
     }
 }
 
-/// A desired row.
-trait Entity {
-    /// The key (see [`Key`]).
-    fn key(&self) -> Key<'_>;
+/// Where an entity's columns go: a list to compare or write ([`Cols`]), or straight into a
+/// [`Fingerprint`].
+trait Sink<'e> {
+    /// One column (an entity gives them sorted by name).
+    fn col(&mut self, name: &'static str, val: Val<'e>);
+}
+
+impl<'e> Sink<'e> for Fingerprint {
+    #[inline(always)]
+    fn col(&mut self, _name: &'static str, val: Val<'e>) {
+        self.val(&val);
+    }
+}
+
+impl<'e> Sink<'e> for Cols<'e> {
+    fn col(&mut self, name: &'static str, val: Val<'e>) {
+        self.push((name, val));
+    }
+}
+
+/// The columns the model sets for an entity.
+trait Columns {
+    /// Gives `out` the columns, sorted by name. Generic, so that fingerprinting a
+    /// collection of entities of one type hashes the fields in place.
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()>;
+}
+
+/// [`Columns`] through a trait object.
+trait DynColumns {
     /// Appends the columns the model sets to `out`, sorted by name.
     fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()>;
+}
+
+impl<T: Columns> DynColumns for T {
+    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
+        self.visit(refs, out)
+    }
+}
+
+/// A desired row.
+trait Entity: DynColumns {
+    /// The key (see [`Key`]).
+    fn key(&self) -> Key<'_>;
     /// The checks of [`Topology::validate`] for this entity; `holder` names its parent.
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         Ok(())
@@ -437,40 +527,36 @@ fn entity_name(table: &str, key: &str) -> String {
     format!("{table} {key:?}")
 }
 
+impl Columns for Switch {
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()> {
+        let who = || entity_name("Logical_Switch", &self.name);
+        out.col(
+            "dns_records",
+            Val::Refs(refs.set("DNS", &who, "dns_records", &self.dns_records)?),
+        );
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col(
+            "load_balancer",
+            Val::Refs(refs.set("Load_Balancer", &who, "load_balancer", &self.load_balancers)?),
+        );
+        out.col(
+            "load_balancer_group",
+            Val::Refs(refs.set(
+                "Load_Balancer_Group",
+                &who,
+                "load_balancer_group",
+                &self.load_balancer_groups,
+            )?),
+        );
+        out.col("name", Val::Str(&self.name));
+        out.col("other_config", Val::Map(&self.other_config));
+        Ok(())
+    }
+}
+
 impl Entity for Switch {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
-    }
-    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        let who = || entity_name("Logical_Switch", &self.name);
-        out.extend([
-            (
-                "dns_records",
-                Val::Refs(refs.set("DNS", &who, "dns_records", &self.dns_records)?),
-            ),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            (
-                "load_balancer",
-                Val::Refs(refs.set(
-                    "Load_Balancer",
-                    &who,
-                    "load_balancer",
-                    &self.load_balancers,
-                )?),
-            ),
-            (
-                "load_balancer_group",
-                Val::Refs(refs.set(
-                    "Load_Balancer_Group",
-                    &who,
-                    "load_balancer_group",
-                    &self.load_balancer_groups,
-                )?),
-            ),
-            ("name", Val::Str(&self.name)),
-            ("other_config", Val::Map(&self.other_config)),
-        ]);
-        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Switch", &self.name)
@@ -489,49 +575,50 @@ fn non_empty(table: &str, name: &str) -> Result<()> {
     }
 }
 
+impl Columns for SwitchPort {
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()> {
+        let who = || entity_name("Logical_Switch_Port", &self.name);
+        out.col("addresses", Val::Strs(&self.addresses));
+        out.col(
+            "dhcpv4_options",
+            Val::Refs(refs.opt(
+                "DHCP_Options",
+                &who,
+                "dhcpv4_options",
+                self.dhcpv4_options.as_ref(),
+            )?),
+        );
+        out.col(
+            "dhcpv6_options",
+            Val::Refs(refs.opt(
+                "DHCP_Options",
+                &who,
+                "dhcpv6_options",
+                self.dhcpv6_options.as_ref(),
+            )?),
+        );
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col(
+            "ha_chassis_group",
+            Val::Refs(refs.opt(
+                "HA_Chassis_Group",
+                &who,
+                "ha_chassis_group",
+                self.ha_chassis_group.as_ref(),
+            )?),
+        );
+        out.col("name", Val::Str(&self.name));
+        out.col("options", Val::Map(&self.options));
+        out.col("port_security", Val::Strs(&self.port_security));
+        out.col("tag", Val::OptInt(self.tag));
+        out.col("type", Val::Str(&self.kind));
+        Ok(())
+    }
+}
+
 impl Entity for SwitchPort {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
-    }
-    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        let who = || entity_name("Logical_Switch_Port", &self.name);
-        out.extend([
-            ("addresses", Val::Strs(&self.addresses)),
-            (
-                "dhcpv4_options",
-                Val::Refs(refs.opt(
-                    "DHCP_Options",
-                    &who,
-                    "dhcpv4_options",
-                    self.dhcpv4_options.as_ref(),
-                )?),
-            ),
-            (
-                "dhcpv6_options",
-                Val::Refs(refs.opt(
-                    "DHCP_Options",
-                    &who,
-                    "dhcpv6_options",
-                    self.dhcpv6_options.as_ref(),
-                )?),
-            ),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            (
-                "ha_chassis_group",
-                Val::Refs(refs.opt(
-                    "HA_Chassis_Group",
-                    &who,
-                    "ha_chassis_group",
-                    self.ha_chassis_group.as_ref(),
-                )?),
-            ),
-            ("name", Val::Str(&self.name)),
-            ("options", Val::Map(&self.options)),
-            ("port_security", Val::Strs(&self.port_security)),
-            ("tag", Val::OptInt(self.tag)),
-            ("type", Val::Str(&self.kind)),
-        ]);
-        Ok(())
     }
     fn check(&self, topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Switch_Port", &self.name)?;
@@ -539,26 +626,50 @@ impl Entity for SwitchPort {
     }
 }
 
+impl Columns for Acl {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("action", Val::Str(&self.action));
+        out.col("direction", Val::Str(&self.direction));
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("log", Val::Bool(self.log));
+        out.col("match", Val::Str(&self.match_));
+        out.col("name", Val::OptStr(self.name.as_deref()));
+        out.col("options", Val::Map(&self.options));
+        out.col("priority", Val::Int(self.priority));
+        out.col("severity", Val::OptStr(self.severity.as_deref()));
+        Ok(())
+    }
+}
+
 impl Entity for Acl {
     fn key(&self) -> Key<'_> {
         ([&self.direction, &self.match_, "", ""], self.priority)
     }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("action", Val::Str(&self.action)),
-            ("direction", Val::Str(&self.direction)),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("log", Val::Bool(self.log)),
-            ("match", Val::Str(&self.match_)),
-            ("name", Val::OptStr(self.name.as_deref())),
-            ("options", Val::Map(&self.options)),
-            ("priority", Val::Int(self.priority)),
-            ("severity", Val::OptStr(self.severity.as_deref())),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         Acl::check(self, holder)
+    }
+}
+
+impl Columns for Router {
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()> {
+        let who = || entity_name("Logical_Router", &self.name);
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col(
+            "load_balancer",
+            Val::Refs(refs.set("Load_Balancer", &who, "load_balancer", &self.load_balancers)?),
+        );
+        out.col(
+            "load_balancer_group",
+            Val::Refs(refs.set(
+                "Load_Balancer_Group",
+                &who,
+                "load_balancer_group",
+                &self.load_balancer_groups,
+            )?),
+        );
+        out.col("name", Val::Str(&self.name));
+        out.col("options", Val::Map(&self.options));
+        Ok(())
     }
 }
 
@@ -566,35 +677,39 @@ impl Entity for Router {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        let who = || entity_name("Logical_Router", &self.name);
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            (
-                "load_balancer",
-                Val::Refs(refs.set(
-                    "Load_Balancer",
-                    &who,
-                    "load_balancer",
-                    &self.load_balancers,
-                )?),
-            ),
-            (
-                "load_balancer_group",
-                Val::Refs(refs.set(
-                    "Load_Balancer_Group",
-                    &who,
-                    "load_balancer_group",
-                    &self.load_balancer_groups,
-                )?),
-            ),
-            ("name", Val::Str(&self.name)),
-            ("options", Val::Map(&self.options)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Router", &self.name)
+    }
+}
+
+impl Columns for RouterPort {
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()> {
+        let who = || entity_name("Logical_Router_Port", &self.name);
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col(
+            "gateway_chassis",
+            Val::Refs(refs.set(
+                "Gateway_Chassis",
+                &who,
+                "gateway_chassis",
+                self.gateway_chassis.values().map(|g| &g.name),
+            )?),
+        );
+        out.col(
+            "ha_chassis_group",
+            Val::Refs(refs.opt(
+                "HA_Chassis_Group",
+                &who,
+                "ha_chassis_group",
+                self.ha_chassis_group.as_ref(),
+            )?),
+        );
+        out.col("mac", Val::Str(&self.mac));
+        out.col("name", Val::Str(&self.name));
+        out.col("networks", Val::Strs(&self.networks));
+        out.col("options", Val::Map(&self.options));
+        out.col("peer", Val::OptStr(self.peer.as_deref()));
+        Ok(())
     }
 }
 
@@ -602,39 +717,25 @@ impl Entity for RouterPort {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        let who = || entity_name("Logical_Router_Port", &self.name);
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            (
-                "gateway_chassis",
-                Val::Refs(refs.set(
-                    "Gateway_Chassis",
-                    &who,
-                    "gateway_chassis",
-                    self.gateway_chassis.values().map(|g| &g.name),
-                )?),
-            ),
-            (
-                "ha_chassis_group",
-                Val::Refs(refs.opt(
-                    "HA_Chassis_Group",
-                    &who,
-                    "ha_chassis_group",
-                    self.ha_chassis_group.as_ref(),
-                )?),
-            ),
-            ("mac", Val::Str(&self.mac)),
-            ("name", Val::Str(&self.name)),
-            ("networks", Val::Strs(&self.networks)),
-            ("options", Val::Map(&self.options)),
-            ("peer", Val::OptStr(self.peer.as_deref())),
-        ]);
-        Ok(())
-    }
     fn check(&self, topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Logical_Router_Port", &self.name)?;
         RouterPort::check(self, topo)
+    }
+}
+
+impl Columns for StaticRoute {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("ip_prefix", Val::Str(&self.ip_prefix));
+        out.col("nexthop", Val::Str(&self.nexthop));
+        out.col("options", Val::Map(&self.options));
+        out.col("output_port", Val::OptStr(self.output_port.as_deref()));
+        out.col(
+            "policy",
+            Val::OptStr((!self.policy.is_empty()).then_some(self.policy.as_str())),
+        );
+        out.col("route_table", Val::Str(&self.route_table));
+        Ok(())
     }
 }
 
@@ -650,23 +751,20 @@ impl Entity for StaticRoute {
             0,
         )
     }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("ip_prefix", Val::Str(&self.ip_prefix)),
-            ("nexthop", Val::Str(&self.nexthop)),
-            ("options", Val::Map(&self.options)),
-            ("output_port", Val::OptStr(self.output_port.as_deref())),
-            (
-                "policy",
-                Val::OptStr((!self.policy.is_empty()).then_some(self.policy.as_str())),
-            ),
-            ("route_table", Val::Str(&self.route_table)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         StaticRoute::check(self, holder)
+    }
+}
+
+impl Columns for RouterPolicy {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("action", Val::Str(&self.action));
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("match", Val::Str(&self.match_));
+        out.col("nexthops", Val::Strs(&self.nexthops));
+        out.col("options", Val::Map(&self.options));
+        out.col("priority", Val::Int(self.priority));
+        Ok(())
     }
 }
 
@@ -674,19 +772,21 @@ impl Entity for RouterPolicy {
     fn key(&self) -> Key<'_> {
         ([&self.match_, "", "", ""], self.priority)
     }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("action", Val::Str(&self.action)),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("match", Val::Str(&self.match_)),
-            ("nexthops", Val::Strs(&self.nexthops)),
-            ("options", Val::Map(&self.options)),
-            ("priority", Val::Int(self.priority)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         RouterPolicy::check(self, holder)
+    }
+}
+
+impl Columns for Nat {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("external_ip", Val::Str(&self.external_ip));
+        out.col("external_mac", Val::OptStr(self.external_mac.as_deref()));
+        out.col("logical_ip", Val::Str(&self.logical_ip));
+        out.col("logical_port", Val::OptStr(self.logical_port.as_deref()));
+        out.col("options", Val::Map(&self.options));
+        out.col("type", Val::Str(&self.kind));
+        Ok(())
     }
 }
 
@@ -694,20 +794,20 @@ impl Entity for Nat {
     fn key(&self) -> Key<'_> {
         ([&self.kind, &self.logical_ip, &self.external_ip, ""], 0)
     }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("external_ip", Val::Str(&self.external_ip)),
-            ("external_mac", Val::OptStr(self.external_mac.as_deref())),
-            ("logical_ip", Val::Str(&self.logical_ip)),
-            ("logical_port", Val::OptStr(self.logical_port.as_deref())),
-            ("options", Val::Map(&self.options)),
-            ("type", Val::Str(&self.kind)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         Nat::check(self, holder)
+    }
+}
+
+impl Columns for LoadBalancer {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("name", Val::Str(&self.name));
+        out.col("options", Val::Map(&self.options));
+        out.col("protocol", Val::OptStr(self.protocol.as_deref()));
+        out.col("selection_fields", Val::Strs(&self.selection_fields));
+        out.col("vips", Val::Map(&self.vips));
+        Ok(())
     }
 }
 
@@ -715,20 +815,21 @@ impl Entity for LoadBalancer {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("name", Val::Str(&self.name)),
-            ("options", Val::Map(&self.options)),
-            ("protocol", Val::OptStr(self.protocol.as_deref())),
-            ("selection_fields", Val::Strs(&self.selection_fields)),
-            ("vips", Val::Map(&self.vips)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Load_Balancer", &self.name)?;
         LoadBalancer::check(self)
+    }
+}
+
+impl Columns for LoadBalancerGroup {
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()> {
+        let who = || entity_name("Load_Balancer_Group", &self.name);
+        out.col(
+            "load_balancer",
+            Val::Refs(refs.set("Load_Balancer", &who, "load_balancer", &self.load_balancers)?),
+        );
+        out.col("name", Val::Str(&self.name));
+        Ok(())
     }
 }
 
@@ -736,24 +837,17 @@ impl Entity for LoadBalancerGroup {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        let who = || entity_name("Load_Balancer_Group", &self.name);
-        out.extend([
-            (
-                "load_balancer",
-                Val::Refs(refs.set(
-                    "Load_Balancer",
-                    &who,
-                    "load_balancer",
-                    &self.load_balancers,
-                )?),
-            ),
-            ("name", Val::Str(&self.name)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Load_Balancer_Group", &self.name)
+    }
+}
+
+impl Columns for AddressSet {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("addresses", Val::Strs(&self.addresses));
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("name", Val::Str(&self.name));
+        Ok(())
     }
 }
 
@@ -761,17 +855,22 @@ impl Entity for AddressSet {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("addresses", Val::Strs(&self.addresses)),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("name", Val::Str(&self.name)),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Address_Set", &self.name)?;
         AddressSet::check(self)
+    }
+}
+
+impl Columns for PortGroup {
+    fn visit<'e, S: Sink<'e>>(&'e self, refs: &Refs, out: &mut S) -> Result<()> {
+        let who = || entity_name("Port_Group", &self.name);
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("name", Val::Str(&self.name));
+        out.col(
+            "ports",
+            Val::Refs(refs.set("Logical_Switch_Port", &who, "ports", &self.ports)?),
+        );
+        Ok(())
     }
 }
 
@@ -779,34 +878,23 @@ impl Entity for PortGroup {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
     }
-    fn cols<'e>(&'e self, refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        let who = || entity_name("Port_Group", &self.name);
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("name", Val::Str(&self.name)),
-            (
-                "ports",
-                Val::Refs(refs.set("Logical_Switch_Port", &who, "ports", &self.ports)?),
-            ),
-        ]);
-        Ok(())
-    }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Port_Group", &self.name)
+    }
+}
+
+impl Columns for DhcpOptions {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("cidr", Val::Str(&self.cidr));
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("options", Val::Map(&self.options));
+        Ok(())
     }
 }
 
 impl Entity for DhcpOptions {
     fn key(&self) -> Key<'_> {
         name_key(&self.key)
-    }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("cidr", Val::Str(&self.cidr)),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("options", Val::Map(&self.options)),
-        ]);
-        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("DHCP_Options", &self.key)?;
@@ -817,16 +905,17 @@ impl Entity for DhcpOptions {
     }
 }
 
+impl Columns for Dns {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("records", Val::Map(&self.records));
+        Ok(())
+    }
+}
+
 impl Entity for Dns {
     fn key(&self) -> Key<'_> {
         name_key(&self.key)
-    }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("records", Val::Map(&self.records)),
-        ]);
-        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("DNS", &self.key)
@@ -836,16 +925,17 @@ impl Entity for Dns {
     }
 }
 
+impl Columns for HaChassisGroup {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("name", Val::Str(&self.name));
+        Ok(())
+    }
+}
+
 impl Entity for HaChassisGroup {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
-    }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("name", Val::Str(&self.name)),
-        ]);
-        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("HA_Chassis_Group", &self.name)?;
@@ -853,17 +943,18 @@ impl Entity for HaChassisGroup {
     }
 }
 
+impl Columns for HaChassis {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("chassis_name", Val::Str(&self.chassis_name));
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("priority", Val::Int(self.priority));
+        Ok(())
+    }
+}
+
 impl Entity for HaChassis {
     fn key(&self) -> Key<'_> {
         name_key(&self.chassis_name)
-    }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("chassis_name", Val::Str(&self.chassis_name)),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("priority", Val::Int(self.priority)),
-        ]);
-        Ok(())
     }
     fn check(&self, _topo: &Topology, holder: &str) -> Result<()> {
         check_priority(
@@ -874,19 +965,20 @@ impl Entity for HaChassis {
     }
 }
 
+impl Columns for GatewayChassis {
+    fn visit<'e, S: Sink<'e>>(&'e self, _refs: &Refs, out: &mut S) -> Result<()> {
+        out.col("chassis_name", Val::Str(&self.chassis_name));
+        out.col("external_ids", Val::Ids(&self.external_ids));
+        out.col("name", Val::Str(&self.name));
+        out.col("options", Val::Map(&self.options));
+        out.col("priority", Val::Int(self.priority));
+        Ok(())
+    }
+}
+
 impl Entity for GatewayChassis {
     fn key(&self) -> Key<'_> {
         name_key(&self.name)
-    }
-    fn cols<'e>(&'e self, _refs: &Refs, out: &mut Cols<'e>) -> Result<()> {
-        out.extend([
-            ("chassis_name", Val::Str(&self.chassis_name)),
-            ("external_ids", Val::Ids(&self.external_ids)),
-            ("name", Val::Str(&self.name)),
-            ("options", Val::Map(&self.options)),
-            ("priority", Val::Int(self.priority)),
-        ]);
-        Ok(())
     }
     fn check(&self, _topo: &Topology, _holder: &str) -> Result<()> {
         non_empty("Gateway_Chassis", &self.name)?;
@@ -1135,42 +1227,100 @@ const PORT_GROUPS: Spec = Spec {
 /// An entity, shared with the threads that fingerprint.
 type Dyn = dyn Entity + Sync;
 
-/// A desired row of a [`Spec`] table and its desired children (per [`Spec::children`],
-/// sorted by key).
+/// A desired row of a [`Spec`] table and its desired children.
 struct Wanted<'a> {
     key: &'a str,
     entity: &'a Dyn,
-    children: Vec<Vec<(Key<'a>, &'a Dyn)>>,
+    /// The children per [`Spec::children`], as the topology holds them.
+    kids: Vec<&'a dyn Kids>,
 }
 
 fn wanted<'a, E: Entity + Sync + 'static>(key: &'a str, entity: &'a E) -> Wanted<'a> {
     Wanted {
         key,
         entity,
-        children: Vec::new(),
+        kids: Vec::new(),
     }
 }
 
-/// Children sorted by key; two with one key are an error.
-fn kids<'a, E: Entity + Sync + 'static>(
+/// Children with their keys.
+type KidList<'a> = Vec<(Key<'a>, &'a Dyn)>;
+
+/// Children sorted by key, per [`Spec::children`].
+type Sorted<'a> = Vec<KidList<'a>>;
+
+/// The children of one parent for one [`Child`] of its [`Spec`], as the topology holds them
+/// (a map, in its order, which need not be the order of [`Entity::key`]).
+trait Kids: Sync {
+    /// How many.
+    fn count(&self) -> usize;
+    /// Each child with its key, in the collection's order.
+    fn list(&self) -> KidList<'_>;
+    /// The fingerprint of each child (computed with `fp`), in the collection's order,
+    /// appended to `out` and folded into `all`, after their number.
+    fn prints(
+        &self,
+        fp: &mut Fingerprint,
+        refs: &Refs,
+        out: &mut Vec<u64>,
+        all: &mut Fingerprint,
+    ) -> Result<()>;
+}
+
+impl<K: Sync, E: Entity + Columns + Sync + 'static> Kids for BTreeMap<K, E> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn list(&self) -> KidList<'_> {
+        self.values().map(|e| (e.key(), e as &Dyn)).collect()
+    }
+    fn prints(
+        &self,
+        fp: &mut Fingerprint,
+        refs: &Refs,
+        out: &mut Vec<u64>,
+        all: &mut Fingerprint,
+    ) -> Result<()> {
+        out.reserve(self.len());
+        all.word(self.len() as u64);
+        let mut f = *fp;
+        for e in self.values() {
+            f.start();
+            e.visit(refs, &mut f)?;
+            let print = f.finish();
+            all.word(print);
+            out.push(print);
+        }
+        Ok(())
+    }
+}
+
+/// The children of `kids` sorted by key, and when that is not their order in `kids`, where
+/// each one sits there; two with one key are an error.
+fn sort_kids<'a>(
     parent: &str,
     table: &str,
-    items: impl Iterator<Item = &'a E>,
-) -> Result<Vec<(Key<'a>, &'a Dyn)>> {
-    let mut v: Vec<(Key<'a>, &'a Dyn)> = items.map(|e| (e.key(), e as &Dyn)).collect();
+    kids: &'a dyn Kids,
+) -> Result<(KidList<'a>, Option<Vec<usize>>)> {
+    let v = kids.list();
     if v.is_sorted_by(|a, b| key_cmp(&a.0, &b.0).is_lt()) {
         // Strictly increasing (a map keyed by name, say): sorted, and no key twice.
-        return Ok(v);
+        return Ok((v, None));
     }
-    v.sort_by(|a, b| key_cmp(&a.0, &b.0));
-    if let Some(w) = v.windows(2).find(|w| key_cmp(&w[0].0, &w[1].0).is_eq()) {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|a, b| key_cmp(&v[*a].0, &v[*b].0));
+    if let Some(w) = order
+        .windows(2)
+        .find(|w| key_cmp(&v[w[0]].0, &v[w[1]].0).is_eq())
+    {
         return Err(Error::Invalid {
-            entity: entity_name(table, w[0].0.0[0]),
+            entity: entity_name(table, v[w[0]].0.0[0]),
             field: "key".into(),
             reason: format!("appears twice in {parent}"),
         });
     }
-    Ok(v)
+    let sorted = order.iter().map(|i| v[*i]).collect();
+    Ok((sorted, Some(order)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1210,6 +1360,8 @@ struct Planner<'a> {
     record: Option<u64>,
     memo_out: Memo,
     compared: usize,
+    /// The columns of the entity [`Planner::update`] compares (kept for the next one).
+    cols: Cols<'a>,
 }
 
 /// Fingerprints of a desired parent: its own, its children's (per child spec, in key
@@ -1243,39 +1395,108 @@ struct ParentMemo {
 }
 
 /// The fingerprint of `entity`'s columns (never 0, which means "not verified").
-fn fingerprint<'e>(seed: u64, refs: &Refs, entity: &'e Dyn, cols: &mut Cols<'e>) -> Result<u64> {
+fn fingerprint<'e>(
+    fp: &mut Fingerprint,
+    refs: &Refs,
+    entity: &'e Dyn,
+    cols: &mut Cols<'e>,
+) -> Result<u64> {
     cols.clear();
     entity.cols(refs, cols)?;
-    let mut f = Fingerprint(seed);
+    fp.start();
     for (_, v) in cols.iter() {
-        f.val(v);
+        fp.val(v);
     }
-    Ok(f.0 | 1)
+    Ok(fp.finish())
 }
 
-/// Folds words into a 64-bit fingerprint (a multiply-fold mix, seeded per [`Differ`]).
-struct Fingerprint(u64);
+/// Folds words into a 64-bit fingerprint: a multiply-fold mix (as in wyhash), two words per
+/// multiplication, with the start and the multiplier drawn from the [`Differ`]'s seed.
+#[derive(Clone, Copy)]
+struct Fingerprint {
+    h: u64,
+    seed: u64,
+    k: u64,
+}
+
+#[inline(always)]
+fn read64(b: &[u8], i: usize) -> u64 {
+    let mut w = [0; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline(always)]
+fn read32(b: &[u8], i: usize) -> u64 {
+    let mut w = [0; 4];
+    w.copy_from_slice(&b[i..i + 4]);
+    u64::from(u32::from_le_bytes(w))
+}
 
 impl Fingerprint {
-    fn word(&mut self, w: u64) {
-        let m = u128::from(self.0 ^ w) * u128::from(0x9e37_79b9_7f4a_7c15_u64);
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    fn new(seed: u64) -> Fingerprint {
+        let mut f = Fingerprint {
+            h: seed,
+            seed,
+            k: 0x9e37_79b9_7f4a_7c15,
+        };
+        f.word(seed.rotate_left(32));
+        f.k = f.h | 1;
+        f.h = seed;
+        f
     }
 
+    /// Starts over at the seed.
+    fn start(&mut self) {
+        self.h = self.seed;
+    }
+
+    /// Starts over at `h`.
+    fn from(&self, h: u64) -> Fingerprint {
+        Fingerprint { h, ..*self }
+    }
+
+    /// The fingerprint so far (never 0).
+    fn finish(&self) -> u64 {
+        self.h | 1
+    }
+
+    #[inline(always)]
+    fn pair(&mut self, a: u64, b: u64) {
+        let m = u128::from(self.h ^ a) * u128::from(b ^ self.k);
+        self.h = (m as u64) ^ ((m >> 64) as u64);
+    }
+
+    #[inline(always)]
+    fn word(&mut self, w: u64) {
+        self.pair(w, 0);
+    }
+
+    /// The bytes and their length. Words are read whole, overlapping at the end (the length
+    /// tells where): no byte-by-byte loop, no call to memcpy.
+    #[inline(always)]
     fn bytes(&mut self, b: &[u8]) {
-        let mut chunks = b.chunks_exact(8);
-        for c in &mut chunks {
-            self.word(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
-        }
-        // The last bytes and the length in one word (a call to memcpy would cost more than
-        // the mixing).
-        let mut tail = (b.len() as u64) << 56;
-        for (k, byte) in chunks.remainder().iter().enumerate() {
-            tail ^= u64::from(*byte) << (8 * k);
-        }
-        self.word(tail);
-        if b.len() > 0xff {
-            self.word(b.len() as u64);
+        let n = b.len();
+        // The length, scaled by the secret multiplier: strings of other lengths whose words
+        // coincide still differ.
+        self.h ^= (n as u64).wrapping_mul(self.k);
+        if n <= 8 {
+            let w = if n >= 4 {
+                (read32(b, 0) << 32) | read32(b, n - 4)
+            } else if n > 0 {
+                (u64::from(b[0]) << 16) | (u64::from(b[n / 2]) << 8) | u64::from(b[n - 1])
+            } else {
+                0
+            };
+            self.word(w);
+        } else {
+            let mut i = 0;
+            while n - i > 16 {
+                self.pair(read64(b, i), read64(b, i + 8));
+                i += 16;
+            }
+            // The last 1 to 16 bytes, in two words that may overlap what came before.
+            self.pair(read64(b, i.min(n - 8)), read64(b, n - 8));
         }
     }
 
@@ -1290,6 +1511,7 @@ impl Fingerprint {
         }
     }
 
+    #[inline(always)]
     fn val(&mut self, v: &Val<'_>) {
         match v {
             Val::Str(s) | Val::OptStr(Some(s)) => self.bytes(s.as_bytes()),
@@ -1298,15 +1520,29 @@ impl Fingerprint {
             Val::Bool(b) => self.word(u64::from(*b) + 2),
             Val::Strs(set) => {
                 self.word(set.len() as u64);
-                for x in set.iter() {
-                    self.bytes(x.as_bytes());
+                if set.len() == 1 {
+                    // One element (an address, say) is found faster than iterated.
+                    if let Some(x) = set.first() {
+                        self.bytes(x.as_bytes());
+                    }
+                } else {
+                    for x in set.iter() {
+                        self.bytes(x.as_bytes());
+                    }
                 }
             }
             Val::Map(m) | Val::Ids(m) => {
                 self.word(m.len() as u64);
-                for (k, x) in m.iter() {
-                    self.bytes(k.as_bytes());
-                    self.bytes(x.as_bytes());
+                if m.len() == 1 {
+                    if let Some((k, x)) = m.first_key_value() {
+                        self.bytes(k.as_bytes());
+                        self.bytes(x.as_bytes());
+                    }
+                } else {
+                    for (k, x) in m.iter() {
+                        self.bytes(k.as_bytes());
+                        self.bytes(x.as_bytes());
+                    }
                 }
             }
             Val::Refs(r) => {
@@ -1442,6 +1678,7 @@ fn plan(
         record,
         memo_out: HashMap::new(),
         compared: 0,
+        cols: Vec::new(),
     };
     let t = topology;
     p.family(
@@ -1469,10 +1706,10 @@ fn plan(
         .iter()
         .map(|(k, g)| {
             let mut w = wanted(k, g);
-            w.children = vec![kids(k, "HA_Chassis", g.chassis.values())?];
-            Ok(w)
+            w.kids = vec![&g.chassis];
+            w
         })
-        .collect::<Result<_>>()?;
+        .collect();
     p.family(&HA_GROUPS, groups)?;
     let gateway_chassis = t
         .routers
@@ -1487,28 +1724,20 @@ fn plan(
         .iter()
         .map(|(k, s)| {
             let mut w = wanted(k, s);
-            w.children = vec![
-                kids(k, "Logical_Switch_Port", s.ports.values())?,
-                kids(k, "ACL", s.acls.values())?,
-            ];
-            Ok(w)
+            w.kids = vec![&s.ports, &s.acls];
+            w
         })
-        .collect::<Result<_>>()?;
+        .collect();
     p.family(&SWITCHES, switches)?;
     let routers = t
         .routers
         .iter()
         .map(|(k, r)| {
             let mut w = wanted(k, r);
-            w.children = vec![
-                kids(k, "Logical_Router_Port", r.ports.values())?,
-                kids(k, "Logical_Router_Static_Route", r.static_routes.values())?,
-                kids(k, "Logical_Router_Policy", r.policies.values())?,
-                kids(k, "NAT", r.nat.values())?,
-            ];
-            Ok(w)
+            w.kids = vec![&r.ports, &r.static_routes, &r.policies, &r.nat];
+            w
         })
-        .collect::<Result<_>>()?;
+        .collect();
     p.family(&ROUTERS, routers)?;
     p.resolve_ports()?;
     let port_groups = t
@@ -1516,10 +1745,10 @@ fn plan(
         .iter()
         .map(|(k, g)| {
             let mut w = wanted(k, g);
-            w.children = vec![kids(k, "ACL", g.acls.values())?];
-            Ok(w)
+            w.kids = vec![&g.acls];
+            w
         })
-        .collect::<Result<_>>()?;
+        .collect();
     p.family(&PORT_GROUPS, port_groups)?;
     p.nb_global()?;
     let memo = std::mem::take(&mut p.memo_out);
@@ -1598,11 +1827,13 @@ impl<'a> Planner<'a> {
         sets: &[&str],
         uuid: Uuid,
         observed: &Row,
-        entity: &dyn Entity,
+        entity: &'a Dyn,
         holder: &str,
     ) -> Result<bool> {
         self.compared += 1;
-        let mut cols = Vec::new();
+        // One list for every entity compared (most are equal: nothing else is allocated).
+        let mut cols = std::mem::take(&mut self.cols);
+        cols.clear();
         entity.cols(&self.refs, &mut cols)?;
         let extra = Extra::new(self.owner, entity.key_id());
         debug_assert!(cols.is_sorted_by(|a, b| a.0 < b.0), "{table}");
@@ -1627,6 +1858,7 @@ impl<'a> Planner<'a> {
             }
         }
         if differ.is_empty() {
+            self.cols = cols;
             return Ok(false);
         }
         entity.check(self.topo, holder)?;
@@ -1691,6 +1923,7 @@ impl<'a> Planner<'a> {
             self.ops.push(Op::Mutate(table, uuid, mutations));
         }
         self.count(table).updated += 1;
+        self.cols = cols;
         Ok(true)
     }
 
@@ -1702,65 +1935,66 @@ impl<'a> Planner<'a> {
             return Ok(None);
         };
         let refs = &self.refs;
-        let run = |part: &[Wanted<'a>]| -> Result<Vec<FamilyPrints>> {
-            let mut out = Vec::with_capacity(part.len());
-            let mut cols = Vec::new();
-            for w in part {
-                let own = fingerprint(seed, refs, w.entity, &mut cols)?;
-                let mut all = Fingerprint(own);
-                let mut kids = Vec::with_capacity(w.children.len());
-                for c in &w.children {
-                    let mut fps = Vec::with_capacity(c.len());
-                    all.word(c.len() as u64);
-                    for (_, e) in c {
-                        let fp = fingerprint(seed, refs, *e, &mut cols)?;
-                        all.word(fp);
-                        fps.push(fp);
-                    }
-                    kids.push(fps);
-                }
-                out.push((own, kids, all.0 | 1));
+        let one = |fp: &mut Fingerprint, cols: &mut Cols<'a>, w: &Wanted<'a>| {
+            let own = fingerprint(fp, refs, w.entity, cols)?;
+            let mut all = fp.from(own);
+            let mut kids = Vec::with_capacity(w.kids.len());
+            for c in &w.kids {
+                let mut fps = Vec::new();
+                c.prints(fp, refs, &mut fps, &mut all)?;
+                kids.push(fps);
             }
-            Ok(out)
+            Ok((own, kids, all.finish()))
+        };
+        // The parents are handed out one at a time: when the other thread is late (the
+        // machine is busy), this one does more.
+        let next = AtomicUsize::new(0);
+        let work = || -> Vec<(usize, Result<FamilyPrints>)> {
+            let mut fp = Fingerprint::new(seed);
+            let mut cols = Vec::new();
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+                let Some(w) = wanted.get(i) else {
+                    return out;
+                };
+                out.push((i, one(&mut fp, &mut cols, w)));
+            }
         };
         let total: usize = wanted
             .iter()
-            .map(|w| 1 + w.children.iter().map(Vec::len).sum::<usize>())
+            .map(|w| 1 + w.kids.iter().map(|k| k.count()).sum::<usize>())
             .sum();
-        if total < 4096 || wanted.len() < 2 {
-            return run(wanted).map(Some);
-        }
-        // Two halves by the number of entities.
-        let mut acc = 0;
-        let split = wanted
-            .iter()
-            .position(|w| {
-                acc += 1 + w.children.iter().map(Vec::len).sum::<usize>();
-                acc * 2 >= total
-            })
-            .map_or(wanted.len() / 2, |i| (i + 1).min(wanted.len() - 1));
-        let (a, b) = wanted.split_at(split);
-        let (ra, rb) = std::thread::scope(|scope| {
-            let other = scope.spawn(|| run(b));
-            let mine = run(a);
-            (mine, other.join())
-        });
-        let mut out = ra?;
-        match rb {
-            Ok(rb) => out.extend(rb?),
-            Err(_) => {
-                return Err(Error::Ovsdb(ovsdb_client::Error::Protocol(
-                    "a fingerprinting thread panicked".into(),
-                )));
+        let mut done = if total < 4096 || wanted.len() < 2 {
+            work()
+        } else {
+            let (mut mine, theirs) = std::thread::scope(|scope| {
+                let other = scope.spawn(work);
+                let mine = work();
+                (mine, other.join())
+            });
+            match theirs {
+                Ok(theirs) => mine.extend(theirs),
+                Err(_) => {
+                    return Err(Error::Ovsdb(ovsdb_client::Error::Protocol(
+                        "a fingerprinting thread panicked".into(),
+                    )));
+                }
             }
-        }
-        Ok(Some(out))
+            mine
+        };
+        // In the parents' order (the first error is the first parent's that failed).
+        done.sort_unstable_by_key(|(i, _)| *i);
+        done.into_iter()
+            .map(|(_, r)| r)
+            .collect::<Result<_>>()
+            .map(Some)
     }
 
     /// The row to insert for `entity`, validated.
     fn new_row(&self, entity: &dyn Entity, holder: &str) -> Result<Row> {
         entity.check(self.topo, holder)?;
-        let mut cols = Vec::new();
+        let mut cols = Vec::with_capacity(16);
         entity.cols(&self.refs, &mut cols)?;
         let extra = Extra::new(self.owner, entity.key_id());
         let mut row = Row::new();
@@ -1831,7 +2065,7 @@ impl<'a> Planner<'a> {
             if homes[i].is_none() {
                 let mut m = HashMap::new();
                 for w in &wanted {
-                    for (k, _) in &w.children[i] {
+                    for (k, _) in w.kids[i].list() {
                         if let Some(other) = m.insert(k.0[0], w.key) {
                             return Err(Error::Invalid {
                                 entity: entity_name(spec.children[i].table, k.0[0]),
@@ -1849,7 +2083,25 @@ impl<'a> Planner<'a> {
             Ok(homes[i].as_ref().and_then(|m| m.get(name).copied()))
         };
 
-        let fps = self.fingerprints(&wanted)?;
+        // The desired children sorted by key: a full diff sorts (and checks) them all first;
+        // a differ, only those of the parents it compares.
+        let sort_all = |w: &Wanted<'a>| -> Result<(Sorted<'a>, Vec<Option<Vec<usize>>>)> {
+            let mut sorted = Vec::with_capacity(w.kids.len());
+            let mut orders = Vec::with_capacity(w.kids.len());
+            for (child, k) in spec.children.iter().zip(&w.kids) {
+                let (v, order) = sort_kids(w.key, child.table, *k)?;
+                sorted.push(v);
+                orders.push(order);
+            }
+            Ok((sorted, orders))
+        };
+        let mut presorted: Vec<Option<Sorted<'a>>> = Vec::new();
+        if self.record.is_none() {
+            for w in &wanted {
+                presorted.push(Some(sort_all(w)?.0));
+            }
+        }
+        let mut fps = self.fingerprints(&wanted)?;
         for (wi, w) in wanted.iter().enumerate() {
             let rows = observed.get(w.key).map(Vec::as_slice).unwrap_or(&[]);
             let existing = self.owned_one(spec.table, spec.marked, w.key, rows)?;
@@ -1886,10 +2138,25 @@ impl<'a> Planner<'a> {
                 atoms.insert(w.key.to_owned(), Atom::Uuid(pu));
                 continue;
             }
+            let children = match presorted.get_mut(wi).and_then(Option::take) {
+                Some(sorted) => sorted,
+                None => {
+                    let (sorted, orders) = sort_all(w)?;
+                    if let Some(f) = fps.as_mut() {
+                        // The fingerprints, in the sorted order.
+                        for (prints, order) in f[wi].1.iter_mut().zip(orders) {
+                            if let Some(order) = order {
+                                *prints = order.iter().map(|k| prints[*k]).collect();
+                            }
+                        }
+                    }
+                    sorted
+                }
+            };
             let mut memo_children = Vec::new();
             let mut columns: Vec<(Vec<Atom>, Vec<Atom>, Vec<Atom>)> = Vec::new();
             for (i, child) in spec.children.iter().enumerate() {
-                let desired = &w.children[i];
+                let desired = &children[i];
                 let mut done = vec![false; desired.len()];
                 let mut matched: Vec<Option<(Uuid, &'a Row)>> = vec![None; desired.len()];
                 let (mut members, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
@@ -1906,14 +2173,7 @@ impl<'a> Planner<'a> {
                     for (m, entry) in seen.iter_mut().enumerate() {
                         let key = key_view(&entry.0);
                         let cu = entry.2;
-                        while j < desired.len() && key_cmp(&desired[j].0, &key).is_lt() {
-                            j += 1;
-                        }
-                        if j < desired.len()
-                            && !done[j]
-                            && matched[j].is_none()
-                            && key_cmp(&desired[j].0, &key).is_eq()
-                        {
+                        if seek(desired, &mut j, &key) && !done[j] && matched[j].is_none() {
                             let fp = fps.as_ref().map_or(0, |f| f[wi].1[i][j]);
                             if entry.1 != 0 && fp == entry.1 {
                                 // Equal when last compared, and neither side changed since.
@@ -1959,13 +2219,7 @@ impl<'a> Planner<'a> {
                     rows.sort_unstable_by(|a, b| key_cmp(&a.0, &b.0).then(a.1.cmp(&b.1)));
                     let mut j = 0;
                     for (key, cu, crow) in rows {
-                        while j < desired.len() && key_cmp(&desired[j].0, &key).is_lt() {
-                            j += 1;
-                        }
-                        if j < desired.len()
-                            && key_cmp(&desired[j].0, &key).is_eq()
-                            && matched[j].is_none()
-                        {
+                        if seek(desired, &mut j, &key) && matched[j].is_none() {
                             matched[j] = Some((cu, crow));
                         } else {
                             // Not wanted here (or a duplicate): it leaves, and with no

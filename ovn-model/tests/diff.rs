@@ -394,6 +394,34 @@ async fn a_differ_sees_changes_on_both_sides() {
     replica.transact(plan.transaction).await.expect("apply");
     assert!(check(&mut differ, &topo, &replica.snapshot()).is_empty());
 
+    // Children the topology holds in another order than their keys' (ACLs by priority
+    // first, rows by match first): a change to one of them compares only it.
+    let acls = [
+        Acl::new("to-lport", 1000, "ip4.src == 10.0.0.0/8", "allow"),
+        Acl::new("to-lport", 1001, "ip4.src == 10.1.0.0/16", "allow"),
+        Acl::new("to-lport", 2000, "arp", "allow"),
+        Acl::new("from-lport", 900, "udp", "drop"),
+    ];
+    let ls0 = topo.switches.get_mut("ls0").expect("ls0");
+    for acl in acls {
+        ls0.acls.insert(acl.key(), acl);
+    }
+    let plan = check(&mut differ, &topo, &replica.snapshot());
+    assert_eq!(plan.counts["ACL"].inserted, 4);
+    replica.transact(plan.transaction).await.expect("apply");
+    assert!(check(&mut differ, &topo, &replica.snapshot()).is_empty());
+    assert_eq!(check(&mut differ, &topo, &replica.snapshot()).compared, 0);
+    for acl in topo.switches.get_mut("ls0").expect("ls0").acls.values_mut() {
+        if acl.match_ == "ip4.src == 10.0.0.0/8" {
+            acl.action = "drop".into();
+        }
+    }
+    let plan = check(&mut differ, &topo, &replica.snapshot());
+    assert_eq!(plan.counts["ACL"].updated, 1);
+    assert_eq!(plan.compared, 1);
+    replica.transact(plan.transaction).await.expect("apply");
+    assert!(check(&mut differ, &topo, &replica.snapshot()).is_empty());
+
     // The database changes behind the differ's back.
     for edit in [
         vec![
