@@ -272,6 +272,9 @@ enum Expect {
     Error(&'static str),
     /// A clean decode that re-encodes byte for byte (text: parses, and prints stably).
     Clean,
+    /// A clean decode whose re-encoding differs (a canonical form) but is a fixed point:
+    /// it decodes and encodes to the same bytes.
+    Canonical,
 }
 
 struct Case {
@@ -649,6 +652,34 @@ fn cases() -> Vec<Case> {
         Clean,
     ));
 
+    // Found by the fuzz targets. of_text: a zero-mask set_field prints as `ANY`, which must
+    // read back. of_match: an NXM vlan_tci with CFI clear and VID bits set is valid; in OXM
+    // it becomes a match on a present VLAN (as in Open vSwitch), then stays put.
+    out.push(case(
+        "fuzz_set_field_zero_mask",
+        Text,
+        b"ip,actions=ct(commit,exec(set_field:0x1/0x0->ct_mark)),set_field:ANY->reg0".to_vec(),
+        Clean,
+    ));
+    out.push(case(
+        "fuzz_nxm_vlan_tci_cfi_clear",
+        Fields(v13),
+        vec![0, 0, 8, 2, 0, 4, 0, 0, 0, 2, 0, 1],
+        Clean,
+    ));
+
+    // of_message: OpenFlow 1.1's set_dl_dst (type 4) and pop_vlan with nonzero padding in
+    // an OpenFlow 1.3 flow_mod decode (as in Open vSwitch) and re-encode canonically
+    // (set_field, zero padding); the re-encoding is a fixed point.
+    let mut legacy = vec![0, 4, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0, 0];
+    legacy.extend([0, 18, 0, 8, 5, 0xff, 0, 8]);
+    out.push(case(
+        "fuzz_legacy_set_dl_dst_of13",
+        Message,
+        flow_mod13(&inst(4, &legacy)),
+        Canonical,
+    ));
+
     // Well-formed samples, to give the fuzzers a start on the common shapes.
     let flow = "table=10,priority=100,ip,reg14=0x1,metadata=0x2,dl_src=00:00:00:00:00:01,\
                 nw_src=10.0.0.0/8,tcp,tp_dst=80,ct_state=+trk-inv,\
@@ -701,6 +732,17 @@ fn check_message(c: &Case) {
                 .encode(v, xid)
                 .unwrap_or_else(|e| panic!("{}: re-encoding failed: {e}", c.name));
             assert_eq!(again, c.bytes, "{}: not byte-identical", c.name);
+        }
+        (Ok((v, xid, m)), Expect::Canonical) => {
+            let once = m.encode(v, xid).unwrap();
+            assert_ne!(once, c.bytes, "{}: not canonicalised", c.name);
+            let (_, _, again) = Message::decode(&once).unwrap();
+            assert_eq!(
+                again.encode(v, xid).unwrap(),
+                once,
+                "{}: no fixed point",
+                c.name
+            );
         }
         (got, want) => panic!("{}: expected {want:?}, got {}", c.name, short(&got)),
     }
