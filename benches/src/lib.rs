@@ -61,6 +61,8 @@ pub fn monitor_reply(ports: u64) -> String {
     s
 }
 
+pub mod ovn_flows;
+
 /// The fixture of the ovn-model diff bench: a Kube-OVN-shaped topology of
 /// [`diff_fixture::SWITCHES`] x [`diff_fixture::PORTS_PER_SWITCH`] ports, and the replica holding it.
 pub mod diff_fixture {

@@ -1527,7 +1527,13 @@ impl<'a> Parser<'a> {
                 "tun_metadata fields need a switch's TLV map",
             ));
         }
-        let (val, mask) = parse_value(field, value).map_err(|e| self.rebase(e, value, at))?;
+        // `ANY` is how a set_field with an all-zeros mask prints (as in ovs-ofctl); read it
+        // back so that printed actions always parse again.
+        let (val, mask) = if value == "ANY" {
+            (0, Some(0))
+        } else {
+            parse_value(field, value).map_err(|e| self.rebase(e, value, at))?
+        };
         let full = bytes_mask(field);
         let mask = mask.unwrap_or(full);
         Ok(Action::SetField(Box::new(SetField {

@@ -1,0 +1,41 @@
+//! Parses the 100,000 OVN-like flows of the `openflow` bench into OpenFlow 1.5 flow_mods,
+//! for profiling the text path (`perf record`, `valgrind --tool=callgrind`).
+//!
+//! `cargo run --release -p benches --example of_parse_profile [ROUNDS] [--print]`
+//!
+//! `--print` writes the flows instead (to compare with `benches/compare/gen_flows.py`).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use benches::ovn_flows::ovn_flows;
+use openflow::Version;
+use openflow::flow::{Command, Flow};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let lines = ovn_flows(100_000);
+    if args.iter().any(|a| a == "--print") {
+        for l in &lines {
+            println!("{l}");
+        }
+        return;
+    }
+    let rounds: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let mut n = 0;
+        for l in &lines {
+            let f = Flow::parse(black_box(l), Version::Of15).expect("parses");
+            let fm = f
+                .to_flow_mod(Command::Add, Version::Of15)
+                .expect("flow_mod");
+            n += black_box(fm).instructions.len();
+        }
+        eprintln!(
+            "{} flows parsed in {:?} ({n})",
+            lines.len(),
+            start.elapsed()
+        );
+    }
+}
