@@ -443,14 +443,31 @@ impl Flow {
     /// Appends the flow in the form `ovs-ofctl --no-stats dump-flows` prints it (without
     /// the leading space ovs-ofctl puts before each flow).
     pub fn format_dump(&self, version: Version, out: &mut String) {
+        self.format_dump_with(None, version, out);
+    }
+
+    fn format_dump_with(&self, stats: Option<&FlowStats>, version: Version, out: &mut String) {
         let c = self.canonical(version);
         let cookie = c.new_cookie.unwrap_or(0);
-        if cookie != 0 {
+        if stats.is_some() || cookie != 0 {
             let _ = write!(out, "cookie={cookie:#x}, ");
         }
+        if let Some(s) = stats {
+            out.push_str("duration=");
+            format_duration(s.duration_sec, s.duration_nsec, out);
+            out.push_str(", ");
+        }
         let table = c.table_id.unwrap_or(0);
-        if table != 0 {
+        if stats.is_some() || table != 0 {
             let _ = write!(out, "table={table}, ");
+        }
+        if let Some(s) = stats {
+            let _ = write!(
+                out,
+                "n_packets={}, n_bytes={}, ",
+                Stat(s.packet_count),
+                Stat(s.byte_count)
+            );
         }
         if c.idle_timeout != 0 {
             let _ = write!(out, "idle_timeout={}, ", c.idle_timeout);
@@ -461,6 +478,9 @@ impl Flow {
         format_flags(c.flags, out);
         if c.importance != 0 {
             let _ = write!(out, "importance={}, ", c.importance);
+        }
+        if let Some(age) = stats.and_then(|s| s.idle_age) {
+            let _ = write!(out, "idle_age={age}, ");
         }
         let before = out.len();
         c.match_.format_with_priority(c.priority, out);
@@ -477,6 +497,41 @@ impl Flow {
         self.format_dump(version, &mut s);
         s
     }
+}
+
+/// Appends a flow stats entry as `ovs-ofctl dump-flows` prints it (without the leading
+/// space), with its statistics when `show_stats`.
+pub fn format_flow_stats(fs: &FlowStats, version: Version, show_stats: bool, out: &mut String) {
+    Flow::from_stats(fs).format_dump_with(show_stats.then_some(fs), version, out);
+}
+
+/// A counter, `?` when the switch does not know it.
+struct Stat(u64);
+
+impl std::fmt::Display for Stat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == u64::MAX {
+            f.write_str("?")
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+/// Seconds as ovs-ofctl prints durations: no decimals for whole seconds, three for whole
+/// milliseconds, otherwise as many as the nanoseconds need.
+fn format_duration(sec: u32, nsec: u32, out: &mut String) {
+    let _ = write!(out, "{sec}");
+    if nsec > 0 {
+        if nsec % 1_000_000 == 0 {
+            let _ = write!(out, ".{:03}", nsec / 1_000_000);
+        } else {
+            let digits = format!("{nsec:09}");
+            out.push('.');
+            out.push_str(digits.trim_end_matches('0'));
+        }
+    }
+    out.push('s');
 }
 
 fn format_flags(flags: u16, out: &mut String) {

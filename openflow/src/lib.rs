@@ -41,7 +41,12 @@ pub struct ErrorKind {
 }
 
 impl std::fmt::Display for ErrorKind {
+    /// `OFPBAC_BAD_OUT_PORT (type 2 code 4)`: the name Open vSwitch gives it, when it has
+    /// one, then the numbers.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(name) = self.name() {
+            write!(f, "{name} (")?;
+        }
         match self.experimenter {
             Some(e) => write!(
                 f,
@@ -49,6 +54,10 @@ impl std::fmt::Display for ErrorKind {
                 self.type_, self.code
             ),
             None => write!(f, "type {} code {}", self.type_, self.code),
+        }?;
+        if self.name().is_some() {
+            f.write_str(")")?;
         }
+        Ok(())
     }
 }
