@@ -35,6 +35,7 @@ use crate::field::value::{
     port_to_ofp11, tcp_flag_name, tun_flag_name, value_bytes,
 };
 use crate::field::{Field, OxmHeader, Prereq, Subfield, be_to_u128, u128_to_be};
+use crate::numfmt;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
@@ -82,7 +83,13 @@ struct Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Match {
     entries: Vec<Entry>,
+    /// Bit `slot as usize` is set when `entries` holds that slot: absent slots are found
+    /// without a search, and a present one's index is the number of set bits below it
+    /// (entries are sorted by slot).
+    present: [u64; PRESENT_WORDS],
 }
+
+const PRESENT_WORDS: usize = crate::field::N_FIELDS.div_ceil(64);
 
 /// What [`Match::parse_token`] did not recognise as part of a match: the key is neither a
 /// protocol shorthand, a field, nor a subfield. The flow parser uses this to try its own
@@ -139,10 +146,44 @@ impl Match {
         self.entries.is_empty()
     }
 
+    /// The index `slot` has (or would have) in `entries`, and whether it is present.
+    #[inline]
+    fn rank(&self, slot: Field) -> (usize, bool) {
+        let i = slot as usize;
+        let (w, b) = (i / 64, i % 64);
+        let mut rank = 0;
+        for word in &self.present[..w.min(PRESENT_WORDS)] {
+            rank += word.count_ones() as usize;
+        }
+        let word = self.present.get(w).copied().unwrap_or(0);
+        rank += (word & ((1u64 << b) - 1)).count_ones() as usize;
+        (rank, word >> b & 1 != 0)
+    }
+
+    /// Whether any slot from `lo` to `hi` (inclusive) is present.
+    fn any_in(&self, lo: Field, hi: Field) -> bool {
+        let (lo, hi) = (lo as usize, hi as usize);
+        self.present.iter().enumerate().any(|(w, word)| {
+            let (first, last) = (w * 64, w * 64 + 63);
+            if hi < first || lo > last {
+                return false;
+            }
+            let from = lo.max(first) - first;
+            let to = hi.min(last) - first;
+            let bits = (u64::MAX >> (63 - to)) & (u64::MAX << from);
+            word & bits != 0
+        })
+    }
+
+    #[inline]
     fn slot(&self, slot: Field) -> (u128, u128) {
-        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
-            Ok(i) => (self.entries[i].value, self.entries[i].mask),
-            Err(_) => (0, 0),
+        let (i, present) = self.rank(slot);
+        if !present {
+            return (0, 0);
+        }
+        match self.entries.get(i) {
+            Some(e) => (e.value, e.mask),
+            None => (0, 0),
         }
     }
 
@@ -156,22 +197,28 @@ impl Match {
 
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
         let value = value & mask;
-        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
-            Ok(i) => {
-                if mask == 0 {
+        let (i, present) = self.rank(slot);
+        let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
+        if present {
+            if mask == 0 {
+                if i < self.entries.len() {
                     self.entries.remove(i);
-                } else {
-                    self.entries[i].value = value;
-                    self.entries[i].mask = mask;
                 }
+                if let Some(word) = self.present.get_mut(w) {
+                    *word &= !bit;
+                }
+            } else if let Some(e) = self.entries.get_mut(i) {
+                e.value = value;
+                e.mask = mask;
             }
-            Err(i) => {
-                if mask != 0 {
-                    if self.entries.capacity() == 0 {
-                        self.entries.reserve(8);
-                    }
-                    self.entries.insert(i, Entry { slot, value, mask });
-                }
+        } else if mask != 0 {
+            if self.entries.capacity() == 0 {
+                self.entries.reserve(8);
+            }
+            let i = i.min(self.entries.len());
+            self.entries.insert(i, Entry { slot, value, mask });
+            if let Some(word) = self.present.get_mut(w) {
+                *word |= bit;
             }
         }
     }
@@ -731,7 +778,9 @@ impl Match {
         use Field::*;
         let start = out.len();
         if priority != DEFAULT_PRIORITY {
-            let _ = write!(out, "priority={priority},");
+            out.push_str("priority=");
+            numfmt::dec(out, u64::from(priority));
+            out.push(',');
         }
         let slot = |f| self.slot(f);
         put_u32_hex(out, "pkt_mark", slot(PktMark));
@@ -742,7 +791,9 @@ impl Match {
         }
         put_u32_hex(out, "dp_hash", slot(DpHash));
         if self.mask_of(ConjId) != 0 {
-            let _ = write!(out, "conj_id={},", self.value_of(ConjId));
+            out.push_str("conj_id=");
+            numfmt::dec128(out, self.value_of(ConjId));
+            out.push(',');
         }
         if self.mask_of(SkbPriority) != 0 {
             let _ = write!(out, "skb_priority={},", Hx(self.value_of(SkbPriority)));
@@ -780,7 +831,9 @@ impl Match {
         put_ipv4(out, "ct_nw_dst", slot(CtNwDst));
         put_ipv6(out, "ct_ipv6_dst", slot(CtIpv6Dst));
         if self.mask_of(CtNwProto) != 0 {
-            let _ = write!(out, "ct_nw_proto={},", self.value_of(CtNwProto));
+            out.push_str("ct_nw_proto=");
+            numfmt::dec128(out, self.value_of(CtNwProto));
+            out.push(',');
             put_u16_dec(out, "ct_tp_src", slot(CtTpSrc));
             put_u16_dec(out, "ct_tp_dst", slot(CtTpDst));
         }
@@ -836,16 +889,18 @@ impl Match {
         for i in 0..16 {
             let (v, m) = slot(reg_slot(i));
             if m != 0 {
-                let _ = write!(out, "reg{i}=");
+                out.push_str(REG_KEYS[i]);
                 put_hex32(out, v, m);
             }
         }
         self.format_tunnel(out);
         let (mv, mm) = slot(Metadata);
         if mm != 0 {
-            let _ = write!(out, "metadata={}", Hx(mv));
+            out.push_str("metadata=");
+            numfmt::hash_x(out, mv);
             if mm != u128::from(u64::MAX) {
-                let _ = write!(out, "/{}", Hx(mm));
+                out.push('/');
+                numfmt::hash_x(out, mm);
             }
             out.push(',');
         }
@@ -866,21 +921,31 @@ impl Match {
                 && (vid_mask != 0 || pcp_mask != 0)
             {
                 if vid_mask != 0 {
-                    let _ = write!(out, "dl_vlan={},", tci & VLAN_VID_MASK);
+                    out.push_str("dl_vlan=");
+                    numfmt::dec128(out, tci & VLAN_VID_MASK);
+                    out.push(',');
                 }
                 if pcp_mask != 0 {
-                    let _ = write!(out, "dl_vlan_pcp={},", tci >> 13);
+                    out.push_str("dl_vlan_pcp=");
+                    numfmt::dec128(out, tci >> 13);
+                    out.push(',');
                 }
-            } else if tcim == 0xffff {
-                let _ = write!(out, "vlan_tci={tci:#06x},");
             } else {
-                let _ = write!(out, "vlan_tci={tci:#06x}/{tcim:#06x},");
+                out.push_str("vlan_tci=");
+                numfmt::hex_0x_width(out, tci, 6);
+                if tcim != 0xffff {
+                    out.push('/');
+                    numfmt::hex_0x_width(out, tcim, 6);
+                }
+                out.push(',');
             }
         }
         put_eth(out, "dl_src", slot(EthSrc));
         put_eth(out, "dl_dst", slot(EthDst));
         if !skip_type && self.mask_of(EthType) != 0 {
-            let _ = write!(out, "dl_type={dl_type:#06x},");
+            out.push_str("dl_type=");
+            numfmt::hex_0x_width(out, dl_type, 6);
+            out.push(',');
         }
         let arp = matches!(dl_type, ETH_TYPE_ARP | ETH_TYPE_RARP);
         if dl_type == ETH_TYPE_IPV6 {
@@ -904,7 +969,9 @@ impl Match {
             put_ipv4(out, "nw_dst", slot(IpDst));
         }
         if !skip_proto && proto_m != 0 {
-            let _ = write!(out, "{}={proto},", if arp { "arp_op" } else { "nw_proto" });
+            out.push_str(if arp { "arp_op=" } else { "nw_proto=" });
+            numfmt::dec128(out, proto);
+            out.push(',');
         }
         if arp {
             put_eth(out, "arp_sha", slot(ArpSha));
@@ -912,13 +979,14 @@ impl Match {
         }
         let (tos, tosm) = slot(NwTos);
         if tosm & IP_DSCP_MASK != 0 {
-            let _ = write!(out, "nw_tos={},", tos & IP_DSCP_MASK);
+            put_dec(out, "nw_tos=", tos & IP_DSCP_MASK);
         }
         if tosm & IP_ECN_MASK != 0 {
-            let _ = write!(out, "nw_ecn={},", tos & IP_ECN_MASK);
+            put_dec(out, "nw_ecn=", tos & IP_ECN_MASK);
         }
-        if self.mask_of(NwTtl) != 0 {
-            let _ = write!(out, "nw_ttl={},", self.value_of(NwTtl));
+        let (ttl, ttlm) = slot(NwTtl);
+        if ttlm != 0 {
+            put_dec(out, "nw_ttl=", ttl);
         }
         let (lse, lsem) = slot(MplsLabel);
         if lsem & MPLS_LABEL_MASK != 0 {
@@ -946,7 +1014,9 @@ impl Match {
             _ => None,
         };
         if let Some(f) = frag {
-            let _ = write!(out, "nw_frag={f},");
+            out.push_str("nw_frag=");
+            out.push_str(f);
+            out.push(',');
         }
         if dl_type == ETH_TYPE_IP && proto == 1 {
             put_u16_dec(out, "icmp_type", slot(TcpSrc));
@@ -976,6 +1046,9 @@ impl Match {
 
     fn format_tunnel(&self, out: &mut String) {
         use Field::*;
+        if !self.any_in(TunId, TunMetadata63) {
+            return;
+        }
         let slot = |f| self.slot(f);
         let (v, m) = slot(TunId);
         if m != 0 {
@@ -1024,7 +1097,8 @@ impl Match {
             format_flags_masked(tun_flag_name, fv as u32 & 0xf, fm as u32 & 0xf, 0xf, out);
             out.push(',');
         }
-        for i in 0..64u8 {
+        let any_md = self.any_in(TunMetadata0, TunMetadata63);
+        for i in (0..64u8).take_while(|_| any_md) {
             let Some(f) = Field::tun_metadata(i) else {
                 break;
             };
@@ -1639,28 +1713,48 @@ fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
     })
 }
 
+/// `reg<N>=` for each register.
+const REG_KEYS: [&str; 16] = [
+    "reg0=", "reg1=", "reg2=", "reg3=", "reg4=", "reg5=", "reg6=", "reg7=", "reg8=", "reg9=",
+    "reg10=", "reg11=", "reg12=", "reg13=", "reg14=", "reg15=",
+];
+
+/// `key` (which ends in `=`), `v` in decimal, and a comma.
+fn put_dec(out: &mut String, key: &str, v: u128) {
+    out.push_str(key);
+    numfmt::dec128(out, v);
+    out.push(',');
+}
+
 fn put_u32_hex(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         put_hex32(out, v, m);
     }
 }
 
 fn put_hex32(out: &mut String, v: u128, m: u128) {
-    let _ = write!(out, "{}", Hx(v));
+    numfmt::hash_x(out, v);
     if m != 0xffff_ffff {
-        let _ = write!(out, "/{}", Hx(m));
+        out.push('/');
+        numfmt::hash_x(out, m);
     }
     out.push(',');
 }
 
 fn put_u16_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
+        out.push_str(name);
+        out.push('=');
         if m == 0xffff {
-            let _ = write!(out, "{name}={v},");
+            numfmt::dec128(out, v);
         } else {
-            let _ = write!(out, "{name}=0x{v:x}/0x{m:x},");
+            numfmt::hex_0x(out, v);
+            out.push('/');
+            numfmt::hex_0x(out, m);
         }
+        out.push(',');
     }
 }
 
@@ -1686,7 +1780,8 @@ fn put_u8_masked(out: &mut String, name: &str, (v, m): (u128, u128)) {
 
 fn put_ipv4(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         format_ipv4_masked(v as u32, m as u32, out);
         out.push(',');
     }
@@ -1694,7 +1789,8 @@ fn put_ipv4(out: &mut String, name: &str, (v, m): (u128, u128)) {
 
 fn put_ipv6(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         format_ipv6_masked(v, m, out);
         out.push(',');
     }
@@ -1702,7 +1798,8 @@ fn put_ipv6(out: &mut String, name: &str, (v, m): (u128, u128)) {
 
 fn put_eth(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         format_eth(v as u64, out);
         if m != ones(6) {
             out.push('/');

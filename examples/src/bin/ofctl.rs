@@ -160,48 +160,8 @@ async fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     match cli.command {
-        Cmd::ParseFlows { file } => {
-            let flows = read_flows(&file, v)?;
-            for (i, (cmd, f)) in flows.iter().enumerate() {
-                let fm = f
-                    .to_flow_mod(*cmd, v)
-                    .map_err(|e| anyhow!("{file}: flow {}: {e}", i + 1))?;
-                writeln!(out, "{}", flow::flow_mod_line(&fm, v, i as u32 + 1))?;
-            }
-        }
-        Cmd::EncodeFlows { file, out: path } => {
-            let flows = read_flows(&file, v)?;
-            let mut n = 0u32;
-            let msgs = encode_all(&flows, v, || {
-                n += 1;
-                n
-            })?;
-            std::fs::write(&path, msgs.concat()).with_context(|| format!("cannot write {path}"))?;
-        }
-        Cmd::OfpParse { file } => {
-            let data = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
-            let mut at = 0usize;
-            while at < data.len() {
-                let rest = &data[at..];
-                let len = match frame_len(rest) {
-                    Ok(Some(len)) => len,
-                    Ok(None) => bail!("{file}: truncated message at byte {at}"),
-                    Err(e) => bail!("{file}: byte {at}: {e}"),
-                };
-                match Message::decode(&rest[..len]) {
-                    Ok((mv, xid, Message::FlowMod(fm))) => {
-                        writeln!(out, "{}", flow::flow_mod_line(&fm, mv, xid))?
-                    }
-                    Ok((mv, xid, m)) => writeln!(
-                        out,
-                        "{} ({}) (xid={xid:#x}): {m:?}",
-                        m.name(),
-                        mv.short_name()
-                    )?,
-                    Err(e) => writeln!(out, "***decode error at byte {at}: {e}***")?,
-                }
-                at += len;
-            }
+        Cmd::ParseFlows { .. } | Cmd::EncodeFlows { .. } | Cmd::OfpParse { .. } => {
+            bail!("offline commands run without the runtime")
         }
         Cmd::AddFlows { switch, file } => {
             let flows = read_flows(&file, v)?;
@@ -280,14 +240,257 @@ async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// Runs the commands that need no switch, without an async runtime.
+fn run_offline(cli: Cli) -> Result<()> {
+    let v = cli.version;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Cmd::ParseFlows { file } => parse_flows(&file, v, &mut out)?,
+        Cmd::EncodeFlows { file, out: path } => {
+            let flows = read_flows(&file, v)?;
+            let mut n = 0u32;
+            let msgs = encode_all(&flows, v, || {
+                n += 1;
+                n
+            })?;
+            std::fs::write(&path, msgs.concat()).with_context(|| format!("cannot write {path}"))?;
+        }
+        Cmd::OfpParse { file } => ofp_parse(&file, &mut out)?,
+        _ => bail!("not an offline command"),
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// How many threads the offline commands use.
+fn n_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Input bytes per piece of work: small enough to share the work evenly and start
+/// writing early, large enough that handing pieces out costs nothing.
+const PIECE: usize = 256 * 1024;
+
+/// Runs `work` on pieces `0..n` on [`n_threads`] threads (pieces handed out in order as
+/// threads get free) and gives the results to `consume` in piece order, on this thread,
+/// as soon as each one and all before it are done. Stops handing out pieces once `consume`
+/// fails, and returns its error.
+fn in_order<T: Send>(
+    n: usize,
+    work: impl Fn(usize) -> T + Sync,
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let threads = n_threads().min(n);
+    if threads <= 1 {
+        for i in 0..n {
+            consume(work(i))?;
+        }
+        return Ok(());
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            scope.spawn(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                while !stop.load(Relaxed) {
+                    let i = next.fetch_add(1, Relaxed);
+                    if i >= n || tx.send((i, work(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut want = 0;
+        let mut result = Ok(());
+        for (i, t) in rx.iter() {
+            pending.insert(i, t);
+            while let Some(t) = pending.remove(&want) {
+                want += 1;
+                if result.is_ok() {
+                    result = consume(t);
+                    if result.is_err() {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        result
+    })
+}
+
+/// `ofp-parse`: decodes a file of OpenFlow messages and prints one line per message.
+fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
+    let data = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+    // Message boundaries first (cheap), cut into pieces of about PIECE bytes.
+    let mut cuts = vec![0usize];
+    let mut at = 0usize;
+    let mut framing_error = None;
+    while at < data.len() {
+        match frame_len(&data[at..]) {
+            Ok(Some(len)) => at += len,
+            Ok(None) => {
+                framing_error = Some(anyhow!("{file}: truncated message at byte {at}"));
+                break;
+            }
+            Err(e) => {
+                framing_error = Some(anyhow!("{file}: byte {at}: {e}"));
+                break;
+            }
+        }
+        if at - cuts[cuts.len() - 1] >= PIECE {
+            cuts.push(at);
+        }
+    }
+    if *cuts.last().unwrap_or(&0) != at {
+        cuts.push(at);
+    }
+    let pieces = cuts.len() - 1;
+    in_order(
+        pieces,
+        |p| {
+            let (start, end) = (cuts[p], cuts[p + 1]);
+            let mut text = String::with_capacity((end - start) * 3 / 2);
+            let mut at = start;
+            while at < end {
+                // The lengths were checked when cutting.
+                let len = match frame_len(&data[at..end]) {
+                    Ok(Some(len)) => len,
+                    _ => break,
+                };
+                format_message(&data[at..at + len], at, &mut text);
+                at += len;
+            }
+            text
+        },
+        |text| Ok(out.write_all(text.as_bytes())?),
+    )?;
+    match framing_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Appends the `ofp-parse` line of the message `bytes`, found at byte `at` of its file.
+fn format_message(bytes: &[u8], at: usize, text: &mut String) {
+    use std::fmt::Write as _;
+    match Message::decode(bytes) {
+        Ok((mv, xid, Message::FlowMod(fm))) => {
+            flow::format_flow_mod_line(&fm, mv, xid, text);
+            text.push('\n');
+        }
+        Ok((mv, xid, m)) => {
+            let _ = writeln!(
+                text,
+                "{} ({}) (xid={xid:#x}): {m:?}",
+                m.name(),
+                mv.short_name()
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(text, "***decode error at byte {at}: {e}***");
+        }
+    }
+}
+
+/// What a piece of `parse-flows` gives: its text, and the first error.
+struct Parsed {
+    text: String,
+    /// A flow that does not parse (reported before anything is printed).
+    parse_error: Option<anyhow::Error>,
+    /// A flow that has no flow_mod (reported after the flows before it are printed).
+    encode_error: Option<anyhow::Error>,
+}
+
+/// `parse-flows`: prints each flow's flow_mod as `ovs-ofctl parse-flows` does. As it, prints
+/// nothing when a flow does not parse.
+fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
+    let text = read_input(file)?;
+    // Pieces of whole lines; each knows its first line number and flow index.
+    let mut pieces: Vec<(usize, usize, usize, usize)> = Vec::new(); // (start, end, line, flow)
+    let (mut start, mut line, mut flows) = (0usize, 0usize, 0usize);
+    while start < text.len() {
+        let want = (start + PIECE).min(text.len());
+        let end = match text.as_bytes()[want..].iter().position(|&b| b == b'\n') {
+            Some(p) => want + p + 1,
+            None => text.len(),
+        };
+        let piece = &text[start..end];
+        pieces.push((start, end, line, flows));
+        line += piece.lines().count();
+        flows += flow_lines(piece).count();
+        start = end;
+    }
+    let mut results: Vec<Parsed> = Vec::with_capacity(pieces.len());
+    in_order(
+        pieces.len(),
+        |p| {
+            let (start, end, line0, flow0) = pieces[p];
+            let mut r = Parsed {
+                text: String::with_capacity((end - start) * 3 / 2),
+                parse_error: None,
+                encode_error: None,
+            };
+            for (k, (n, cmd, l)) in flow_lines(&text[start..end]).enumerate() {
+                let f = match Flow::parse_command(l, cmd, v) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        r.parse_error = Some(anyhow!("{file}:{}: {e}", line0 + n));
+                        break;
+                    }
+                };
+                if r.encode_error.is_some() {
+                    continue;
+                }
+                let i = flow0 + k;
+                match f.into_flow_mod(cmd, v) {
+                    Ok(fm) => {
+                        flow::format_flow_mod_line(&fm, v, i as u32 + 1, &mut r.text);
+                        r.text.push('\n');
+                    }
+                    Err(e) => r.encode_error = Some(anyhow!("{file}: flow {}: {e}", i + 1)),
+                }
+            }
+            r
+        },
+        |r| {
+            results.push(r);
+            Ok(())
+        },
+    )?;
+    if let Some(e) = results.iter_mut().find_map(|r| r.parse_error.take()) {
+        return Err(e);
+    }
+    for r in results {
+        out.write_all(r.text.as_bytes())?;
+        if let Some(e) = r.encode_error {
+            out.flush()?;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match rt.block_on(run(cli)) {
+    let result = match cli.command {
+        Cmd::ParseFlows { .. } | Cmd::EncodeFlows { .. } | Cmd::OfpParse { .. } => run_offline(cli),
+        _ => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            rt.block_on(run(cli))
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ofctl: {e:#}");

@@ -197,6 +197,11 @@ impl Field {
 
     /// The field for a wire header's (experimenter, class, field).
     pub fn from_wire(experimenter: Option<u32>, class: u16, field: u8) -> Option<Field> {
+        if experimenter.is_none()
+            && let Some(i) = direct_index(class, field)
+        {
+            return maps().direct[i];
+        }
         maps()
             .by_wire
             .get(&wire_key(experimenter, class, field))
@@ -267,6 +272,21 @@ struct Maps {
     by_name: HashMap<&'static str, Field>,
     by_header_name: HashMap<&'static str, Field>,
     by_wire: HashMap<u64, Field>,
+    /// `by_wire` without hashing for the classes matches use (no experimenter; classes
+    /// `0x0000`, `0x0001`, `0x8000`, `0x8001`), by [`direct_index`].
+    direct: [Option<Field>; 4 * 128],
+}
+
+/// The slot of a non-experimenter header in [`Maps::direct`], if it has one.
+fn direct_index(class: u16, field: u8) -> Option<usize> {
+    let c = match class {
+        0x0000 => 0,
+        0x0001 => 1,
+        0x8000 => 2,
+        0x8001 => 3,
+        _ => return None,
+    };
+    (field < 128).then_some(c * 128 + usize::from(field))
 }
 
 fn wire_key(experimenter: Option<u32>, class: u16, field: u8) -> u64 {
@@ -280,6 +300,7 @@ fn maps() -> &'static Maps {
             by_name: HashMap::new(),
             by_header_name: HashMap::new(),
             by_wire: HashMap::new(),
+            direct: [None; 4 * 128],
         };
         for info in &table::INFO {
             m.by_name.insert(info.name, info.field);
@@ -290,6 +311,13 @@ fn maps() -> &'static Maps {
                 m.by_header_name.insert(h.name, info.field);
                 m.by_wire
                     .insert(wire_key(h.experimenter, h.class, h.field), info.field);
+            }
+        }
+        for (&key, &field) in &m.by_wire {
+            if key >> 24 == 0
+                && let Some(i) = direct_index((key >> 8) as u16, key as u8)
+            {
+                m.direct[i] = Some(field);
             }
         }
         m
