@@ -149,15 +149,14 @@ impl Match {
     /// The index `slot` has (or would have) in `entries`, and whether it is present.
     #[inline]
     fn rank(&self, slot: Field) -> (usize, bool) {
-        let i = slot as usize;
-        let (w, b) = (i / 64, i % 64);
-        let mut rank = 0;
-        for word in &self.present[..w.min(PRESENT_WORDS)] {
-            rank += word.count_ones() as usize;
+        if !self.has(slot) {
+            let i = self.entries.partition_point(|e| e.slot < slot);
+            return (i, false);
         }
-        let word = self.present.get(w).copied().unwrap_or(0);
-        rank += (word & ((1u64 << b) - 1)).count_ones() as usize;
-        (rank, word >> b & 1 != 0)
+        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
+            Ok(i) => (i, true),
+            Err(i) => (i, false),
+        }
     }
 
     /// Whether any slot from `lo` to `hi` (inclusive) is present.
@@ -175,12 +174,21 @@ impl Match {
         })
     }
 
+    /// Whether `entries` holds `slot`.
+    #[inline]
+    fn has(&self, slot: Field) -> bool {
+        let i = slot as usize;
+        self.present
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 != 0)
+    }
+
     #[inline]
     fn slot(&self, slot: Field) -> (u128, u128) {
-        let (i, present) = self.rank(slot);
-        if !present {
+        if !self.has(slot) {
             return (0, 0);
         }
+        let (i, _) = self.rank(slot);
         match self.entries.get(i) {
             Some(e) => (e.value, e.mask),
             None => (0, 0),
@@ -196,6 +204,9 @@ impl Match {
     }
 
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
+        if mask == 0 && !self.has(slot) {
+            return;
+        }
         let value = value & mask;
         let (i, present) = self.rank(slot);
         let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
@@ -1302,10 +1313,18 @@ impl Match {
 
     /// Whether any bit of `field` is already tested (Open vSwitch's `!mf_is_all_wild`).
     fn tests(&self, field: Field) -> bool {
-        if field == Field::VlanPcp || field == Field::DlVlanPcp {
-            return self.mask_of(Field::VlanTci) & VLAN_PCP_MASK != 0;
+        use Field::*;
+        match field {
+            VlanPcp | DlVlanPcp => self.mask_of(VlanTci) & VLAN_PCP_MASK != 0,
+            // Fields that are part of a slot, or span several.
+            DlVlan | VlanVid | MplsLabel | MplsTc | MplsBos | MplsTtl | NwTos | IpDscp | NwEcn
+            | IcmpType | Icmpv6Type | IcmpCode | Icmpv6Code | NdOptionsType => {
+                self.get(field).is_some()
+            }
+            _ if (Xreg0..=Xxreg3).contains(&field) => self.get(field).is_some(),
+            // The rest are a whole slot, stored only with a nonzero mask.
+            _ => self.has(slot_of(field)),
         }
-        self.get(field).is_some()
     }
 
     /// Encodes as a bare list of OXM fields for `version` (no header, no padding); returns

@@ -7,30 +7,38 @@
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends the ASCII bytes `b[from..]` (always ASCII digits here).
+/// Appends the ASCII bytes `b` (digits here), one at a time: for a few bytes that is
+/// cheaper than checking them as UTF-8 and copying.
 fn push_ascii(out: &mut String, b: &[u8]) {
-    if let Ok(s) = std::str::from_utf8(b) {
-        out.push_str(s);
+    out.reserve(b.len());
+    for &c in b {
+        out.push(char::from(c));
     }
 }
 
 /// `{v}` for an unsigned integer.
 pub(crate) fn dec(out: &mut String, v: u64) {
+    let digit = |d: u64| char::from(b'0' + d as u8);
     if v < 10 {
-        out.push(char::from(b'0' + v as u8));
-        return;
+        out.push(digit(v));
+    } else if v < 100 {
+        out.push(digit(v / 10));
+        out.push(digit(v % 10));
+    } else if v < 1000 {
+        out.push(digit(v / 100));
+        out.push(digit(v / 10 % 10));
+        out.push(digit(v % 10));
+    } else {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        let mut v = v;
+        while v > 0 {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        push_ascii(out, &buf[i..]);
     }
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    while v >= 10 {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    i -= 1;
-    buf[i] = b'0' + v as u8;
-    push_ascii(out, &buf[i..]);
 }
 
 /// `{v}` for a `u128`.
@@ -54,15 +62,27 @@ pub(crate) fn hex(out: &mut String, v: u128) {
     hex_digits(out, v, digits);
 }
 
+/// Thirty-two zero digits, for the trailing zeros of wide values (`xxreg` writes are
+/// mostly a few digits then zeros).
+const ZEROS: &str = "00000000000000000000000000000000";
+
 /// The low `digits` hexadecimal digits of `v` (at most 32), zero-padded.
 fn hex_digits(out: &mut String, v: u128, digits: usize) {
     let n = digits.min(32);
+    // Trailing zero digits go out in one piece.
+    let zeros = if v == 0 {
+        n
+    } else {
+        ((v.trailing_zeros() / 4) as usize).min(n)
+    };
+    let (v, n) = (v.checked_shr(4 * zeros as u32).unwrap_or(0), n - zeros);
     if n > 16 {
         hex_digits64(out, (v >> 64) as u64, n - 16);
         hex_digits64(out, v as u64, 16);
-    } else {
+    } else if n > 0 {
         hex_digits64(out, v as u64, n);
     }
+    out.push_str(&ZEROS[..zeros]);
 }
 
 /// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded.

@@ -399,6 +399,20 @@ fn format_message(bytes: &[u8], at: usize, text: &mut String) {
     }
 }
 
+/// The number of lines of `text` and how many of them [`flow_lines`] yields: those whose
+/// first non-blank character is not `#`.
+fn count_lines_and_flows(text: &str) -> (usize, usize) {
+    let (mut lines, mut flows) = (0, 0);
+    for line in text.lines() {
+        lines += 1;
+        let t = line.trim_start();
+        if !t.is_empty() && !t.starts_with('#') {
+            flows += 1;
+        }
+    }
+    (lines, flows)
+}
+
 /// What a piece of `parse-flows` gives: its text, and the first error.
 struct Parsed {
     text: String,
@@ -412,20 +426,34 @@ struct Parsed {
 /// nothing when a flow does not parse.
 fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
     let text = read_input(file)?;
-    // Pieces of whole lines; each knows its first line number and flow index.
-    let mut pieces: Vec<(usize, usize, usize, usize)> = Vec::new(); // (start, end, line, flow)
-    let (mut start, mut line, mut flows) = (0usize, 0usize, 0usize);
+    // Pieces of whole lines.
+    let mut bounds: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0usize;
     while start < text.len() {
         let want = (start + PIECE).min(text.len());
         let end = match text.as_bytes()[want..].iter().position(|&b| b == b'\n') {
             Some(p) => want + p + 1,
             None => text.len(),
         };
-        let piece = &text[start..end];
-        pieces.push((start, end, line, flows));
-        line += piece.lines().count();
-        flows += flow_lines(piece).count();
+        bounds.push((start, end));
         start = end;
+    }
+    // Each piece's first line number and flow index (the xid), counted in parallel.
+    let mut counts = Vec::with_capacity(bounds.len());
+    in_order(
+        bounds.len(),
+        |p| count_lines_and_flows(&text[bounds[p].0..bounds[p].1]),
+        |c| {
+            counts.push(c);
+            Ok(())
+        },
+    )?;
+    let mut pieces: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(bounds.len()); // (start, end, line, flow)
+    let (mut line, mut flows) = (0usize, 0usize);
+    for (&(start, end), &(l, f)) in bounds.iter().zip(&counts) {
+        pieces.push((start, end, line, flows));
+        line += l;
+        flows += f;
     }
     let mut results: Vec<Parsed> = Vec::with_capacity(pieces.len());
     in_order(
@@ -496,5 +524,20 @@ fn main() -> ExitCode {
             eprintln!("ofctl: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn piece_counts_agree_with_flow_lines() {
+        let text = "table=1,actions=drop\n\n   \n# comment\n  # indented comment\n\
+                    add priority=5,actions=drop # trailing\nadd\n\t\r\nmodify\r\n \u{a0}x\nlast";
+        let (lines, flows) = count_lines_and_flows(text);
+        assert_eq!(lines, text.lines().count());
+        assert_eq!(flows, flow_lines(text).count());
+        assert_eq!(flow_lines(text).last().map(|(n, _, _)| n), Some(lines));
     }
 }

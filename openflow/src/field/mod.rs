@@ -405,10 +405,10 @@ impl OxmHeader {
 
 /// Reads a big-endian value of `bytes.len()` bytes (at most 16) into a `u128`.
 pub fn be_to_u128(bytes: &[u8]) -> Option<u128> {
-    if bytes.len() > 16 {
-        return None;
-    }
-    Some(bytes.iter().fold(0u128, |acc, b| acc << 8 | u128::from(*b)))
+    let mut b = [0u8; 16];
+    b.get_mut(16usize.checked_sub(bytes.len())?..)?
+        .copy_from_slice(bytes);
+    Some(u128::from_be_bytes(b))
 }
 
 /// Writes the low `n` bytes of `v` big-endian (`n` at most 16).
