@@ -522,7 +522,7 @@ impl std::fmt::Display for Stat {
 fn format_duration(sec: u32, nsec: u32, out: &mut String) {
     let _ = write!(out, "{sec}");
     if nsec > 0 {
-        if nsec % 1_000_000 == 0 {
+        if nsec.is_multiple_of(1_000_000) {
             let _ = write!(out, ".{:03}", nsec / 1_000_000);
         } else {
             let digits = format!("{nsec:09}");

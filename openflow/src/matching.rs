@@ -897,10 +897,10 @@ impl Match {
                 None => skip_type = false,
             }
         }
-        for i in 0..16 {
+        for (i, key) in REG_KEYS.iter().enumerate() {
             let (v, m) = slot(reg_slot(i));
             if m != 0 {
-                out.push_str(REG_KEYS[i]);
+                out.push_str(key);
                 put_hex32(out, v, m);
             }
         }

@@ -68,13 +68,11 @@ pub fn format_instructions(
                 (2, Instruction::ClearActions) => {
                     format_canonical(&Action::ClearActions, version, &mut first, out);
                 }
-                (3, Instruction::WriteActions(list)) => {
-                    if !list.is_empty() {
-                        sep(&mut first, out);
-                        out.push_str("write_actions(");
-                        format_actions(list, version, out);
-                        out.push(')');
-                    }
+                (3, Instruction::WriteActions(list)) if !list.is_empty() => {
+                    sep(&mut first, out);
+                    out.push_str("write_actions(");
+                    format_actions(list, version, out);
+                    out.push(')');
                 }
                 (4, Instruction::WriteMetadata { value, mask }) => {
                     let a = Action::WriteMetadata {
