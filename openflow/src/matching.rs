@@ -96,6 +96,52 @@ const PRESENT_WORDS: usize = crate::field::N_FIELDS.div_ceil(64);
 /// keywords (`priority`, `table`, `cookie`...).
 pub const NOT_A_MATCH_FIELD: &str = "not a match field";
 
+/// Whether `field` is stored as itself, whole: its own slot, set, tested and cleared by the
+/// plain rules of [`Match::set_masked`] (no folding into another slot, no bit surgery).
+fn is_plain(field: Field) -> bool {
+    use Field::*;
+    !matches!(
+        field,
+        InPortOxm
+            | ActsetOutput
+            | CtState
+            | TunFlags
+            | TcpFlags
+            | Xreg0
+            | Xreg1
+            | Xreg2
+            | Xreg3
+            | Xreg4
+            | Xreg5
+            | Xreg6
+            | Xreg7
+            | Xxreg0
+            | Xxreg1
+            | Xxreg2
+            | Xxreg3
+            | DlVlan
+            | VlanVid
+            | DlVlanPcp
+            | VlanPcp
+            | MplsLabel
+            | MplsTc
+            | MplsBos
+            | MplsTtl
+            | NwTos
+            | IpDscp
+            | NwEcn
+            | IpFrag
+            | ArpOp
+            | IcmpType
+            | Icmpv6Type
+            | IcmpCode
+            | Icmpv6Code
+            | NdOptionsType
+            | Ipv6Label
+            | NshSpi
+    ) && slot_of(field) == field
+}
+
 /// The storage slot of `field` (the field `struct flow` keeps it in).
 fn slot_of(field: Field) -> Field {
     use Field::*;
@@ -897,7 +943,8 @@ impl Match {
                 None => skip_type = false,
             }
         }
-        for (i, key) in REG_KEYS.iter().enumerate() {
+        let any_reg = self.any_in(Reg0, Reg15);
+        for (i, key) in REG_KEYS.iter().enumerate().take_while(|_| any_reg) {
             let (v, m) = slot(reg_slot(i));
             if m != 0 {
                 out.push_str(key);
@@ -1284,14 +1331,24 @@ impl Match {
                     ),
                 ));
             }
-            if m.tests(field) {
+            let plain = is_plain(field);
+            if if plain { m.has(field) } else { m.tests(field) } {
                 return Err(r.error_at(
                     at,
                     format_args!("{name}: duplicate field (OFPBMC_DUP_FIELD)"),
                 ));
             }
-            m.set_masked(field, value, mask)
-                .map_err(|e| r.error_at(at, e))?;
+            if plain && mask & full != 0 {
+                // What `set_masked` does for a field stored as itself, without the
+                // dispatch.
+                m.put_slot(field, value & full, mask & full);
+                if field.info().prereq != Prereq::None {
+                    m.set_default_packet_type();
+                }
+            } else {
+                m.set_masked(field, value, mask)
+                    .map_err(|e| r.error_at(at, e))?;
+            }
             if n_offsets < offsets.len() {
                 offsets[n_offsets] = (slot_of(field), at);
                 n_offsets += 1;
@@ -1869,6 +1926,42 @@ mod tests {
         assert!(Match::parse("nw_dst=10.0.0.1").is_err());
         let e = Match::parse("ip,priority=5").unwrap_err().to_string();
         assert!(e.contains(NOT_A_MATCH_FIELD), "{e}");
+    }
+
+    /// The decoder's shortcut for plain fields does what `set_masked` does, and the
+    /// presence bitmap follows the entries.
+    #[test]
+    fn plain_fields_shortcut_is_set_masked() {
+        for &field in crate::field::ALL.iter().filter(|f| is_plain(**f)) {
+            if field == Field::Reg3 {
+                continue;
+            }
+            let full = ones(value_bytes(field));
+            let masks = [full, full & 0x0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f, 1];
+            for mask in masks {
+                if !field.info().maskable && mask != full {
+                    continue;
+                }
+                let value = 0x1234_5678_9abc_def0_1234_5678_9abc_def0 & mask;
+                let mut base = Match::new();
+                base.put_slot(Field::Reg3, 7, 0xffff_ffff);
+                let mut slow = base.clone();
+                slow.set_masked(field, value, mask).unwrap();
+                let mut fast = base.clone();
+                assert!(!fast.has(field) && !fast.tests(field));
+                fast.put_slot(field, value & full, mask & full);
+                if field.info().prereq != Prereq::None {
+                    fast.set_default_packet_type();
+                }
+                assert_eq!(fast, slow, "{}", field.name());
+                assert!(fast.has(field) && fast.tests(field), "{}", field.name());
+                for e in &fast.entries {
+                    assert!(fast.has(e.slot));
+                }
+                let n: u32 = fast.present.iter().map(|w| w.count_ones()).sum();
+                assert_eq!(n as usize, fast.entries.len());
+            }
+        }
     }
 
     #[test]
