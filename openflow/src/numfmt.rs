@@ -28,6 +28,14 @@ pub(crate) fn dec(out: &mut String, v: u64) {
         out.push(digit(v / 100));
         out.push(digit(v / 10 % 10));
         out.push(digit(v % 10));
+    } else if v < 100_000 {
+        if v >= 10_000 {
+            out.push(digit(v / 10_000));
+        }
+        out.push(digit(v / 1000 % 10));
+        out.push(digit(v / 100 % 10));
+        out.push(digit(v / 10 % 10));
+        out.push(digit(v % 10));
     } else {
         let mut buf = [0u8; 20];
         let mut i = buf.len();

@@ -128,6 +128,17 @@ pub fn actions_into_instructions(
     if let Some(msg) = verify(&actions, true, NestIn::Top) {
         return Err(Error::encode("instructions", msg));
     }
+    let is_apply = |a: &Action| {
+        kind(a, Some(version)) == Kind::Apply && !matches!(a, Action::UnknownInstruction(_))
+    };
+    if actions.iter().all(is_apply) {
+        // The usual list: one apply-actions holding the list as it is.
+        return Ok(if actions.is_empty() {
+            Vec::new()
+        } else {
+            vec![Instruction::ApplyActions(actions)]
+        });
+    }
     let mut out = Vec::new();
     let mut apply: Option<Vec<Action>> = None;
     for a in actions {
