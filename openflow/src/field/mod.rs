@@ -268,10 +268,58 @@ impl fmt::Display for Field {
     }
 }
 
+/// A fast hasher for the registry's fixed tables (the Fx hash, as rustc uses): the keys are
+/// the registry's own names, so nothing is gained from SipHash's resistance to chosen keys,
+/// and name lookups are on every parsed field.
+#[derive(Clone, Copy, Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 struct Maps {
-    by_name: HashMap<&'static str, Field>,
-    by_header_name: HashMap<&'static str, Field>,
-    by_wire: HashMap<u64, Field>,
+    by_name: FxMap<&'static str, Field>,
+    by_header_name: FxMap<&'static str, Field>,
+    by_wire: FxMap<u64, Field>,
     /// `by_wire` without hashing for the classes matches use (no experimenter; classes
     /// `0x0000`, `0x0001`, `0x8000`, `0x8001`), by [`direct_index`].
     direct: [Option<Field>; 4 * 128],
@@ -297,9 +345,9 @@ fn maps() -> &'static Maps {
     static MAPS: OnceLock<Maps> = OnceLock::new();
     MAPS.get_or_init(|| {
         let mut m = Maps {
-            by_name: HashMap::new(),
-            by_header_name: HashMap::new(),
-            by_wire: HashMap::new(),
+            by_name: FxMap::default(),
+            by_header_name: FxMap::default(),
+            by_wire: FxMap::default(),
             direct: [None; 4 * 128],
         };
         for info in &table::INFO {
