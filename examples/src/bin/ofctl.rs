@@ -268,113 +268,203 @@ fn n_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
-/// Input bytes per piece of work: small enough to share the work evenly and start
-/// writing early, large enough that handing pieces out costs nothing.
+/// Input bytes per piece of work: small enough to share the work evenly, start writing
+/// early and keep the buffers in the allocator's cache, large enough that handing pieces
+/// out costs nothing.
 const PIECE: usize = 256 * 1024;
 
-/// Runs `work` on pieces `0..n` on [`n_threads`] threads (pieces handed out in order as
-/// threads get free) and gives the results to `consume` in piece order, on this thread,
-/// as soon as each one and all before it are done. Stops handing out pieces once `consume`
-/// fails, and returns its error.
-fn in_order<T: Send>(
-    n: usize,
-    work: impl Fn(usize) -> T + Sync,
-    mut consume: impl FnMut(T) -> Result<()>,
+/// A piece of input: its index, where it starts in the input, what the cutter noted
+/// about what precedes it, and its bytes.
+struct Piece {
+    index: usize,
+    offset: usize,
+    before: (usize, usize),
+    bytes: Vec<u8>,
+}
+
+/// What a cutter says about a buffer: how many leading bytes are whole units (0: read
+/// more), and a note for the piece they make.
+type Cut = (usize, (usize, usize));
+
+/// Reads `path` (`-`: standard input) in pieces of whole units, about [`PIECE`] bytes
+/// each, giving them to `emit` in order; stops early when `emit` returns false. `cut(buf,
+/// offset, eof)` says how many leading bytes of `buf` (found at `offset` in the input) are
+/// whole units, or fails when `buf` starts with a broken one.
+fn read_pieces(
+    path: &str,
+    mut cut: impl FnMut(&[u8], usize, bool) -> Result<Cut>,
+    emit: &mut dyn FnMut(Piece) -> bool,
 ) -> Result<()> {
-    let threads = n_threads().min(n);
-    if threads <= 1 {
-        for i in 0..n {
-            consume(work(i))?;
+    let mut input: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * PIECE);
+    let (mut offset, mut index, mut eof, mut want_more) = (0usize, 0usize, false, false);
+    loop {
+        while !eof && (buf.len() < PIECE || want_more) {
+            want_more = false;
+            let have = buf.len();
+            buf.resize(have + PIECE, 0);
+            let n = loop {
+                match input.read(&mut buf[have..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(if path == "-" {
+                            e.into()
+                        } else {
+                            anyhow::Error::new(e).context(format!("cannot read {path}"))
+                        });
+                    }
+                }
+            };
+            buf.truncate(have + n);
+            eof = n == 0;
         }
-        return Ok(());
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let (whole, before) = cut(&buf, offset, eof)?;
+        let whole = whole.min(buf.len());
+        if whole == 0 {
+            if eof {
+                return Ok(());
+            }
+            want_more = true;
+            continue;
+        }
+        let mut bytes = std::mem::replace(&mut buf, Vec::with_capacity(2 * PIECE));
+        buf.extend_from_slice(&bytes[whole..]);
+        bytes.truncate(whole);
+        let piece = Piece {
+            index,
+            offset,
+            before,
+            bytes,
+        };
+        if !emit(piece) {
+            return Ok(());
+        }
+        index += 1;
+        offset += whole;
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+}
+
+/// Runs `work` on the pieces `produce` emits (on its own thread), on [`n_threads`] threads,
+/// and gives the results to `consume` in order, on this thread, as soon as each one and
+/// all before it are done. Returns `consume`'s error, else `produce`'s.
+fn pipeline<R: Send>(
+    produce: impl FnOnce(&mut dyn FnMut(Piece) -> bool) -> Result<()> + Send,
+    work: impl Fn(Piece) -> R + Sync,
+    mut consume: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let threads = n_threads().max(1);
+    let stop = AtomicBool::new(false);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Piece>(2 * threads);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
+        let stop = &stop;
+        let reader = scope.spawn(move || {
+            let mut emit = |p: Piece| !stop.load(Relaxed) && job_tx.send(p).is_ok();
+            produce(&mut emit)
+        });
         for _ in 0..threads {
-            let tx = tx.clone();
-            let (next, stop, work) = (&next, &stop, &work);
+            let (job_rx, done_tx, work) = (&job_rx, done_tx.clone(), &work);
             scope.spawn(move || {
-                use std::sync::atomic::Ordering::Relaxed;
-                while !stop.load(Relaxed) {
-                    let i = next.fetch_add(1, Relaxed);
-                    if i >= n || tx.send((i, work(i))).is_err() {
-                        break;
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    let Ok(piece) = job else { break };
+                    // After a failure, keep taking pieces so that the reader is not
+                    // left waiting.
+                    if stop.load(Relaxed) {
+                        continue;
+                    }
+                    let index = piece.index;
+                    if done_tx.send((index, work(piece))).is_err() {
+                        stop.store(true, Relaxed);
                     }
                 }
             });
         }
-        drop(tx);
+        drop(done_tx);
         let mut pending = std::collections::BTreeMap::new();
         let mut want = 0;
         let mut result = Ok(());
-        for (i, t) in rx.iter() {
-            pending.insert(i, t);
-            while let Some(t) = pending.remove(&want) {
+        for (i, r) in done_rx.iter() {
+            if result.is_err() {
+                continue;
+            }
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
                 want += 1;
-                if result.is_ok() {
-                    result = consume(t);
-                    if result.is_err() {
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
+                result = consume(r);
+                if result.is_err() {
+                    stop.store(true, Relaxed);
+                    break;
                 }
             }
         }
-        result
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("the input reader failed")));
+        result.and(read)
     })
 }
 
 /// `ofp-parse`: decodes a file of OpenFlow messages and prints one line per message.
 fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
-    let data = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
-    // Message boundaries first (cheap), cut into pieces of about PIECE bytes.
-    let mut cuts = vec![0usize];
-    let mut at = 0usize;
-    let mut framing_error = None;
-    while at < data.len() {
-        match frame_len(&data[at..]) {
-            Ok(Some(len)) => at += len,
-            Ok(None) => {
-                framing_error = Some(anyhow!("{file}: truncated message at byte {at}"));
-                break;
-            }
-            Err(e) => {
-                framing_error = Some(anyhow!("{file}: byte {at}: {e}"));
-                break;
+    // Whole messages; a framing error cuts the input after the messages before it.
+    let cut = |buf: &[u8], offset: usize, eof: bool| -> Result<Cut> {
+        let mut at = 0;
+        while at < buf.len() {
+            match frame_len(&buf[at..]) {
+                Ok(Some(len)) if len <= buf.len() - at => at += len,
+                Ok(_) if !eof => break,
+                Ok(_) => {
+                    if at > 0 {
+                        break;
+                    }
+                    bail!("{file}: truncated message at byte {}", offset + at)
+                }
+                Err(e) => {
+                    if at > 0 {
+                        break;
+                    }
+                    bail!("{file}: byte {}: {e}", offset + at)
+                }
             }
         }
-        if at - cuts[cuts.len() - 1] >= PIECE {
-            cuts.push(at);
-        }
-    }
-    if *cuts.last().unwrap_or(&0) != at {
-        cuts.push(at);
-    }
-    let pieces = cuts.len() - 1;
-    in_order(
-        pieces,
-        |p| {
-            let (start, end) = (cuts[p], cuts[p + 1]);
-            let mut text = String::with_capacity((end - start) * 3 / 2);
-            let mut at = start;
-            while at < end {
+        Ok((at, (0, 0)))
+    };
+    pipeline(
+        |emit| read_pieces(file, cut, emit),
+        |piece| {
+            let mut text = String::with_capacity(piece.bytes.len() * 3 / 2);
+            let data = &piece.bytes;
+            let mut at = 0;
+            while at < data.len() {
                 // The lengths were checked when cutting.
-                let len = match frame_len(&data[at..end]) {
-                    Ok(Some(len)) => len,
-                    _ => break,
+                let Some(msg) = frame_len(&data[at..])
+                    .ok()
+                    .flatten()
+                    .and_then(|len| data.get(at..at + len))
+                else {
+                    break;
                 };
-                format_message(&data[at..at + len], at, &mut text);
-                at += len;
+                format_message(msg, piece.offset + at, &mut text);
+                at += msg.len();
             }
             text
         },
         |text| Ok(out.write_all(text.as_bytes())?),
-    )?;
-    match framing_error {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    )
 }
 
 /// Appends the `ofp-parse` line of the message `bytes`, found at byte `at` of its file.
@@ -401,12 +491,23 @@ fn format_message(bytes: &[u8], at: usize, text: &mut String) {
 
 /// The number of lines of `text` and how many of them [`flow_lines`] yields: those whose
 /// first non-blank character is not `#`.
-fn count_lines_and_flows(text: &str) -> (usize, usize) {
+fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
     let (mut lines, mut flows) = (0, 0);
-    for line in text.lines() {
+    for line in text.split_inclusive(|&b| b == b'\n') {
         lines += 1;
-        let t = line.trim_start();
-        if !t.is_empty() && !t.starts_with('#') {
+        let first = line
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'));
+        let is_flow = match first.map(|i| line[i]) {
+            None | Some(b'#') => false,
+            Some(b) if b < 0x80 => true,
+            // Perhaps Unicode white space: as `str::trim_start` sees it.
+            Some(_) => std::str::from_utf8(line).is_ok_and(|l| {
+                let t = l.trim_start();
+                !t.is_empty() && !t.starts_with('#')
+            }),
+        };
+        if is_flow {
             flows += 1;
         }
     }
@@ -416,6 +517,8 @@ fn count_lines_and_flows(text: &str) -> (usize, usize) {
 /// What a piece of `parse-flows` gives: its text, and the first error.
 struct Parsed {
     text: String,
+    /// The piece is not UTF-8 (the file cannot be read as text).
+    not_text: bool,
     /// A flow that does not parse (reported before anything is printed).
     parse_error: Option<anyhow::Error>,
     /// A flow that has no flow_mod (reported after the flows before it are printed).
@@ -425,47 +528,36 @@ struct Parsed {
 /// `parse-flows`: prints each flow's flow_mod as `ovs-ofctl parse-flows` does. As it, prints
 /// nothing when a flow does not parse.
 fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
-    let text = read_input(file)?;
-    // Pieces of whole lines.
-    let mut bounds: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0usize;
-    while start < text.len() {
-        let want = (start + PIECE).min(text.len());
-        let end = match text.as_bytes()[want..].iter().position(|&b| b == b'\n') {
-            Some(p) => want + p + 1,
-            None => text.len(),
+    // Pieces of whole lines, each noting the lines and flows before it (the xid).
+    let (mut lines, mut flows) = (0usize, 0usize);
+    let cut = |buf: &[u8], _offset: usize, eof: bool| -> Result<Cut> {
+        let whole = if eof {
+            buf.len()
+        } else {
+            buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
         };
-        bounds.push((start, end));
-        start = end;
-    }
-    // Each piece's first line number and flow index (the xid), counted in parallel.
-    let mut counts = Vec::with_capacity(bounds.len());
-    in_order(
-        bounds.len(),
-        |p| count_lines_and_flows(&text[bounds[p].0..bounds[p].1]),
-        |c| {
-            counts.push(c);
-            Ok(())
-        },
-    )?;
-    let mut pieces: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(bounds.len()); // (start, end, line, flow)
-    let (mut line, mut flows) = (0usize, 0usize);
-    for (&(start, end), &(l, f)) in bounds.iter().zip(&counts) {
-        pieces.push((start, end, line, flows));
-        line += l;
+        let before = (lines, flows);
+        let (l, f) = count_lines_and_flows(&buf[..whole]);
+        lines += l;
         flows += f;
-    }
-    let mut results: Vec<Parsed> = Vec::with_capacity(pieces.len());
-    in_order(
-        pieces.len(),
-        |p| {
-            let (start, end, line0, flow0) = pieces[p];
+        Ok((whole, before))
+    };
+    let mut results: Vec<Parsed> = Vec::new();
+    pipeline(
+        |emit| read_pieces(file, cut, emit),
+        |piece| {
+            let (line0, flow0) = piece.before;
             let mut r = Parsed {
-                text: String::with_capacity((end - start) * 3 / 2),
+                text: String::with_capacity(piece.bytes.len() * 3 / 2),
+                not_text: false,
                 parse_error: None,
                 encode_error: None,
             };
-            for (k, (n, cmd, l)) in flow_lines(&text[start..end]).enumerate() {
+            let Ok(text) = std::str::from_utf8(&piece.bytes) else {
+                r.not_text = true;
+                return r;
+            };
+            for (k, (n, cmd, l)) in flow_lines(text).enumerate() {
                 let f = match Flow::parse_command(l, cmd, v) {
                     Ok(f) => f,
                     Err(e) => {
@@ -492,6 +584,17 @@ fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
             Ok(())
         },
     )?;
+    if results.iter().any(|r| r.not_text) {
+        let e = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        );
+        return Err(if file == "-" {
+            e.into()
+        } else {
+            anyhow::Error::new(e).context(format!("cannot read {file}"))
+        });
+    }
     if let Some(e) = results.iter_mut().find_map(|r| r.parse_error.take()) {
         return Err(e);
     }
@@ -535,7 +638,7 @@ mod tests {
     fn piece_counts_agree_with_flow_lines() {
         let text = "table=1,actions=drop\n\n   \n# comment\n  # indented comment\n\
                     add priority=5,actions=drop # trailing\nadd\n\t\r\nmodify\r\n \u{a0}x\nlast";
-        let (lines, flows) = count_lines_and_flows(text);
+        let (lines, flows) = count_lines_and_flows(text.as_bytes());
         assert_eq!(lines, text.lines().count());
         assert_eq!(flows, flow_lines(text).count());
         assert_eq!(flow_lines(text).last().map(|(n, _, _)| n), Some(lines));
