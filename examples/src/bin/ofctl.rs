@@ -305,23 +305,18 @@ fn read_pieces(
     loop {
         while !eof && (buf.len() < PIECE || want_more) {
             want_more = false;
-            let have = buf.len();
-            buf.resize(have + PIECE, 0);
-            let n = loop {
-                match input.read(&mut buf[have..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        return Err(if path == "-" {
-                            e.into()
-                        } else {
-                            anyhow::Error::new(e).context(format!("cannot read {path}"))
-                        });
-                    }
+            // `read_to_end` reads into the spare capacity without zeroing it first.
+            let n = match (&mut input).take(PIECE as u64).read_to_end(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    return Err(if path == "-" {
+                        e.into()
+                    } else {
+                        anyhow::Error::new(e).context(format!("cannot read {path}"))
+                    });
                 }
             };
-            buf.truncate(have + n);
-            eof = n == 0;
+            eof = n < PIECE;
         }
         if buf.is_empty() {
             return Ok(());
