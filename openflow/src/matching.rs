@@ -839,25 +839,40 @@ impl Match {
             numfmt::dec(out, u64::from(priority));
             out.push(',');
         }
-        let slot = |f| self.slot(f);
+        // Slot lookups by index (most of the ~70 are of absent slots).
+        let mut index = [u8::MAX; PRESENT_WORDS * 64];
+        for (k, e) in self.entries.iter().enumerate() {
+            if let Some(x) = index.get_mut(e.slot as usize) {
+                *x = k as u8;
+            }
+        }
+        let slot = |f: Field| -> (u128, u128) {
+            match index
+                .get(f as usize)
+                .and_then(|&k| self.entries.get(usize::from(k)))
+            {
+                Some(e) => (e.value, e.mask),
+                None => (0, 0),
+            }
+        };
         put_u32_hex(out, "pkt_mark", slot(PktMark));
         let mut megaflow = false;
-        if self.mask_of(RecircId) != 0 {
+        if slot(RecircId).1 != 0 {
             put_u32_hex(out, "recirc_id", slot(RecircId));
             megaflow = true;
         }
         put_u32_hex(out, "dp_hash", slot(DpHash));
-        if self.mask_of(ConjId) != 0 {
+        if slot(ConjId).1 != 0 {
             out.push_str("conj_id=");
-            numfmt::dec128(out, self.value_of(ConjId));
+            numfmt::dec128(out, slot(ConjId).0);
             out.push(',');
         }
-        if self.mask_of(SkbPriority) != 0 {
-            let _ = write!(out, "skb_priority={},", Hx(self.value_of(SkbPriority)));
+        if slot(SkbPriority).1 != 0 {
+            let _ = write!(out, "skb_priority={},", Hx(slot(SkbPriority).0));
         }
-        if self.mask_of(ActsetOutput) != 0 {
+        if slot(ActsetOutput).1 != 0 {
             out.push_str("actset_output=");
-            format_port(self.value_of(ActsetOutput) as u16, out);
+            format_port(slot(ActsetOutput).0 as u16, out);
             out.push(',');
         }
         let (cs, csm) = slot(CtState);
@@ -887,15 +902,15 @@ impl Match {
         put_ipv6(out, "ct_ipv6_src", slot(CtIpv6Src));
         put_ipv4(out, "ct_nw_dst", slot(CtNwDst));
         put_ipv6(out, "ct_ipv6_dst", slot(CtIpv6Dst));
-        if self.mask_of(CtNwProto) != 0 {
+        if slot(CtNwProto).1 != 0 {
             out.push_str("ct_nw_proto=");
-            numfmt::dec128(out, self.value_of(CtNwProto));
+            numfmt::dec128(out, slot(CtNwProto).0);
             out.push(',');
             put_u16_dec(out, "ct_tp_src", slot(CtTpSrc));
             put_u16_dec(out, "ct_tp_dst", slot(CtTpDst));
         }
         let (pt, ptm) = slot(PacketType);
-        let mut dl_type = self.value_of(EthType);
+        let mut dl_type = slot(EthType).0;
         if ptm != 0 && (!(pt == 0 && ptm == 0xffff_ffff) || megaflow) {
             format_packet_type(pt as u32, ptm as u32, out);
             out.push(',');
@@ -906,7 +921,7 @@ impl Match {
         let (proto, proto_m) = slot(NwProto);
         let mut skip_type = false;
         let mut skip_proto = false;
-        if self.mask_of(EthType) != 0 {
+        if slot(EthType).1 != 0 {
             skip_type = true;
             let name = match dl_type {
                 ETH_TYPE_IP | ETH_TYPE_IPV6 => {
@@ -962,9 +977,9 @@ impl Match {
             }
             out.push(',');
         }
-        if self.mask_of(InPort) != 0 {
+        if slot(InPort).1 != 0 {
             out.push_str("in_port=");
-            format_port(self.value_of(InPort) as u16, out);
+            format_port(slot(InPort).0 as u16, out);
             out.push(',');
         }
         let (tci, tcim) = slot(VlanTci);
@@ -1000,7 +1015,7 @@ impl Match {
         }
         put_eth(out, "dl_src", slot(EthSrc));
         put_eth(out, "dl_dst", slot(EthDst));
-        if !skip_type && self.mask_of(EthType) != 0 {
+        if !skip_type && slot(EthType).1 != 0 {
             out.push_str("dl_type=");
             numfmt::hex_0x_width(out, dl_type, 6);
             out.push(',');
@@ -1092,7 +1107,7 @@ impl Match {
             put_u16_dec(out, "tp_dst", slot(TcpDst));
         }
         let (fl, flm) = slot(TcpFlags);
-        if matches!(self.value_of(EthType), ETH_TYPE_IP | ETH_TYPE_IPV6) && proto == 6 && flm != 0 {
+        if matches!(slot(EthType).0, ETH_TYPE_IP | ETH_TYPE_IPV6) && proto == 6 && flm != 0 {
             out.push_str("tcp_flags=");
             format_flags_masked(tcp_flag_name, fl as u32, flm as u32 & 0x0fff, 0x0fff, out);
             out.push(',');
