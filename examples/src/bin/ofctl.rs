@@ -487,6 +487,18 @@ fn format_message(bytes: &[u8], at: usize, text: &mut String) {
 /// The number of lines of `text` and how many of them [`flow_lines`] yields: those whose
 /// first non-blank character is not `#`.
 fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
+    if let Ok(text) = std::str::from_utf8(text) {
+        // `str::lines` finds line ends with memchr: much faster than byte by byte.
+        let (mut lines, mut flows) = (0, 0);
+        for line in text.lines() {
+            lines += 1;
+            let t = line.trim_start();
+            if !t.is_empty() && !t.starts_with('#') {
+                flows += 1;
+            }
+        }
+        return (lines, flows);
+    }
     let (mut lines, mut flows) = (0, 0);
     for line in text.split_inclusive(|&b| b == b'\n') {
         lines += 1;
@@ -637,5 +649,10 @@ mod tests {
         assert_eq!(lines, text.lines().count());
         assert_eq!(flows, flow_lines(text).count());
         assert_eq!(flow_lines(text).last().map(|(n, _, _)| n), Some(lines));
+        // The same counts when the bytes are not UTF-8 (counted byte by byte; the
+        // line that is not UTF-8 is no flow).
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\n\xff");
+        assert_eq!(count_lines_and_flows(&bytes), (lines + 1, flows));
     }
 }
