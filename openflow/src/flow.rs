@@ -21,13 +21,14 @@
 use std::fmt::Write as _;
 
 use crate::action::{
-    Action, MatchContext, actions_to_instructions, apply_match_context, canonical_actions,
-    format_actions, instructions_to_actions, parse_actions,
+    Action, MatchContext, actions_into_instructions, apply_match_context, canonical_actions,
+    format_actions, format_instructions, instructions_to_actions, parse_actions,
 };
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::matching::{DEFAULT_PRIORITY, Match, NOT_A_MATCH_FIELD};
 use crate::message::{FlowMod, FlowStats, NO_BUFFER, OFPG_ANY, OFPP_ANY};
+use crate::numfmt;
 use crate::text::KeyValues;
 use crate::version::Version;
 
@@ -327,24 +328,22 @@ impl Flow {
 
     /// The facts of the match that action encodings depend on.
     fn match_context(&self) -> MatchContext {
-        let ip_proto = self
-            .match_
-            .get(Field::NwProto)
-            .filter(|(_, m)| *m == 0xff)
-            .map(|(v, _)| v as u8);
-        let has_vlan = self
-            .match_
-            .get(Field::VlanTci)
-            .is_some_and(|(v, m)| v & m & 0x1000 != 0);
-        MatchContext { ip_proto, has_vlan }
+        match_context(&self.match_)
     }
 
     /// The flow_mod for `command` under `version`.
     pub fn to_flow_mod(&self, command: Command, version: Version) -> Result<FlowMod> {
-        let mut actions = self.actions.clone();
-        apply_match_context(&mut actions, self.match_context());
+        self.clone().into_flow_mod(command, version)
+    }
+
+    /// [`Flow::to_flow_mod`], consuming the flow (its match and actions move into the
+    /// flow_mod instead of being copied).
+    pub fn into_flow_mod(self, command: Command, version: Version) -> Result<FlowMod> {
+        let ctx = self.match_context();
+        let mut actions = self.actions;
+        apply_match_context(&mut actions, ctx);
         let instructions = if command.has_actions() {
-            actions_to_instructions(&actions, version)?
+            actions_into_instructions(actions, version)?
         } else {
             Vec::new()
         };
@@ -376,7 +375,7 @@ impl Flow {
             } else {
                 0
             },
-            match_: self.match_.clone(),
+            match_: self.match_,
             instructions,
         })
     }
@@ -558,7 +557,8 @@ pub fn format_flow_mod(fm: &FlowMod, version: Version, out: &mut String) {
         }
     }
     if fm.table_id != 0 {
-        let _ = write!(out, " table:{}", fm.table_id);
+        out.push_str(" table:");
+        numfmt::dec(out, u64::from(fm.table_id));
     }
     out.push(' ');
     fm.match_.format_with_priority(fm.priority, out);
@@ -575,19 +575,27 @@ pub fn format_flow_mod(fm: &FlowMod, version: Version, out: &mut String) {
         u64::MAX
     };
     if new_cookie != 0 && new_cookie != u64::MAX {
-        let _ = write!(out, "cookie:{new_cookie:#x} ");
+        out.push_str("cookie:");
+        numfmt::hex_0x(out, u128::from(new_cookie));
+        out.push(' ');
     }
     if !add && fm.cookie_mask != 0 {
         let _ = write!(out, "cookie:{:#x}/{:#x} ", fm.cookie, fm.cookie_mask);
     }
     if fm.idle_timeout != 0 {
-        let _ = write!(out, "idle:{} ", fm.idle_timeout);
+        out.push_str("idle:");
+        numfmt::dec(out, u64::from(fm.idle_timeout));
+        out.push(' ');
     }
     if fm.hard_timeout != 0 {
-        let _ = write!(out, "hard:{} ", fm.hard_timeout);
+        out.push_str("hard:");
+        numfmt::dec(out, u64::from(fm.hard_timeout));
+        out.push(' ');
     }
     if fm.importance != 0 {
-        let _ = write!(out, "importance:{} ", fm.importance);
+        out.push_str("importance:");
+        numfmt::dec(out, u64::from(fm.importance));
+        out.push(' ');
     }
     if fm.buffer_id != NO_BUFFER {
         let _ = write!(out, "buf:{:#x} ", fm.buffer_id);
@@ -604,19 +612,35 @@ pub fn format_flow_mod(fm: &FlowMod, version: Version, out: &mut String) {
     }
     format_flags(fm.flags, out);
     out.push_str("actions=");
-    let mut actions = instructions_to_actions(&fm.instructions);
-    let flow = Flow {
-        match_: fm.match_.clone(),
-        ..Flow::default()
-    };
-    apply_match_context(&mut actions, flow.match_context());
-    format_actions(&actions, version, out);
+    format_instructions(&fm.instructions, match_context(&fm.match_), version, out);
 }
 
 /// The line `ovs-ofctl parse-flows` prints for a flow_mod message:
 /// `OFPT_FLOW_MOD (OF1.5) (xid=0x1): ADD ...`.
 pub fn flow_mod_line(fm: &FlowMod, version: Version, xid: u32) -> String {
-    let mut s = format!("OFPT_FLOW_MOD ({}) (xid={xid:#x}):", version.short_name());
-    format_flow_mod(fm, version, &mut s);
+    let mut s = String::with_capacity(256);
+    format_flow_mod_line(fm, version, xid, &mut s);
     s
+}
+
+/// Appends [`flow_mod_line`] (without a newline) to `out`.
+pub fn format_flow_mod_line(fm: &FlowMod, version: Version, xid: u32, out: &mut String) {
+    out.push_str("OFPT_FLOW_MOD (");
+    out.push_str(version.short_name());
+    out.push_str(") (xid=");
+    numfmt::hex_0x(out, u128::from(xid));
+    out.push_str("):");
+    format_flow_mod(fm, version, out);
+}
+
+/// The facts of a match that action encodings depend on.
+fn match_context(m: &Match) -> MatchContext {
+    let ip_proto = m
+        .get(Field::NwProto)
+        .filter(|(_, m)| *m == 0xff)
+        .map(|(v, _)| v as u8);
+    let has_vlan = m
+        .get(Field::VlanTci)
+        .is_some_and(|(v, m)| v & m & 0x1000 != 0);
+    MatchContext { ip_proto, has_vlan }
 }

@@ -19,6 +19,7 @@ pub mod field;
 pub mod flow;
 pub mod matching;
 pub mod message;
+mod numfmt;
 #[cfg(any(test, feature = "proptest"))]
 pub mod strategy;
 pub mod sync;

@@ -35,6 +35,7 @@ use crate::field::value::{
     port_to_ofp11, tcp_flag_name, tun_flag_name, value_bytes,
 };
 use crate::field::{Field, OxmHeader, Prereq, Subfield, be_to_u128, u128_to_be};
+use crate::numfmt;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
@@ -82,12 +83,64 @@ struct Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Match {
     entries: Vec<Entry>,
+    /// Bit `slot as usize` is set when `entries` holds that slot: absent slots are found
+    /// without a search, and a present one's index is the number of set bits below it
+    /// (entries are sorted by slot).
+    present: [u64; PRESENT_WORDS],
 }
+
+const PRESENT_WORDS: usize = crate::field::N_FIELDS.div_ceil(64);
 
 /// What [`Match::parse_token`] did not recognise as part of a match: the key is neither a
 /// protocol shorthand, a field, nor a subfield. The flow parser uses this to try its own
 /// keywords (`priority`, `table`, `cookie`...).
 pub const NOT_A_MATCH_FIELD: &str = "not a match field";
+
+/// Whether `field` is stored as itself, whole: its own slot, set, tested and cleared by the
+/// plain rules of [`Match::set_masked`] (no folding into another slot, no bit surgery).
+fn is_plain(field: Field) -> bool {
+    use Field::*;
+    !matches!(
+        field,
+        InPortOxm
+            | ActsetOutput
+            | CtState
+            | TunFlags
+            | TcpFlags
+            | Xreg0
+            | Xreg1
+            | Xreg2
+            | Xreg3
+            | Xreg4
+            | Xreg5
+            | Xreg6
+            | Xreg7
+            | Xxreg0
+            | Xxreg1
+            | Xxreg2
+            | Xxreg3
+            | DlVlan
+            | VlanVid
+            | DlVlanPcp
+            | VlanPcp
+            | MplsLabel
+            | MplsTc
+            | MplsBos
+            | MplsTtl
+            | NwTos
+            | IpDscp
+            | NwEcn
+            | IpFrag
+            | ArpOp
+            | IcmpType
+            | Icmpv6Type
+            | IcmpCode
+            | Icmpv6Code
+            | NdOptionsType
+            | Ipv6Label
+            | NshSpi
+    ) && slot_of(field) == field
+}
 
 /// The storage slot of `field` (the field `struct flow` keeps it in).
 fn slot_of(field: Field) -> Field {
@@ -139,10 +192,52 @@ impl Match {
         self.entries.is_empty()
     }
 
-    fn slot(&self, slot: Field) -> (u128, u128) {
+    /// The index `slot` has (or would have) in `entries`, and whether it is present.
+    #[inline]
+    fn rank(&self, slot: Field) -> (usize, bool) {
+        if !self.has(slot) {
+            let i = self.entries.partition_point(|e| e.slot < slot);
+            return (i, false);
+        }
         match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
-            Ok(i) => (self.entries[i].value, self.entries[i].mask),
-            Err(_) => (0, 0),
+            Ok(i) => (i, true),
+            Err(i) => (i, false),
+        }
+    }
+
+    /// Whether any slot from `lo` to `hi` (inclusive) is present.
+    fn any_in(&self, lo: Field, hi: Field) -> bool {
+        let (lo, hi) = (lo as usize, hi as usize);
+        self.present.iter().enumerate().any(|(w, word)| {
+            let (first, last) = (w * 64, w * 64 + 63);
+            if hi < first || lo > last {
+                return false;
+            }
+            let from = lo.max(first) - first;
+            let to = hi.min(last) - first;
+            let bits = (u64::MAX >> (63 - to)) & (u64::MAX << from);
+            word & bits != 0
+        })
+    }
+
+    /// Whether `entries` holds `slot`.
+    #[inline]
+    fn has(&self, slot: Field) -> bool {
+        let i = slot as usize;
+        self.present
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 != 0)
+    }
+
+    #[inline]
+    fn slot(&self, slot: Field) -> (u128, u128) {
+        if !self.has(slot) {
+            return (0, 0);
+        }
+        let (i, _) = self.rank(slot);
+        match self.entries.get(i) {
+            Some(e) => (e.value, e.mask),
+            None => (0, 0),
         }
     }
 
@@ -155,23 +250,32 @@ impl Match {
     }
 
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
+        if mask == 0 && !self.has(slot) {
+            return;
+        }
         let value = value & mask;
-        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
-            Ok(i) => {
-                if mask == 0 {
+        let (i, present) = self.rank(slot);
+        let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
+        if present {
+            if mask == 0 {
+                if i < self.entries.len() {
                     self.entries.remove(i);
-                } else {
-                    self.entries[i].value = value;
-                    self.entries[i].mask = mask;
                 }
+                if let Some(word) = self.present.get_mut(w) {
+                    *word &= !bit;
+                }
+            } else if let Some(e) = self.entries.get_mut(i) {
+                e.value = value;
+                e.mask = mask;
             }
-            Err(i) => {
-                if mask != 0 {
-                    if self.entries.capacity() == 0 {
-                        self.entries.reserve(8);
-                    }
-                    self.entries.insert(i, Entry { slot, value, mask });
-                }
+        } else if mask != 0 {
+            if self.entries.capacity() == 0 {
+                self.entries.reserve(8);
+            }
+            let i = i.min(self.entries.len());
+            self.entries.insert(i, Entry { slot, value, mask });
+            if let Some(word) = self.present.get_mut(w) {
+                *word |= bit;
             }
         }
     }
@@ -731,25 +835,44 @@ impl Match {
         use Field::*;
         let start = out.len();
         if priority != DEFAULT_PRIORITY {
-            let _ = write!(out, "priority={priority},");
+            out.push_str("priority=");
+            numfmt::dec(out, u64::from(priority));
+            out.push(',');
         }
-        let slot = |f| self.slot(f);
+        // Slot lookups by index (most of the ~70 are of absent slots).
+        let mut index = [u8::MAX; PRESENT_WORDS * 64];
+        for (k, e) in self.entries.iter().enumerate() {
+            if let Some(x) = index.get_mut(e.slot as usize) {
+                *x = k as u8;
+            }
+        }
+        let slot = |f: Field| -> (u128, u128) {
+            match index
+                .get(f as usize)
+                .and_then(|&k| self.entries.get(usize::from(k)))
+            {
+                Some(e) => (e.value, e.mask),
+                None => (0, 0),
+            }
+        };
         put_u32_hex(out, "pkt_mark", slot(PktMark));
         let mut megaflow = false;
-        if self.mask_of(RecircId) != 0 {
+        if slot(RecircId).1 != 0 {
             put_u32_hex(out, "recirc_id", slot(RecircId));
             megaflow = true;
         }
         put_u32_hex(out, "dp_hash", slot(DpHash));
-        if self.mask_of(ConjId) != 0 {
-            let _ = write!(out, "conj_id={},", self.value_of(ConjId));
+        if slot(ConjId).1 != 0 {
+            out.push_str("conj_id=");
+            numfmt::dec128(out, slot(ConjId).0);
+            out.push(',');
         }
-        if self.mask_of(SkbPriority) != 0 {
-            let _ = write!(out, "skb_priority={},", Hx(self.value_of(SkbPriority)));
+        if slot(SkbPriority).1 != 0 {
+            let _ = write!(out, "skb_priority={},", Hx(slot(SkbPriority).0));
         }
-        if self.mask_of(ActsetOutput) != 0 {
+        if slot(ActsetOutput).1 != 0 {
             out.push_str("actset_output=");
-            format_port(self.value_of(ActsetOutput) as u16, out);
+            format_port(slot(ActsetOutput).0 as u16, out);
             out.push(',');
         }
         let (cs, csm) = slot(CtState);
@@ -779,13 +902,15 @@ impl Match {
         put_ipv6(out, "ct_ipv6_src", slot(CtIpv6Src));
         put_ipv4(out, "ct_nw_dst", slot(CtNwDst));
         put_ipv6(out, "ct_ipv6_dst", slot(CtIpv6Dst));
-        if self.mask_of(CtNwProto) != 0 {
-            let _ = write!(out, "ct_nw_proto={},", self.value_of(CtNwProto));
+        if slot(CtNwProto).1 != 0 {
+            out.push_str("ct_nw_proto=");
+            numfmt::dec128(out, slot(CtNwProto).0);
+            out.push(',');
             put_u16_dec(out, "ct_tp_src", slot(CtTpSrc));
             put_u16_dec(out, "ct_tp_dst", slot(CtTpDst));
         }
         let (pt, ptm) = slot(PacketType);
-        let mut dl_type = self.value_of(EthType);
+        let mut dl_type = slot(EthType).0;
         if ptm != 0 && (!(pt == 0 && ptm == 0xffff_ffff) || megaflow) {
             format_packet_type(pt as u32, ptm as u32, out);
             out.push(',');
@@ -796,7 +921,7 @@ impl Match {
         let (proto, proto_m) = slot(NwProto);
         let mut skip_type = false;
         let mut skip_proto = false;
-        if self.mask_of(EthType) != 0 {
+        if slot(EthType).1 != 0 {
             skip_type = true;
             let name = match dl_type {
                 ETH_TYPE_IP | ETH_TYPE_IPV6 => {
@@ -833,25 +958,28 @@ impl Match {
                 None => skip_type = false,
             }
         }
-        for i in 0..16 {
+        let any_reg = self.any_in(Reg0, Reg15);
+        for (i, key) in REG_KEYS.iter().enumerate().take_while(|_| any_reg) {
             let (v, m) = slot(reg_slot(i));
             if m != 0 {
-                let _ = write!(out, "reg{i}=");
+                out.push_str(key);
                 put_hex32(out, v, m);
             }
         }
         self.format_tunnel(out);
         let (mv, mm) = slot(Metadata);
         if mm != 0 {
-            let _ = write!(out, "metadata={}", Hx(mv));
+            out.push_str("metadata=");
+            numfmt::hash_x(out, mv);
             if mm != u128::from(u64::MAX) {
-                let _ = write!(out, "/{}", Hx(mm));
+                out.push('/');
+                numfmt::hash_x(out, mm);
             }
             out.push(',');
         }
-        if self.mask_of(InPort) != 0 {
+        if slot(InPort).1 != 0 {
             out.push_str("in_port=");
-            format_port(self.value_of(InPort) as u16, out);
+            format_port(slot(InPort).0 as u16, out);
             out.push(',');
         }
         let (tci, tcim) = slot(VlanTci);
@@ -866,21 +994,31 @@ impl Match {
                 && (vid_mask != 0 || pcp_mask != 0)
             {
                 if vid_mask != 0 {
-                    let _ = write!(out, "dl_vlan={},", tci & VLAN_VID_MASK);
+                    out.push_str("dl_vlan=");
+                    numfmt::dec128(out, tci & VLAN_VID_MASK);
+                    out.push(',');
                 }
                 if pcp_mask != 0 {
-                    let _ = write!(out, "dl_vlan_pcp={},", tci >> 13);
+                    out.push_str("dl_vlan_pcp=");
+                    numfmt::dec128(out, tci >> 13);
+                    out.push(',');
                 }
-            } else if tcim == 0xffff {
-                let _ = write!(out, "vlan_tci={tci:#06x},");
             } else {
-                let _ = write!(out, "vlan_tci={tci:#06x}/{tcim:#06x},");
+                out.push_str("vlan_tci=");
+                numfmt::hex_0x_width(out, tci, 6);
+                if tcim != 0xffff {
+                    out.push('/');
+                    numfmt::hex_0x_width(out, tcim, 6);
+                }
+                out.push(',');
             }
         }
         put_eth(out, "dl_src", slot(EthSrc));
         put_eth(out, "dl_dst", slot(EthDst));
-        if !skip_type && self.mask_of(EthType) != 0 {
-            let _ = write!(out, "dl_type={dl_type:#06x},");
+        if !skip_type && slot(EthType).1 != 0 {
+            out.push_str("dl_type=");
+            numfmt::hex_0x_width(out, dl_type, 6);
+            out.push(',');
         }
         let arp = matches!(dl_type, ETH_TYPE_ARP | ETH_TYPE_RARP);
         if dl_type == ETH_TYPE_IPV6 {
@@ -904,7 +1042,9 @@ impl Match {
             put_ipv4(out, "nw_dst", slot(IpDst));
         }
         if !skip_proto && proto_m != 0 {
-            let _ = write!(out, "{}={proto},", if arp { "arp_op" } else { "nw_proto" });
+            out.push_str(if arp { "arp_op=" } else { "nw_proto=" });
+            numfmt::dec128(out, proto);
+            out.push(',');
         }
         if arp {
             put_eth(out, "arp_sha", slot(ArpSha));
@@ -912,13 +1052,14 @@ impl Match {
         }
         let (tos, tosm) = slot(NwTos);
         if tosm & IP_DSCP_MASK != 0 {
-            let _ = write!(out, "nw_tos={},", tos & IP_DSCP_MASK);
+            put_dec(out, "nw_tos=", tos & IP_DSCP_MASK);
         }
         if tosm & IP_ECN_MASK != 0 {
-            let _ = write!(out, "nw_ecn={},", tos & IP_ECN_MASK);
+            put_dec(out, "nw_ecn=", tos & IP_ECN_MASK);
         }
-        if self.mask_of(NwTtl) != 0 {
-            let _ = write!(out, "nw_ttl={},", self.value_of(NwTtl));
+        let (ttl, ttlm) = slot(NwTtl);
+        if ttlm != 0 {
+            put_dec(out, "nw_ttl=", ttl);
         }
         let (lse, lsem) = slot(MplsLabel);
         if lsem & MPLS_LABEL_MASK != 0 {
@@ -946,7 +1087,9 @@ impl Match {
             _ => None,
         };
         if let Some(f) = frag {
-            let _ = write!(out, "nw_frag={f},");
+            out.push_str("nw_frag=");
+            out.push_str(f);
+            out.push(',');
         }
         if dl_type == ETH_TYPE_IP && proto == 1 {
             put_u16_dec(out, "icmp_type", slot(TcpSrc));
@@ -964,7 +1107,7 @@ impl Match {
             put_u16_dec(out, "tp_dst", slot(TcpDst));
         }
         let (fl, flm) = slot(TcpFlags);
-        if matches!(self.value_of(EthType), ETH_TYPE_IP | ETH_TYPE_IPV6) && proto == 6 && flm != 0 {
+        if matches!(slot(EthType).0, ETH_TYPE_IP | ETH_TYPE_IPV6) && proto == 6 && flm != 0 {
             out.push_str("tcp_flags=");
             format_flags_masked(tcp_flag_name, fl as u32, flm as u32 & 0x0fff, 0x0fff, out);
             out.push(',');
@@ -976,6 +1119,9 @@ impl Match {
 
     fn format_tunnel(&self, out: &mut String) {
         use Field::*;
+        if !self.any_in(TunId, TunMetadata63) {
+            return;
+        }
         let slot = |f| self.slot(f);
         let (v, m) = slot(TunId);
         if m != 0 {
@@ -1024,7 +1170,8 @@ impl Match {
             format_flags_masked(tun_flag_name, fv as u32 & 0xf, fm as u32 & 0xf, 0xf, out);
             out.push(',');
         }
-        for i in 0..64u8 {
+        let any_md = self.any_in(TunMetadata0, TunMetadata63);
+        for i in (0..64u8).take_while(|_| any_md) {
             let Some(f) = Field::tun_metadata(i) else {
                 break;
             };
@@ -1199,14 +1346,24 @@ impl Match {
                     ),
                 ));
             }
-            if m.tests(field) {
+            let plain = is_plain(field);
+            if if plain { m.has(field) } else { m.tests(field) } {
                 return Err(r.error_at(
                     at,
                     format_args!("{name}: duplicate field (OFPBMC_DUP_FIELD)"),
                 ));
             }
-            m.set_masked(field, value, mask)
-                .map_err(|e| r.error_at(at, e))?;
+            if plain && mask & full != 0 {
+                // What `set_masked` does for a field stored as itself, without the
+                // dispatch.
+                m.put_slot(field, value & full, mask & full);
+                if field.info().prereq != Prereq::None {
+                    m.set_default_packet_type();
+                }
+            } else {
+                m.set_masked(field, value, mask)
+                    .map_err(|e| r.error_at(at, e))?;
+            }
             if n_offsets < offsets.len() {
                 offsets[n_offsets] = (slot_of(field), at);
                 n_offsets += 1;
@@ -1228,10 +1385,18 @@ impl Match {
 
     /// Whether any bit of `field` is already tested (Open vSwitch's `!mf_is_all_wild`).
     fn tests(&self, field: Field) -> bool {
-        if field == Field::VlanPcp || field == Field::DlVlanPcp {
-            return self.mask_of(Field::VlanTci) & VLAN_PCP_MASK != 0;
+        use Field::*;
+        match field {
+            VlanPcp | DlVlanPcp => self.mask_of(VlanTci) & VLAN_PCP_MASK != 0,
+            // Fields that are part of a slot, or span several.
+            DlVlan | VlanVid | MplsLabel | MplsTc | MplsBos | MplsTtl | NwTos | IpDscp | NwEcn
+            | IcmpType | Icmpv6Type | IcmpCode | Icmpv6Code | NdOptionsType => {
+                self.get(field).is_some()
+            }
+            _ if (Xreg0..=Xxreg3).contains(&field) => self.get(field).is_some(),
+            // The rest are a whole slot, stored only with a nonzero mask.
+            _ => self.has(slot_of(field)),
         }
-        self.get(field).is_some()
     }
 
     /// Encodes as a bare list of OXM fields for `version` (no header, no padding); returns
@@ -1639,28 +1804,48 @@ fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
     })
 }
 
+/// `reg<N>=` for each register.
+const REG_KEYS: [&str; 16] = [
+    "reg0=", "reg1=", "reg2=", "reg3=", "reg4=", "reg5=", "reg6=", "reg7=", "reg8=", "reg9=",
+    "reg10=", "reg11=", "reg12=", "reg13=", "reg14=", "reg15=",
+];
+
+/// `key` (which ends in `=`), `v` in decimal, and a comma.
+fn put_dec(out: &mut String, key: &str, v: u128) {
+    out.push_str(key);
+    numfmt::dec128(out, v);
+    out.push(',');
+}
+
 fn put_u32_hex(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         put_hex32(out, v, m);
     }
 }
 
 fn put_hex32(out: &mut String, v: u128, m: u128) {
-    let _ = write!(out, "{}", Hx(v));
+    numfmt::hash_x(out, v);
     if m != 0xffff_ffff {
-        let _ = write!(out, "/{}", Hx(m));
+        out.push('/');
+        numfmt::hash_x(out, m);
     }
     out.push(',');
 }
 
 fn put_u16_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
+        out.push_str(name);
+        out.push('=');
         if m == 0xffff {
-            let _ = write!(out, "{name}={v},");
+            numfmt::dec128(out, v);
         } else {
-            let _ = write!(out, "{name}=0x{v:x}/0x{m:x},");
+            numfmt::hex_0x(out, v);
+            out.push('/');
+            numfmt::hex_0x(out, m);
         }
+        out.push(',');
     }
 }
 
@@ -1686,7 +1871,8 @@ fn put_u8_masked(out: &mut String, name: &str, (v, m): (u128, u128)) {
 
 fn put_ipv4(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         format_ipv4_masked(v as u32, m as u32, out);
         out.push(',');
     }
@@ -1694,7 +1880,8 @@ fn put_ipv4(out: &mut String, name: &str, (v, m): (u128, u128)) {
 
 fn put_ipv6(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         format_ipv6_masked(v, m, out);
         out.push(',');
     }
@@ -1702,7 +1889,8 @@ fn put_ipv6(out: &mut String, name: &str, (v, m): (u128, u128)) {
 
 fn put_eth(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        let _ = write!(out, "{name}=");
+        out.push_str(name);
+        out.push('=');
         format_eth(v as u64, out);
         if m != ones(6) {
             out.push('/');
@@ -1753,6 +1941,42 @@ mod tests {
         assert!(Match::parse("nw_dst=10.0.0.1").is_err());
         let e = Match::parse("ip,priority=5").unwrap_err().to_string();
         assert!(e.contains(NOT_A_MATCH_FIELD), "{e}");
+    }
+
+    /// The decoder's shortcut for plain fields does what `set_masked` does, and the
+    /// presence bitmap follows the entries.
+    #[test]
+    fn plain_fields_shortcut_is_set_masked() {
+        for &field in crate::field::ALL.iter().filter(|f| is_plain(**f)) {
+            if field == Field::Reg3 {
+                continue;
+            }
+            let full = ones(value_bytes(field));
+            let masks = [full, full & 0x0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f, 1];
+            for mask in masks {
+                if !field.info().maskable && mask != full {
+                    continue;
+                }
+                let value = 0x1234_5678_9abc_def0_1234_5678_9abc_def0 & mask;
+                let mut base = Match::new();
+                base.put_slot(Field::Reg3, 7, 0xffff_ffff);
+                let mut slow = base.clone();
+                slow.set_masked(field, value, mask).unwrap();
+                let mut fast = base.clone();
+                assert!(!fast.has(field) && !fast.tests(field));
+                fast.put_slot(field, value & full, mask & full);
+                if field.info().prereq != Prereq::None {
+                    fast.set_default_packet_type();
+                }
+                assert_eq!(fast, slow, "{}", field.name());
+                assert!(fast.has(field) && fast.tests(field), "{}", field.name());
+                for e in &fast.entries {
+                    assert!(fast.has(e.slot));
+                }
+                let n: u32 = fast.present.iter().map(|w| w.count_ones()).sum();
+                assert_eq!(n as usize, fast.entries.len());
+            }
+        }
     }
 
     #[test]

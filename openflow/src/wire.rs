@@ -43,16 +43,19 @@ impl<'a> Reader<'a> {
     }
 
     /// The absolute offset of the next byte to read.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.base + self.pos
     }
 
     /// Bytes left to read.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// Whether everything was read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
@@ -72,24 +75,38 @@ impl<'a> Reader<'a> {
         Error::decode(self.context, offset, reason)
     }
 
+    /// The error for reading `n` bytes with fewer left (kept out of line, so that the
+    /// readers inline).
+    #[cold]
+    #[inline(never)]
+    fn short(&self, n: usize) -> Error {
+        self.error(format_args!("needs {n} bytes, {} left", self.remaining()))
+    }
+
     /// Fails unless `n` more bytes can be read.
+    #[inline]
     pub fn need(&self, n: usize) -> Result<()> {
         if self.remaining() < n {
-            Err(self.error(format_args!("needs {n} bytes, {} left", self.remaining())))
+            Err(self.short(n))
         } else {
             Ok(())
         }
     }
 
     /// The next `n` bytes.
+    #[inline]
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        self.need(n)?;
-        let b = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(b)
+        match self.buf.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(b) => {
+                self.pos += n;
+                Ok(b)
+            }
+            None => Err(self.short(n)),
+        }
     }
 
     /// The next `N` bytes as an array.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let b = self.bytes(N)?;
         let mut a = [0u8; N];
@@ -98,59 +115,51 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips `n` bytes (padding).
+    #[inline]
     pub fn skip(&mut self, n: usize) -> Result<()> {
         self.bytes(n).map(|_| ())
     }
 
     /// A `u8`.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
     /// A big-endian `u16`.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
     /// A big-endian `u32`.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
     /// A big-endian `u64`.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
     /// A `u16` at `at` bytes from the current position, without consuming anything.
+    #[inline]
     pub fn peek_u16(&self, at: usize) -> Result<u16> {
-        if self.remaining() < at + 2 {
-            return Err(self.error(format_args!(
-                "needs {} bytes, {} left",
-                at + 2,
-                self.remaining()
-            )));
+        match self.buf.get(self.pos + at..).and_then(|b| b.get(..2)) {
+            Some(&[a, b]) => Ok(u16::from_be_bytes([a, b])),
+            _ => Err(self.short(at + 2)),
         }
-        let p = self.pos + at;
-        Ok(u16::from_be_bytes([self.buf[p], self.buf[p + 1]]))
     }
 
     /// A `u32` at `at` bytes from the current position, without consuming anything.
+    #[inline]
     pub fn peek_u32(&self, at: usize) -> Result<u32> {
-        if self.remaining() < at + 4 {
-            return Err(self.error(format_args!(
-                "needs {} bytes, {} left",
-                at + 4,
-                self.remaining()
-            )));
+        match self.buf.get(self.pos + at..).and_then(|b| b.get(..4)) {
+            Some(&[a, b, c, d]) => Ok(u32::from_be_bytes([a, b, c, d])),
+            _ => Err(self.short(at + 4)),
         }
-        let p = self.pos + at;
-        Ok(u32::from_be_bytes([
-            self.buf[p],
-            self.buf[p + 1],
-            self.buf[p + 2],
-            self.buf[p + 3],
-        ]))
     }
 
     /// Splits off the next `n` bytes as a reader of their own (same absolute offsets),

@@ -489,3 +489,121 @@ proptest! {
         let _ = parse_actions(&s, v);
     }
 }
+
+/// The OpenFlow 1.0 style actions whose printed form is a `set_field` or depends on the
+/// flow's match, alone or nested.
+fn legacy_action() -> impl Strategy<Value = Action> {
+    let leaf = prop_oneof![
+        any::<[u8; 6]>().prop_map(Action::SetEthSrc),
+        any::<[u8; 6]>().prop_map(Action::SetEthDst),
+        any::<u32>().prop_map(|a| Action::SetIpv4Src(Ipv4Addr::from(a))),
+        any::<u32>().prop_map(|a| Action::SetIpv4Dst(Ipv4Addr::from(a))),
+        (0u8..64).prop_map(|d| Action::SetIpDscp(d << 2)),
+        (0u8..4).prop_map(Action::SetIpEcn),
+        (
+            any::<u16>(),
+            prop::option::of(prop::sample::select(vec![6u8, 17, 132, 1]))
+        )
+            .prop_map(|(port, ip_proto)| Action::SetL4SrcPort { port, ip_proto }),
+        (
+            any::<u16>(),
+            prop::option::of(prop::sample::select(vec![6u8, 17, 132, 1]))
+        )
+            .prop_map(|(port, ip_proto)| Action::SetL4DstPort { port, ip_proto }),
+        (0u16..4096, any::<bool>(), any::<bool>()).prop_map(
+            |(vid, push_if_needed, flow_has_vlan)| {
+                Action::SetVlanVid {
+                    vid,
+                    push_if_needed,
+                    flow_has_vlan,
+                }
+            }
+        ),
+        (0u8..8, any::<bool>(), any::<bool>()).prop_map(|(pcp, push_if_needed, flow_has_vlan)| {
+            Action::SetVlanPcp {
+                pcp,
+                push_if_needed,
+                flow_has_vlan,
+            }
+        }),
+        (0u32..0x10_0000).prop_map(Action::SetMplsLabel),
+        (0u8..8).prop_map(Action::SetMplsTc),
+        (any::<u64>(), any::<bool>()).prop_map(|(id, tun64)| Action::SetTunnel { id, tun64 }),
+        (port(), any::<u32>()).prop_map(|(port, queue)| Action::Enqueue { port, queue }),
+        Just(Action::StripVlan { pop: false }),
+        Just(Action::PushVlan(0x8100)),
+        Just(Action::PushMpls(0x8847)),
+    ];
+    leaf.prop_recursive(2, 8, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Action::Clone),
+            prop::collection::vec(inner, 0..3).prop_map(|actions| {
+                Action::Ct(Box::new(Ct {
+                    actions,
+                    ..Ct::default()
+                }))
+            }),
+        ]
+    })
+}
+
+fn mixed_list() -> impl Strategy<Value = Vec<Action>> {
+    prop::collection::vec(prop_oneof![action(), legacy_action()], 0..6)
+}
+
+fn match_context() -> impl Strategy<Value = MatchContext> {
+    (
+        prop::option::of(prop::sample::select(vec![1u8, 6, 17, 58, 132])),
+        any::<bool>(),
+    )
+        .prop_map(|(ip_proto, has_vlan)| MatchContext { ip_proto, has_vlan })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The direct printer prints what printing the canonical copy prints.
+    #[test]
+    fn direct_printing_is_canonical_printing(acts in mixed_list(), v in version()) {
+        let (mut direct, mut reference) = (String::new(), String::new());
+        format_actions(&acts, v, &mut direct);
+        format_actions_reference(&acts, v, &mut reference);
+        prop_assert_eq!(direct, reference);
+    }
+
+    /// A flow_mod's instructions print as their flat action list with the match context
+    /// applied does.
+    #[test]
+    fn instructions_print_as_their_actions(
+        acts in mixed_list(),
+        v in version(),
+        ctx in match_context(),
+        goto in prop::option::of(0u8..255),
+        md in prop::option::of((any::<u64>(), any::<u64>())),
+        write in prop::option::of(prop::collection::vec(
+            prop_oneof![simple(), legacy_action()],
+            0..3,
+        )),
+    ) {
+        let mut flat = acts;
+        if let Some(w) = write {
+            flat.push(Action::WriteActions(w));
+        }
+        if let Some((value, mask)) = md {
+            flat.push(Action::WriteMetadata { value, mask });
+        }
+        if let Some(t) = goto {
+            flat.push(Action::GotoTable(t));
+        }
+        let Ok(insts) = actions_to_instructions(&flat, v) else {
+            return Ok(());
+        };
+        let mut direct = String::new();
+        format_instructions(&insts, ctx, v, &mut direct);
+        let mut acts = instructions_to_actions(&insts);
+        apply_match_context(&mut acts, ctx);
+        let mut reference = String::new();
+        format_actions_reference(&acts, v, &mut reference);
+        prop_assert_eq!(direct, reference);
+    }
+}

@@ -160,48 +160,8 @@ async fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     match cli.command {
-        Cmd::ParseFlows { file } => {
-            let flows = read_flows(&file, v)?;
-            for (i, (cmd, f)) in flows.iter().enumerate() {
-                let fm = f
-                    .to_flow_mod(*cmd, v)
-                    .map_err(|e| anyhow!("{file}: flow {}: {e}", i + 1))?;
-                writeln!(out, "{}", flow::flow_mod_line(&fm, v, i as u32 + 1))?;
-            }
-        }
-        Cmd::EncodeFlows { file, out: path } => {
-            let flows = read_flows(&file, v)?;
-            let mut n = 0u32;
-            let msgs = encode_all(&flows, v, || {
-                n += 1;
-                n
-            })?;
-            std::fs::write(&path, msgs.concat()).with_context(|| format!("cannot write {path}"))?;
-        }
-        Cmd::OfpParse { file } => {
-            let data = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
-            let mut at = 0usize;
-            while at < data.len() {
-                let rest = &data[at..];
-                let len = match frame_len(rest) {
-                    Ok(Some(len)) => len,
-                    Ok(None) => bail!("{file}: truncated message at byte {at}"),
-                    Err(e) => bail!("{file}: byte {at}: {e}"),
-                };
-                match Message::decode(&rest[..len]) {
-                    Ok((mv, xid, Message::FlowMod(fm))) => {
-                        writeln!(out, "{}", flow::flow_mod_line(&fm, mv, xid))?
-                    }
-                    Ok((mv, xid, m)) => writeln!(
-                        out,
-                        "{} ({}) (xid={xid:#x}): {m:?}",
-                        m.name(),
-                        mv.short_name()
-                    )?,
-                    Err(e) => writeln!(out, "***decode error at byte {at}: {e}***")?,
-                }
-                at += len;
-            }
+        Cmd::ParseFlows { .. } | Cmd::EncodeFlows { .. } | Cmd::OfpParse { .. } => {
+            bail!("offline commands run without the runtime")
         }
         Cmd::AddFlows { switch, file } => {
             let flows = read_flows(&file, v)?;
@@ -280,18 +240,419 @@ async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// Runs the commands that need no switch, without an async runtime.
+fn run_offline(cli: Cli) -> Result<()> {
+    let v = cli.version;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Cmd::ParseFlows { file } => parse_flows(&file, v, &mut out)?,
+        Cmd::EncodeFlows { file, out: path } => {
+            let flows = read_flows(&file, v)?;
+            let mut n = 0u32;
+            let msgs = encode_all(&flows, v, || {
+                n += 1;
+                n
+            })?;
+            std::fs::write(&path, msgs.concat()).with_context(|| format!("cannot write {path}"))?;
+        }
+        Cmd::OfpParse { file } => ofp_parse(&file, &mut out)?,
+        _ => bail!("not an offline command"),
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// How many threads the offline commands use.
+fn n_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Input bytes per piece of work: small enough to share the work evenly, start writing
+/// early and keep the buffers in the allocator's cache, large enough that handing pieces
+/// out costs nothing.
+const PIECE: usize = 256 * 1024;
+
+/// A piece of input: its index, where it starts in the input, what the cutter noted
+/// about what precedes it, and its bytes.
+struct Piece {
+    index: usize,
+    offset: usize,
+    before: (usize, usize),
+    bytes: Vec<u8>,
+}
+
+/// What a cutter says about a buffer: how many leading bytes are whole units (0: read
+/// more), and a note for the piece they make.
+type Cut = (usize, (usize, usize));
+
+/// Reads `path` (`-`: standard input) in pieces of whole units, about [`PIECE`] bytes
+/// each, giving them to `emit` in order; stops early when `emit` returns false. `cut(buf,
+/// offset, eof)` says how many leading bytes of `buf` (found at `offset` in the input) are
+/// whole units, or fails when `buf` starts with a broken one.
+fn read_pieces(
+    path: &str,
+    mut cut: impl FnMut(&[u8], usize, bool) -> Result<Cut>,
+    emit: &mut dyn FnMut(Piece) -> bool,
+) -> Result<()> {
+    let mut input: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * PIECE);
+    let (mut offset, mut index, mut eof, mut want_more) = (0usize, 0usize, false, false);
+    loop {
+        while !eof && (buf.len() < PIECE || want_more) {
+            want_more = false;
+            // `read_to_end` reads into the spare capacity without zeroing it first.
+            let n = match (&mut input).take(PIECE as u64).read_to_end(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    return Err(if path == "-" {
+                        e.into()
+                    } else {
+                        anyhow::Error::new(e).context(format!("cannot read {path}"))
+                    });
+                }
+            };
+            eof = n < PIECE;
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let (whole, before) = cut(&buf, offset, eof)?;
+        let whole = whole.min(buf.len());
+        if whole == 0 {
+            if eof {
+                return Ok(());
+            }
+            want_more = true;
+            continue;
+        }
+        let mut bytes = std::mem::replace(&mut buf, Vec::with_capacity(2 * PIECE));
+        buf.extend_from_slice(&bytes[whole..]);
+        bytes.truncate(whole);
+        let piece = Piece {
+            index,
+            offset,
+            before,
+            bytes,
+        };
+        if !emit(piece) {
+            return Ok(());
+        }
+        index += 1;
+        offset += whole;
+    }
+}
+
+/// Runs `work` on the pieces `produce` emits (on its own thread), on [`n_threads`] threads,
+/// and gives the results to `consume` in order, on this thread, as soon as each one and
+/// all before it are done. Returns `consume`'s error, else `produce`'s.
+fn pipeline<R: Send>(
+    produce: impl FnOnce(&mut dyn FnMut(Piece) -> bool) -> Result<()> + Send,
+    work: impl Fn(Piece) -> R + Sync,
+    mut consume: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let threads = n_threads().max(1);
+    let stop = AtomicBool::new(false);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Piece>(2 * threads);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        let reader = scope.spawn(move || {
+            let mut emit = |p: Piece| !stop.load(Relaxed) && job_tx.send(p).is_ok();
+            produce(&mut emit)
+        });
+        for _ in 0..threads {
+            let (job_rx, done_tx, work) = (&job_rx, done_tx.clone(), &work);
+            scope.spawn(move || {
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    let Ok(piece) = job else { break };
+                    // After a failure, keep taking pieces so that the reader is not
+                    // left waiting.
+                    if stop.load(Relaxed) {
+                        continue;
+                    }
+                    let index = piece.index;
+                    if done_tx.send((index, work(piece))).is_err() {
+                        stop.store(true, Relaxed);
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut want = 0;
+        let mut result = Ok(());
+        for (i, r) in done_rx.iter() {
+            if result.is_err() {
+                continue;
+            }
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
+                want += 1;
+                result = consume(r);
+                if result.is_err() {
+                    stop.store(true, Relaxed);
+                    break;
+                }
+            }
+        }
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("the input reader failed")));
+        result.and(read)
+    })
+}
+
+/// `ofp-parse`: decodes a file of OpenFlow messages and prints one line per message.
+fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
+    // Whole messages; a framing error cuts the input after the messages before it.
+    let cut = |buf: &[u8], offset: usize, eof: bool| -> Result<Cut> {
+        let mut at = 0;
+        while at < buf.len() {
+            match frame_len(&buf[at..]) {
+                Ok(Some(len)) if len <= buf.len() - at => at += len,
+                Ok(_) if !eof => break,
+                Ok(_) => {
+                    if at > 0 {
+                        break;
+                    }
+                    bail!("{file}: truncated message at byte {}", offset + at)
+                }
+                Err(e) => {
+                    if at > 0 {
+                        break;
+                    }
+                    bail!("{file}: byte {}: {e}", offset + at)
+                }
+            }
+        }
+        Ok((at, (0, 0)))
+    };
+    pipeline(
+        |emit| read_pieces(file, cut, emit),
+        |piece| {
+            let mut text = String::with_capacity(piece.bytes.len() * 3 / 2);
+            let data = &piece.bytes;
+            let mut at = 0;
+            while at < data.len() {
+                // The lengths were checked when cutting.
+                let Some(msg) = frame_len(&data[at..])
+                    .ok()
+                    .flatten()
+                    .and_then(|len| data.get(at..at + len))
+                else {
+                    break;
+                };
+                format_message(msg, piece.offset + at, &mut text);
+                at += msg.len();
+            }
+            text
+        },
+        |text| Ok(out.write_all(text.as_bytes())?),
+    )
+}
+
+/// Appends the `ofp-parse` line of the message `bytes`, found at byte `at` of its file.
+fn format_message(bytes: &[u8], at: usize, text: &mut String) {
+    use std::fmt::Write as _;
+    match Message::decode(bytes) {
+        Ok((mv, xid, Message::FlowMod(fm))) => {
+            flow::format_flow_mod_line(&fm, mv, xid, text);
+            text.push('\n');
+        }
+        Ok((mv, xid, m)) => {
+            let _ = writeln!(
+                text,
+                "{} ({}) (xid={xid:#x}): {m:?}",
+                m.name(),
+                mv.short_name()
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(text, "***decode error at byte {at}: {e}***");
+        }
+    }
+}
+
+/// The number of lines of `text` and how many of them [`flow_lines`] yields: those whose
+/// first non-blank character is not `#`.
+fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
+    if let Ok(text) = std::str::from_utf8(text) {
+        // `str::lines` finds line ends with memchr: much faster than byte by byte.
+        let (mut lines, mut flows) = (0, 0);
+        for line in text.lines() {
+            lines += 1;
+            let t = line.trim_start();
+            if !t.is_empty() && !t.starts_with('#') {
+                flows += 1;
+            }
+        }
+        return (lines, flows);
+    }
+    let (mut lines, mut flows) = (0, 0);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        lines += 1;
+        let first = line
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'));
+        let is_flow = match first.map(|i| line[i]) {
+            None | Some(b'#') => false,
+            Some(b) if b < 0x80 => true,
+            // Perhaps Unicode white space: as `str::trim_start` sees it.
+            Some(_) => std::str::from_utf8(line).is_ok_and(|l| {
+                let t = l.trim_start();
+                !t.is_empty() && !t.starts_with('#')
+            }),
+        };
+        if is_flow {
+            flows += 1;
+        }
+    }
+    (lines, flows)
+}
+
+/// What a piece of `parse-flows` gives: its text, and the first error.
+struct Parsed {
+    text: String,
+    /// The piece is not UTF-8 (the file cannot be read as text).
+    not_text: bool,
+    /// A flow that does not parse (reported before anything is printed).
+    parse_error: Option<anyhow::Error>,
+    /// A flow that has no flow_mod (reported after the flows before it are printed).
+    encode_error: Option<anyhow::Error>,
+}
+
+/// `parse-flows`: prints each flow's flow_mod as `ovs-ofctl parse-flows` does. As it, prints
+/// nothing when a flow does not parse.
+fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
+    // Pieces of whole lines, each noting the lines and flows before it (the xid).
+    let (mut lines, mut flows) = (0usize, 0usize);
+    let cut = |buf: &[u8], _offset: usize, eof: bool| -> Result<Cut> {
+        let whole = if eof {
+            buf.len()
+        } else {
+            buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
+        };
+        let before = (lines, flows);
+        let (l, f) = count_lines_and_flows(&buf[..whole]);
+        lines += l;
+        flows += f;
+        Ok((whole, before))
+    };
+    let mut results: Vec<Parsed> = Vec::new();
+    pipeline(
+        |emit| read_pieces(file, cut, emit),
+        |piece| {
+            let (line0, flow0) = piece.before;
+            let mut r = Parsed {
+                text: String::with_capacity(piece.bytes.len() * 3 / 2),
+                not_text: false,
+                parse_error: None,
+                encode_error: None,
+            };
+            let Ok(text) = std::str::from_utf8(&piece.bytes) else {
+                r.not_text = true;
+                return r;
+            };
+            for (k, (n, cmd, l)) in flow_lines(text).enumerate() {
+                let f = match Flow::parse_command(l, cmd, v) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        r.parse_error = Some(anyhow!("{file}:{}: {e}", line0 + n));
+                        break;
+                    }
+                };
+                if r.encode_error.is_some() {
+                    continue;
+                }
+                let i = flow0 + k;
+                match f.into_flow_mod(cmd, v) {
+                    Ok(fm) => {
+                        flow::format_flow_mod_line(&fm, v, i as u32 + 1, &mut r.text);
+                        r.text.push('\n');
+                    }
+                    Err(e) => r.encode_error = Some(anyhow!("{file}: flow {}: {e}", i + 1)),
+                }
+            }
+            r
+        },
+        |r| {
+            results.push(r);
+            Ok(())
+        },
+    )?;
+    if results.iter().any(|r| r.not_text) {
+        let e = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        );
+        return Err(if file == "-" {
+            e.into()
+        } else {
+            anyhow::Error::new(e).context(format!("cannot read {file}"))
+        });
+    }
+    if let Some(e) = results.iter_mut().find_map(|r| r.parse_error.take()) {
+        return Err(e);
+    }
+    for r in results {
+        out.write_all(r.text.as_bytes())?;
+        if let Some(e) = r.encode_error {
+            out.flush()?;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match rt.block_on(run(cli)) {
+    let result = match cli.command {
+        Cmd::ParseFlows { .. } | Cmd::EncodeFlows { .. } | Cmd::OfpParse { .. } => run_offline(cli),
+        _ => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            rt.block_on(run(cli))
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ofctl: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn piece_counts_agree_with_flow_lines() {
+        let text = "table=1,actions=drop\n\n   \n# comment\n  # indented comment\n\
+                    add priority=5,actions=drop # trailing\nadd\n\t\r\nmodify\r\n \u{a0}x\nlast";
+        let (lines, flows) = count_lines_and_flows(text.as_bytes());
+        assert_eq!(lines, text.lines().count());
+        assert_eq!(flows, flow_lines(text).count());
+        assert_eq!(flow_lines(text).last().map(|(n, _, _)| n), Some(lines));
+        // The same counts when the bytes are not UTF-8 (counted byte by byte; the
+        // line that is not UTF-8 is no flow).
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\n\xff");
+        assert_eq!(count_lines_and_flows(&bytes), (lines + 1, flows));
     }
 }

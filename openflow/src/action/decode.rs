@@ -18,7 +18,8 @@ pub(super) fn actions(r: &mut Reader<'_>, version: Version, depth: usize) -> Res
             "actions nested more than {MAX_NESTING} levels deep"
         )));
     }
-    let mut out = Vec::new();
+    // Actions are at least 8 bytes; OVN's are mostly 16 to 24.
+    let mut out = Vec::with_capacity((r.remaining() / 16).min(64));
     while !r.is_empty() {
         r.need(4)?;
         let len = r.peek_u16(2)? as usize;

@@ -116,31 +116,50 @@ pub(super) fn verify(
 /// (`meter`, actions, `clear_actions`, `write_actions`, `write_metadata`, `goto_table`, each
 /// at most once) or breaks a nesting rule.
 pub fn actions_to_instructions(actions: &[Action], version: Version) -> Result<Vec<Instruction>> {
-    if let Some(msg) = verify(actions, true, NestIn::Top) {
+    actions_into_instructions(actions.to_vec(), version)
+}
+
+/// [`actions_to_instructions`], consuming the list (the actions move into the
+/// instructions instead of being copied).
+pub fn actions_into_instructions(
+    actions: Vec<Action>,
+    version: Version,
+) -> Result<Vec<Instruction>> {
+    if let Some(msg) = verify(&actions, true, NestIn::Top) {
         return Err(Error::encode("instructions", msg));
+    }
+    let is_apply = |a: &Action| {
+        kind(a, Some(version)) == Kind::Apply && !matches!(a, Action::UnknownInstruction(_))
+    };
+    if actions.iter().all(is_apply) {
+        // The usual list: one apply-actions holding the list as it is.
+        return Ok(if actions.is_empty() {
+            Vec::new()
+        } else {
+            vec![Instruction::ApplyActions(actions)]
+        });
     }
     let mut out = Vec::new();
     let mut apply: Option<Vec<Action>> = None;
     for a in actions {
-        if kind(a, Some(version)) == Kind::Apply && !matches!(a, Action::UnknownInstruction(_)) {
-            apply.get_or_insert_with(Vec::new).push(a.clone());
+        if kind(&a, Some(version)) == Kind::Apply && !matches!(a, Action::UnknownInstruction(_)) {
+            apply.get_or_insert_with(Vec::new).push(a);
             continue;
         }
         if let Some(list) = apply.take() {
             out.push(Instruction::ApplyActions(list));
         }
         match a {
-            Action::Meter(m) => out.push(Instruction::Meter(*m)),
+            Action::Meter(m) => out.push(Instruction::Meter(m)),
             Action::ClearActions => out.push(Instruction::ClearActions),
             Action::WriteActions(list) if !list.is_empty() => {
-                out.push(Instruction::WriteActions(list.clone()));
+                out.push(Instruction::WriteActions(list));
             }
-            Action::WriteMetadata { value, mask } => out.push(Instruction::WriteMetadata {
-                value: *value,
-                mask: *mask,
-            }),
-            Action::GotoTable(t) => out.push(Instruction::GotoTable(*t)),
-            Action::UnknownInstruction(b) => out.push(Instruction::Unknown(b.clone())),
+            Action::WriteMetadata { value, mask } => {
+                out.push(Instruction::WriteMetadata { value, mask })
+            }
+            Action::GotoTable(t) => out.push(Instruction::GotoTable(t)),
+            Action::UnknownInstruction(b) => out.push(Instruction::Unknown(b)),
             _ => {}
         }
     }

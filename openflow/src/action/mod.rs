@@ -52,9 +52,9 @@ mod text;
 mod values;
 
 pub use crate::field::subfield::Subfield;
-pub use inst::{actions_to_instructions, instructions_to_actions};
+pub use inst::{actions_into_instructions, actions_to_instructions, instructions_to_actions};
 pub use port::OfpPort;
-pub use text::{format_actions, parse_actions};
+pub use text::{format_actions, format_actions_reference, format_instructions, parse_actions};
 
 /// How deeply actions may nest (`clone(clone(...))`, `ct(exec(...))`, `write_actions`)
 /// when decoding or parsing. Open vSwitch parses up to 100 levels; deeper input is an error

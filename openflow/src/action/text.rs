@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::{Error, Result};
 use crate::field::Field;
+use crate::numfmt;
 use crate::version::Version;
 
 use super::decode::NestIn;
@@ -17,14 +18,346 @@ use super::*;
 /// Appends `actions` to `out` as ovs-ofctl prints them for `version` (`drop` for none):
 /// the [`canonical_actions`] of that version, in Open vSwitch's syntax.
 pub fn format_actions(actions: &[Action], version: Version, out: &mut String) {
-    if actions.iter().all(|a| canon::is_canonical(a, version)) {
-        // Decoded lists are canonical already: print them without a copy.
-        format_list(actions, out);
-    } else {
-        format_list(&canonical_actions(actions, version), out);
+    let mut first = true;
+    for a in actions {
+        format_canonical(a, version, &mut first, out);
+    }
+    if first {
+        out.push_str("drop");
     }
 }
 
+/// [`format_actions`] the slow way, by printing a [`canonical_actions`] copy: the
+/// reference the direct printer is checked against.
+#[doc(hidden)]
+pub fn format_actions_reference(actions: &[Action], version: Version, out: &mut String) {
+    format_list(&canonical_actions(actions, version), out);
+}
+
+/// Appends the actions of `instructions` as ovs-ofctl prints a flow_mod's for `version`:
+/// the flat list [`instructions_to_actions`] makes, with `ctx` applied to it, printed as
+/// [`format_actions`] does — without building the list unless an action depends on `ctx`.
+pub fn format_instructions(
+    instructions: &[Instruction],
+    ctx: MatchContext,
+    version: Version,
+    out: &mut String,
+) {
+    let needs_ctx = instructions.iter().any(|i| match i {
+        Instruction::ApplyActions(l) | Instruction::WriteActions(l) => depends_on_context(l),
+        _ => false,
+    });
+    if needs_ctx {
+        let mut actions = instructions_to_actions(instructions);
+        apply_match_context(&mut actions, ctx);
+        format_actions(&actions, version, out);
+        return;
+    }
+    let mut first = true;
+    for rank in 0..7u8 {
+        for i in instructions {
+            match (rank, i) {
+                (0, Instruction::Meter(m)) => {
+                    format_canonical(&Action::Meter(*m), version, &mut first, out);
+                }
+                (1, Instruction::ApplyActions(list)) => {
+                    for a in list {
+                        format_canonical(a, version, &mut first, out);
+                    }
+                }
+                (2, Instruction::ClearActions) => {
+                    format_canonical(&Action::ClearActions, version, &mut first, out);
+                }
+                (3, Instruction::WriteActions(list)) if !list.is_empty() => {
+                    sep(&mut first, out);
+                    out.push_str("write_actions(");
+                    format_actions(list, version, out);
+                    out.push(')');
+                }
+                (4, Instruction::WriteMetadata { value, mask }) => {
+                    let a = Action::WriteMetadata {
+                        value: *value,
+                        mask: *mask,
+                    };
+                    format_canonical(&a, version, &mut first, out);
+                }
+                (5, Instruction::GotoTable(t)) => {
+                    format_canonical(&Action::GotoTable(*t), version, &mut first, out);
+                }
+                (6, Instruction::Unknown(b)) => {
+                    sep(&mut first, out);
+                    out.push_str("raw_instruction(");
+                    plain_hex(out, b);
+                    out.push(')');
+                }
+                _ => {}
+            }
+        }
+    }
+    if first {
+        out.push_str("drop");
+    }
+}
+
+/// Whether [`apply_match_context`] could change anything in `list`.
+fn depends_on_context(list: &[Action]) -> bool {
+    list.iter().any(|a| match a {
+        Action::SetL4SrcPort { .. }
+        | Action::SetL4DstPort { .. }
+        | Action::SetVlanVid { .. }
+        | Action::SetVlanPcp { .. } => true,
+        Action::Clone(inner) | Action::WriteActions(inner) => depends_on_context(inner),
+        Action::Ct(ct) => depends_on_context(&ct.actions),
+        _ => false,
+    })
+}
+
+/// A comma before every action but the first.
+fn sep(first: &mut bool, out: &mut String) {
+    if !*first {
+        out.push(',');
+    }
+    *first = false;
+}
+
+/// `set_field:VALUE[/MASK]->FIELD`.
+fn put_set_field(out: &mut String, field: Field, value: u128, mask: u128) {
+    out.push_str("set_field:");
+    format_value(field, value, Some(mask), out);
+    out.push_str("->");
+    out.push_str(field.name());
+}
+
+/// An unmasked `set_field` (as [`SetField::new`] makes it).
+fn put_set_field_exact(out: &mut String, field: Field, value: u128) {
+    let mask = bytes_mask(field);
+    put_set_field(out, field, value & mask, mask);
+}
+
+fn mac_value(m: &[u8; 6]) -> u128 {
+    m.iter().fold(0u128, |acc, b| acc << 8 | u128::from(*b))
+}
+
+/// Whether a set_field keeps (or takes) a `set_field`/`NXAST_REG_LOAD2` form under
+/// `version`, rather than becoming `NXAST_REG_LOAD`s.
+fn set_field_stays(s: &SetField, version: Version) -> bool {
+    version >= Version::Of15
+        || (s.form == SetFieldForm::SetField && s.is_exact())
+        || encode::uses_reg_load2(s)
+}
+
+/// Whether the canonical form of `a` is no action at all.
+fn vanishes(a: &Action, version: Version) -> bool {
+    match a {
+        Action::WriteActions(inner) => inner.is_empty(),
+        Action::SetField(s) => {
+            !set_field_stays(s, version) && encode::next_load_segment(s, 0).is_none()
+        }
+        _ => false,
+    }
+}
+
+/// Appends what `format_list(&canonical_actions(&[a], version))` appends (nothing when
+/// the canonical form is empty, rather than `drop`), each action after a comma unless it
+/// is the first (`*first`). The forms OVN flows use are printed directly; only rare ones
+/// go through a canonical copy.
+fn format_canonical(a: &Action, version: Version, first: &mut bool, out: &mut String) {
+    match a {
+        Action::SetField(s) => {
+            if set_field_stays(s, version) {
+                sep(first, out);
+                put_set_field(out, s.field, s.value & s.mask, s.mask);
+            } else {
+                let value = s.value & s.mask;
+                let mut from = 0;
+                while let Some((ofs, n)) = encode::next_load_segment(s, from) {
+                    let ones = if n >= 64 {
+                        u128::from(u64::MAX)
+                    } else {
+                        (1u128 << n) - 1
+                    };
+                    sep(first, out);
+                    out.push_str("load:");
+                    hash_x(out, ((value >> ofs) & ones) as u64);
+                    out.push_str("->");
+                    Subfield {
+                        field: s.field,
+                        ofs: ofs as u16,
+                        n_bits: n as u16,
+                    }
+                    .format(out);
+                    from = ofs + n;
+                }
+            }
+        }
+        Action::StripVlan { .. } => {
+            sep(first, out);
+            out.push_str("pop_vlan");
+        }
+        Action::SetEthSrc(m) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::EthSrc, mac_value(m));
+        }
+        Action::SetEthDst(m) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::EthDst, mac_value(m));
+        }
+        Action::SetIpv4Src(ip) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::IpSrc, u128::from(u32::from(*ip)));
+        }
+        Action::SetIpv4Dst(ip) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::IpDst, u128::from(u32::from(*ip)));
+        }
+        Action::SetIpDscp(tos) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::IpDscp, u128::from(tos >> 2));
+        }
+        Action::SetIpEcn(ecn) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::NwEcn, u128::from(*ecn));
+        }
+        Action::SetMplsLabel(l) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::MplsLabel, u128::from(*l));
+        }
+        Action::SetMplsTc(tc) => {
+            sep(first, out);
+            put_set_field_exact(out, Field::MplsTc, u128::from(*tc));
+        }
+        Action::SetTunnel { id, .. } => {
+            sep(first, out);
+            put_set_field_exact(out, Field::TunId, u128::from(*id));
+        }
+        Action::SetL4SrcPort { port, ip_proto } | Action::SetL4DstPort { port, ip_proto } => {
+            let src = matches!(a, Action::SetL4SrcPort { .. });
+            sep(first, out);
+            match encode::l4_field(*ip_proto, src) {
+                Some(f) => put_set_field_exact(out, f, u128::from(*port)),
+                None => format_action(a, out),
+            }
+        }
+        Action::SetVlanVid {
+            vid,
+            push_if_needed,
+            flow_has_vlan,
+        } => {
+            if *push_if_needed && !flow_has_vlan {
+                sep(first, out);
+                out.push_str("push_vlan:0x8100");
+            }
+            sep(first, out);
+            put_set_field_exact(out, Field::VlanVid, u128::from(*vid | 0x1000));
+        }
+        Action::SetVlanPcp {
+            pcp,
+            push_if_needed,
+            flow_has_vlan,
+        } => {
+            if *push_if_needed && !flow_has_vlan {
+                sep(first, out);
+                out.push_str("push_vlan:0x8100");
+            }
+            sep(first, out);
+            put_set_field_exact(out, Field::VlanPcp, u128::from(*pcp));
+        }
+        Action::Enqueue { port, queue } => {
+            sep(first, out);
+            format_action(&Action::SetQueue(*queue), out);
+            sep(first, out);
+            format_action(
+                &Action::Output {
+                    port: *port,
+                    max_len: u16::MAX,
+                },
+                out,
+            );
+            sep(first, out);
+            out.push_str("pop_queue");
+        }
+        Action::DecTtl {
+            controller_ids,
+            cnt_ids,
+        } => {
+            sep(first, out);
+            out.push_str("dec_ttl");
+            if *cnt_ids || controller_ids.as_slice() != [0] {
+                out.push('(');
+                for (i, id) in controller_ids.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    numfmt::dec(out, u64::from(*id));
+                }
+                out.push(')');
+            }
+        }
+        Action::Note(data) => {
+            sep(first, out);
+            let padded = (10 + data.len()).next_multiple_of(8) - 10;
+            out.push_str("note:");
+            let zeros = std::iter::repeat_n(&0u8, padded.saturating_sub(data.len()));
+            for (i, b) in data.iter().chain(zeros).enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                numfmt::hex2(out, *b);
+            }
+        }
+        Action::Ct(ct) => {
+            sep(first, out);
+            format_ct_canonical(ct, version, out);
+        }
+        Action::Clone(inner) => {
+            sep(first, out);
+            out.push_str("clone(");
+            format_actions(inner, version, out);
+            out.push(')');
+        }
+        Action::WriteActions(inner) => {
+            if !inner.is_empty() {
+                sep(first, out);
+                out.push_str("write_actions(");
+                format_actions(inner, version, out);
+                out.push(')');
+            }
+        }
+        // Forms that print the same whatever their wire form (move, resubmit, output_reg,
+        // controller, learn, sample) or have one form.
+        _ => {
+            sep(first, out);
+            format_action(a, out);
+        }
+    }
+}
+
+/// [`format_ct`] of the canonical form of `ct`.
+fn format_ct_canonical(ct: &Ct, version: Version, out: &mut String) {
+    format_ct_head(ct, out);
+    let mut rest = ct.actions.as_slice();
+    if let Some(i) = rest.iter().position(|a| !vanishes(a, version))
+        && let Action::Nat(n) = &rest[i]
+    {
+        format_nat(n, out);
+        out.push(',');
+        rest = &rest[i + 1..];
+    }
+    let mark = out.len();
+    out.push_str("exec(");
+    let mut first = true;
+    for a in rest {
+        format_canonical(a, version, &mut first, out);
+    }
+    if first {
+        out.truncate(mark);
+    } else {
+        out.push_str("),");
+    }
+    format_ct_tail(ct, out);
+}
+
+/// Prints a list that is canonical already (the fallback forms' nested lists).
 fn format_list(actions: &[Action], out: &mut String) {
     if actions.is_empty() {
         out.push_str("drop");
@@ -47,11 +380,7 @@ fn chomp(out: &mut String) {
 
 /// C's `%#x`: `0` for zero, else `0x...`.
 fn hash_x(out: &mut String, v: u64) {
-    if v == 0 {
-        out.push('0');
-    } else {
-        let _ = write!(out, "{v:#x}");
-    }
+    numfmt::hash_x(out, u128::from(v));
 }
 
 fn dotted_hex(out: &mut String, data: &[u8]) {
@@ -59,7 +388,7 @@ fn dotted_hex(out: &mut String, data: &[u8]) {
         if i > 0 {
             out.push('.');
         }
-        let _ = write!(out, "{b:02x}");
+        numfmt::hex2(out, *b);
     }
 }
 
@@ -169,13 +498,15 @@ fn format_action(a: &Action, out: &mut String) {
             if port.0 < OfpPort::MAX.0 {
                 out.push_str("output:");
             }
-            let _ = write!(out, "{port}");
+            crate::field::value::format_port(port.0, out);
             if *port == OfpPort::CONTROLLER {
-                let _ = write!(out, ":{max_len}");
+                out.push(':');
+                numfmt::dec(out, u64::from(*max_len));
             }
         }
         Action::OutputReg { src, .. } => {
-            let _ = write!(out, "output:{src}");
+            out.push_str("output:");
+            src.format(out);
         }
         Action::OutputTrunc { port, max_len } => {
             let _ = write!(out, "output(port={port},max_len={max_len})");
@@ -184,7 +515,8 @@ fn format_action(a: &Action, out: &mut String) {
             let _ = write!(out, "enqueue:{port}:{queue}");
         }
         Action::Group(g) => {
-            let _ = write!(out, "group:{g}");
+            out.push_str("group:");
+            numfmt::dec(out, u64::from(*g));
         }
         Action::Controller(c) => format_controller(c, out),
         Action::Bundle(b) => {
@@ -227,19 +559,19 @@ fn format_action(a: &Action, out: &mut String) {
                     };
                     out.push_str("load:");
                     hash_x(out, ((sf.value >> ofs) & ones) as u64);
-                    let dst = Subfield {
+                    out.push_str("->");
+                    Subfield {
                         field: sf.field,
                         ofs: ofs as u16,
                         n_bits: n as u16,
-                    };
-                    let _ = write!(out, "->{dst},");
+                    }
+                    .format(out);
+                    out.push(',');
                     from = ofs + n;
                 }
                 chomp(out);
             } else {
-                out.push_str("set_field:");
-                format_value(sf.field, sf.value, Some(sf.mask), out);
-                let _ = write!(out, "->{}", sf.field.name());
+                put_set_field(out, sf.field, sf.value, sf.mask);
             }
         }
         Action::SetVlanVid {
@@ -272,29 +604,30 @@ fn format_action(a: &Action, out: &mut String) {
             hash_x(out, u64::from(*et));
         }
         Action::SetEthSrc(m) | Action::SetEthDst(m) => {
-            let _ = write!(
-                out,
-                "{}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-                action_name(a),
-                m[0],
-                m[1],
-                m[2],
-                m[3],
-                m[4],
-                m[5]
-            );
+            out.push_str(action_name(a));
+            for b in m {
+                out.push(':');
+                numfmt::hex2(out, *b);
+            }
         }
         Action::SetIpv4Src(ip) | Action::SetIpv4Dst(ip) => {
             let _ = write!(out, "{}:{ip}", action_name(a));
         }
         Action::SetIpDscp(v) | Action::SetIpEcn(v) | Action::SetIpTtl(v) => {
-            let _ = write!(out, "{}:{v}", action_name(a));
+            out.push_str(action_name(a));
+            out.push(':');
+            numfmt::dec(out, u64::from(*v));
         }
         Action::SetL4SrcPort { port, .. } | Action::SetL4DstPort { port, .. } => {
-            let _ = write!(out, "{}:{port}", action_name(a));
+            out.push_str(action_name(a));
+            out.push(':');
+            numfmt::dec(out, u64::from(*port));
         }
         Action::Move(m) => {
-            let _ = write!(out, "move:{}->{}", m.src, m.dst);
+            out.push_str("move:");
+            m.src.format(out);
+            out.push_str("->");
+            m.dst.format(out);
         }
         Action::StackPush(sf) => {
             let _ = write!(out, "push:{sf}");
@@ -313,7 +646,7 @@ fn format_action(a: &Action, out: &mut String) {
                     if i > 0 {
                         out.push(',');
                     }
-                    let _ = write!(out, "{id}");
+                    numfmt::dec(out, u64::from(*id));
                 }
                 out.push(')');
             }
@@ -360,15 +693,16 @@ fn format_action(a: &Action, out: &mut String) {
         }
         Action::Resubmit(r) => {
             if r.in_port != OfpPort::IN_PORT && r.table == 255 {
-                let _ = write!(out, "resubmit:{}", r.in_port);
+                out.push_str("resubmit:");
+                crate::field::value::format_port(r.in_port.0, out);
             } else {
                 out.push_str("resubmit(");
                 if r.in_port != OfpPort::IN_PORT {
-                    let _ = write!(out, "{}", r.in_port);
+                    crate::field::value::format_port(r.in_port.0, out);
                 }
                 out.push(',');
                 if r.table != 255 {
-                    let _ = write!(out, "{}", r.table);
+                    numfmt::dec(out, u64::from(r.table));
                 }
                 if r.ct {
                     out.push_str(",ct");
@@ -382,11 +716,13 @@ fn format_action(a: &Action, out: &mut String) {
             clause,
             n_clauses,
         } => {
-            let _ = write!(
-                out,
-                "conjunction({id},{}/{n_clauses})",
-                u16::from(*clause) + 1
-            );
+            out.push_str("conjunction(");
+            numfmt::dec(out, u64::from(*id));
+            out.push(',');
+            numfmt::dec(out, u64::from(*clause) + 1);
+            out.push('/');
+            numfmt::dec(out, u64::from(*n_clauses));
+            out.push(')');
         }
         Action::Multipath(m) => {
             let alg = match m.algorithm {
@@ -453,7 +789,8 @@ fn format_action(a: &Action, out: &mut String) {
             }
         }
         Action::GotoTable(t) => {
-            let _ = write!(out, "goto_table:{t}");
+            out.push_str("goto_table:");
+            numfmt::dec(out, u64::from(*t));
         }
         Action::Unknown(b) | Action::UnknownInstruction(b) => {
             let _ = write!(out, "{}(", action_name(a));
@@ -525,9 +862,11 @@ fn format_nat(n: &Nat, out: &mut String) {
             proto_min,
             proto_max,
         } => {
-            let _ = write!(out, "={min}");
+            out.push('=');
+            crate::field::value::format_ipv4(u32::from(*min), out);
             if !max.is_unspecified() && max != min {
-                let _ = write!(out, "-{max}");
+                out.push('-');
+                crate::field::value::format_ipv4(u32::from(*max), out);
             }
             (*proto_min, *proto_max)
         }
@@ -548,9 +887,11 @@ fn format_nat(n: &Nat, out: &mut String) {
         }
     };
     if pmin != 0 {
-        let _ = write!(out, ":{pmin}");
+        out.push(':');
+        numfmt::dec(out, u64::from(pmin));
         if pmax != 0 && pmax != pmin {
-            let _ = write!(out, "-{pmax}");
+            out.push('-');
+            numfmt::dec(out, u64::from(pmax));
         }
     }
     out.push(',');
@@ -576,25 +917,7 @@ fn put_ipv6(out: &mut String, a: &Ipv6Addr, bracket: bool) {
 }
 
 fn format_ct(ct: &Ct, out: &mut String) {
-    out.push_str("ct(");
-    if ct.flags & CT_COMMIT != 0 {
-        out.push_str("commit,");
-    }
-    if ct.flags & CT_FORCE != 0 {
-        out.push_str("force,");
-    }
-    if ct.recirc_table != 255 {
-        let _ = write!(out, "table={},", ct.recirc_table);
-    }
-    match &ct.zone {
-        CtZone::Field(sf) => {
-            let _ = write!(out, "zone={sf},");
-        }
-        CtZone::Imm(0) => {}
-        CtZone::Imm(z) => {
-            let _ = write!(out, "zone={z},");
-        }
-    }
+    format_ct_head(ct, out);
     let mut rest = ct.actions.as_slice();
     if let Some(Action::Nat(n)) = rest.first() {
         format_nat(n, out);
@@ -606,12 +929,48 @@ fn format_ct(ct: &Ct, out: &mut String) {
         format_list(rest, out);
         out.push_str("),");
     }
+    format_ct_tail(ct, out);
+}
+
+/// `ct(` and the flags, table and zone, each followed by a comma.
+fn format_ct_head(ct: &Ct, out: &mut String) {
+    out.push_str("ct(");
+    if ct.flags & CT_COMMIT != 0 {
+        out.push_str("commit,");
+    }
+    if ct.flags & CT_FORCE != 0 {
+        out.push_str("force,");
+    }
+    if ct.recirc_table != 255 {
+        out.push_str("table=");
+        numfmt::dec(out, u64::from(ct.recirc_table));
+        out.push(',');
+    }
+    match &ct.zone {
+        CtZone::Field(sf) => {
+            out.push_str("zone=");
+            sf.format(out);
+            out.push(',');
+        }
+        CtZone::Imm(0) => {}
+        CtZone::Imm(z) => {
+            out.push_str("zone=");
+            numfmt::dec(out, u64::from(*z));
+            out.push(',');
+        }
+    }
+}
+
+/// The `alg` and the closing parenthesis.
+fn format_ct_tail(ct: &Ct, out: &mut String) {
     match ct.alg {
         0 => {}
         21 => out.push_str("alg=ftp,"),
         69 => out.push_str("alg=tftp,"),
         p => {
-            let _ = write!(out, "alg={p},");
+            out.push_str("alg=");
+            numfmt::dec(out, u64::from(p));
+            out.push(',');
         }
     }
     chomp(out);

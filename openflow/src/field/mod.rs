@@ -197,6 +197,11 @@ impl Field {
 
     /// The field for a wire header's (experimenter, class, field).
     pub fn from_wire(experimenter: Option<u32>, class: u16, field: u8) -> Option<Field> {
+        if experimenter.is_none()
+            && let Some(i) = direct_index(class, field)
+        {
+            return maps().direct[i];
+        }
         maps()
             .by_wire
             .get(&wire_key(experimenter, class, field))
@@ -263,36 +268,73 @@ impl fmt::Display for Field {
     }
 }
 
-/// FNV-1a: the name maps are looked up for every field of every flow parsed, with short
-/// keys from our own table, where SipHash's DoS resistance buys nothing and costs most of
-/// the lookup.
-#[derive(Clone, Copy)]
-struct Fnv(u64);
+/// A fast hasher for the registry's fixed tables (the Fx hash, as rustc uses): the keys are
+/// the registry's own names, so nothing is gained from SipHash's resistance to chosen keys,
+/// and name lookups are on every parsed field.
+#[derive(Clone, Copy, Default)]
+struct FxHasher(u64);
 
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
-type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 struct Maps {
-    by_name: FnvMap<&'static str, Field>,
-    by_header_name: FnvMap<&'static str, Field>,
-    by_wire: FnvMap<u64, Field>,
+    by_name: FxMap<&'static str, Field>,
+    by_header_name: FxMap<&'static str, Field>,
+    by_wire: FxMap<u64, Field>,
+    /// `by_wire` without hashing for the classes matches use (no experimenter; classes
+    /// `0x0000`, `0x0001`, `0x8000`, `0x8001`), by [`direct_index`].
+    direct: [Option<Field>; 4 * 128],
+}
+
+/// The slot of a non-experimenter header in [`Maps::direct`], if it has one.
+fn direct_index(class: u16, field: u8) -> Option<usize> {
+    let c = match class {
+        0x0000 => 0,
+        0x0001 => 1,
+        0x8000 => 2,
+        0x8001 => 3,
+        _ => return None,
+    };
+    (field < 128).then_some(c * 128 + usize::from(field))
 }
 
 fn wire_key(experimenter: Option<u32>, class: u16, field: u8) -> u64 {
@@ -303,9 +345,10 @@ fn maps() -> &'static Maps {
     static MAPS: OnceLock<Maps> = OnceLock::new();
     MAPS.get_or_init(|| {
         let mut m = Maps {
-            by_name: FnvMap::default(),
-            by_header_name: FnvMap::default(),
-            by_wire: FnvMap::default(),
+            by_name: FxMap::default(),
+            by_header_name: FxMap::default(),
+            by_wire: FxMap::default(),
+            direct: [None; 4 * 128],
         };
         for info in &table::INFO {
             m.by_name.insert(info.name, info.field);
@@ -316,6 +359,13 @@ fn maps() -> &'static Maps {
                 m.by_header_name.insert(h.name, info.field);
                 m.by_wire
                     .insert(wire_key(h.experimenter, h.class, h.field), info.field);
+            }
+        }
+        for (&key, &field) in &m.by_wire {
+            if key >> 24 == 0
+                && let Some(i) = direct_index((key >> 8) as u16, key as u8)
+            {
+                m.direct[i] = Some(field);
             }
         }
         m
@@ -403,10 +453,10 @@ impl OxmHeader {
 
 /// Reads a big-endian value of `bytes.len()` bytes (at most 16) into a `u128`.
 pub fn be_to_u128(bytes: &[u8]) -> Option<u128> {
-    if bytes.len() > 16 {
-        return None;
-    }
-    Some(bytes.iter().fold(0u128, |acc, b| acc << 8 | u128::from(*b)))
+    let mut b = [0u8; 16];
+    b.get_mut(16usize.checked_sub(bytes.len())?..)?
+        .copy_from_slice(bytes);
+    Some(u128::from_be_bytes(b))
 }
 
 /// Writes the low `n` bytes of `v` big-endian (`n` at most 16).

@@ -268,6 +268,32 @@ fn scan_int(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+impl Subfield {
+    /// Appends the subfield as its [`Display`](fmt::Display) form does (`NXM_NX_REG0[0..15]`),
+    /// without the formatting machinery.
+    pub fn format(&self, out: &mut String) {
+        let name = self
+            .field
+            .header(None)
+            .map_or(self.field.name(), |h| h.name);
+        out.push_str(name);
+        if self.is_whole() {
+            out.push_str("[]");
+        } else {
+            out.push('[');
+            crate::numfmt::dec(out, u64::from(self.ofs));
+            if self.n_bits != 1 {
+                out.push_str("..");
+                crate::numfmt::dec(
+                    out,
+                    (u64::from(self.ofs) + u64::from(self.n_bits)).saturating_sub(1),
+                );
+            }
+            out.push(']');
+        }
+    }
+}
+
 impl fmt::Display for Subfield {
     /// As ovs-ofctl prints (`mf_format_subfield`): the legacy NXM header name where the
     /// field has one (`NXM_NX_REG0`), otherwise the field name; then `[]`, `[N]` or `[A..B]`.

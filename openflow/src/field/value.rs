@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::{Field, Format};
 use crate::error::{Error, Result};
+use crate::numfmt;
 
 /// The widest value this crate holds, in bytes (`tun_metadata` fields may be up to 124
 /// bytes on the wire; values wider than this are refused).
@@ -100,7 +101,7 @@ pub fn format_value(field: Field, value: u128, mask: Option<u128>, out: &mut Str
             if field.info().format == Format::Hexadecimal {
                 format_hex(value, out);
             } else {
-                let _ = write!(out, "{value}");
+                numfmt::dec128(out, value);
             }
             if let Some(m) = mask {
                 out.push('/');
@@ -161,21 +162,19 @@ pub fn value_to_string(field: Field, value: u128, mask: Option<u128>) -> String 
 /// Appends `v` as Open vSwitch's `ds_put_hex` does: `0x` and the hex digits without
 /// leading zeros, or `0`.
 pub fn format_hex(v: u128, out: &mut String) {
-    if v == 0 {
-        out.push('0');
-    } else {
-        let _ = write!(out, "{v:#x}");
-    }
+    numfmt::hash_x(out, v);
 }
 
 /// Appends an OpenFlow 1.0-numbered port: its reserved name (`LOCAL`, `CONTROLLER`, ...)
 /// or its number.
 pub fn format_port(port: u16, out: &mut String) {
+    if port < OFPP_UNSET {
+        numfmt::dec(out, u64::from(port));
+        return;
+    }
     match NAMED_PORTS.iter().find(|(_, p)| *p == port) {
         Some((name, _)) => out.push_str(name),
-        None => {
-            let _ = write!(out, "{port}");
-        }
+        None => numfmt::dec(out, u64::from(port)),
     }
 }
 
@@ -234,17 +233,23 @@ pub fn parse_port(s: &str) -> Option<u16> {
 /// Appends the low 48 bits of `v` as an Ethernet address (`00:11:22:33:44:55`).
 pub fn format_eth(v: u64, out: &mut String) {
     let b = v.to_be_bytes();
-    let _ = write!(
-        out,
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        b[2], b[3], b[4], b[5], b[6], b[7]
-    );
+    for (i, byte) in b[2..].iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        numfmt::hex2(out, *byte);
+    }
 }
 
 /// Appends an IPv4 address in dotted quad form.
 pub fn format_ipv4(v: u32, out: &mut String) {
     let b = v.to_be_bytes();
-    let _ = write!(out, "{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+    for (i, byte) in b.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        numfmt::dec(out, u64::from(*byte));
+    }
 }
 
 /// Whether `mask` is an IPv4 CIDR mask (N leading ones, then zeros; zero counts).
@@ -259,7 +264,8 @@ pub fn format_ipv4_masked(v: u32, mask: u32, out: &mut String) {
     format_ipv4(v, out);
     if mask != u32::MAX {
         if ipv4_is_cidr(mask) {
-            let _ = write!(out, "/{}", 32 - mask.trailing_zeros().min(32));
+            out.push('/');
+            numfmt::dec(out, u64::from(32 - mask.trailing_zeros().min(32)));
         } else {
             out.push('/');
             format_ipv4(mask, out);
@@ -308,7 +314,7 @@ pub fn format_ipv6(v: u128, out: &mut String) {
             format_ipv4(v as u32, out);
             return;
         }
-        let _ = write!(out, "{:x}", words[i]);
+        numfmt::hex(out, u128::from(words[i]));
         i += 1;
     }
 }
@@ -326,7 +332,7 @@ pub fn format_ipv6_masked(v: u128, mask: u128, out: &mut String) {
     if mask != u128::MAX {
         out.push('/');
         if ipv6_is_cidr(mask) {
-            let _ = write!(out, "{}", mask.leading_ones());
+            numfmt::dec(out, u64::from(mask.leading_ones()));
         } else {
             format_ipv6(mask, out);
         }

@@ -1,0 +1,189 @@
+//! Small, allocation-free number writers for the printing paths (the text ovs-ofctl prints
+//! is mostly short decimal and hexadecimal numbers; `core::fmt` machinery costs more than
+//! the digits themselves).
+//!
+//! Each function appends exactly what the `format!` spelling named in its documentation
+//! would append.
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the ASCII bytes `b` (digits here), one at a time: for a few bytes that is
+/// cheaper than checking them as UTF-8 and copying.
+fn push_ascii(out: &mut String, b: &[u8]) {
+    out.reserve(b.len());
+    for &c in b {
+        out.push(char::from(c));
+    }
+}
+
+/// `{v}` for an unsigned integer.
+pub(crate) fn dec(out: &mut String, v: u64) {
+    let digit = |d: u64| char::from(b'0' + d as u8);
+    if v < 10 {
+        out.push(digit(v));
+    } else if v < 100 {
+        out.push(digit(v / 10));
+        out.push(digit(v % 10));
+    } else if v < 1000 {
+        out.push(digit(v / 100));
+        out.push(digit(v / 10 % 10));
+        out.push(digit(v % 10));
+    } else if v < 100_000 {
+        if v >= 10_000 {
+            out.push(digit(v / 10_000));
+        }
+        out.push(digit(v / 1000 % 10));
+        out.push(digit(v / 100 % 10));
+        out.push(digit(v / 10 % 10));
+        out.push(digit(v % 10));
+    } else {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        let mut v = v;
+        while v > 0 {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        push_ascii(out, &buf[i..]);
+    }
+}
+
+/// `{v}` for a `u128`.
+pub(crate) fn dec128(out: &mut String, v: u128) {
+    match u64::try_from(v) {
+        Ok(v) => dec(out, v),
+        Err(_) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{v}");
+        }
+    }
+}
+
+/// `{v:x}`: lowercase hexadecimal digits without prefix or leading zeros (`0` for zero).
+pub(crate) fn hex(out: &mut String, v: u128) {
+    let digits = if v == 0 {
+        1
+    } else {
+        (128 - v.leading_zeros()).div_ceil(4) as usize
+    };
+    hex_digits(out, v, digits);
+}
+
+/// Thirty-two zero digits, for the trailing zeros of wide values (`xxreg` writes are
+/// mostly a few digits then zeros).
+const ZEROS: &str = "00000000000000000000000000000000";
+
+/// The low `digits` hexadecimal digits of `v` (at most 32), zero-padded.
+fn hex_digits(out: &mut String, v: u128, digits: usize) {
+    let n = digits.min(32);
+    // Trailing zero digits go out in one piece.
+    let zeros = if v == 0 {
+        n
+    } else {
+        ((v.trailing_zeros() / 4) as usize).min(n)
+    };
+    let (v, n) = (v.checked_shr(4 * zeros as u32).unwrap_or(0), n - zeros);
+    if n > 16 {
+        hex_digits64(out, (v >> 64) as u64, n - 16);
+        hex_digits64(out, v as u64, 16);
+    } else if n > 0 {
+        hex_digits64(out, v as u64, n);
+    }
+    out.push_str(&ZEROS[..zeros]);
+}
+
+/// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded.
+fn hex_digits64(out: &mut String, v: u64, n: usize) {
+    let mut buf = [0u8; 16];
+    let n = n.min(16);
+    let mut v = v;
+    for b in buf[..n].iter_mut().rev() {
+        *b = HEX[(v & 0xf) as usize];
+        v >>= 4;
+    }
+    push_ascii(out, &buf[..n]);
+}
+
+/// `{v:#x}`: `0x` and the hexadecimal digits (`0x0` for zero).
+pub(crate) fn hex_0x(out: &mut String, v: u128) {
+    out.push_str("0x");
+    hex(out, v);
+}
+
+/// C's `%#x` (Open vSwitch's `ds_put_hex` of an integer): `0` for zero, else `0x...`.
+pub(crate) fn hash_x(out: &mut String, v: u128) {
+    if v == 0 {
+        out.push('0');
+    } else {
+        hex_0x(out, v);
+    }
+}
+
+/// `{v:#0width$x}`: `0x` and at least `width - 2` hexadecimal digits.
+pub(crate) fn hex_0x_width(out: &mut String, v: u128, width: usize) {
+    out.push_str("0x");
+    let natural = if v == 0 {
+        1
+    } else {
+        (128 - v.leading_zeros()).div_ceil(4) as usize
+    };
+    hex_digits(out, v, natural.max(width.saturating_sub(2)));
+}
+
+/// `{b:02x}`.
+pub(crate) fn hex2(out: &mut String, b: u8) {
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 0xf)]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(f: impl Fn(&mut String)) -> String {
+        let mut out = String::new();
+        f(&mut out);
+        out
+    }
+
+    #[test]
+    fn same_as_core_fmt() {
+        let samples: [u128; 14] = [
+            0,
+            1,
+            9,
+            10,
+            15,
+            16,
+            99,
+            100,
+            255,
+            65535,
+            0xdead_beef,
+            u64::MAX as u128,
+            u64::MAX as u128 + 1,
+            u128::MAX,
+        ];
+        for v in samples {
+            assert_eq!(s(|o| dec128(o, v)), format!("{v}"));
+            assert_eq!(s(|o| hex(o, v)), format!("{v:x}"));
+            assert_eq!(s(|o| hex_0x(o, v)), format!("{v:#x}"));
+            let c = if v == 0 {
+                "0".to_string()
+            } else {
+                format!("{v:#x}")
+            };
+            assert_eq!(s(|o| hash_x(o, v)), c);
+            assert_eq!(s(|o| hex_0x_width(o, v, 6)), format!("{v:#06x}"));
+            assert_eq!(s(|o| hex_0x_width(o, v, 7)), format!("{v:#07x}"));
+            assert_eq!(s(|o| hex_0x_width(o, v, 10)), format!("{v:#010x}"));
+            assert_eq!(s(|o| hex_0x_width(o, v, 4)), format!("{v:#04x}"));
+            if let Ok(v) = u64::try_from(v) {
+                assert_eq!(s(|o| dec(o, v)), format!("{v}"));
+            }
+            let b = v as u8;
+            assert_eq!(s(|o| hex2(o, b)), format!("{b:02x}"));
+        }
+    }
+}
