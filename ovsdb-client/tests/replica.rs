@@ -550,6 +550,9 @@ async fn two_thousand_transactions_through_two_leader_kills() {
     };
     let mut acknowledged = Vec::new();
     let mut in_doubt = Vec::new();
+    // Requests that were never written out (the connection died first): not applied, safe
+    // to send again.
+    let mut not_sent = Vec::new();
     let mut flying = futures::stream::FuturesUnordered::new();
     let mut next = 0usize;
     while next < TOTAL || !flying.is_empty() {
@@ -564,6 +567,7 @@ async fn two_thousand_transactions_through_two_leader_kills() {
             match outcome {
                 Ok(_) => acknowledged.push(i),
                 Err(Error::InDoubt(_)) => in_doubt.push(i),
+                Err(Error::NotSent(_)) => not_sent.push(i),
                 Err(e) => panic!("transaction {i}: {e}"),
             }
             done.fetch_add(1, Ordering::SeqCst);
@@ -574,7 +578,7 @@ async fn two_thousand_transactions_through_two_leader_kills() {
         panic!("the killer thread still holds the cluster")
     };
     let cluster = cluster.into_inner().expect("cluster");
-    assert!(acknowledged.len() >= TOTAL - in_doubt.len());
+    assert!(acknowledged.len() >= TOTAL - in_doubt.len() - not_sent.len());
 
     // Resolve the in-doubt ones from the replica, after it has caught up with the leader.
     let (applied, missing): (Vec<usize>, Vec<usize>) = {
@@ -590,7 +594,16 @@ async fn two_thousand_transactions_through_two_leader_kills() {
         applied.len(),
         missing.len()
     );
-    for &i in &missing {
+    if !not_sent.is_empty() {
+        let snap = synced(&replica).await;
+        for &i in &not_sent {
+            assert!(
+                snap.get(LSP, port_uuid(i)).expect("table").is_none(),
+                "transaction {i} was reported not sent, yet it applied"
+            );
+        }
+    }
+    for &i in missing.iter().chain(&not_sent) {
         match replica.transact(txn_for(i)).await {
             Ok(_) => {}
             Err(e) => panic!("retrying in-doubt transaction {i}: {e}"),
