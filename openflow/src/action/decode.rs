@@ -335,8 +335,9 @@ fn check_writable(a: &Reader<'_>, field: Field) -> Result<()> {
     }
 }
 
-/// Checks a field header read from an action: known, unmasked, with the field's width.
-fn header_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
+/// The registered field a header read from an action names; `tun_metadata` fields are
+/// refused (their width comes from a switch's TLV map).
+fn known_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
     let field = h.field().ok_or_else(|| {
         a.error_at(
             at,
@@ -352,6 +353,12 @@ fn header_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
             format_args!("{} needs a switch's TLV map", field.name()),
         ));
     }
+    Ok(field)
+}
+
+/// Checks a field header read from an action: known, unmasked, with the field's width.
+fn header_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
+    let field = known_field(a, at, h)?;
     if h.hasmask {
         return Err(a.error_at(
             at,
@@ -402,21 +409,7 @@ fn field32(a: &Reader<'_>, at: usize, raw: u32) -> Result<Field> {
 fn pull_entry(a: &mut Reader<'_>, may_mask: bool) -> Result<(Field, u128, u128)> {
     let at = a.offset();
     let h = OxmHeader::decode(a)?;
-    let field = h.field().ok_or_else(|| {
-        a.error_at(
-            at,
-            format_args!(
-                "unknown field header (class {:#06x}, field {})",
-                h.class, h.field
-            ),
-        )
-    })?;
-    if field.is_tun_metadata() {
-        return Err(a.error_at(
-            at,
-            format_args!("{} needs a switch's TLV map", field.name()),
-        ));
-    }
+    let field = known_field(a, at, &h)?;
     if h.hasmask && !may_mask {
         return Err(a.error_at(at, format_args!("masked {} not allowed here", field.name())));
     }
