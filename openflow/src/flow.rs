@@ -418,9 +418,9 @@ impl Flow {
         }
     }
 
-    /// This flow as a switch holding it would describe it under `version`: actions in the
-    /// form the version's encoding decodes to, the table resolved, fields the version cannot
-    /// carry dropped. Two spellings of one flow have equal canonical forms.
+    /// This flow as a switch holding it would describe it under `version`: match and actions
+    /// in the form the version's encoding decodes to, the table resolved, fields the version
+    /// cannot carry dropped. Two spellings of one flow have equal canonical forms.
     pub fn canonical(&self, version: Version) -> Flow {
         let mut actions = self.actions.clone();
         apply_match_context(&mut actions, self.match_context());
@@ -434,6 +434,7 @@ impl Flow {
                 0
             },
             new_cookie: Some(self.new_cookie.unwrap_or(0)),
+            match_: self.match_.canonical(version),
             actions,
             ..self.clone()
         }

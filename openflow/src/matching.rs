@@ -1272,6 +1272,19 @@ impl Match {
         Ok(())
     }
 
+    /// This match as a switch holding it describes it under `version`: what decoding its
+    /// encoding gives. Most matches are that already; some are not, e.g. `vlan_tci=0` (no
+    /// VLAN header, mask 0xffff) travels as `vlan_vid` 0 and comes back with mask 0x1fff.
+    /// A match the version cannot carry is returned unchanged.
+    pub fn canonical(&self, version: Version) -> Match {
+        let mut w = Writer::with_capacity(128);
+        if self.encode(&mut w, version).is_err() {
+            return self.clone();
+        }
+        let mut r = Reader::new(w.as_slice(), "ofp_match");
+        Match::decode(&mut r, version).unwrap_or_else(|_| self.clone())
+    }
+
     /// Decodes a bare list of NXM/OXM fields filling exactly `len` bytes (no header, no
     /// padding), as in NXT_FLOW_MOD, packet-in2's metadata property and flow monitors.
     /// Fields may come in any order.

@@ -8,21 +8,38 @@
 //! [`Flow::canonical`]), so a flow written `load:1->reg0[0]` and dumped back as
 //! `set_field:0x1/0x1->reg0` is the same flow: a no-op sync sends nothing, where
 //! `ovs-ofctl replace-flows` re-sends every flow whose spelling differs.
+//!
+//! [`plan`] compares without decoding what it need not: each desired flow's flow_mod is
+//! encoded once ([`Desired`]), and the switch's dump is read in place ([`Dump`]); a dumped
+//! flow whose match, instructions and settings are byte for byte those of a desired flow's
+//! flow_mod is that flow. Only flows that differ in bytes are decoded and compared in their
+//! canonical forms, so a spelling the switch encodes differently is still no change. To let
+//! the switch build its dump while the desired flows are prepared, send the dump request
+//! first ([`start_dump`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use crate::conn::Handle;
-use crate::error::Result;
+use crate::conn::{Frame, Handle, Reply};
+use crate::error::{Error, Result};
+use crate::field::FxMap;
 use crate::flow::{Command, Flow};
 use crate::matching::Match;
 use crate::message::{
-    FlowStatsRequest, Message, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
+    FlowModView, FlowStatsRequest, FlowStatsView, Message, MultipartRequest, MultipartRequestBody,
+    flow_stats_views,
 };
 use crate::version::Version;
 use crate::wire::Writer;
 
 /// What identifies a flow in a table: table, priority and match.
 type Key<'a> = (u8, u16, &'a Match);
+
+/// The same, as encoded: table, priority and `ofp_match` bytes.
+type RawKey<'a> = (u8, u16, &'a [u8]);
 
 /// The flow_mods a sync sends.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,32 +66,60 @@ impl Plan {
         self.adds.len() + self.modifies.len() + self.replaces.len() + self.deletes.len()
     }
 
-    /// Encodes the plan's flow_mods (deletes first, then adds, replaces and modifies), each
-    /// with an xid from `next_xid`.
-    pub fn flow_mods(
-        &self,
-        version: Version,
-        mut next_xid: impl FnMut() -> u32,
-    ) -> Result<Vec<Vec<u8>>> {
-        let mut out = Vec::with_capacity(self.len());
+    /// The plan's flows with the command each is sent with, in the order they are sent:
+    /// deletes first, then adds, replaces and modifies.
+    pub fn commands(&self) -> impl Iterator<Item = (Command, &Flow)> {
         let groups: [(&[Flow], Command); 4] = [
             (&self.deletes, Command::DeleteStrict),
             (&self.adds, Command::Add),
             (&self.replaces, Command::Add),
             (&self.modifies, Command::ModifyStrict),
         ];
-        for (flows, command) in groups {
-            for f in flows {
+        groups
+            .into_iter()
+            .flat_map(|(flows, command)| flows.iter().map(move |f| (command, f)))
+    }
+
+    /// Encodes the plan's flow_mods (in the order of [`Plan::commands`]), each with an xid
+    /// from `next_xid`.
+    pub fn flow_mods(
+        &self,
+        version: Version,
+        mut next_xid: impl FnMut() -> u32,
+    ) -> Result<Vec<Vec<u8>>> {
+        self.commands()
+            .map(|(command, f)| {
                 let mut w = Writer::with_capacity(256);
                 Message::FlowMod(f.to_flow_mod(command, version)?).encode_into(
                     version,
                     next_xid(),
                     &mut w,
                 )?;
-                out.push(w.into_vec());
-            }
+                Ok(w.into_vec())
+            })
+            .collect()
+    }
+
+    /// Files the difference between a wanted flow and the held flow with the same key, both
+    /// canonical.
+    fn compare(&mut self, want: &Flow, have: &Flow) {
+        let same_meta = want.new_cookie == have.new_cookie
+            && want.idle_timeout == have.idle_timeout
+            && want.hard_timeout == have.hard_timeout
+            && want.flags == have.flags
+            && want.importance == have.importance;
+        if !same_meta {
+            self.replaces.push(want.clone());
+        } else if want.actions != have.actions {
+            self.modifies.push(want.clone());
         }
-        Ok(out)
+    }
+
+    fn extend(&mut self, other: Plan) {
+        self.adds.extend(other.adds);
+        self.modifies.extend(other.modifies);
+        self.replaces.extend(other.replaces);
+        self.deletes.extend(other.deletes);
     }
 }
 
@@ -99,18 +144,7 @@ pub fn diff(desired: &[Flow], current: &[Flow], version: Version) -> Plan {
         seen.insert(k, ());
         match wanted.get(&k) {
             None => plan.deletes.push(h.clone()),
-            Some(w) => {
-                let same_meta = w.new_cookie == h.new_cookie
-                    && w.idle_timeout == h.idle_timeout
-                    && w.hard_timeout == h.hard_timeout
-                    && w.flags == h.flags
-                    && w.importance == h.importance;
-                if !same_meta {
-                    plan.replaces.push((*w).clone());
-                } else if w.actions != h.actions {
-                    plan.modifies.push((*w).clone());
-                }
-            }
+            Some(w) => plan.compare(w, h),
         }
     }
     // Adds in the order given (the last duplicate wins).
@@ -132,37 +166,258 @@ pub fn diff(desired: &[Flow], current: &[Flow], version: Version) -> Plan {
     plan
 }
 
+/// Desired flows, each with its flow_mod (`ADD`) encoded once under one version: what
+/// [`plan`] compares a switch's [`Dump`] with.
+#[derive(Debug)]
+pub struct Desired<'a> {
+    version: Version,
+    flows: Cow<'a, [Flow]>,
+    /// The flow_mods, one after the other.
+    encoded: Vec<u8>,
+    /// Where each flow's flow_mod ends in `encoded`.
+    ends: Vec<usize>,
+}
+
+impl<'a> Desired<'a> {
+    /// Encodes the flow_mod of every flow of `flows` (a `Vec` or a slice) under `version`.
+    pub fn new(flows: impl Into<Cow<'a, [Flow]>>, version: Version) -> Result<Desired<'a>> {
+        let flows = flows.into();
+        let mut w = Writer::with_capacity(flows.len() * 256);
+        let mut ends = Vec::with_capacity(flows.len());
+        for f in flows.iter() {
+            Message::FlowMod(f.to_flow_mod(Command::Add, version)?)
+                .encode_into(version, 0, &mut w)?;
+            ends.push(w.len());
+        }
+        Ok(Desired {
+            version,
+            flows,
+            encoded: w.into_vec(),
+            ends,
+        })
+    }
+
+    /// The version the flow_mods are encoded under.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The flows.
+    pub fn flows(&self) -> &[Flow] {
+        &self.flows
+    }
+
+    /// How many flows there are.
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Whether there is no flow.
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// The flow_mod of flow `i`.
+    fn flow_mod(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.encoded[start..self.ends[i]]
+    }
+}
+
+/// A switch's flow tables as dumped (`OFPMP_FLOW` replies), kept as received and read in
+/// place.
+#[derive(Clone, Debug)]
+pub struct Dump {
+    version: Version,
+    replies: Vec<Frame>,
+}
+
+impl Dump {
+    /// A dump from the parts of an `OFPMP_FLOW` reply under `version`; errors when a part is
+    /// not such a reply.
+    pub fn new(replies: Vec<Frame>, version: Version) -> Result<Dump> {
+        for (i, f) in replies.iter().enumerate() {
+            let mp_type = f.body().get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+            if f.msg_type() != crate::message::ofpt::MULTIPART_REPLY
+                || f.version() != version.wire()
+                || mp_type != Some(1)
+                || f.body().len() < 8
+            {
+                return Err(Error::decode(
+                    "flow dump",
+                    0,
+                    format_args!(
+                        "part {i} is not an OpenFlow {} OFPMP_FLOW reply (type {}, version {})",
+                        version.short_name(),
+                        f.msg_type(),
+                        f.version()
+                    ),
+                ));
+            }
+        }
+        Ok(Dump { version, replies })
+    }
+
+    /// The version of the replies.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Every flow stats entry, read in place.
+    pub fn entries(&self) -> impl Iterator<Item = Result<FlowStatsView<'_>>> {
+        let v = self.version;
+        self.replies
+            .iter()
+            .flat_map(move |f| flow_stats_views(f.body().get(8..).unwrap_or_default(), v))
+    }
+
+    /// Every flow, decoded.
+    pub fn flows(&self) -> Result<Vec<Flow>> {
+        self.entries()
+            .map(|e| e.and_then(|e| e.decode()).map(|s| Flow::from_stats(&s)))
+            .collect()
+    }
+}
+
+/// A dump under way; resolves to the [`Dump`]. See [`start_dump`].
+#[derive(Debug)]
+pub struct PendingDump {
+    reply: Reply,
+    version: Version,
+}
+
+impl Future for PendingDump {
+    type Output = Result<Dump>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Dump>> {
+        let version = self.version;
+        Pin::new(&mut self.reply)
+            .poll(cx)
+            .map(|r| Dump::new(r?, version))
+    }
+}
+
+/// Asks the switch behind `handle` for every flow of every table, now; await the result
+/// when it is needed (the switch builds its reply meanwhile).
+pub fn start_dump(handle: &Handle) -> Result<PendingDump> {
+    let v = handle.version();
+    let request = Message::MultipartRequest(MultipartRequest {
+        flags: 0,
+        body: MultipartRequestBody::Flow(FlowStatsRequest::default()),
+    })
+    .encode(v, handle.next_xid())?;
+    Ok(PendingDump {
+        reply: handle.start_request(request)?,
+        version: v,
+    })
+}
+
 /// Every flow of every table of the switch behind `handle`.
 pub async fn dump(handle: &Handle) -> Result<Vec<Flow>> {
-    let replies = handle
-        .transact(&Message::MultipartRequest(MultipartRequest {
-            flags: 0,
-            body: MultipartRequestBody::Flow(FlowStatsRequest::default()),
-        }))
-        .await?;
-    let mut flows = Vec::new();
-    for r in replies {
-        if let Message::MultipartReply(r) = r
-            && let MultipartReplyBody::Flow(stats) = r.body
-        {
-            flows.extend(stats.iter().map(Flow::from_stats));
+    start_dump(handle)?.await?.flows()
+}
+
+/// Whether a dumped flow is, byte for byte, the flow a flow_mod adds.
+fn same_bytes(want: &FlowModView<'_>, have: &FlowStatsView<'_>) -> bool {
+    want.cookie == have.cookie
+        && want.idle_timeout == have.idle_timeout
+        && want.hard_timeout == have.hard_timeout
+        && want.flags == have.flags
+        && want.importance == have.importance
+        && want.instructions == have.instructions
+}
+
+/// The plan that turns the switch's `dump` into `desired`; the same plan as [`diff`] of the
+/// two (the order of the flows within each list aside), computed mostly on bytes.
+///
+/// Our encoding of a match is a function of its canonical value, so two desired flows
+/// with one (table, priority, match) key have one encoded key, and a dumped flow whose
+/// encoded key is a desired one's has the same key. The flows whose encoded keys find no
+/// partner on the other side can only pair among themselves: they are decoded and
+/// compared with [`diff`].
+pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
+    let v = desired.version;
+    if dump.version != v {
+        return Err(Error::encode(
+            "flow sync",
+            format_args!(
+                "the dump is OpenFlow {} and the flows OpenFlow {}",
+                dump.version.short_name(),
+                v.short_name()
+            ),
+        ));
+    }
+    let n = desired.len();
+    let mut views = Vec::with_capacity(n);
+    // Each key's last flow (the last one wins).
+    let mut last: FxMap<RawKey<'_>, usize> = FxMap::default();
+    last.reserve(n);
+    for i in 0..n {
+        let fm = FlowModView::read(desired.flow_mod(i))?;
+        last.insert((fm.table_id, fm.priority, fm.match_bytes), i);
+        views.push(fm);
+    }
+    let mut held = vec![false; n];
+    let mut plan = Plan::default();
+    let mut unpaired: Vec<Flow> = Vec::new();
+    for entry in dump.entries() {
+        let have = entry?;
+        match last.get(&(have.table_id, have.priority, have.match_bytes)) {
+            None => unpaired.push(Flow::from_stats(&have.decode()?)),
+            Some(&i) => {
+                held[i] = true;
+                if !same_bytes(&views[i], &have) {
+                    let want = desired.flows[i].canonical(v);
+                    let have = Flow::from_stats(&have.decode()?).canonical(v);
+                    plan.compare(&want, &have);
+                }
+            }
         }
     }
-    Ok(flows)
+    let missing: Vec<Flow> = views
+        .iter()
+        .enumerate()
+        .filter(|(_, fm)| {
+            last.get(&(fm.table_id, fm.priority, fm.match_bytes))
+                .is_none_or(|&i| !held[i])
+        })
+        .map(|(i, _)| desired.flows[i].clone())
+        .collect();
+    if !missing.is_empty() || !unpaired.is_empty() {
+        plan.extend(diff(&missing, &unpaired, v));
+    }
+    Ok(plan)
 }
 
 /// Makes the switch behind `handle` hold exactly `desired`: dumps it, computes the
 /// [`Plan`], and sends it in one atomic bundle (nothing when the plan is empty). Returns
 /// the plan sent.
 pub async fn sync(handle: &Handle, desired: &[Flow]) -> Result<Plan> {
-    let v = handle.version();
-    let current = dump(handle).await?;
-    let plan = diff(desired, &current, v);
-    if !plan.is_empty() {
-        let msgs = plan.flow_mods(v, || handle.next_xid())?;
-        handle.bundle(&msgs).await?;
-    }
+    let pending = start_dump(handle)?;
+    let desired = Desired::new(desired, handle.version())?;
+    sync_with(handle, &desired, pending).await
+}
+
+/// [`sync`] with the desired flows already encoded and the dump already requested (see
+/// [`start_dump`]): request the dump first, then prepare the flows while the switch
+/// builds it.
+pub async fn sync_with(handle: &Handle, desired: &Desired<'_>, dump: PendingDump) -> Result<Plan> {
+    let dump = dump.await?;
+    let plan = plan(desired, &dump)?;
+    send(handle, &plan).await?;
     Ok(plan)
+}
+
+/// Sends `plan` in one atomic bundle (nothing when it is empty).
+pub async fn send(handle: &Handle, plan: &Plan) -> Result<()> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    let v = handle.version();
+    let mut bundle = handle.new_bundle();
+    for (command, f) in plan.commands() {
+        bundle.push(&Message::FlowMod(f.to_flow_mod(command, v)?))?;
+    }
+    handle.commit(bundle).await
 }
 
 #[cfg(test)]

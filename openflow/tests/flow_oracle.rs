@@ -18,6 +18,7 @@ use openflow::flow::{self, Flow};
 use openflow::message::{
     FlowStatsRequest, Message, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
 };
+use openflow::sync;
 use testkit::Vswitch;
 
 mod common;
@@ -190,6 +191,66 @@ async fn our_dump(remote: &str, v: Version) -> Vec<String> {
     out
 }
 
+/// Sync against a switch holding `lines`: the plan computed on bytes ([`sync::plan`])
+/// equals the typed [`sync::diff`], for the same flows (nothing to do, but for values the
+/// switch cuts to its TLV map's lengths) and for changed ones.
+async fn sync_plans_agree(h: &conn::Handle, lines: &[String], v: Version) {
+    let desired: Vec<Flow> = lines.iter().map(|l| Flow::parse(l, v).unwrap()).collect();
+    let dump = sync::start_dump(h).unwrap().await.unwrap();
+    let current = dump.flows().unwrap();
+    assert_eq!(current.len(), lines.len());
+    let texts = |flows: &[Flow]| -> Vec<String> {
+        let mut t: Vec<String> = flows
+            .iter()
+            .map(|f| f.canonical(v).to_dump_text(v))
+            .collect();
+        t.sort();
+        t
+    };
+    let same = |fast: &sync::Plan, typed: &sync::Plan| {
+        assert_eq!(texts(&fast.adds), texts(&typed.adds), "{v}: adds");
+        assert_eq!(
+            texts(&fast.modifies),
+            texts(&typed.modifies),
+            "{v}: modifies"
+        );
+        assert_eq!(
+            texts(&fast.replaces),
+            texts(&typed.replaces),
+            "{v}: replaces"
+        );
+        assert_eq!(texts(&fast.deletes), texts(&typed.deletes), "{v}: deletes");
+    };
+    let fast = sync::plan(&sync::Desired::new(&desired[..], v).unwrap(), &dump).unwrap();
+    let typed = sync::diff(&desired, &current, v);
+    same(&fast, &typed);
+    // Only tun_metadata values longer than the switch's TLV map differ.
+    assert!(
+        fast.len() <= 4
+            && fast
+                .adds
+                .iter()
+                .all(|f| f.to_dump_text(v).contains("tun_metadata")),
+        "{v}: a no-op sync plans {fast:?}"
+    );
+
+    let mut changed = desired[5..].to_vec();
+    for f in changed.iter_mut().step_by(7) {
+        f.idle_timeout = 9;
+    }
+    for f in changed.iter_mut().skip(3).step_by(11) {
+        f.actions = Flow::parse("actions=output:7", v).unwrap().actions;
+    }
+    // A new flow given twice: the last one wins.
+    changed.push(Flow::parse("table=42,priority=1,ip,actions=drop", v).unwrap());
+    changed.push(Flow::parse("table=42,priority=1,ip,actions=output:3", v).unwrap());
+    let fast = sync::plan(&sync::Desired::new(&changed[..], v).unwrap(), &dump).unwrap();
+    let typed = sync::diff(&changed, &current, v);
+    same(&fast, &typed);
+    assert!(fast.deletes.len() >= 5 && !fast.adds.is_empty());
+    assert!(!fast.modifies.is_empty() && !fast.replaces.is_empty());
+}
+
 fn ofctl_dump(sw: &Vswitch, remote: &str, v: Version) -> Vec<String> {
     let text = sw.ofctl(&["-O", v.name(), "--no-stats", "dump-flows", remote]);
     text.lines()
@@ -345,6 +406,7 @@ async fn every_field_and_action_dumps_as_ovs_ofctl() {
         let mut again = ofctl_dump(&sw, &remote, v);
         again.sort();
         assert_eq!(again, theirs, "{v}: installed by ovs-ofctl vs by us");
+        sync_plans_agree(&h, &accepted, v).await;
         eprintln!(
             "{v}: {} flows compared, {} refused by the switch",
             accepted.len(),

@@ -166,11 +166,24 @@ async fn run(cli: Cli) -> Result<()> {
         Cmd::AddFlows { switch, file } => {
             let flows = read_flows(&file, v)?;
             let h = connect(&switch, v).await?;
-            let msgs = encode_all(&flows, v, || h.next_xid())?;
             let result = if cli.bundle {
-                h.bundle(&msgs).await
+                // Each flow_mod is encoded straight into its bundle add message.
+                let mut bundle = h.new_bundle();
+                bundle.reserve(flows.len() * 256);
+                for (cmd, f) in flows {
+                    bundle.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
+                }
+                h.commit(bundle).await
             } else {
-                h.send_checked(msgs.concat()).await
+                let mut w = Writer::with_capacity(flows.len() * 256);
+                for (cmd, f) in flows {
+                    Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(
+                        v,
+                        h.next_xid(),
+                        &mut w,
+                    )?;
+                }
+                h.send_checked(w.into_vec()).await
             };
             match result {
                 Ok(()) => {}
@@ -222,9 +235,12 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Cmd::ReplaceFlows { switch, file } => {
-            let flows: Vec<Flow> = read_flows(&file, v)?.into_iter().map(|(_, f)| f).collect();
+            // The dump is asked for first: the switch builds it while the file is read.
             let h = connect(&switch, v).await?;
-            let plan = openflow::sync::sync(&h, &flows).await?;
+            let pending = openflow::sync::start_dump(&h)?;
+            let flows: Vec<Flow> = read_flows(&file, v)?.into_iter().map(|(_, f)| f).collect();
+            let desired = openflow::sync::Desired::new(flows, v)?;
+            let plan = openflow::sync::sync_with(&h, &desired, pending).await?;
             writeln!(
                 out,
                 "{} adds, {} modifies, {} replaces, {} deletes: {} flow_mods",

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -123,9 +123,62 @@ enum Watch {
     /// A batch: every message but the last is watched for errors; the last one's reply (or
     /// error) ends the batch.
     Batch {
-        xids: Vec<u32>,
+        members: Members,
+        end: u32,
         tx: oneshot::Sender<Result<Vec<Frame>>>,
     },
+}
+
+/// The messages of a batch before its last one: their xids, each with its index.
+#[derive(Debug)]
+enum Members {
+    /// xids `first`, `first + 1`, ... (the usual case: fresh xids in order).
+    Range { first: u32, count: usize },
+    /// Any other xids, sorted, with their indexes (and how many messages there are).
+    Sorted(Vec<(u32, usize)>, usize),
+}
+
+impl Members {
+    fn new(xids: &[u32]) -> Members {
+        let first = xids.first().copied().unwrap_or(0);
+        if xids
+            .iter()
+            .enumerate()
+            .all(|(i, &x)| x == first.wrapping_add(i as u32))
+        {
+            return Members::Range {
+                first,
+                count: xids.len(),
+            };
+        }
+        let mut sorted: Vec<(u32, usize)> = xids.iter().copied().zip(0..).collect();
+        // The first index of an xid used twice wins.
+        sorted.sort_unstable();
+        sorted.dedup_by_key(|(x, _)| *x);
+        Members::Sorted(sorted, xids.len())
+    }
+
+    /// The index of the message with `xid`.
+    fn index(&self, xid: u32) -> Option<usize> {
+        match self {
+            Members::Range { first, count } => {
+                let i = xid.wrapping_sub(*first) as usize;
+                (i < *count).then_some(i)
+            }
+            Members::Sorted(v, _) => v
+                .binary_search_by_key(&xid, |(x, _)| *x)
+                .ok()
+                .map(|k| v[k].1),
+        }
+    }
+
+    /// How many messages there are.
+    fn len(&self) -> usize {
+        match self {
+            Members::Range { count, .. } => *count,
+            Members::Sorted(_, n) => *n,
+        }
+    }
 }
 
 struct Cmd {
@@ -180,6 +233,12 @@ impl Handle {
     /// Sends one request and waits for its reply: every part of a multipart reply, in
     /// order, or [`Error::Switch`] if the switch answered with an error.
     pub async fn request(&self, message: Vec<u8>) -> Result<Vec<Frame>> {
+        self.start_request(message)?.await
+    }
+
+    /// Sends one request now and returns its [`Reply`], to be awaited later: the switch
+    /// works on it while the caller does something else. See [`Handle::request`].
+    pub fn start_request(&self, message: Vec<u8>) -> Result<Reply> {
         let xids = check_messages(&message)?;
         if xids.len() != 1 {
             return Err(Error::encode(
@@ -189,7 +248,7 @@ impl Handle {
         }
         let (tx, rx) = oneshot::channel();
         self.submit(message, Watch::Reply(tx))?;
-        rx.await.map_err(|_| Error::Closed(None))?
+        Ok(Reply(rx))
     }
 
     /// Sends many messages (concatenated) whose last one is a request (a barrier, a bundle
@@ -198,12 +257,17 @@ impl Handle {
     /// processes messages in order, so when the last reply arrives every earlier error has.
     pub async fn batch(&self, messages: Vec<u8>) -> Result<Vec<Frame>> {
         let xids = check_messages(&messages)?;
-        if xids.is_empty() {
+        let Some((&end, members)) = xids.split_last() else {
             return Err(Error::encode("batch", "no messages"));
-        }
+        };
+        self.start_batch(messages, Members::new(members), end)?
+            .await
+    }
+
+    fn start_batch(&self, messages: Vec<u8>, members: Members, end: u32) -> Result<Reply> {
         let (tx, rx) = oneshot::channel();
-        self.submit(messages, Watch::Batch { xids, tx })?;
-        rx.await.map_err(|_| Error::Closed(None))?
+        self.submit(messages, Watch::Batch { members, end, tx })?;
+        Ok(Reply(rx))
     }
 
     /// Sends `messages` followed by a barrier request, and waits for the barrier's reply;
@@ -245,25 +309,52 @@ impl Handle {
     /// failed. Errors found at commit time (the switch rolls back) are mapped to their
     /// message the same way.
     pub async fn bundle(&self, messages: &[Vec<u8>]) -> Result<()> {
+        let mut bundle = self.new_bundle();
+        for m in messages {
+            bundle.push_bytes(m)?;
+        }
+        self.commit(bundle).await
+    }
+
+    /// An empty [`Bundle`] for this connection, to fill with [`Bundle::push`] and apply with
+    /// [`Handle::commit`].
+    pub fn new_bundle(&self) -> Bundle {
+        Bundle {
+            version: self.version(),
+            id: self.next_xid(),
+            flags: raw::BUNDLE_ORDERED | raw::BUNDLE_ATOMIC,
+            buf: Vec::new(),
+            xids: Vec::new(),
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Applies `bundle` atomically, or not at all; see [`Handle::bundle`]. The bundle is
+    /// opened, filled and checked by a barrier in one write (no round trip for the open);
+    /// then committed, or discarded when any message failed.
+    pub async fn commit(&self, bundle: Bundle) -> Result<()> {
         let v = self.version();
-        let flags = raw::BUNDLE_ORDERED | raw::BUNDLE_ATOMIC;
-        let id = self.next_xid();
-        self.request(raw::bundle_control(
+        let Bundle {
+            id,
+            flags,
+            mut buf,
+            xids,
+            ..
+        } = bundle;
+        let count = xids.len();
+        let open = self.start_request(raw::bundle_control(
             v,
             self.next_xid(),
             id,
             raw::BUNDLE_OPEN_REQUEST,
             flags,
-        ))
-        .await?;
-        let mut buf = Vec::with_capacity(messages.iter().map(|m| m.len() + 24).sum::<usize>() + 8);
-        let mut xids = Vec::with_capacity(messages.len() + 1);
-        for m in messages {
-            raw::bundle_add(v, id, flags, m, &mut buf)?;
-            xids.push(xid_of(m));
-        }
-        buf.extend(raw::barrier_request(v, self.next_xid()));
-        if let Err(e) = self.batch(buf).await {
+        ))?;
+        let barrier = self.next_xid();
+        buf.extend(raw::barrier_request(v, barrier));
+        let adds = self.start_batch(buf, Members::new(&xids), barrier)?;
+        let (opened, added) = (open.await, adds.await);
+        opened?;
+        if let Err(e) = added {
             let discard =
                 raw::bundle_control(v, self.next_xid(), id, raw::BUNDLE_DISCARD_REQUEST, flags);
             let _ = self.request(discard).await;
@@ -271,16 +362,103 @@ impl Handle {
         }
         let commit_xid = self.next_xid();
         let commit = raw::bundle_control(v, commit_xid, id, raw::BUNDLE_COMMIT_REQUEST, flags);
-        xids.push(commit_xid);
-        let (tx, rx) = oneshot::channel();
-        self.submit(commit, Watch::Batch { xids, tx })?;
-        match rx.await.map_err(|_| Error::Closed(None))? {
+        // The commit's own error (`index == count`) is the switch's answer to the commit.
+        match self
+            .start_batch(commit, Members::new(&xids), commit_xid)?
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(Error::Failed { index, kind, data }) if index == messages.len() => {
+            Err(Error::Failed { index, kind, data }) if index == count => {
                 Err(Error::Switch { kind, data })
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The answer to a request sent with [`Handle::start_request`]: resolves to the reply (every
+/// part of a multipart reply, in order) or the switch's error.
+#[derive(Debug)]
+pub struct Reply(oneshot::Receiver<Result<Vec<Frame>>>);
+
+impl Future for Reply {
+    type Output = Result<Vec<Frame>>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Vec<Frame>>> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map_err(|_| Error::Closed(None))?)
+    }
+}
+
+/// The messages of one atomic bundle, each encoded straight into its bundle-add message
+/// (no copy per message); made by [`Handle::new_bundle`], applied by [`Handle::commit`].
+pub struct Bundle {
+    version: Version,
+    id: u32,
+    flags: u16,
+    buf: Vec<u8>,
+    xids: Vec<u32>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Bundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bundle")
+            .field("id", &self.id)
+            .field("messages", &self.xids.len())
+            .field("bytes", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bundle {
+    /// How many messages the bundle holds.
+    pub fn len(&self) -> usize {
+        self.xids.len()
+    }
+
+    /// Whether the bundle holds no message.
+    pub fn is_empty(&self) -> bool {
+        self.xids.is_empty()
+    }
+
+    /// Reserves room for about `bytes` more bytes of messages.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.buf.reserve(bytes);
+    }
+
+    /// Adds `message`, encoded under the connection's version with a fresh xid. Errors
+    /// (nothing is added) when the message cannot be encoded or its bundle add would
+    /// exceed 65,535 bytes.
+    pub fn push(&mut self, message: &Message) -> Result<()> {
+        let xid = self.shared.next_xid.fetch_add(1, Ordering::Relaxed);
+        let start = self.buf.len();
+        raw::bundle_add_head(self.version, self.id, self.flags, xid, &mut self.buf);
+        let mut w = crate::wire::Writer::from_vec(std::mem::take(&mut self.buf));
+        let encoded = message.encode_into(self.version, xid, &mut w);
+        self.buf = w.into_vec();
+        let done = encoded.and_then(|()| raw::finish_bundle_add(&mut self.buf, start));
+        if let Err(e) = done {
+            self.buf.truncate(start);
+            return Err(e);
+        }
+        self.xids.push(xid);
+        Ok(())
+    }
+
+    /// Adds a message already encoded (one whole message, under the connection's version),
+    /// keeping its xid.
+    pub fn push_bytes(&mut self, message: &[u8]) -> Result<()> {
+        let xids = check_messages(message)?;
+        if xids.len() != 1 {
+            return Err(Error::encode(
+                "bundle add",
+                format_args!("expected one message, got {}", xids.len()),
+            ));
+        }
+        raw::bundle_add(self.version, self.id, self.flags, message, &mut self.buf)?;
+        self.xids.push(xids[0]);
+        Ok(())
     }
 }
 
@@ -470,26 +648,23 @@ impl Future for Connection {
 }
 
 struct BatchState {
-    /// xid -> index in the batch, for every message but the last.
-    members: HashMap<u32, usize>,
+    /// The messages before the last one.
+    members: Members,
     first_error: Option<(usize, ErrorKind, Vec<u8>)>,
+    parts: Vec<Frame>,
     tx: oneshot::Sender<Result<Vec<Frame>>>,
 }
 
-enum Waiter {
-    Reply {
-        parts: Vec<Frame>,
-        tx: oneshot::Sender<Result<Vec<Frame>>>,
-    },
-    /// The last message of a batch (its key in `batches`).
-    BatchEnd { parts: Vec<Frame> },
-    /// A member of a batch whose end has the given xid.
-    BatchMember(u32),
+struct Waiter {
+    parts: Vec<Frame>,
+    tx: oneshot::Sender<Result<Vec<Frame>>>,
 }
 
 struct State {
+    /// Requests waiting for their reply, by xid.
     waiters: HashMap<u32, Waiter>,
-    batches: HashMap<u32, BatchState>,
+    /// Batches waiting for their last message's reply, by its xid (few at a time).
+    batches: Vec<(u32, BatchState)>,
     events: mpsc::UnboundedSender<Frame>,
     version: Version,
 }
@@ -502,96 +677,132 @@ impl State {
                 let xid = xid_of(bytes);
                 self.waiters.insert(
                     xid,
-                    Waiter::Reply {
+                    Waiter {
                         parts: Vec::new(),
                         tx,
                     },
                 );
             }
-            Watch::Batch { xids, tx } => {
-                let Some((&end, members)) = xids.split_last() else {
-                    return;
-                };
-                let mut map = HashMap::with_capacity(members.len());
-                for (i, x) in members.iter().enumerate() {
-                    map.insert(*x, i);
-                    self.waiters.insert(*x, Waiter::BatchMember(end));
-                }
-                self.waiters
-                    .insert(end, Waiter::BatchEnd { parts: Vec::new() });
-                self.batches.insert(
+            Watch::Batch { members, end, tx } => {
+                self.batches.push((
                     end,
                     BatchState {
-                        members: map,
+                        members,
                         first_error: None,
+                        parts: Vec::new(),
                         tx,
                     },
-                );
+                ));
             }
         }
     }
 
+    fn is_idle(&self) -> bool {
+        self.waiters.is_empty() && self.batches.is_empty()
+    }
+
     fn incoming(&mut self, frame: Frame) {
         let xid = frame.xid();
-        let Some(waiter) = self.waiters.remove(&xid) else {
-            let _ = self.events.send(frame);
-            return;
-        };
-        match waiter {
-            Waiter::Reply { mut parts, tx } => {
-                if let Some((kind, data)) = frame.error() {
-                    let _ = tx.send(Err(Error::Switch { kind, data }));
-                    return;
-                }
-                let more = raw::is_multipart_more(&frame);
-                parts.push(frame);
-                if more {
-                    self.waiters.insert(xid, Waiter::Reply { parts, tx });
-                } else {
-                    let _ = tx.send(Ok(parts));
-                }
+        if let Some(mut w) = self.waiters.remove(&xid) {
+            if let Some((kind, data)) = frame.error() {
+                let _ = w.tx.send(Err(Error::Switch { kind, data }));
+                return;
             }
-            Waiter::BatchMember(end) => {
-                if let Some((kind, data)) = frame.error() {
-                    if let Some(b) = self.batches.get_mut(&end)
-                        && b.first_error.is_none()
-                    {
-                        let index = b.members.get(&xid).copied().unwrap_or(0);
+            let more = raw::is_multipart_more(&frame);
+            w.parts.push(frame);
+            if more {
+                self.waiters.insert(xid, w);
+            } else {
+                let _ = w.tx.send(Ok(w.parts));
+            }
+            return;
+        }
+        if let Some(k) = self.batches.iter().position(|(end, _)| *end == xid) {
+            let error = frame.error();
+            if error.is_none() && raw::is_multipart_more(&frame) {
+                self.batches[k].1.parts.push(frame);
+                return;
+            }
+            let (_, mut batch) = self.batches.remove(k);
+            let result = match (batch.first_error, error) {
+                (Some((index, kind, data)), _) => Err(Error::Failed { index, kind, data }),
+                (None, Some((kind, data))) => Err(Error::Failed {
+                    index: batch.members.len(),
+                    kind,
+                    data,
+                }),
+                (None, None) => {
+                    batch.parts.push(frame);
+                    Ok(batch.parts)
+                }
+            };
+            let _ = batch.tx.send(result);
+            return;
+        }
+        if let Some((kind, data)) = frame.error() {
+            for (_, b) in &mut self.batches {
+                if let Some(index) = b.members.index(xid) {
+                    if b.first_error.is_none() {
                         b.first_error = Some((index, kind, data));
                     }
-                } else {
-                    // A reply to a batch member (not expected): pass it on.
-                    let _ = self.events.send(frame);
-                }
-            }
-            Waiter::BatchEnd { mut parts } => {
-                let error = frame.error();
-                let more = error.is_none() && raw::is_multipart_more(&frame);
-                if more {
-                    parts.push(frame);
-                    self.waiters.insert(xid, Waiter::BatchEnd { parts });
                     return;
                 }
-                let Some(batch) = self.batches.remove(&xid) else {
-                    return;
-                };
-                for x in batch.members.keys() {
-                    self.waiters.remove(x);
-                }
-                let result = match (batch.first_error, error) {
-                    (Some((index, kind, data)), _) => Err(Error::Failed { index, kind, data }),
-                    (None, Some((kind, data))) => Err(Error::Failed {
-                        index: batch.members.len(),
-                        kind,
-                        data,
-                    }),
-                    (None, None) => {
-                        parts.push(frame);
-                        Ok(parts)
-                    }
-                };
-                let _ = batch.tx.send(result);
             }
+            let _ = self.events.send(frame);
+            return;
+        }
+        // Not an answer anything waits for (including a reply to a batch member): an event.
+        let _ = self.events.send(frame);
+    }
+}
+
+/// Bytes waiting to be written: large messages (a batch, a bundle) are queued as they are,
+/// without a copy; small ones are gathered into shared chunks so that writes stay large.
+#[derive(Default)]
+struct WriteQueue {
+    chunks: std::collections::VecDeque<Vec<u8>>,
+    /// How much of the first chunk is written.
+    head: usize,
+}
+
+impl WriteQueue {
+    /// Messages at least this long get a chunk of their own.
+    const OWN_CHUNK: usize = 64 * 1024;
+
+    fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn front(&self) -> &[u8] {
+        self.chunks
+            .front()
+            .and_then(|c| c.get(self.head..))
+            .unwrap_or_default()
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.head += n;
+        if self.chunks.front().is_some_and(|c| self.head >= c.len()) {
+            self.chunks.pop_front();
+            self.head = 0;
+        }
+    }
+
+    fn push(&mut self, bytes: Vec<u8>) {
+        if bytes.len() >= Self::OWN_CHUNK {
+            self.chunks.push_back(bytes);
+        } else {
+            self.push_slice(&bytes);
+        }
+    }
+
+    fn push_slice(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match self.chunks.back_mut() {
+            Some(c) if c.len() < Self::OWN_CHUNK => c.extend_from_slice(bytes),
+            _ => self.chunks.push_back(bytes.to_vec()),
         }
     }
 }
@@ -613,11 +824,11 @@ async fn drive(
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut state = State {
         waiters: HashMap::new(),
-        batches: HashMap::new(),
+        batches: Vec::new(),
         events,
         version,
     };
-    let mut wbuf = BytesMut::new();
+    let mut wbuf = WriteQueue::default();
     let mut handles_gone = false;
     let mut last_rx = Instant::now();
     let mut probe_sent = false;
@@ -631,13 +842,13 @@ async fn drive(
             probe_sent = false;
             match frame.msg_type() {
                 raw::OFPT_ECHO_REQUEST => {
-                    wbuf.extend_from_slice(&raw::echo_reply(&frame));
+                    wbuf.push_slice(&raw::echo_reply(&frame));
                 }
                 raw::OFPT_ECHO_REPLY if frame.xid() == 0 => {}
                 _ => state.incoming(frame),
             }
         }
-        if handles_gone && wbuf.is_empty() && state.waiters.is_empty() {
+        if handles_gone && wbuf.is_empty() && state.is_idle() {
             let _ = wr.shutdown().await;
             return Ok(());
         }
@@ -654,7 +865,7 @@ async fn drive(
                     rbuf.reserve(64 * 1024);
                 }
             }
-            n = wr.write(&wbuf), if !wbuf.is_empty() => {
+            n = wr.write(wbuf.front()), if !wbuf.is_empty() => {
                 let n = n?;
                 if n == 0 {
                     return Err(Error::Closed(Some("the switch stopped reading".into())));
@@ -665,16 +876,11 @@ async fn drive(
                 match cmd {
                     Some(cmd) => {
                         state.register(&cmd.bytes, cmd.watch);
-                        wbuf.extend_from_slice(&cmd.bytes);
+                        wbuf.push(cmd.bytes);
                         // Take what else is queued, so writes are large.
-                        while wbuf.len() < 4 << 20 {
-                            match rx.try_recv() {
-                                Ok(cmd) => {
-                                    state.register(&cmd.bytes, cmd.watch);
-                                    wbuf.extend_from_slice(&cmd.bytes);
-                                }
-                                Err(_) => break,
-                            }
+                        while let Ok(cmd) = rx.try_recv() {
+                            state.register(&cmd.bytes, cmd.watch);
+                            wbuf.push(cmd.bytes);
                         }
                     }
                     None => handles_gone = true,
@@ -689,7 +895,7 @@ async fn drive(
                     )));
                 }
                 if !probe_sent && idle >= p {
-                    wbuf.extend_from_slice(&raw::echo_request(state.version, 0));
+                    wbuf.push_slice(&raw::echo_request(state.version, 0));
                     probe_sent = true;
                 }
             }
@@ -700,6 +906,41 @@ async fn drive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_members_give_each_xid_its_index() {
+        let range = Members::new(&[u32::MAX - 1, u32::MAX, 0, 1]);
+        assert!(matches!(range, Members::Range { count: 4, .. }));
+        assert_eq!(range.index(u32::MAX), Some(1));
+        assert_eq!(range.index(1), Some(3));
+        assert_eq!(range.index(2), None);
+        assert_eq!(range.index(u32::MAX - 2), None);
+        let sorted = Members::new(&[9, 3, 7, 3]);
+        assert_eq!(sorted.len(), 4);
+        assert_eq!(
+            [9, 3, 7, 8].map(|x| sorted.index(x)),
+            [Some(0), Some(1), Some(2), None]
+        );
+        assert_eq!(Members::new(&[]).index(0), None);
+    }
+
+    #[test]
+    fn the_write_queue_keeps_order_and_moves_large_messages() {
+        let mut q = WriteQueue::default();
+        q.push(vec![1, 2]);
+        q.push_slice(&[3]);
+        q.push(vec![7; WriteQueue::OWN_CHUNK]);
+        q.push(vec![4]);
+        assert_eq!(q.chunks.len(), 3);
+        let mut out = Vec::new();
+        while !q.is_empty() {
+            let n = q.front().len().min(1000);
+            out.extend_from_slice(&q.front()[..n]);
+            q.advance(n);
+        }
+        assert_eq!(out.len(), 3 + WriteQueue::OWN_CHUNK + 1);
+        assert_eq!((out[..3].to_vec(), out[out.len() - 1]), (vec![1, 2, 3], 4));
+    }
 
     #[test]
     fn frames_are_whole_messages() {

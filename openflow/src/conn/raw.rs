@@ -207,15 +207,18 @@ pub fn bundle_add(
             "inner message shorter than a header",
         ));
     }
-    let onf = version == Version::Of13;
-    let len = inner.len() + if onf { 24 } else { 16 };
-    if len > crate::wire::MAX_MESSAGE_LEN {
-        return Err(Error::encode(
-            "bundle add",
-            format_args!("{len} bytes exceed the 65,535-byte message limit"),
-        ));
-    }
     let xid = u32::from_be_bytes([inner[4], inner[5], inner[6], inner[7]]);
+    let start = out.len();
+    bundle_add_head(version, bundle_id, flags, xid, out);
+    out.extend_from_slice(inner);
+    finish_bundle_add(out, start).inspect_err(|_| out.truncate(start))
+}
+
+/// Appends the head of a bundle add message with transaction id `xid` (that of the message
+/// it will carry), its length left for [`finish_bundle_add`] to fill in once the inner
+/// message follows it.
+pub fn bundle_add_head(version: Version, bundle_id: u32, flags: u16, xid: u32, out: &mut Vec<u8>) {
+    let onf = version == Version::Of13;
     header(
         out,
         version.wire(),
@@ -224,7 +227,7 @@ pub fn bundle_add(
         } else {
             OFPT_BUNDLE_ADD_MESSAGE
         },
-        len,
+        0,
         xid,
     );
     if onf {
@@ -234,6 +237,20 @@ pub fn bundle_add(
     out.extend_from_slice(&bundle_id.to_be_bytes());
     out.extend_from_slice(&0u16.to_be_bytes());
     out.extend_from_slice(&flags.to_be_bytes());
-    out.extend_from_slice(inner);
+}
+
+/// Sets the length of the bundle add message that starts at `start` of `out` and runs to its
+/// end; errors when it exceeds 65,535 bytes.
+pub fn finish_bundle_add(out: &mut [u8], start: usize) -> Result<()> {
+    let len = out.len().saturating_sub(start);
+    if len > crate::wire::MAX_MESSAGE_LEN {
+        return Err(Error::encode(
+            "bundle add",
+            format_args!("{len} bytes exceed the 65,535-byte message limit"),
+        ));
+    }
+    if let Some(field) = out.get_mut(start + 2..start + 4) {
+        field.copy_from_slice(&(len as u16).to_be_bytes());
+    }
     Ok(())
 }

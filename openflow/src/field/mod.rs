@@ -271,8 +271,9 @@ impl fmt::Display for Field {
 /// A fast hasher for the registry's fixed tables (the Fx hash, as rustc uses): the keys are
 /// the registry's own names, so nothing is gained from SipHash's resistance to chosen keys,
 /// and name lookups are on every parsed field.
+/// Also used for flow sync's match keys: the inserted keys are the caller's own flows.
 #[derive(Clone, Copy, Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]
@@ -314,7 +315,8 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+/// A hash map with [`FxHasher`].
+pub(crate) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 struct Maps {
     by_name: FxMap<&'static str, Field>,

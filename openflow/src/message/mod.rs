@@ -34,8 +34,9 @@ pub use flow::{FlowMod, FlowRemoved, PacketIn, PacketOut};
 pub use group::{BUCKET_ALL, Bucket, GroupDesc, GroupFeatures, GroupMod, GroupStats};
 pub use meter::{MeterBand, MeterBandStats, MeterConfig, MeterFeatures, MeterMod, MeterStats};
 pub use multipart::{
-    AggregateStats, Desc, FlowStats, FlowStatsRequest, MultipartReply, MultipartReplyBody,
-    MultipartRequest, MultipartRequestBody, TableStats,
+    AggregateStats, Desc, FlowModView, FlowStats, FlowStatsRequest, FlowStatsView, FlowStatsViews,
+    MultipartReply, MultipartReplyBody, MultipartRequest, MultipartRequestBody, TableStats,
+    flow_stats_views,
 };
 pub use nicira::{
     ContinuationProp, CtFlush, CtTuple, FlowMonitorRequest, FlowUpdate, PacketIn2, TlvMap,

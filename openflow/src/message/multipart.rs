@@ -384,6 +384,234 @@ impl FlowStats {
     }
 }
 
+/// One entry of an `OFPMP_FLOW` reply read in place: the fields that identify and
+/// configure the flow, and its match and instructions as the switch encoded them. Comparing
+/// these bytes with a flow_mod's (see [`FlowModView`]) tells whether a switch holds a flow
+/// without decoding it; [`FlowStatsView::decode`] gives the whole entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowStatsView<'a> {
+    /// The flow's table.
+    pub table_id: u8,
+    /// Priority.
+    pub priority: u16,
+    /// Idle timeout.
+    pub idle_timeout: u16,
+    /// Hard timeout.
+    pub hard_timeout: u16,
+    /// `OFPFF_*` flags.
+    pub flags: u16,
+    /// Eviction precedence (OpenFlow 1.4+; 0 otherwise).
+    pub importance: u16,
+    /// Cookie.
+    pub cookie: u64,
+    /// The `ofp_match`: header, OXM entries and padding to 8 bytes.
+    pub match_bytes: &'a [u8],
+    /// The instructions.
+    pub instructions: &'a [u8],
+    entry: &'a [u8],
+    version: Version,
+}
+
+impl<'a> FlowStatsView<'a> {
+    /// Reads the entry at the start of `buf` (an `OFPMP_FLOW` reply body from there on);
+    /// returns it and its length.
+    pub fn read(buf: &'a [u8], version: Version) -> Result<(FlowStatsView<'a>, usize)> {
+        let r = Reader::new(buf, "flow stats entry");
+        let len = r.peek_u16(0)? as usize;
+        let fixed = if version >= Version::Of15 { 24 } else { 48 };
+        if len < fixed + 4 || len > buf.len() {
+            return Err(r.error(format_args!(
+                "flow stats length {len} is shorter than {} bytes or overruns its container \
+                 ({} bytes)",
+                fixed + 4,
+                buf.len()
+            )));
+        }
+        let entry = &buf[..len];
+        let be16 = |at: usize| u16::from_be_bytes([entry[at], entry[at + 1]]);
+        let be64 = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&entry[at..at + 8]);
+            u64::from_be_bytes(b)
+        };
+        // Lengths of the padded ofp_match (and, in 1.5, ofp_stats) at `at`.
+        let padded = |at: usize, what: &str| -> Result<usize> {
+            let n = entry
+                .get(at + 2..at + 4)
+                .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
+                .ok_or_else(|| r.error_at(at, format_args!("no room for the {what} header")))?;
+            if n < 4 || at + n.next_multiple_of(8) > len {
+                return Err(r.error_at(
+                    at,
+                    format_args!(
+                        "{what} length {n} is shorter than its header or (padded to 8) \
+                         overruns the entry ({len} bytes)"
+                    ),
+                ));
+            }
+            Ok(n.next_multiple_of(8))
+        };
+        let mut view = FlowStatsView {
+            table_id: 0,
+            priority: 0,
+            idle_timeout: 0,
+            hard_timeout: 0,
+            flags: 0,
+            importance: 0,
+            cookie: 0,
+            match_bytes: &[],
+            instructions: &[],
+            entry,
+            version,
+        };
+        let match_at = fixed;
+        let match_len = padded(match_at, "match")?;
+        let mut instructions_at = match_at + match_len;
+        if version >= Version::Of15 {
+            view.table_id = entry[4];
+            view.priority = be16(6);
+            view.idle_timeout = be16(8);
+            view.hard_timeout = be16(10);
+            view.flags = be16(12);
+            view.importance = be16(14);
+            view.cookie = be64(16);
+            instructions_at += padded(instructions_at, "ofp_stats")?;
+        } else {
+            view.table_id = entry[2];
+            view.priority = be16(12);
+            view.idle_timeout = be16(14);
+            view.hard_timeout = be16(16);
+            view.flags = be16(18);
+            if version >= Version::Of14 {
+                view.importance = be16(20);
+            }
+            view.cookie = be64(24);
+        }
+        view.match_bytes = &entry[match_at..match_at + match_len];
+        view.instructions = &entry[instructions_at..];
+        Ok((view, len))
+    }
+
+    /// The whole entry, decoded.
+    pub fn decode(&self) -> Result<FlowStats> {
+        FlowStats::decode(
+            &mut Reader::new(self.entry, "flow stats entry"),
+            self.version,
+        )
+    }
+
+    /// The entry's bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.entry
+    }
+}
+
+/// The entries of an `OFPMP_FLOW` reply's body, read in place (see [`FlowStatsView`]); an
+/// error ends the iteration.
+pub fn flow_stats_views(body: &[u8], version: Version) -> FlowStatsViews<'_> {
+    FlowStatsViews {
+        rest: body,
+        version,
+    }
+}
+
+/// The iterator [`flow_stats_views`] returns.
+#[derive(Clone, Debug)]
+pub struct FlowStatsViews<'a> {
+    rest: &'a [u8],
+    version: Version,
+}
+
+impl<'a> Iterator for FlowStatsViews<'a> {
+    type Item = Result<FlowStatsView<'a>>;
+    fn next(&mut self) -> Option<Result<FlowStatsView<'a>>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match FlowStatsView::read(self.rest, self.version) {
+            Ok((view, len)) => {
+                self.rest = &self.rest[len..];
+                Some(Ok(view))
+            }
+            Err(e) => {
+                self.rest = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// A flow_mod (OpenFlow 1.3+) read in place: the fields a switch keeps, and its match and
+/// instructions as encoded, for comparing with a [`FlowStatsView`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowModView<'a> {
+    /// The table.
+    pub table_id: u8,
+    /// `OFPFC_*` command.
+    pub command: u8,
+    /// Priority.
+    pub priority: u16,
+    /// Idle timeout.
+    pub idle_timeout: u16,
+    /// Hard timeout.
+    pub hard_timeout: u16,
+    /// `OFPFF_*` flags.
+    pub flags: u16,
+    /// Eviction precedence (OpenFlow 1.4+; 0 otherwise).
+    pub importance: u16,
+    /// Cookie.
+    pub cookie: u64,
+    /// The `ofp_match`: header, OXM entries and padding to 8 bytes.
+    pub match_bytes: &'a [u8],
+    /// The instructions.
+    pub instructions: &'a [u8],
+}
+
+impl<'a> FlowModView<'a> {
+    /// Reads the flow_mod message `msg` (header included).
+    pub fn read(msg: &'a [u8]) -> Result<FlowModView<'a>> {
+        let r = Reader::new(msg, "flow_mod");
+        const FIXED: usize = 48;
+        let version = msg.first().copied().unwrap_or(0);
+        if msg.len() < FIXED + 4 || version < Version::Of13.wire() || msg.get(1) != Some(&14) {
+            return Err(r.error(format_args!(
+                "not an OpenFlow 1.3+ flow_mod of at least {} bytes",
+                FIXED + 4
+            )));
+        }
+        let be16 = |at: usize| u16::from_be_bytes([msg[at], msg[at + 1]]);
+        let n = be16(FIXED + 2) as usize;
+        let match_len = n.next_multiple_of(8);
+        if n < 4 || FIXED + match_len > msg.len() {
+            return Err(r.error_at(
+                FIXED,
+                format_args!(
+                    "match length {n} overruns the flow_mod ({} bytes)",
+                    msg.len()
+                ),
+            ));
+        }
+        let mut cookie = [0u8; 8];
+        cookie.copy_from_slice(&msg[8..16]);
+        Ok(FlowModView {
+            table_id: msg[24],
+            command: msg[25],
+            idle_timeout: be16(26),
+            hard_timeout: be16(28),
+            priority: be16(30),
+            flags: be16(44),
+            importance: if version >= Version::Of14.wire() {
+                be16(46)
+            } else {
+                0
+            },
+            cookie: u64::from_be_bytes(cookie),
+            match_bytes: &msg[FIXED..FIXED + match_len],
+            instructions: &msg[FIXED + match_len..],
+        })
+    }
+}
+
 /// The `OFPMP_AGGREGATE` reply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AggregateStats {
