@@ -167,11 +167,15 @@ pub fn diff(desired: &[Flow], current: &[Flow], version: Version) -> Plan {
 }
 
 /// Desired flows, each with its flow_mod (`ADD`) encoded once under one version: what
-/// [`plan`] compares a switch's [`Dump`] with.
+/// [`plan`] compares a switch's [`Dump`] with. Made from typed flows kept beside their
+/// flow_mods ([`Desired::new`]), or from flows consumed as they are encoded
+/// ([`Desired::encode`]: the flow_mods alone are kept, and the few flows a plan needs are
+/// decoded from them).
 #[derive(Debug)]
 pub struct Desired<'a> {
     version: Version,
-    flows: Cow<'a, [Flow]>,
+    /// The flows, unless only their flow_mods are kept.
+    flows: Option<Cow<'a, [Flow]>>,
     /// The flow_mods, one after the other.
     encoded: Vec<u8>,
     /// Where each flow's flow_mod ends in `encoded`.
@@ -179,20 +183,70 @@ pub struct Desired<'a> {
 }
 
 impl<'a> Desired<'a> {
-    /// Encodes the flow_mod of every flow of `flows` (a `Vec` or a slice) under `version`.
+    /// Encodes the flow_mod of every flow of `flows` (a `Vec` or a slice) under `version`,
+    /// keeping the flows.
     pub fn new(flows: impl Into<Cow<'a, [Flow]>>, version: Version) -> Result<Desired<'a>> {
         let flows = flows.into();
-        let mut w = Writer::with_capacity(flows.len() * 256);
-        let mut ends = Vec::with_capacity(flows.len());
-        for f in flows.iter() {
-            Message::FlowMod(f.to_flow_mod(Command::Add, version)?)
+        let mut d = Desired::encode(flows.iter().cloned(), version)?;
+        d.flows = Some(flows);
+        Ok(d)
+    }
+
+    /// Encodes the flow_mod of every flow of `flows` under `version`, keeping only the
+    /// flow_mods (a tenth of the memory of typed flows).
+    pub fn encode(
+        flows: impl IntoIterator<Item = Flow>,
+        version: Version,
+    ) -> Result<Desired<'static>> {
+        let flows = flows.into_iter();
+        let mut w = Writer::with_capacity(flows.size_hint().0 * 256);
+        let mut ends = Vec::with_capacity(flows.size_hint().0);
+        for f in flows {
+            Message::FlowMod(f.into_flow_mod(Command::Add, version)?)
                 .encode_into(version, 0, &mut w)?;
             ends.push(w.len());
         }
         Ok(Desired {
             version,
-            flows,
+            flows: None,
             encoded: w.into_vec(),
+            ends,
+        })
+    }
+
+    /// The desired flows of several parts, in order (e.g. parts encoded on several threads);
+    /// errors when their versions differ. The flows are kept if every part keeps them.
+    pub fn concat(parts: Vec<Desired<'a>>, version: Version) -> Result<Desired<'a>> {
+        let keep = parts.iter().all(|p| p.flows.is_some());
+        let mut flows = Vec::with_capacity(if keep {
+            parts.iter().map(Desired::len).sum()
+        } else {
+            0
+        });
+        let mut encoded = Vec::with_capacity(parts.iter().map(|p| p.encoded.len()).sum());
+        let mut ends = Vec::with_capacity(parts.iter().map(Desired::len).sum());
+        for p in parts {
+            if p.version != version {
+                return Err(Error::encode(
+                    "desired flows",
+                    format_args!(
+                        "a part is OpenFlow {}, not {}",
+                        p.version.short_name(),
+                        version.short_name()
+                    ),
+                ));
+            }
+            let base = encoded.len();
+            encoded.extend_from_slice(&p.encoded);
+            ends.extend(p.ends.iter().map(|e| e + base));
+            if keep && let Some(f) = p.flows {
+                flows.extend(f.into_owned());
+            }
+        }
+        Ok(Desired {
+            version,
+            flows: keep.then_some(Cow::Owned(flows)),
+            encoded,
             ends,
         })
     }
@@ -202,25 +256,41 @@ impl<'a> Desired<'a> {
         self.version
     }
 
-    /// The flows.
-    pub fn flows(&self) -> &[Flow] {
-        &self.flows
-    }
-
     /// How many flows there are.
     pub fn len(&self) -> usize {
-        self.flows.len()
+        self.ends.len()
     }
 
     /// Whether there is no flow.
     pub fn is_empty(&self) -> bool {
-        self.flows.is_empty()
+        self.ends.is_empty()
+    }
+
+    /// Flow `i` (decoded from its flow_mod when the flows are not kept).
+    pub fn flow(&self, i: usize) -> Result<Cow<'_, Flow>> {
+        if let Some(f) = self.flows.as_ref().and_then(|f| f.get(i)) {
+            return Ok(Cow::Borrowed(f));
+        }
+        let bytes = self.flow_mod(i).ok_or_else(|| {
+            Error::encode(
+                "desired flows",
+                format_args!("no flow {i} of {}", self.len()),
+            )
+        })?;
+        match Message::decode(bytes)? {
+            (_, _, Message::FlowMod(fm)) => Ok(Cow::Owned(Flow::from_flow_mod(&fm))),
+            (_, _, m) => Err(Error::decode(
+                "desired flows",
+                0,
+                format_args!("flow {i} is a {}, not a flow_mod", m.name()),
+            )),
+        }
     }
 
     /// The flow_mod of flow `i`.
-    fn flow_mod(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.encoded[start..self.ends[i]]
+    pub fn flow_mod(&self, i: usize) -> Option<&[u8]> {
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        self.encoded.get(start..*self.ends.get(i)?)
     }
 }
 
@@ -352,7 +422,7 @@ pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
     let mut last: FxMap<RawKey<'_>, usize> = FxMap::default();
     last.reserve(n);
     for i in 0..n {
-        let fm = FlowModView::read(desired.flow_mod(i))?;
+        let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?;
         last.insert((fm.table_id, fm.priority, fm.match_bytes), i);
         views.push(fm);
     }
@@ -366,7 +436,7 @@ pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
             Some(&i) => {
                 held[i] = true;
                 if !same_bytes(&views[i], &have) {
-                    let want = desired.flows[i].canonical(v);
+                    let want = desired.flow(i)?.canonical(v);
                     let have = Flow::from_stats(&have.decode()?).canonical(v);
                     plan.compare(&want, &have);
                 }
@@ -380,8 +450,8 @@ pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
             last.get(&(fm.table_id, fm.priority, fm.match_bytes))
                 .is_none_or(|&i| !held[i])
         })
-        .map(|(i, _)| desired.flows[i].clone())
-        .collect();
+        .map(|(i, _)| desired.flow(i).map(Cow::into_owned))
+        .collect::<Result<_>>()?;
     if !missing.is_empty() || !unpaired.is_empty() {
         plan.extend(diff(&missing, &unpaired, v));
     }

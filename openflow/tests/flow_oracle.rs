@@ -247,6 +247,16 @@ async fn sync_plans_agree(h: &conn::Handle, lines: &[String], v: Version) {
     let fast = sync::plan(&sync::Desired::new(&changed[..], v).unwrap(), &dump).unwrap();
     let typed = sync::diff(&changed, &current, v);
     same(&fast, &typed);
+    // Keeping only the flow_mods (the plan's flows decoded from them) plans the same, also
+    // when the flows come in parts.
+    let half = changed.len() / 2;
+    let parts = vec![
+        sync::Desired::encode(changed[..half].to_vec(), v).unwrap(),
+        sync::Desired::encode(changed[half..].to_vec(), v).unwrap(),
+    ];
+    let encoded = sync::Desired::concat(parts, v).unwrap();
+    assert_eq!(encoded.len(), changed.len());
+    same(&sync::plan(&encoded, &dump).unwrap(), &typed);
     assert!(fast.deletes.len() >= 5 && !fast.adds.is_empty());
     assert!(!fast.modifies.is_empty() && !fast.replaces.is_empty());
 }

@@ -29,6 +29,7 @@ use openflow::Version;
 use openflow::conn::{self, Config, Handle};
 use openflow::flow::{self, Command, Flow};
 use openflow::message::{Message, frame_len};
+use openflow::sync::Desired;
 use openflow::version::VersionSet;
 use openflow::wire::Writer;
 
@@ -238,8 +239,12 @@ async fn run(cli: Cli) -> Result<()> {
             // The dump is asked for first: the switch builds it while the file is read.
             let h = connect(&switch, v).await?;
             let pending = openflow::sync::start_dump(&h)?;
-            let flows: Vec<Flow> = read_flows(&file, v)?.into_iter().map(|(_, f)| f).collect();
-            let desired = openflow::sync::Desired::new(flows, v)?;
+            // Read and encoded on the worker threads, a piece at a time.
+            let parts = parse_file(&file, v, |flows| {
+                let flows: Vec<Flow> = flows.into_iter().map(|(_, f)| f).collect();
+                Ok(Desired::encode(flows, v)?)
+            })?;
+            let desired = Desired::concat(parts, v)?;
             let plan = openflow::sync::sync_with(&h, &desired, pending).await?;
             writeln!(
                 out,
@@ -537,6 +542,54 @@ fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
     (lines, flows)
 }
 
+/// Cuts input into pieces of whole lines, each noting the lines and flows before it.
+fn line_cutter() -> impl FnMut(&[u8], usize, bool) -> Result<Cut> {
+    let (mut lines, mut flows) = (0usize, 0usize);
+    move |buf: &[u8], _offset: usize, eof: bool| -> Result<Cut> {
+        let whole = if eof {
+            buf.len()
+        } else {
+            buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
+        };
+        let before = (lines, flows);
+        let (l, f) = count_lines_and_flows(&buf[..whole]);
+        lines += l;
+        flows += f;
+        Ok((whole, before))
+    }
+}
+
+/// Parses the flows of `file` on [`n_threads`] threads, a piece of whole lines at a time:
+/// `work` gets each piece's flows and returns what comes back, in order. The first flow
+/// that does not parse (file and line) or the first error of `work` is the error.
+fn parse_file<R: Send>(
+    file: &str,
+    v: Version,
+    work: impl Fn(Vec<(Command, Flow)>) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let mut results = Vec::new();
+    pipeline(
+        |emit| read_pieces(file, line_cutter(), emit),
+        |piece| -> Result<R> {
+            let (line0, _) = piece.before;
+            let text = std::str::from_utf8(&piece.bytes)
+                .map_err(|_| anyhow!("cannot read {file}: stream did not contain valid UTF-8"))?;
+            let mut flows = Vec::new();
+            for (n, cmd, l) in flow_lines(text) {
+                let f = Flow::parse_command(l, cmd, v)
+                    .map_err(|e| anyhow!("{file}:{}: {e}", line0 + n))?;
+                flows.push((cmd, f));
+            }
+            work(flows)
+        },
+        |r| {
+            results.push(r?);
+            Ok(())
+        },
+    )?;
+    Ok(results)
+}
+
 /// What a piece of `parse-flows` gives: its text, and the first error.
 struct Parsed {
     text: String,
@@ -551,23 +604,9 @@ struct Parsed {
 /// `parse-flows`: prints each flow's flow_mod as `ovs-ofctl parse-flows` does. As it, prints
 /// nothing when a flow does not parse.
 fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
-    // Pieces of whole lines, each noting the lines and flows before it (the xid).
-    let (mut lines, mut flows) = (0usize, 0usize);
-    let cut = |buf: &[u8], _offset: usize, eof: bool| -> Result<Cut> {
-        let whole = if eof {
-            buf.len()
-        } else {
-            buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
-        };
-        let before = (lines, flows);
-        let (l, f) = count_lines_and_flows(&buf[..whole]);
-        lines += l;
-        flows += f;
-        Ok((whole, before))
-    };
     let mut results: Vec<Parsed> = Vec::new();
     pipeline(
-        |emit| read_pieces(file, cut, emit),
+        |emit| read_pieces(file, line_cutter(), emit),
         |piece| {
             let (line0, flow0) = piece.before;
             let mut r = Parsed {
