@@ -165,26 +165,32 @@ async fn run(cli: Cli) -> Result<()> {
             bail!("offline commands run without the runtime")
         }
         Cmd::AddFlows { switch, file } => {
-            let flows = read_flows(&file, v)?;
             let h = connect(&switch, v).await?;
-            let result = if cli.bundle {
-                // Each flow_mod is encoded straight into its bundle add message.
-                let mut bundle = h.new_bundle();
-                bundle.reserve(flows.len() * 256);
+            // The flows are read and encoded on the worker threads, a piece at a time, and
+            // given fresh xids in order here.
+            let pieces = parse_file(&file, v, |flows| {
+                let mut w = Writer::with_capacity(flows.len() * 256);
                 for (cmd, f) in flows {
-                    bundle.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
+                    Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(v, 0, &mut w)?;
+                }
+                Ok(w.into_vec())
+            })?;
+            let result = if cli.bundle {
+                let mut bundle = h.new_bundle();
+                bundle.reserve(pieces.iter().map(|p| p.len() * 11 / 10).sum());
+                for p in &pieces {
+                    bundle.push_all(p)?;
                 }
                 h.commit(bundle).await
             } else {
-                let mut w = Writer::with_capacity(flows.len() * 256);
-                for (cmd, f) in flows {
-                    Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(
-                        v,
-                        h.next_xid(),
-                        &mut w,
-                    )?;
+                let mut all = pieces.concat();
+                let mut at = 0;
+                while let Some(len) = frame_len(&all[at..]).ok().flatten() {
+                    let xid = h.next_xid();
+                    all[at + 4..at + 8].copy_from_slice(&xid.to_be_bytes());
+                    at += len;
                 }
-                h.send_checked(w.into_vec()).await
+                h.send_checked(all).await
             };
             match result {
                 Ok(()) => {}

@@ -446,6 +446,42 @@ impl Bundle {
         Ok(())
     }
 
+    /// Adds every message of `messages` (whole messages one after the other, encoded under
+    /// the connection's version), each with a fresh xid written over its own.
+    pub fn push_all(&mut self, messages: &[u8]) -> Result<()> {
+        let mut rest = messages;
+        while !rest.is_empty() {
+            let len = match rest.get(2..4) {
+                Some(b) => usize::from(u16::from_be_bytes([b[0], b[1]])),
+                None => 0,
+            };
+            if len < raw::HEADER_LEN || len > rest.len() {
+                return Err(Error::encode(
+                    "bundle add",
+                    format_args!(
+                        "message at byte {} has length {len} with {} bytes left",
+                        messages.len() - rest.len(),
+                        rest.len()
+                    ),
+                ));
+            }
+            let (msg, tail) = rest.split_at(len);
+            let xid = self.shared.next_xid.fetch_add(1, Ordering::Relaxed);
+            let start = self.buf.len();
+            raw::bundle_add_head(self.version, self.id, self.flags, xid, &mut self.buf);
+            let inner = self.buf.len();
+            self.buf.extend_from_slice(msg);
+            self.buf[inner + 4..inner + 8].copy_from_slice(&xid.to_be_bytes());
+            if let Err(e) = raw::finish_bundle_add(&mut self.buf, start) {
+                self.buf.truncate(start);
+                return Err(e);
+            }
+            self.xids.push(xid);
+            rest = tail;
+        }
+        Ok(())
+    }
+
     /// Adds a message already encoded (one whole message, under the connection's version),
     /// keeping its xid.
     pub fn push_bytes(&mut self, message: &[u8]) -> Result<()> {
