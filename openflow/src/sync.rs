@@ -21,9 +21,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use crate::conn::{Frame, Handle, Reply};
+use crate::conn::{Frame, Handle, ReplyStream};
 use crate::error::{Error, Result};
 use crate::field::FxMap;
 use crate::flow::{Command, Flow};
@@ -307,23 +306,7 @@ impl Dump {
     /// not such a reply.
     pub fn new(replies: Vec<Frame>, version: Version) -> Result<Dump> {
         for (i, f) in replies.iter().enumerate() {
-            let mp_type = f.body().get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
-            if f.msg_type() != crate::message::ofpt::MULTIPART_REPLY
-                || f.version() != version.wire()
-                || mp_type != Some(1)
-                || f.body().len() < 8
-            {
-                return Err(Error::decode(
-                    "flow dump",
-                    0,
-                    format_args!(
-                        "part {i} is not an OpenFlow {} OFPMP_FLOW reply (type {}, version {})",
-                        version.short_name(),
-                        f.msg_type(),
-                        f.version()
-                    ),
-                ));
-            }
+            flow_reply_body(f, version, i)?;
         }
         Ok(Dump { version, replies })
     }
@@ -349,20 +332,65 @@ impl Dump {
     }
 }
 
-/// A dump under way; resolves to the [`Dump`]. See [`start_dump`].
+/// The entries of `reply`, part `index` of an `OFPMP_FLOW` reply under `version`.
+fn flow_reply_body(reply: &Frame, version: Version, index: usize) -> Result<&[u8]> {
+    let body = reply.body();
+    let mp_type = body.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    match body.get(8..) {
+        Some(entries)
+            if reply.msg_type() == crate::message::ofpt::MULTIPART_REPLY
+                && reply.version() == version.wire()
+                && mp_type == Some(1) =>
+        {
+            Ok(entries)
+        }
+        _ => Err(Error::decode(
+            "flow dump",
+            0,
+            format_args!(
+                "part {index} is not an OpenFlow {} OFPMP_FLOW reply (type {}, version {})",
+                version.short_name(),
+                reply.msg_type(),
+                reply.version()
+            ),
+        )),
+    }
+}
+
+/// A dump under way (see [`start_dump`]): await it for the whole [`Dump`], or give it to
+/// [`PendingDump::plan`] to compare each part with the desired flows as it arrives.
 #[derive(Debug)]
 pub struct PendingDump {
-    reply: Reply,
+    stream: ReplyStream,
     version: Version,
 }
 
-impl Future for PendingDump {
-    type Output = Result<Dump>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Dump>> {
+impl PendingDump {
+    /// Every part of the dump.
+    pub async fn collect(self) -> Result<Dump> {
         let version = self.version;
-        Pin::new(&mut self.reply)
-            .poll(cx)
-            .map(|r| Dump::new(r?, version))
+        Dump::new(self.stream.collect().await?, version)
+    }
+
+    /// The plan that turns the dumped tables into `desired` (see [`plan`]), each part of
+    /// the dump compared as soon as it arrives.
+    pub async fn plan(mut self, desired: &Desired<'_>) -> Result<Plan> {
+        let mut planner = Planner::new(desired)?;
+        if planner.version != self.version {
+            return Err(version_mismatch(self.version, planner.version));
+        }
+        while let Some(part) = self.stream.next().await {
+            planner.feed(&part?)?;
+        }
+        planner.finish()
+    }
+}
+
+impl IntoFuture for PendingDump {
+    type Output = Result<Dump>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Dump>> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.collect())
     }
 }
 
@@ -376,7 +404,7 @@ pub fn start_dump(handle: &Handle) -> Result<PendingDump> {
     })
     .encode(v, handle.next_xid())?;
     Ok(PendingDump {
-        reply: handle.start_request(request)?,
+        stream: handle.start_stream(request)?,
         version: v,
     })
 }
@@ -396,6 +424,17 @@ fn same_bytes(want: &FlowModView<'_>, have: &FlowStatsView<'_>) -> bool {
         && want.instructions == have.instructions
 }
 
+fn version_mismatch(dump: Version, flows: Version) -> Error {
+    Error::encode(
+        "flow sync",
+        format_args!(
+            "the dump is OpenFlow {} and the flows OpenFlow {}",
+            dump.short_name(),
+            flows.short_name()
+        ),
+    )
+}
+
 /// The plan that turns the switch's `dump` into `desired`; the same plan as [`diff`] of the
 /// two (the order of the flows within each list aside), computed mostly on bytes.
 ///
@@ -405,57 +444,112 @@ fn same_bytes(want: &FlowModView<'_>, have: &FlowStatsView<'_>) -> bool {
 /// partner on the other side can only pair among themselves: they are decoded and
 /// compared with [`diff`].
 pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
-    let v = desired.version;
-    if dump.version != v {
-        return Err(Error::encode(
-            "flow sync",
-            format_args!(
-                "the dump is OpenFlow {} and the flows OpenFlow {}",
-                dump.version.short_name(),
-                v.short_name()
-            ),
-        ));
+    if dump.version != desired.version {
+        return Err(version_mismatch(dump.version, desired.version));
     }
-    let n = desired.len();
-    let mut views = Vec::with_capacity(n);
-    // Each key's last flow (the last one wins).
-    let mut last: FxMap<RawKey<'_>, usize> = FxMap::default();
-    last.reserve(n);
-    for i in 0..n {
-        let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?;
-        last.insert((fm.table_id, fm.priority, fm.match_bytes), i);
-        views.push(fm);
-    }
-    let mut held = vec![false; n];
-    let mut plan = Plan::default();
-    let mut unpaired: Vec<Flow> = Vec::new();
+    let mut planner = Planner::new(desired)?;
     for entry in dump.entries() {
-        let have = entry?;
-        match last.get(&(have.table_id, have.priority, have.match_bytes)) {
-            None => unpaired.push(Flow::from_stats(&have.decode()?)),
+        planner.feed_entry(&entry?)?;
+    }
+    planner.finish()
+}
+
+/// Computes [`plan`] from a dump given a part (or an entry) at a time.
+#[derive(Debug)]
+pub struct Planner<'d> {
+    version: Version,
+    desired: &'d Desired<'d>,
+    views: Vec<FlowModView<'d>>,
+    /// Each encoded key's last desired flow (the last one wins).
+    last: FxMap<RawKey<'d>, usize>,
+    /// Which desired flows (the last of their key) the switch holds.
+    held: Vec<bool>,
+    plan: Plan,
+    /// Dumped flows no desired flow's encoded key names.
+    unpaired: Vec<Flow>,
+    parts: usize,
+}
+
+impl<'d> Planner<'d> {
+    /// A planner for `desired`, before any dumped flow.
+    pub fn new(desired: &'d Desired<'_>) -> Result<Planner<'d>> {
+        let n = desired.len();
+        let mut views = Vec::with_capacity(n);
+        let mut last: FxMap<RawKey<'d>, usize> = FxMap::default();
+        last.reserve(n);
+        for i in 0..n {
+            let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?;
+            last.insert((fm.table_id, fm.priority, fm.match_bytes), i);
+            views.push(fm);
+        }
+        Ok(Planner {
+            version: desired.version,
+            desired,
+            views,
+            last,
+            held: vec![false; n],
+            plan: Plan::default(),
+            unpaired: Vec::new(),
+            parts: 0,
+        })
+    }
+
+    /// Takes in one part of an `OFPMP_FLOW` reply.
+    pub fn feed(&mut self, reply: &Frame) -> Result<()> {
+        let entries = flow_reply_body(reply, self.version, self.parts)?;
+        self.parts += 1;
+        for entry in flow_stats_views(entries, self.version) {
+            self.feed_entry(&entry?)?;
+        }
+        Ok(())
+    }
+
+    /// Takes in one dumped flow.
+    pub fn feed_entry(&mut self, have: &FlowStatsView<'_>) -> Result<()> {
+        let v = self.version;
+        match self
+            .last
+            .get(&(have.table_id, have.priority, have.match_bytes))
+        {
+            None => self.unpaired.push(Flow::from_stats(&have.decode()?)),
             Some(&i) => {
-                held[i] = true;
-                if !same_bytes(&views[i], &have) {
-                    let want = desired.flow(i)?.canonical(v);
+                self.held[i] = true;
+                if !same_bytes(&self.views[i], have) {
+                    let want = self.desired.flow(i)?.canonical(v);
                     let have = Flow::from_stats(&have.decode()?).canonical(v);
-                    plan.compare(&want, &have);
+                    self.plan.compare(&want, &have);
                 }
             }
         }
+        Ok(())
     }
-    let missing: Vec<Flow> = views
-        .iter()
-        .enumerate()
-        .filter(|(_, fm)| {
-            last.get(&(fm.table_id, fm.priority, fm.match_bytes))
-                .is_none_or(|&i| !held[i])
-        })
-        .map(|(i, _)| desired.flow(i).map(Cow::into_owned))
-        .collect::<Result<_>>()?;
-    if !missing.is_empty() || !unpaired.is_empty() {
-        plan.extend(diff(&missing, &unpaired, v));
+
+    /// The plan, once every dumped flow is in.
+    pub fn finish(self) -> Result<Plan> {
+        let Planner {
+            version,
+            desired,
+            views,
+            last,
+            held,
+            mut plan,
+            unpaired,
+            ..
+        } = self;
+        let missing: Vec<Flow> = views
+            .iter()
+            .enumerate()
+            .filter(|(_, fm)| {
+                last.get(&(fm.table_id, fm.priority, fm.match_bytes))
+                    .is_none_or(|&i| !held[i])
+            })
+            .map(|(i, _)| desired.flow(i).map(Cow::into_owned))
+            .collect::<Result<_>>()?;
+        if !missing.is_empty() || !unpaired.is_empty() {
+            plan.extend(diff(&missing, &unpaired, version));
+        }
+        Ok(plan)
     }
-    Ok(plan)
 }
 
 /// Makes the switch behind `handle` hold exactly `desired`: dumps it, computes the
@@ -471,8 +565,7 @@ pub async fn sync(handle: &Handle, desired: &[Flow]) -> Result<Plan> {
 /// [`start_dump`]): request the dump first, then prepare the flows while the switch
 /// builds it.
 pub async fn sync_with(handle: &Handle, desired: &Desired<'_>, dump: PendingDump) -> Result<Plan> {
-    let dump = dump.await?;
-    let plan = plan(desired, &dump)?;
+    let plan = dump.plan(desired).await?;
     send(handle, &plan).await?;
     Ok(plan)
 }

@@ -257,6 +257,9 @@ async fn sync_plans_agree(h: &conn::Handle, lines: &[String], v: Version) {
     let encoded = sync::Desired::concat(parts, v).unwrap();
     assert_eq!(encoded.len(), changed.len());
     same(&sync::plan(&encoded, &dump).unwrap(), &typed);
+    // Planned part by part as the dump arrives: the same.
+    let streamed = sync::start_dump(h).unwrap().plan(&encoded).await.unwrap();
+    same(&streamed, &typed);
     assert!(fast.deletes.len() >= 5 && !fast.adds.is_empty());
     assert!(!fast.modifies.is_empty() && !fast.replaces.is_empty());
 }

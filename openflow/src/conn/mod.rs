@@ -120,6 +120,8 @@ enum Watch {
     None,
     /// A request: its reply (all parts of a multipart reply) or its error.
     Reply(oneshot::Sender<Result<Vec<Frame>>>),
+    /// A request whose reply parts are passed on one by one as they arrive.
+    Stream(mpsc::UnboundedSender<Result<Frame>>),
     /// A batch: every message but the last is watched for errors; the last one's reply (or
     /// error) ends the batch.
     Batch {
@@ -249,6 +251,22 @@ impl Handle {
         let (tx, rx) = oneshot::channel();
         self.submit(message, Watch::Reply(tx))?;
         Ok(Reply(rx))
+    }
+
+    /// Sends one request now and returns a [`ReplyStream`] that yields each part of its
+    /// reply as it arrives (a flow dump of 100k flows comes in hundreds of parts), so that
+    /// they can be worked on while the rest is on its way.
+    pub fn start_stream(&self, message: Vec<u8>) -> Result<ReplyStream> {
+        let xids = check_messages(&message)?;
+        if xids.len() != 1 {
+            return Err(Error::encode(
+                "request",
+                format_args!("expected one message, got {}", xids.len()),
+            ));
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.submit(message, Watch::Stream(tx))?;
+        Ok(ReplyStream { rx, done: false })
     }
 
     /// Sends many messages (concatenated) whose last one is a request (a barrier, a bundle
@@ -387,6 +405,48 @@ impl Future for Reply {
         Pin::new(&mut self.0)
             .poll(cx)
             .map(|r| r.map_err(|_| Error::Closed(None))?)
+    }
+}
+
+/// The parts of a reply as they arrive; see [`Handle::start_stream`].
+#[derive(Debug)]
+pub struct ReplyStream {
+    rx: mpsc::UnboundedReceiver<Result<Frame>>,
+    done: bool,
+}
+
+impl ReplyStream {
+    /// The next part of the reply; `None` after the last one (or after an error, which is
+    /// the last item).
+    pub async fn next(&mut self) -> Option<Result<Frame>> {
+        if self.done {
+            return None;
+        }
+        match self.rx.recv().await {
+            Some(Ok(f)) => {
+                if !raw::is_multipart_more(&f) {
+                    self.done = true;
+                }
+                Some(Ok(f))
+            }
+            Some(Err(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            None => {
+                self.done = true;
+                Some(Err(Error::Closed(None)))
+            }
+        }
+    }
+
+    /// Every remaining part, in order.
+    pub async fn collect(mut self) -> Result<Vec<Frame>> {
+        let mut parts = Vec::new();
+        while let Some(f) = self.next().await {
+            parts.push(f?);
+        }
+        Ok(parts)
     }
 }
 
@@ -691,9 +751,14 @@ struct BatchState {
     tx: oneshot::Sender<Result<Vec<Frame>>>,
 }
 
-struct Waiter {
-    parts: Vec<Frame>,
-    tx: oneshot::Sender<Result<Vec<Frame>>>,
+enum Waiter {
+    /// Collects the parts and sends them all at the end.
+    Collect {
+        parts: Vec<Frame>,
+        tx: oneshot::Sender<Result<Vec<Frame>>>,
+    },
+    /// Sends each part as it arrives.
+    Stream(mpsc::UnboundedSender<Result<Frame>>),
 }
 
 struct State {
@@ -713,11 +778,14 @@ impl State {
                 let xid = xid_of(bytes);
                 self.waiters.insert(
                     xid,
-                    Waiter {
+                    Waiter::Collect {
                         parts: Vec::new(),
                         tx,
                     },
                 );
+            }
+            Watch::Stream(tx) => {
+                self.waiters.insert(xid_of(bytes), Waiter::Stream(tx));
             }
             Watch::Batch { members, end, tx } => {
                 self.batches.push((
@@ -739,17 +807,30 @@ impl State {
 
     fn incoming(&mut self, frame: Frame) {
         let xid = frame.xid();
-        if let Some(mut w) = self.waiters.remove(&xid) {
-            if let Some((kind, data)) = frame.error() {
-                let _ = w.tx.send(Err(Error::Switch { kind, data }));
-                return;
-            }
-            let more = raw::is_multipart_more(&frame);
-            w.parts.push(frame);
-            if more {
-                self.waiters.insert(xid, w);
-            } else {
-                let _ = w.tx.send(Ok(w.parts));
+        if let Some(w) = self.waiters.remove(&xid) {
+            let error = frame.error();
+            let more = error.is_none() && raw::is_multipart_more(&frame);
+            match (w, error) {
+                (Waiter::Collect { tx, .. }, Some((kind, data))) => {
+                    let _ = tx.send(Err(Error::Switch { kind, data }));
+                }
+                (Waiter::Stream(tx), Some((kind, data))) => {
+                    let _ = tx.send(Err(Error::Switch { kind, data }));
+                }
+                (Waiter::Collect { mut parts, tx }, None) => {
+                    parts.push(frame);
+                    if more {
+                        self.waiters.insert(xid, Waiter::Collect { parts, tx });
+                    } else {
+                        let _ = tx.send(Ok(parts));
+                    }
+                }
+                (Waiter::Stream(tx), None) => {
+                    let _ = tx.send(Ok(frame));
+                    if more {
+                        self.waiters.insert(xid, Waiter::Stream(tx));
+                    }
+                }
             }
             return;
         }
