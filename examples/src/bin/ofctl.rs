@@ -81,16 +81,6 @@ enum Cmd {
     OfpParse { file: String },
 }
 
-fn read_input(path: &str) -> Result<String> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        Ok(s)
-    } else {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))
-    }
-}
-
 /// The flow lines of a file: (line number, command, text), skipping blanks and comments.
 fn flow_lines(text: &str) -> impl Iterator<Item = (usize, Command, &str)> {
     text.lines().enumerate().filter_map(|(i, line)| {
@@ -117,17 +107,6 @@ fn flow_lines(text: &str) -> impl Iterator<Item = (usize, Command, &str)> {
     })
 }
 
-/// Parses every flow of a file.
-fn read_flows(path: &str, v: Version) -> Result<Vec<(Command, Flow)>> {
-    let text = read_input(path)?;
-    let mut out = Vec::new();
-    for (n, cmd, line) in flow_lines(&text) {
-        let f = Flow::parse_command(line, cmd, v).map_err(|e| anyhow!("{path}:{n}: {e}"))?;
-        out.push((cmd, f));
-    }
-    Ok(out)
-}
-
 async fn connect(switch: &str, v: Version) -> Result<Handle> {
     let remote = switch.parse().map_err(|e| anyhow!("{e}"))?;
     let config = Config {
@@ -139,21 +118,6 @@ async fn connect(switch: &str, v: Version) -> Result<Handle> {
         .with_context(|| format!("cannot connect to {switch}"))?;
     tokio::spawn(c);
     Ok(h)
-}
-
-fn encode_all(
-    flows: &[(Command, Flow)],
-    v: Version,
-    mut xid: impl FnMut() -> u32,
-) -> Result<Vec<Vec<u8>>> {
-    flows
-        .iter()
-        .map(|(cmd, f)| {
-            let mut w = Writer::with_capacity(256);
-            Message::FlowMod(f.to_flow_mod(*cmd, v)?).encode_into(v, xid(), &mut w)?;
-            Ok(w.into_vec())
-        })
-        .collect()
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -168,13 +132,7 @@ async fn run(cli: Cli) -> Result<()> {
             let h = connect(&switch, v).await?;
             // The flows are read and encoded on the worker threads, a piece at a time, and
             // given fresh xids in order here.
-            let pieces = parse_file(&file, v, |flows| {
-                let mut w = Writer::with_capacity(flows.len() * 256);
-                for (cmd, f) in flows {
-                    Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(v, 0, &mut w)?;
-                }
-                Ok(w.into_vec())
-            })?;
+            let pieces = parse_file(&file, v, |flows| encode_flow_mods(flows, v))?;
             let result = if cli.bundle {
                 let mut bundle = h.new_bundle();
                 bundle.reserve(pieces.iter().map(|p| p.len() * 11 / 10).sum());
@@ -184,12 +142,7 @@ async fn run(cli: Cli) -> Result<()> {
                 h.commit(bundle).await
             } else {
                 let mut all = pieces.concat();
-                let mut at = 0;
-                while let Some(len) = frame_len(&all[at..]).ok().flatten() {
-                    let xid = h.next_xid();
-                    all[at + 4..at + 8].copy_from_slice(&xid.to_be_bytes());
-                    at += len;
-                }
+                set_xids(&mut all, || h.next_xid());
                 h.send_checked(all).await
             };
             match result {
@@ -275,13 +228,15 @@ fn run_offline(cli: Cli) -> Result<()> {
     match cli.command {
         Cmd::ParseFlows { file } => parse_flows(&file, v, &mut out)?,
         Cmd::EncodeFlows { file, out: path } => {
-            let flows = read_flows(&file, v)?;
-            let mut n = 0u32;
-            let msgs = encode_all(&flows, v, || {
-                n += 1;
-                n
-            })?;
-            std::fs::write(&path, msgs.concat()).with_context(|| format!("cannot write {path}"))?;
+            let pieces = parse_file(&file, v, |flows| encode_flow_mods(flows, v))?;
+            // xids 1, 2, ... in file order.
+            let mut all = pieces.concat();
+            let mut xid = 0u32;
+            set_xids(&mut all, || {
+                xid += 1;
+                xid
+            });
+            std::fs::write(&path, all).with_context(|| format!("cannot write {path}"))?;
         }
         Cmd::OfpParse { file } => ofp_parse(&file, &mut out)?,
         _ => bail!("not an offline command"),
@@ -562,6 +517,30 @@ fn line_cutter() -> impl FnMut(&[u8], usize, bool) -> Result<Cut> {
         lines += l;
         flows += f;
         Ok((whole, before))
+    }
+}
+
+/// The flow_mods of `flows`, one after the other, with xid 0.
+fn encode_flow_mods(flows: Vec<(Command, Flow)>, v: Version) -> Result<Vec<u8>> {
+    let mut w = Writer::with_capacity(flows.len() * 256);
+    for (cmd, f) in flows {
+        Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(v, 0, &mut w)?;
+    }
+    Ok(w.into_vec())
+}
+
+/// Gives each message of `messages` (whole messages one after the other) the next xid.
+fn set_xids(messages: &mut [u8], mut next: impl FnMut() -> u32) {
+    let mut at = 0;
+    while let Some(len) = frame_len(&messages[at..]).ok().flatten() {
+        let Some(xid) = messages.get_mut(at + 4..at + 8) else {
+            return;
+        };
+        xid.copy_from_slice(&next().to_be_bytes());
+        at += len;
+        if at > messages.len() {
+            return;
+        }
     }
 }
 
