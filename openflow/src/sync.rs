@@ -28,8 +28,8 @@ use crate::field::FxMap;
 use crate::flow::{Command, Flow};
 use crate::matching::Match;
 use crate::message::{
-    FlowModView, FlowStatsRequest, FlowStatsView, Message, MultipartRequest, MultipartRequestBody,
-    flow_stats_views,
+    FlowModView, FlowStatsRequest, FlowStatsView, FlowView, Message, MultipartRequest,
+    MultipartRequestBody, flow_stats_views,
 };
 use crate::version::Version;
 use crate::wire::Writer;
@@ -414,16 +414,6 @@ pub async fn dump(handle: &Handle) -> Result<Vec<Flow>> {
     start_dump(handle)?.await?.flows()
 }
 
-/// Whether a dumped flow is, byte for byte, the flow a flow_mod adds.
-fn same_bytes(want: &FlowModView<'_>, have: &FlowStatsView<'_>) -> bool {
-    want.cookie == have.cookie
-        && want.idle_timeout == have.idle_timeout
-        && want.hard_timeout == have.hard_timeout
-        && want.flags == have.flags
-        && want.importance == have.importance
-        && want.instructions == have.instructions
-}
-
 fn version_mismatch(dump: Version, flows: Version) -> Error {
     Error::encode(
         "flow sync",
@@ -459,7 +449,7 @@ pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
 pub struct Planner<'d> {
     version: Version,
     desired: &'d Desired<'d>,
-    views: Vec<FlowModView<'d>>,
+    views: Vec<FlowView<'d>>,
     /// Each encoded key's last desired flow (the last one wins).
     last: FxMap<RawKey<'d>, usize>,
     /// Which desired flows (the last of their key) the switch holds.
@@ -478,7 +468,7 @@ impl<'d> Planner<'d> {
         let mut last: FxMap<RawKey<'d>, usize> = FxMap::default();
         last.reserve(n);
         for i in 0..n {
-            let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?;
+            let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?.flow;
             last.insert((fm.table_id, fm.priority, fm.match_bytes), i);
             views.push(fm);
         }
@@ -507,14 +497,13 @@ impl<'d> Planner<'d> {
     /// Takes in one dumped flow.
     pub fn feed_entry(&mut self, have: &FlowStatsView<'_>) -> Result<()> {
         let v = self.version;
-        match self
-            .last
-            .get(&(have.table_id, have.priority, have.match_bytes))
-        {
+        let h = &have.flow;
+        match self.last.get(&(h.table_id, h.priority, h.match_bytes)) {
             None => self.unpaired.push(Flow::from_stats(&have.decode()?)),
             Some(&i) => {
                 self.held[i] = true;
-                if !same_bytes(&self.views[i], have) {
+                // The same flow, byte for byte.
+                if self.views[i] != *h {
                     let want = self.desired.flow(i)?.canonical(v);
                     let have = Flow::from_stats(&have.decode()?).canonical(v);
                     self.plan.compare(&want, &have);

@@ -241,13 +241,7 @@ impl Handle {
     /// Sends one request now and returns its [`Reply`], to be awaited later: the switch
     /// works on it while the caller does something else. See [`Handle::request`].
     pub fn start_request(&self, message: Vec<u8>) -> Result<Reply> {
-        let xids = check_messages(&message)?;
-        if xids.len() != 1 {
-            return Err(Error::encode(
-                "request",
-                format_args!("expected one message, got {}", xids.len()),
-            ));
-        }
+        one_message(&message, "request")?;
         let (tx, rx) = oneshot::channel();
         self.submit(message, Watch::Reply(tx))?;
         Ok(Reply(rx))
@@ -257,13 +251,7 @@ impl Handle {
     /// reply as it arrives (a flow dump of 100k flows comes in hundreds of parts), so that
     /// they can be worked on while the rest is on its way.
     pub fn start_stream(&self, message: Vec<u8>) -> Result<ReplyStream> {
-        let xids = check_messages(&message)?;
-        if xids.len() != 1 {
-            return Err(Error::encode(
-                "request",
-                format_args!("expected one message, got {}", xids.len()),
-            ));
-        }
+        one_message(&message, "request")?;
         let (tx, rx) = mpsc::unbounded_channel();
         self.submit(message, Watch::Stream(tx))?;
         Ok(ReplyStream { rx, done: false })
@@ -545,16 +533,21 @@ impl Bundle {
     /// Adds a message already encoded (one whole message, under the connection's version),
     /// keeping its xid.
     pub fn push_bytes(&mut self, message: &[u8]) -> Result<()> {
-        let xids = check_messages(message)?;
-        if xids.len() != 1 {
-            return Err(Error::encode(
-                "bundle add",
-                format_args!("expected one message, got {}", xids.len()),
-            ));
-        }
+        let xid = one_message(message, "bundle add")?;
         raw::bundle_add(self.version, self.id, self.flags, message, &mut self.buf)?;
-        self.xids.push(xids[0]);
+        self.xids.push(xid);
         Ok(())
+    }
+}
+
+/// Checks that `buf` is one whole message (for `what`); its xid.
+fn one_message(buf: &[u8], what: &str) -> Result<u32> {
+    match check_messages(buf)?[..] {
+        [xid] => Ok(xid),
+        ref xids => Err(Error::encode(
+            what,
+            format_args!("expected one message, got {}", xids.len()),
+        )),
     }
 }
 

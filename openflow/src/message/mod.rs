@@ -35,8 +35,8 @@ pub use group::{BUCKET_ALL, Bucket, GroupDesc, GroupFeatures, GroupMod, GroupSta
 pub use meter::{MeterBand, MeterBandStats, MeterConfig, MeterFeatures, MeterMod, MeterStats};
 pub use multipart::{
     AggregateStats, Desc, FlowModView, FlowStats, FlowStatsRequest, FlowStatsView, FlowStatsViews,
-    MultipartReply, MultipartReplyBody, MultipartRequest, MultipartRequestBody, TableStats,
-    flow_stats_views,
+    FlowView, MultipartReply, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
+    TableStats, flow_stats_views,
 };
 pub use nicira::{
     ContinuationProp, CtFlush, CtTuple, FlowMonitorRequest, FlowUpdate, PacketIn2, TlvMap,

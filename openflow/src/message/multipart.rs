@@ -384,13 +384,12 @@ impl FlowStats {
     }
 }
 
-/// One entry of an `OFPMP_FLOW` reply read in place: the fields that identify and
-/// configure the flow, and its match and instructions as the switch encoded them. Comparing
-/// these bytes with a flow_mod's (see [`FlowModView`]) tells whether a switch holds a flow
-/// without decoding it; [`FlowStatsView::decode`] gives the whole entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FlowStatsView<'a> {
-    /// The flow's table.
+/// A flow as a flow_mod or a flow stats entry encodes it, read in place: the fields that
+/// identify and configure it, and its match and instructions as bytes. Two views with equal
+/// fields are the same flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowView<'a> {
+    /// The table.
     pub table_id: u8,
     /// Priority.
     pub priority: u16,
@@ -408,6 +407,15 @@ pub struct FlowStatsView<'a> {
     pub match_bytes: &'a [u8],
     /// The instructions.
     pub instructions: &'a [u8],
+}
+
+/// One entry of an `OFPMP_FLOW` reply read in place (see [`FlowView`]). Comparing it with a
+/// flow_mod's view ([`FlowModView`]) tells whether a switch holds a flow without decoding
+/// it; [`FlowStatsView::decode`] gives the whole entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowStatsView<'a> {
+    /// The flow.
+    pub flow: FlowView<'a>,
     entry: &'a [u8],
     version: Version,
 }
@@ -451,19 +459,7 @@ impl<'a> FlowStatsView<'a> {
             }
             Ok(n.next_multiple_of(8))
         };
-        let mut view = FlowStatsView {
-            table_id: 0,
-            priority: 0,
-            idle_timeout: 0,
-            hard_timeout: 0,
-            flags: 0,
-            importance: 0,
-            cookie: 0,
-            match_bytes: &[],
-            instructions: &[],
-            entry,
-            version,
-        };
+        let mut view = FlowView::default();
         let match_at = fixed;
         let match_len = padded(match_at, "match")?;
         let mut instructions_at = match_at + match_len;
@@ -489,7 +485,14 @@ impl<'a> FlowStatsView<'a> {
         }
         view.match_bytes = &entry[match_at..match_at + match_len];
         view.instructions = &entry[instructions_at..];
-        Ok((view, len))
+        Ok((
+            FlowStatsView {
+                flow: view,
+                entry,
+                version,
+            },
+            len,
+        ))
     }
 
     /// The whole entry, decoded.
@@ -541,30 +544,13 @@ impl<'a> Iterator for FlowStatsViews<'a> {
     }
 }
 
-/// A flow_mod (OpenFlow 1.3+) read in place: the fields a switch keeps, and its match and
-/// instructions as encoded, for comparing with a [`FlowStatsView`].
+/// A flow_mod (OpenFlow 1.3+) read in place: its command and the flow (see [`FlowView`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowModView<'a> {
-    /// The table.
-    pub table_id: u8,
     /// `OFPFC_*` command.
     pub command: u8,
-    /// Priority.
-    pub priority: u16,
-    /// Idle timeout.
-    pub idle_timeout: u16,
-    /// Hard timeout.
-    pub hard_timeout: u16,
-    /// `OFPFF_*` flags.
-    pub flags: u16,
-    /// Eviction precedence (OpenFlow 1.4+; 0 otherwise).
-    pub importance: u16,
-    /// Cookie.
-    pub cookie: u64,
-    /// The `ofp_match`: header, OXM entries and padding to 8 bytes.
-    pub match_bytes: &'a [u8],
-    /// The instructions.
-    pub instructions: &'a [u8],
+    /// The flow.
+    pub flow: FlowView<'a>,
 }
 
 impl<'a> FlowModView<'a> {
@@ -594,20 +580,22 @@ impl<'a> FlowModView<'a> {
         let mut cookie = [0u8; 8];
         cookie.copy_from_slice(&msg[8..16]);
         Ok(FlowModView {
-            table_id: msg[24],
             command: msg[25],
-            idle_timeout: be16(26),
-            hard_timeout: be16(28),
-            priority: be16(30),
-            flags: be16(44),
-            importance: if version >= Version::Of14.wire() {
-                be16(46)
-            } else {
-                0
+            flow: FlowView {
+                table_id: msg[24],
+                idle_timeout: be16(26),
+                hard_timeout: be16(28),
+                priority: be16(30),
+                flags: be16(44),
+                importance: if version >= Version::Of14.wire() {
+                    be16(46)
+                } else {
+                    0
+                },
+                cookie: u64::from_be_bytes(cookie),
+                match_bytes: &msg[FIXED..FIXED + match_len],
+                instructions: &msg[FIXED + match_len..],
             },
-            cookie: u64::from_be_bytes(cookie),
-            match_bytes: &msg[FIXED..FIXED + match_len],
-            instructions: &msg[FIXED + match_len..],
         })
     }
 }
