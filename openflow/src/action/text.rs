@@ -2261,8 +2261,11 @@ impl<'a> Parser<'a> {
                 },
                 ports,
             )
-        } else if s.contains('.') && !s.contains("::") && s.split(':').count() <= 2 {
-            let (a, ports) = match s.find(':') {
+        } else if s.bytes().any(|c| c == b'.')
+            && find_bytes(s, b"::").is_none()
+            && s.bytes().filter(|&c| c == b':').count() <= 1
+        {
+            let (a, ports) = match s.bytes().position(|c| c == b':') {
                 Some(i) => (&s[..i], &s[i..]),
                 None => (s, ""),
             };
