@@ -1,9 +1,11 @@
 //! Parses the 100,000 OVN-like flows of the `openflow` bench into OpenFlow 1.5 flow_mods,
 //! for profiling the text path (`perf record`, `valgrind --tool=callgrind`).
 //!
-//! `cargo run --release -p benches --example of_parse_profile [ROUNDS] [--print]`
+//! `cargo run --release -p benches --example of_parse_profile [ROUNDS] [--print|--encode]`
 //!
 //! `--print` writes the flows instead (to compare with `benches/compare/gen_flows.py`).
+//! `--encode` also encodes each flow_mod (made with `into_flow_mod`) into a reused buffer, so
+//! that the whole text-to-wire path is measured.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -11,6 +13,8 @@ use std::time::Instant;
 use benches::ovn_flows::ovn_flows;
 use openflow::Version;
 use openflow::flow::{Command, Flow};
+use openflow::message::Message;
+use openflow::wire::Writer;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,16 +25,31 @@ fn main() {
         }
         return;
     }
+    let encode = args.iter().any(|a| a == "--encode");
     let rounds: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let mut w = Writer::with_capacity(512);
     for _ in 0..rounds {
         let start = Instant::now();
         let mut n = 0;
         for l in &lines {
             let f = Flow::parse(black_box(l), Version::Of15).expect("parses");
-            let fm = f
-                .to_flow_mod(Command::Add, Version::Of15)
-                .expect("flow_mod");
-            n += black_box(fm).instructions.len();
+            if encode {
+                let fm = f
+                    .into_flow_mod(Command::Add, Version::Of15)
+                    .expect("flow_mod");
+                let mut buf = w.into_vec();
+                buf.clear();
+                w = Writer::from_vec(buf);
+                Message::FlowMod(fm)
+                    .encode_into(Version::Of15, 1, &mut w)
+                    .expect("encodes");
+                n += black_box(w.len());
+            } else {
+                let fm = f
+                    .to_flow_mod(Command::Add, Version::Of15)
+                    .expect("flow_mod");
+                n += black_box(fm).instructions.len();
+            }
         }
         eprintln!(
             "{} flows parsed in {:?} ({n})",

@@ -176,7 +176,7 @@ impl Flow {
     pub fn parse_command(line: &str, command: Command, version: Version) -> Result<Flow> {
         let mut flow = Flow::default();
         // As ovs-ofctl: everything from the first "action" on is the action list.
-        let (head, actions) = match line.find("action") {
+        let (head, actions) = match crate::text::find_bytes(line, b"action") {
             Some(at) if command.has_actions() => {
                 let eq = line[at..].find('=').ok_or_else(|| {
                     Error::parse(
@@ -203,9 +203,12 @@ impl Flow {
             let (key, value) = (item.key, item.value);
             let kcol = item.key_offset + 1;
             let vcol = item.value_offset + 1;
-            let flag = FLAG_NAMES.iter().find(|(_, n)| *n == key);
             match key {
-                _ if flag.is_some() && command.has_actions() => {
+                "send_flow_rem" | "check_overlap" | "reset_counts" | "no_packet_counts"
+                | "no_byte_counts"
+                    if command.has_actions() =>
+                {
+                    let flag = FLAG_NAMES.iter().find(|(_, n)| *n == key);
                     flow.flags |= flag.map_or(0, |f| f.0);
                 }
                 "no_readonly_table" | "allow_hidden_fields" => {}

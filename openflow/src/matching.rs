@@ -195,14 +195,19 @@ impl Match {
     /// The index `slot` has (or would have) in `entries`, and whether it is present.
     #[inline]
     fn rank(&self, slot: Field) -> (usize, bool) {
-        if !self.has(slot) {
-            let i = self.entries.partition_point(|e| e.slot < slot);
-            return (i, false);
+        // The entries are sorted by slot and `present` has a bit per entry: the index is
+        // the number of present slots below this one.
+        let i = slot as usize;
+        let (w, bit) = (i / 64, i % 64);
+        let mut below = 0;
+        for (k, word) in self.present.iter().enumerate() {
+            if k < w {
+                below += word.count_ones() as usize;
+            } else if k == w {
+                below += (word & ((1u64 << bit) - 1)).count_ones() as usize;
+            }
         }
-        match self.entries.binary_search_by(|e| e.slot.cmp(&slot)) {
-            Ok(i) => (i, true),
-            Err(i) => (i, false),
-        }
+        (below, self.has(slot))
     }
 
     /// Whether any slot from `lo` to `hi` (inclusive) is present.
@@ -1439,7 +1444,7 @@ impl Match {
         if ptm != 0 && !default_pt {
             p.masked(PacketType, pt, ptm)?;
         }
-        p.masked(DpHash, self.value_of(DpHash), self.mask_of(DpHash))?;
+        p.slot(DpHash, self.slot(DpHash))?;
         if self.mask_of(RecircId) != 0 {
             p.exact(RecircId, self.value_of(RecircId))?;
         }
@@ -1460,9 +1465,9 @@ impl Match {
                 u128::from(port_to_ofp11(self.value_of(ActsetOutput) as u16)),
             )?;
         }
-        p.masked(EthSrc, self.value_of(EthSrc), self.mask_of(EthSrc))?;
-        p.masked(EthDst, self.value_of(EthDst), self.mask_of(EthDst))?;
-        p.masked(EthType, self.value_of(EthType), self.mask_of(EthType))?;
+        p.slot(EthSrc, self.slot(EthSrc))?;
+        p.slot(EthDst, self.slot(EthDst))?;
+        p.slot(EthType, self.slot(EthType))?;
         let (tci, tcim) = slot(VlanTci);
         if oxm.is_some() {
             let vid = tci & (VLAN_VID_MASK | VLAN_CFI);
@@ -1500,11 +1505,13 @@ impl Match {
             if self.mask_of(NwProto) != 0 {
                 p.exact(ArpOp, self.nw_proto())?;
             }
-            p.masked(ArpSpa, self.value_of(IpSrc), self.mask_of(IpSrc))?;
-            p.masked(ArpTpa, self.value_of(IpDst), self.mask_of(IpDst))?;
-            p.masked(ArpSha, self.value_of(ArpSha), self.mask_of(ArpSha))?;
-            p.masked(ArpTha, self.value_of(ArpTha), self.mask_of(ArpTha))?;
+            p.slot(ArpSpa, self.slot(IpSrc))?;
+            p.slot(ArpTpa, self.slot(IpDst))?;
+            p.slot(ArpSha, self.slot(ArpSha))?;
+            p.slot(ArpTha, self.slot(ArpTha))?;
         }
+        // Most matches test no tunnel, NSH or register field: skip those groups at once.
+        let any_tun = self.any_in(TunId, TunMetadata63);
         for f in [
             TunId,
             TunFlags,
@@ -1515,10 +1522,16 @@ impl Match {
             TunGbpId,
             TunGbpFlags,
         ] {
+            if !any_tun {
+                break;
+            }
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
         for i in 0..64u8 {
+            if !any_tun {
+                break;
+            }
             let Some(f) = Field::tun_metadata(i) else {
                 break;
             };
@@ -1547,6 +1560,9 @@ impl Match {
             NshMdtype,
             NshNp,
         ] {
+            if !self.any_in(TunErspanIdx, TunGtpuMsgtype) && !self.any_in(NshFlags, NshTtl) {
+                break;
+            }
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
@@ -1556,7 +1572,9 @@ impl Match {
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
-        if oxm.is_none_or(|v| v < Version::Of15) {
+        if !self.any_in(Reg0, Reg15) {
+            // No register to write.
+        } else if oxm.is_none_or(|v| v < Version::Of15) {
             for i in 0..16 {
                 let (v, m) = slot(reg_slot(i));
                 p.masked(reg_slot(i), v, m)?;
@@ -1564,11 +1582,15 @@ impl Match {
         } else {
             for i in 0..8u8 {
                 let Some(f) = Field::xreg(i) else { break };
+                let r = usize::from(i) * 2;
+                if !self.has(reg_slot(r)) && !self.has(reg_slot(r + 1)) {
+                    continue;
+                }
                 let (v, m) = self.get(f).unwrap_or((0, 0));
                 p.masked(f, v, m)?;
             }
         }
-        p.masked(PktMark, self.value_of(PktMark), self.mask_of(PktMark))?;
+        p.slot(PktMark, self.slot(PktMark))?;
         let (cs, csm) = slot(CtState);
         p.masked(CtState, cs, csm)?;
         for f in [
@@ -1583,7 +1605,7 @@ impl Match {
                 p.masked(f, v, m)?;
             }
         }
-        p.masked(Metadata, self.value_of(Metadata), self.mask_of(Metadata))?;
+        p.slot(Metadata, self.slot(Metadata))?;
         if default_pt && !p.implied_ethernet {
             let mut pw = Writer::with_capacity(8);
             PacketType.oxm_header(oxm, false, 4)?.encode(&mut pw);
@@ -1609,11 +1631,11 @@ impl Match {
         use Field::*;
         let slot = |f| self.slot(f);
         if self.dl_type() == ETH_TYPE_IP {
-            p.masked(IpSrc, self.value_of(IpSrc), self.mask_of(IpSrc))?;
-            p.masked(IpDst, self.value_of(IpDst), self.mask_of(IpDst))?;
+            p.slot(IpSrc, self.slot(IpSrc))?;
+            p.slot(IpDst, self.slot(IpDst))?;
         } else {
-            p.masked(Ipv6Src, self.value_of(Ipv6Src), self.mask_of(Ipv6Src))?;
-            p.masked(Ipv6Dst, self.value_of(Ipv6Dst), self.mask_of(Ipv6Dst))?;
+            p.slot(Ipv6Src, self.slot(Ipv6Src))?;
+            p.slot(Ipv6Dst, self.slot(Ipv6Dst))?;
         }
         let (fv, fm) = slot(IpFrag);
         p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
@@ -1631,7 +1653,7 @@ impl Match {
         if self.mask_of(NwTtl) != 0 {
             p.exact(NwTtl, self.value_of(NwTtl))?;
         }
-        p.masked(Ipv6Label, self.value_of(Ipv6Label), self.mask_of(Ipv6Label))?;
+        p.slot(Ipv6Label, self.slot(Ipv6Label))?;
         if self.mask_of(NwProto) != 0 {
             let proto = self.nw_proto();
             p.exact(NwProto, proto)?;
@@ -1671,15 +1693,15 @@ impl Match {
                         if self.mask_of(NdReserved) != 0 {
                             p.exact(NdReserved, self.value_of(NdReserved))?;
                         }
-                        p.masked(NdTarget, self.value_of(NdTarget), self.mask_of(NdTarget))?;
+                        p.slot(NdTarget, self.slot(NdTarget))?;
                         if self.mask_of(TcpFlags) != 0 {
                             p.exact(NdOptionsType, self.value_of(TcpFlags) & 0xff)?;
                         }
                         if sv == 135 {
-                            p.masked(NdSll, self.value_of(ArpSha), self.mask_of(ArpSha))?;
+                            p.slot(NdSll, self.slot(ArpSha))?;
                         }
                         if sv == 136 {
-                            p.masked(NdTll, self.value_of(ArpTha), self.mask_of(ArpTha))?;
+                            p.slot(NdTll, self.slot(ArpTha))?;
                         }
                     }
                 }
@@ -1699,13 +1721,27 @@ struct Put<'a> {
 
 impl Put<'_> {
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
-        let n = value_bytes(field);
+        let n = value_bytes(field).min(16);
         let h = field.oxm_header(self.oxm, mask.is_some(), n)?;
-        h.encode(self.w);
-        u128_to_be(value, n, self.w);
-        if let Some(m) = mask {
-            u128_to_be(m, n, self.w);
+        // Header, value and mask gathered on the stack and appended at once.
+        let mut buf = [0u8; 40];
+        let raw = u32::from(h.class) << 16
+            | u32::from(h.field & 0x7f) << 9
+            | u32::from(h.hasmask) << 8
+            | u32::from(h.length);
+        buf[..4].copy_from_slice(&raw.to_be_bytes());
+        let mut len = 4;
+        if let Some(e) = h.experimenter {
+            buf[4..8].copy_from_slice(&e.to_be_bytes());
+            len = 8;
         }
+        buf[len..len + n].copy_from_slice(&value.to_be_bytes()[16 - n..]);
+        len += n;
+        if let Some(m) = mask {
+            buf[len..len + n].copy_from_slice(&m.to_be_bytes()[16 - n..]);
+            len += n;
+        }
+        self.w.bytes(&buf[..len]);
         if field.info().prereq != Prereq::None {
             self.implied_ethernet = true;
         }
@@ -1713,13 +1749,23 @@ impl Put<'_> {
     }
 
     /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones.
+    #[inline]
     fn masked(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
+        if mask == 0 {
+            return Ok(());
+        }
         let full = ones(value_bytes(field));
         let mask = mask & full;
         if mask == 0 {
             return Ok(());
         }
         self.entry(field, value & mask, (mask != full).then_some(mask))
+    }
+
+    /// [`Put::masked`] of a `(value, mask)` pair.
+    #[inline]
+    fn slot(&mut self, field: Field, (value, mask): (u128, u128)) -> Result<()> {
+        self.masked(field, value, mask)
     }
 
     /// `nxm_put_*`: always exact.

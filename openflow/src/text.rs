@@ -37,29 +37,60 @@ impl<'a> KeyValues<'a> {
     }
 }
 
-fn is_sep(b: u8) -> bool {
+#[inline]
+pub(crate) fn is_sep(b: u8) -> bool {
     matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Length of a value starting at `s` and ending at one of `delims`, with parentheses
-/// nesting (an unbalanced `(` runs to the end).
-fn value_len(s: &[u8], delims: &[u8]) -> usize {
-    let mut n = 0;
-    while n < s.len() && !delims.contains(&s[n]) {
-        if s[n] == b'(' {
-            let mut level = 0i32;
-            loop {
-                match s.get(n) {
-                    None => return n,
-                    Some(b'(') => level += 1,
-                    Some(b')') => level -= 1,
-                    _ => {}
-                }
-                n += 1;
-                if level <= 0 {
-                    break;
-                }
+/// The position of the first occurrence of `needle` (non-empty) in `hay`, by bytes (a
+/// cheaper search than `str::find` with a string pattern for the short needles of the
+/// parsers).
+#[inline]
+pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let h = hay.as_bytes();
+    let mut i = 0;
+    while let Some(off) = h.get(i..)?.iter().position(|&b| b == first) {
+        let at = i + off;
+        if h.get(at + 1..at + 1 + rest.len()) == Some(rest) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// The end of the parenthesised group that opens at `s[start]` (the index just after its
+/// `)`), or `s.len()` when it is not closed.
+#[inline]
+pub(crate) fn skip_parens(s: &[u8], start: usize) -> usize {
+    let mut level = 0u32;
+    let mut n = start;
+    while let Some(&c) = s.get(n) {
+        n += 1;
+        if c == b'(' {
+            level += 1;
+        } else if c == b')' {
+            level -= 1;
+            if level == 0 {
+                return n;
             }
+        }
+    }
+    s.len()
+}
+
+/// Length of a value starting at `s` and ending at a separator (`to_paren`: at a `)`),
+/// with parentheses nesting (an unbalanced `(` runs to the end).
+#[inline]
+pub(crate) fn value_len(s: &[u8], to_paren: bool) -> usize {
+    let mut n = 0;
+    while let Some(&c) = s.get(n) {
+        if (to_paren && c == b')') || (!to_paren && is_sep(c)) {
+            break;
+        }
+        if c == b'(' {
+            n = skip_parens(s, n);
         } else {
             n += 1;
         }
@@ -87,10 +118,10 @@ impl<'a> Iterator for KeyValues<'a> {
         let delim = b.get(key_end).copied();
         self.pos = key_end + usize::from(delim.is_some());
         let key = &self.s[key_start..key_end];
-        let (delims, delim_char): (&[u8], char) = match delim {
-            Some(b':') => (b", \t\r\n", ':'),
-            Some(b'=') => (b", \t\r\n", '='),
-            Some(b'(') => (b")", '('),
+        let (to_paren, delim_char) = match delim {
+            Some(b':') => (false, ':'),
+            Some(b'=') => (false, '='),
+            Some(b'(') => (true, '('),
             _ => {
                 return Some(Item {
                     key,
@@ -103,9 +134,9 @@ impl<'a> Iterator for KeyValues<'a> {
         };
         let value_start = self.pos;
         let rest = &b[value_start..];
-        let mut len = value_len(rest, delims);
-        if delim_char == '(' && rest.get(len) == Some(&b')') && rest[len..].starts_with(b")->") {
-            len += value_len(&rest[len..], b", \t\r\n");
+        let mut len = value_len(rest, to_paren);
+        if to_paren && rest.get(len..).is_some_and(|r| r.starts_with(b")->")) {
+            len += rest.get(len..).map_or(0, |r| value_len(r, false));
         }
         let value = &self.s[value_start..value_start + len];
         self.pos = value_start + len + usize::from(value_start + len < b.len());

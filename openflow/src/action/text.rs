@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::numfmt;
+use crate::text::{find_bytes, is_sep, value_len};
 use crate::version::Version;
 
 use super::decode::NestIn;
@@ -1067,7 +1068,9 @@ fn format_learn(l: &Learn, out: &mut String) {
 pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
     let _ = version;
     let p = Parser { text };
-    p.list(0, text.len(), true, NestIn::Top, 0)
+    let mut out = Vec::with_capacity(8);
+    p.list_into(0, text.len(), true, NestIn::Top, 0, &mut out)?;
+    Ok(out)
 }
 
 struct Parser<'a> {
@@ -1085,8 +1088,8 @@ struct Item<'a> {
 
 /// `ofputil_parse_key_value` over `s[pos..end]`.
 fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
-    let b = s.as_bytes();
-    while *pos < end && matches!(b[*pos], b',' | b' ' | b'\t' | b'\r' | b'\n') {
+    let b = s.as_bytes().get(..end)?;
+    while b.get(*pos).is_some_and(|&c| is_sep(c)) {
         *pos += 1;
     }
     if *pos >= end {
@@ -1094,20 +1097,18 @@ fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
     }
     let key_at = *pos;
     let mut k = *pos;
-    while k < end
-        && !matches!(
-            b[k],
-            b':' | b'=' | b'(' | b',' | b' ' | b'\t' | b'\r' | b'\n'
-        )
+    while b
+        .get(k)
+        .is_some_and(|&c| !matches!(c, b':' | b'=' | b'(') && !is_sep(c))
     {
         k += 1;
     }
-    let key = &s[key_at..k];
-    let delim = if k < end { b[k] } else { 0 };
+    let key = s.get(key_at..k)?;
+    let delim = b.get(k).copied().unwrap_or(0);
     *pos = if k < end { k + 1 } else { k };
-    let value_delims: &[u8] = match delim {
-        b':' | b'=' => b", \t\r\n",
-        b'(' => b")",
+    let to_paren = match delim {
+        b':' | b'=' => false,
+        b'(' => true,
         _ => {
             return Some(Item {
                 key,
@@ -1118,17 +1119,12 @@ fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
         }
     };
     let value_at = *pos;
-    let mut n = scan_value(b, value_at, end, value_delims);
-    if delim == b'('
-        && n < end
-        && b[n] == b')'
-        && b.get(n + 1) == Some(&b'-')
-        && b.get(n + 2) == Some(&b'>')
-        && n + 2 < end
-    {
-        n = scan_value(b, n, end, b", \t\r\n");
+    let rest = b.get(value_at..)?;
+    let mut n = value_at + value_len(rest, to_paren);
+    if to_paren && n + 2 < end && b.get(n..n + 3) == Some(b")->") {
+        n += b.get(n..).map_or(0, |r| value_len(r, false));
     }
-    let value = &s[value_at..n];
+    let value = s.get(value_at..n)?;
     *pos = if n < end { n + 1 } else { n };
     Some(Item {
         key,
@@ -1136,33 +1132,6 @@ fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
         value,
         value_at,
     })
-}
-
-/// `parse_value`: up to a delimiter, skipping balanced parentheses.
-fn scan_value(b: &[u8], start: usize, end: usize, delims: &[u8]) -> usize {
-    let mut n = start;
-    while n < end && !delims.contains(&b[n]) {
-        if b[n] == b'(' {
-            let mut level = 0;
-            loop {
-                if n >= end {
-                    return n;
-                }
-                match b[n] {
-                    b'(' => level += 1,
-                    b')' => level -= 1,
-                    _ => {}
-                }
-                n += 1;
-                if level <= 0 {
-                    break;
-                }
-            }
-        } else {
-            n += 1;
-        }
-    }
-    n
 }
 
 /// C `strtoull(s, &end, 0)`-like parse of the whole string (optional `+`, `0x` hex,
@@ -1293,10 +1262,26 @@ impl<'a> Parser<'a> {
         outer: NestIn,
         depth: usize,
     ) -> Result<Vec<Action>> {
+        let mut out = Vec::new();
+        self.list_into(start, end, allow_instructions, outer, depth, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Parser::list`], appending the actions to `out` (the checks apply to the appended
+    /// actions alone).
+    fn list_into(
+        &self,
+        start: usize,
+        end: usize,
+        allow_instructions: bool,
+        outer: NestIn,
+        depth: usize,
+        out: &mut Vec<Action>,
+    ) -> Result<()> {
         if depth >= MAX_NESTING {
             return Err(self.err(&self.text[start..end], start, "Action nested too deeply"));
         }
-        let mut out = Vec::new();
+        let base = out.len();
         let mut drop = false;
         let mut pos = start;
         while let Some(item) = next_item(self.text, &mut pos, end) {
@@ -1304,19 +1289,20 @@ impl<'a> Parser<'a> {
                 drop = true;
                 continue;
             }
-            self.item(item, &mut out, depth)?;
+            self.item(item, out, depth)?;
         }
-        if drop && !out.is_empty() {
+        let added = out.get(base..).unwrap_or(&[]);
+        if drop && !added.is_empty() {
             return Err(self.err(
                 &self.text[start..end],
                 start,
                 "\"drop\" must not be accompanied by any other action or instruction",
             ));
         }
-        if let Some(msg) = inst::verify(&out, allow_instructions, outer) {
+        if let Some(msg) = inst::verify(added, allow_instructions, outer) {
             return Err(self.err(&self.text[start..end], start, msg));
         }
-        Ok(out)
+        Ok(())
     }
 
     fn item(&self, it: Item<'_>, out: &mut Vec<Action>, depth: usize) -> Result<()> {
@@ -1858,7 +1844,7 @@ impl<'a> Parser<'a> {
     }
 
     fn set_field(&self, v: &str, at: usize) -> Result<Action> {
-        let Some(i) = v.find("->") else {
+        let Some(i) = find_bytes(v, b"->") else {
             return Err(self.err(v, at, format_args!("{v}: missing `->'")));
         };
         let (value, key) = (&v[..i], &v[i + 2..]);
@@ -1904,7 +1890,7 @@ impl<'a> Parser<'a> {
     }
 
     fn load(&self, v: &str, at: usize) -> Result<Action> {
-        let Some(i) = v.find("->") else {
+        let Some(i) = find_bytes(v, b"->") else {
             return Err(self.err(v, at, format_args!("{v}: missing `->'")));
         };
         let (value, key) = (&v[..i], &v[i + 2..]);
@@ -2172,8 +2158,14 @@ impl<'a> Parser<'a> {
                 }
                 "nat" => ct.actions.push(Action::Nat(self.nat(val, vat)?)),
                 "exec" => {
-                    let inner = self.list(vat, vat + val.len(), false, NestIn::Ct, depth + 1)?;
-                    ct.actions.extend(inner);
+                    self.list_into(
+                        vat,
+                        vat + val.len(),
+                        false,
+                        NestIn::Ct,
+                        depth + 1,
+                        &mut ct.actions,
+                    )?;
                 }
                 k => {
                     return Err(self.err(
@@ -2269,8 +2261,11 @@ impl<'a> Parser<'a> {
                 },
                 ports,
             )
-        } else if s.contains('.') && !s.contains("::") && s.split(':').count() <= 2 {
-            let (a, ports) = match s.find(':') {
+        } else if s.bytes().any(|c| c == b'.')
+            && find_bytes(s, b"::").is_none()
+            && s.bytes().filter(|&c| c == b':').count() <= 1
+        {
+            let (a, ports) = match s.bytes().position(|c| c == b':') {
                 Some(i) => (&s[..i], &s[i..]),
                 None => (s, ""),
             };
@@ -2377,7 +2372,7 @@ impl<'a> Parser<'a> {
 
     fn check_pkt_larger(&self, v: &str, at: usize) -> Result<Action> {
         // The item's value is "LEN)->DST" (the tokenizer's special case).
-        let Some(i) = v.find("->") else {
+        let Some(i) = find_bytes(v, b"->") else {
             return Err(self.err(v, at, format_args!("{v}: missing `->'")));
         };
         let (len_s, dst_s) = (&v[..i], &v[i + 2..]);
@@ -2510,7 +2505,7 @@ impl<'a> Parser<'a> {
                 }
             }
         } else if name == "load" {
-            let Some(i) = value.find("->") else {
+            let Some(i) = find_bytes(value, b"->") else {
                 return Err(self.err(
                     value,
                     vat,

@@ -107,7 +107,10 @@ impl Subfield {
     /// [`Subfield::parse_prefix`], naming `column` as the position of `s` in errors.
     pub fn parse_prefix_at(s: &str, column: usize) -> Result<(Subfield, &str)> {
         let err = |reason: String| Error::parse(s, column, reason);
-        let name_len = s.find(['[', '-']).unwrap_or(s.len());
+        let name_len = s
+            .bytes()
+            .position(|c| c == b'[' || c == b'-')
+            .unwrap_or(s.len());
         let name = &s[..name_len];
         let header_name = name.strip_suffix("_W").filter(|_| name.len() > 2);
         let field = header_name
@@ -120,17 +123,20 @@ impl Subfield {
         let mut rest = &s[name_len..];
         let (mut start, mut end) = (0i64, bits - 1);
         if rest.starts_with('[') {
-            let close = rest.find(']').ok_or_else(|| {
+            let close = rest.bytes().position(|c| c == b']').ok_or_else(|| {
                 err(format!(
                     "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
                 ))
             })?;
             let inner = &rest[1..close];
             if !inner.is_empty() {
-                let parsed = match inner.split_once("..") {
-                    Some((a, b)) => scan_int(a).zip(scan_int(b)),
-                    None => scan_int(inner).map(|a| (a, a)),
-                };
+                let parsed = simple_range(inner.as_bytes()).or_else(|| {
+                    let dots = crate::text::find_bytes(inner, b"..");
+                    match dots.and_then(|i| Some((inner.get(..i)?, inner.get(i + 2..)?))) {
+                        Some((a, b)) => scan_int(a).zip(scan_int(b)),
+                        None => scan_int(inner).map(|a| (a, a)),
+                    }
+                });
                 let Some((a, b)) = parsed else {
                     return Err(err(format!(
                         "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
@@ -255,6 +261,32 @@ impl Subfield {
     }
 }
 
+/// `N` or `A..B` in plain decimal digits (at most 9 each), the usual spelling of a bit
+/// range, read without the general scanner's white space and sign handling; `None` for
+/// anything else (which [`scan_int`] then reads).
+fn simple_range(inner: &[u8]) -> Option<(i64, i64)> {
+    fn num(d: &[u8]) -> Option<i64> {
+        if d.is_empty() || d.len() > 9 {
+            return None;
+        }
+        let mut v = 0i64;
+        for &c in d {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    }
+    match inner.iter().position(|&c| c == b'.') {
+        None => num(inner).map(|a| (a, a)),
+        Some(i) if inner.get(i + 1) == Some(&b'.') => {
+            Some((num(inner.get(..i)?)?, num(inner.get(i + 2..)?)?))
+        }
+        Some(_) => None,
+    }
+}
+
 fn scan_int(s: &str) -> Option<i64> {
     let t = s.trim_start();
     let (neg, digits) = match t.strip_prefix('-') {
@@ -264,7 +296,9 @@ fn scan_int(s: &str) -> Option<i64> {
     if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || digits.len() > 9 {
         return None;
     }
-    let v: i64 = digits.parse().ok()?;
+    let v = digits
+        .bytes()
+        .fold(0i64, |v, c| v * 10 + i64::from(c - b'0'));
     Some(if neg { -v } else { v })
 }
 
