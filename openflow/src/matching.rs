@@ -34,7 +34,7 @@ use crate::field::value::{
     format_ipv4_masked, format_ipv6_masked, format_packet_type, format_port, ones, port_from_ofp11,
     port_to_ofp11, tcp_flag_name, tun_flag_name, value_bytes,
 };
-use crate::field::{Field, OxmHeader, Prereq, Subfield, be_to_u128, u128_to_be};
+use crate::field::{Field, OxmHeader, Prereq, Subfield, be_small, be_to_u128, u128_to_be};
 use crate::numfmt;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
@@ -250,8 +250,27 @@ impl Match {
     }
 
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
-        if mask == 0 && !self.has(slot) {
-            return;
+        if !self.has(slot) {
+            if mask == 0 {
+                return;
+            }
+            // A new slot after every present one (decoding mostly adds in slot order):
+            // appended without a search or a move.
+            if self.entries.last().is_none_or(|e| e.slot < slot) {
+                if self.entries.capacity() == 0 {
+                    self.entries.reserve(8);
+                }
+                self.entries.push(Entry {
+                    slot,
+                    value: value & mask,
+                    mask,
+                });
+                let i = slot as usize;
+                if let Some(word) = self.present.get_mut(i / 64) {
+                    *word |= 1u64 << (i % 64);
+                }
+                return;
+            }
         }
         let value = value & mask;
         let (i, present) = self.rank(slot);
@@ -1708,24 +1727,6 @@ impl std::fmt::Display for Hx {
         } else {
             write!(f, "{:#x}", self.0)
         }
-    }
-}
-
-/// A big-endian value of at most 16 bytes.
-#[inline]
-fn be_small(b: &[u8]) -> u128 {
-    match *b {
-        [x] => u128::from(x),
-        [x, y] => u128::from(u16::from_be_bytes([x, y])),
-        [a, b, c, d] => u128::from(u32::from_be_bytes([a, b, c, d])),
-        [a, b, c, d, e, f] => u128::from(u64::from_be_bytes([0, 0, a, b, c, d, e, f])),
-        _ => match <[u8; 8]>::try_from(b) {
-            Ok(w) => u128::from(u64::from_be_bytes(w)),
-            Err(_) => match <[u8; 16]>::try_from(b) {
-                Ok(w) => u128::from_be_bytes(w),
-                Err(_) => b.iter().fold(0u128, |v, &x| v << 8 | u128::from(x)),
-            },
-        },
     }
 }
 

@@ -508,6 +508,24 @@ pub fn be_to_u128(bytes: &[u8]) -> Option<u128> {
     Some(u128::from_be_bytes(b))
 }
 
+/// A big-endian value of at most 16 bytes.
+#[inline]
+pub(crate) fn be_small(b: &[u8]) -> u128 {
+    match *b {
+        [x] => u128::from(x),
+        [x, y] => u128::from(u16::from_be_bytes([x, y])),
+        [a, b, c, d] => u128::from(u32::from_be_bytes([a, b, c, d])),
+        [a, b, c, d, e, f] => u128::from(u64::from_be_bytes([0, 0, a, b, c, d, e, f])),
+        _ => match <[u8; 8]>::try_from(b) {
+            Ok(w) => u128::from(u64::from_be_bytes(w)),
+            Err(_) => match <[u8; 16]>::try_from(b) {
+                Ok(w) => u128::from_be_bytes(w),
+                Err(_) => b.iter().fold(0u128, |v, &x| v << 8 | u128::from(x)),
+            },
+        },
+    }
+}
+
 /// Writes the low `n` bytes of `v` big-endian (`n` at most 16).
 pub fn u128_to_be(v: u128, n: usize, w: &mut Writer) {
     let b = v.to_be_bytes();
