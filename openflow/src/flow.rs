@@ -504,8 +504,80 @@ impl Flow {
 
 /// Appends a flow stats entry as `ovs-ofctl dump-flows` prints it (without the leading
 /// space), with its statistics when `show_stats`.
+///
+/// Prints straight from the entry (what [`Flow::from_stats`] then [`Flow::format_dump`]
+/// print, without copying the match or flattening and canonicalising the actions into new
+/// lists: the printer writes each action's canonical form as it goes).
 pub fn format_flow_stats(fs: &FlowStats, version: Version, show_stats: bool, out: &mut String) {
+    if show_stats || fs.cookie != 0 {
+        out.push_str("cookie=");
+        numfmt::hex_0x(out, u128::from(fs.cookie));
+        out.push_str(", ");
+    }
+    if show_stats {
+        out.push_str("duration=");
+        format_duration(fs.duration_sec, fs.duration_nsec, out);
+        out.push_str(", ");
+    }
+    if show_stats || fs.table_id != 0 {
+        out.push_str("table=");
+        numfmt::dec(out, u64::from(fs.table_id));
+        out.push_str(", ");
+    }
+    if show_stats {
+        out.push_str("n_packets=");
+        put_stat(out, fs.packet_count);
+        out.push_str(", n_bytes=");
+        put_stat(out, fs.byte_count);
+        out.push_str(", ");
+    }
+    if fs.idle_timeout != 0 {
+        out.push_str("idle_timeout=");
+        numfmt::dec(out, u64::from(fs.idle_timeout));
+        out.push_str(", ");
+    }
+    if fs.hard_timeout != 0 {
+        out.push_str("hard_timeout=");
+        numfmt::dec(out, u64::from(fs.hard_timeout));
+        out.push_str(", ");
+    }
+    format_flags(fs.flags, out);
+    if version >= Version::Of14 && fs.importance != 0 {
+        out.push_str("importance=");
+        numfmt::dec(out, u64::from(fs.importance));
+        out.push_str(", ");
+    }
+    if show_stats && let Some(age) = fs.idle_age {
+        let _ = write!(out, "idle_age={age}, ");
+    }
+    let before = out.len();
+    fs.match_.format_with_priority(fs.priority, out);
+    if out.len() != before {
+        out.push(' ');
+    }
+    out.push_str("actions=");
+    format_instructions(&fs.instructions, match_context(&fs.match_), version, out);
+}
+
+/// [`format_flow_stats`] the slow way, through [`Flow::from_stats`] and [`Flow`]'s
+/// canonical form: the reference the direct printer is checked against.
+#[doc(hidden)]
+pub fn format_flow_stats_reference(
+    fs: &FlowStats,
+    version: Version,
+    show_stats: bool,
+    out: &mut String,
+) {
     Flow::from_stats(fs).format_dump_with(show_stats.then_some(fs), version, out);
+}
+
+/// A counter as [`Stat`] displays it.
+fn put_stat(out: &mut String, v: u64) {
+    if v == u64::MAX {
+        out.push('?');
+    } else {
+        numfmt::dec(out, v);
+    }
 }
 
 /// A counter, `?` when the switch does not know it.

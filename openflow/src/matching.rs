@@ -34,7 +34,7 @@ use crate::field::value::{
     format_ipv4_masked, format_ipv6_masked, format_packet_type, format_port, ones, port_from_ofp11,
     port_to_ofp11, tcp_flag_name, tun_flag_name, value_bytes,
 };
-use crate::field::{Field, OxmHeader, Prereq, Subfield, be_to_u128, u128_to_be};
+use crate::field::{Field, OxmHeader, Prereq, Subfield, be_small, be_to_u128, u128_to_be};
 use crate::numfmt;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
@@ -255,8 +255,27 @@ impl Match {
     }
 
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
-        if mask == 0 && !self.has(slot) {
-            return;
+        if !self.has(slot) {
+            if mask == 0 {
+                return;
+            }
+            // A new slot after every present one (decoding mostly adds in slot order):
+            // appended without a search or a move.
+            if self.entries.last().is_none_or(|e| e.slot < slot) {
+                if self.entries.capacity() == 0 {
+                    self.entries.reserve(8);
+                }
+                self.entries.push(Entry {
+                    slot,
+                    value: value & mask,
+                    mask,
+                });
+                let i = slot as usize;
+                if let Some(word) = self.present.get_mut(i / 64) {
+                    *word |= 1u64 << (i % 64);
+                }
+                return;
+            }
         }
         let value = value & mask;
         let (i, present) = self.rank(slot);
@@ -585,8 +604,16 @@ impl Match {
     /// and what it needs.
     pub fn check_prereqs(&self) -> std::result::Result<(), (Field, &'static str)> {
         use Field::*;
-        let ip = self.is_ip_any();
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        // The protocol facts, once (each entry's test uses a few of them).
+        let dl = self.dl_type();
+        let ip = matches!(dl, ETH_TYPE_IP | ETH_TYPE_IPV6);
+        let arp = matches!(dl, ETH_TYPE_ARP | ETH_TYPE_RARP);
         let proto = self.nw_proto();
+        let icmpv4 = dl == ETH_TYPE_IP && proto == 1;
+        let icmpv6 = dl == ETH_TYPE_IPV6 && proto == 58;
         let later = self.value_of(IpFrag) & 2 != 0;
         for e in &self.entries {
             let ok: std::result::Result<(), &'static str> = match e.slot {
@@ -611,19 +638,19 @@ impl Match {
                     ok_if(self.value_of(PacketType) == 0, "an Ethernet packet_type")
                 }
                 MplsLabel => ok_if(
-                    matches!(self.dl_type(), ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
+                    matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
                     "mpls or mplsm",
                 ),
-                IpSrc | IpDst => ok_if(self.dl_type() == ETH_TYPE_IP || self.is_arp(), "ip or arp"),
-                Ipv6Src | Ipv6Dst | Ipv6Label => ok_if(self.dl_type() == ETH_TYPE_IPV6, "ipv6"),
-                NwProto => ok_if(ip || self.is_arp(), "ip, ipv6 or arp"),
+                IpSrc | IpDst => ok_if(dl == ETH_TYPE_IP || arp, "ip or arp"),
+                Ipv6Src | Ipv6Dst | Ipv6Label => ok_if(dl == ETH_TYPE_IPV6, "ipv6"),
+                NwProto => ok_if(ip || arp, "ip, ipv6 or arp"),
                 NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
                 ArpSha => ok_if(
-                    self.is_arp() || (self.is_nd() && self.value_of(TcpSrc) == 135),
+                    arp || (self.is_nd() && self.value_of(TcpSrc) == 135),
                     "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
                 ),
                 ArpTha => ok_if(
-                    self.is_arp() || (self.is_nd() && self.value_of(TcpSrc) == 136),
+                    arp || (self.is_nd() && self.value_of(TcpSrc) == 136),
                     "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
                 ),
                 TcpSrc | TcpDst => {
@@ -632,7 +659,7 @@ impl Match {
                             !later,
                             "a first fragment or unfragmented packet (not nw_frag=later)",
                         )
-                    } else if self.is_icmpv4() || self.is_icmpv6() {
+                    } else if icmpv4 || icmpv6 {
                         ok_if(
                             e.mask == 0xffff && e.value <= 0xff,
                             "an exact 8-bit value for ICMP type and code",
@@ -661,7 +688,7 @@ impl Match {
                     "icmp6 with icmp_type=135 or 136 and icmp_code=0",
                 ),
                 NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
-                | NshC4 => ok_if(self.dl_type() == ETH_TYPE_NSH, "dl_type=0x894f"),
+                | NshC4 => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
                 _ => Ok(()),
             };
             if let Err(needs) = ok {
@@ -1295,71 +1322,58 @@ impl Match {
     /// Fields may come in any order.
     pub fn decode_fields(r: &mut Reader<'_>, len: usize) -> Result<Match> {
         let mut r = r.sub(len, "OXM match field")?;
+        let all = r.clone();
         let mut m = Match::new();
-        let mut offsets = [(Field::DpHash, 0usize); 32];
-        let mut n_offsets = 0;
-        let start = r.offset();
+        // Fields are at least 5 bytes on the wire, OVN's mostly 6 to 12.
+        m.entries.reserve((len / 6).clamp(4, 32));
         while !r.is_empty() {
             let at = r.offset();
-            let h = OxmHeader::decode(&mut r)?;
-            let Some(field) = crate::field::subfield::header_field(&h) else {
-                return Err(r.error_at(
-                    at,
-                    format_args!(
-                        "unknown field {} (OFPBMC_BAD_FIELD)",
-                        crate::field::subfield::HeaderName(&h)
-                    ),
-                ));
-            };
-            let name = field.name();
-            let payload = h.payload_len();
-            if h.hasmask && payload % 2 != 0 {
-                return Err(r.error_at(
-                    at,
-                    format_args!("{name}: odd masked payload length {payload} (OFPBMC_BAD_LEN)"),
-                ));
-            }
-            let body = r.bytes(payload).map_err(|_| {
-                r.error_at(
-                    at,
-                    format_args!(
-                        "{name}: {payload}-byte payload but only {} bytes follow (OFPBMC_BAD_LEN)",
-                        r.remaining()
-                    ),
-                )
-            })?;
-            let vlen = h.value_len();
-            let (vb, mb) = body.split_at(vlen);
-            let value = wide_value(vb)
-                .ok_or_else(|| r.error_at(at, format_args!("{name}: value wider than 16 bytes")))?;
-            let full = ones(value_bytes(field));
-            let mask = if h.hasmask {
-                let mask = wide_value(mb).ok_or_else(|| {
-                    r.error_at(at, format_args!("{name}: mask wider than 16 bytes"))
-                })?;
-                if value & !mask != 0 {
-                    return Err(r.error_at(
-                        at,
-                        format_args!(
-                            "{name}: value has 1-bits where the mask has 0-bits (OFPBMC_BAD_WILDCARDS)"
-                        ),
-                    ));
+            let raw = r.peek_u32(0)?;
+            // The common case: a registered field with a 32-bit header and its exact
+            // width (twice with a mask), at most 16 bytes.
+            let fast = crate::field::field_of_raw_header(raw).filter(|f| {
+                !f.is_tun_metadata() && usize::from(raw as u8) == f.bytes() << ((raw >> 8) & 1)
+            });
+            let (field, value, mask) = match fast {
+                Some(field) => {
+                    let hasmask = raw & 0x100 != 0;
+                    let n = field.bytes();
+                    let payload = usize::from(raw as u8);
+                    r.skip(4)?;
+                    let body = match r.bytes(payload) {
+                        Ok(b) => b,
+                        Err(_) => return Err(short_payload(&r, at, field, payload)),
+                    };
+                    let value = be_small(&body[..n]);
+                    if hasmask {
+                        let mask = be_small(&body[n..]);
+                        if value & !mask != 0 {
+                            return Err(bad_wildcards(&r, at, field));
+                        }
+                        (field, value, mask)
+                    } else {
+                        (field, value, ones(n))
+                    }
                 }
-                mask
-            } else {
-                full
+                None => decode_field_slow(&mut r, at)?,
             };
-            if !field.info().maskable && mask != 0 && mask != full {
+            let full = ones(value_bytes(field));
+            let info = field.info();
+            if !info.maskable && mask != 0 && mask != full {
                 return Err(r.error_at(
                     at,
-                    format_args!("{name}: mask on a field that cannot be masked (OFPBMC_BAD_MASK)"),
+                    format_args!(
+                        "{}: mask on a field that cannot be masked (OFPBMC_BAD_MASK)",
+                        info.name
+                    ),
                 ));
             }
             if !value_is_valid(field, value) {
                 return Err(r.error_at(
                     at,
                     format_args!(
-                        "{name}: invalid value {} (OFPBMC_BAD_VALUE)",
+                        "{}: invalid value {} (OFPBMC_BAD_VALUE)",
+                        info.name,
                         value::value_to_string(field, value, None)
                     ),
                 ));
@@ -1368,35 +1382,23 @@ impl Match {
             if if plain { m.has(field) } else { m.tests(field) } {
                 return Err(r.error_at(
                     at,
-                    format_args!("{name}: duplicate field (OFPBMC_DUP_FIELD)"),
+                    format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                 ));
             }
             if plain && mask & full != 0 {
                 // What `set_masked` does for a field stored as itself, without the
                 // dispatch.
                 m.put_slot(field, value & full, mask & full);
-                if field.info().prereq != Prereq::None {
+                if info.prereq != Prereq::None {
                     m.set_default_packet_type();
                 }
             } else {
                 m.set_masked(field, value, mask)
                     .map_err(|e| r.error_at(at, e))?;
             }
-            if n_offsets < offsets.len() {
-                offsets[n_offsets] = (slot_of(field), at);
-                n_offsets += 1;
-            }
         }
         if let Err((field, needs)) = m.check_prereqs() {
-            let slot = slot_of(field);
-            let at = offsets[..n_offsets]
-                .iter()
-                .find(|(s, _)| *s == slot)
-                .map_or(start, |(_, at)| *at);
-            return Err(r.error_at(
-                at,
-                format_args!("{}: requires {needs} (OFPBMC_BAD_PREREQ)", field.name()),
-            ));
+            return Err(prereq_error(all, field, needs));
         }
         Ok(m)
     }
@@ -1785,6 +1787,106 @@ impl std::fmt::Display for Hx {
             write!(f, "{:#x}", self.0)
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn short_payload(r: &Reader<'_>, at: usize, field: Field, payload: usize) -> Error {
+    r.error_at(
+        at,
+        format_args!(
+            "{}: {payload}-byte payload but only {} bytes follow (OFPBMC_BAD_LEN)",
+            field.name(),
+            r.remaining()
+        ),
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn bad_wildcards(r: &Reader<'_>, at: usize, field: Field) -> Error {
+    r.error_at(
+        at,
+        format_args!(
+            "{}: value has 1-bits where the mask has 0-bits (OFPBMC_BAD_WILDCARDS)",
+            field.name()
+        ),
+    )
+}
+
+/// Reads one match field the general way (experimenter headers, `tun_metadata`, and the
+/// errors of unknown or mis-sized headers): its field, value and mask.
+#[cold]
+#[inline(never)]
+fn decode_field_slow(r: &mut Reader<'_>, at: usize) -> Result<(Field, u128, u128)> {
+    let h = OxmHeader::decode(r)?;
+    let Some(field) = crate::field::subfield::header_field(&h) else {
+        return Err(r.error_at(
+            at,
+            format_args!(
+                "unknown field {} (OFPBMC_BAD_FIELD)",
+                crate::field::subfield::HeaderName(&h)
+            ),
+        ));
+    };
+    let name = field.name();
+    let payload = h.payload_len();
+    if h.hasmask && payload % 2 != 0 {
+        return Err(r.error_at(
+            at,
+            format_args!("{name}: odd masked payload length {payload} (OFPBMC_BAD_LEN)"),
+        ));
+    }
+    let body = r
+        .bytes(payload)
+        .map_err(|_| short_payload(r, at, field, payload))?;
+    let vlen = h.value_len();
+    let (vb, mb) = body.split_at(vlen);
+    let value = wide_value(vb)
+        .ok_or_else(|| r.error_at(at, format_args!("{name}: value wider than 16 bytes")))?;
+    let mask = if h.hasmask {
+        let mask = wide_value(mb)
+            .ok_or_else(|| r.error_at(at, format_args!("{name}: mask wider than 16 bytes")))?;
+        if value & !mask != 0 {
+            return Err(bad_wildcards(r, at, field));
+        }
+        mask
+    } else {
+        ones(value_bytes(field))
+    };
+    Ok((field, value, mask))
+}
+
+/// The error for a decoded match whose `field` lacks its prerequisites: at the first of
+/// the first 32 fields of `all` (the whole field list) stored in the same slot, else at the
+/// list's start.
+#[cold]
+#[inline(never)]
+fn prereq_error(all: Reader<'_>, field: Field, needs: &str) -> Error {
+    let slot = slot_of(field);
+    let start = all.offset();
+    let mut r = all.clone();
+    let mut at = start;
+    for _ in 0..32 {
+        let here = r.offset();
+        let Ok(h) = OxmHeader::decode(&mut r) else {
+            break;
+        };
+        let Some(f) = crate::field::subfield::header_field(&h) else {
+            break;
+        };
+        if slot_of(f) == slot {
+            at = here;
+            break;
+        }
+        if r.skip(h.payload_len()).is_err() {
+            break;
+        }
+    }
+    all.error_at(
+        at,
+        format_args!("{}: requires {needs} (OFPBMC_BAD_PREREQ)", field.name()),
+    )
 }
 
 fn reg_slot(i: usize) -> Field {

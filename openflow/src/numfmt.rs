@@ -12,13 +12,20 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 fn push_ascii(out: &mut String, b: &[u8]) {
     out.reserve(b.len());
     for &c in b {
-        out.push(char::from(c));
+        push_byte(out, c);
     }
+}
+
+/// Appends one ASCII byte. The mask tells the compiler the character is one byte long
+/// (no UTF-8 encoding step); every byte given here is ASCII already.
+#[inline(always)]
+fn push_byte(out: &mut String, c: u8) {
+    out.push(char::from(c & 0x7f));
 }
 
 /// `{v}` for an unsigned integer.
 pub(crate) fn dec(out: &mut String, v: u64) {
-    let digit = |d: u64| char::from(b'0' + d as u8);
+    let digit = |d: u64| char::from((b'0' + d as u8) & 0x7f);
     if v < 10 {
         out.push(digit(v));
     } else if v < 100 {
@@ -62,12 +69,19 @@ pub(crate) fn dec128(out: &mut String, v: u128) {
 
 /// `{v:x}`: lowercase hexadecimal digits without prefix or leading zeros (`0` for zero).
 pub(crate) fn hex(out: &mut String, v: u128) {
-    let digits = if v == 0 {
-        1
-    } else {
-        (128 - v.leading_zeros()).div_ceil(4) as usize
-    };
-    hex_digits(out, v, digits);
+    if v >> 64 == 0 {
+        hex64(out, v as u64);
+        return;
+    }
+    let digits = (128 - v.leading_zeros()).div_ceil(4) as usize;
+    hex_digits_wide(out, v, digits);
+}
+
+/// `{v:x}` for a `u64`.
+#[inline]
+pub(crate) fn hex64(out: &mut String, v: u64) {
+    let digits = ((64 - (v | 1).leading_zeros()).div_ceil(4)) as usize;
+    hex_digits64(out, v, digits);
 }
 
 /// Thirty-two zero digits, for the trailing zeros of wide values (`xxreg` writes are
@@ -75,7 +89,18 @@ pub(crate) fn hex(out: &mut String, v: u128) {
 const ZEROS: &str = "00000000000000000000000000000000";
 
 /// The low `digits` hexadecimal digits of `v` (at most 32), zero-padded.
+#[inline]
 fn hex_digits(out: &mut String, v: u128, digits: usize) {
+    if digits <= 16 && v >> 64 == 0 {
+        hex_digits64(out, v as u64, digits);
+    } else {
+        hex_digits_wide(out, v, digits);
+    }
+}
+
+/// [`hex_digits`] of a value wider than 64 bits or with more than 16 digits.
+#[inline(never)]
+fn hex_digits_wide(out: &mut String, v: u128, digits: usize) {
     let n = digits.min(32);
     // Trailing zero digits go out in one piece.
     let zeros = if v == 0 {
@@ -94,15 +119,13 @@ fn hex_digits(out: &mut String, v: u128, digits: usize) {
 }
 
 /// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded.
+#[inline]
 fn hex_digits64(out: &mut String, v: u64, n: usize) {
-    let mut buf = [0u8; 16];
     let n = n.min(16);
-    let mut v = v;
-    for b in buf[..n].iter_mut().rev() {
-        *b = HEX[(v & 0xf) as usize];
-        v >>= 4;
+    out.reserve(n);
+    for i in (0..n).rev() {
+        push_byte(out, HEX[((v >> (4 * i)) & 0xf) as usize]);
     }
-    push_ascii(out, &buf[..n]);
 }
 
 /// `{v:#x}`: `0x` and the hexadecimal digits (`0x0` for zero).
@@ -133,8 +156,9 @@ pub(crate) fn hex_0x_width(out: &mut String, v: u128, width: usize) {
 
 /// `{b:02x}`.
 pub(crate) fn hex2(out: &mut String, b: u8) {
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0xf)]));
+    out.reserve(2);
+    push_byte(out, HEX[usize::from(b >> 4)]);
+    push_byte(out, HEX[usize::from(b & 0xf)]);
 }
 
 #[cfg(test)]

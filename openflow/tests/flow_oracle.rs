@@ -185,7 +185,14 @@ async fn our_dump(remote: &str, v: Version) -> Vec<String> {
             panic!("not flow stats")
         };
         for s in stats {
-            out.push(format!(" {}", Flow::from_stats(&s).to_dump_text(v)));
+            let mut line = String::from(" ");
+            openflow::flow::format_flow_stats(&s, v, false, &mut line);
+            assert_eq!(
+                line,
+                format!(" {}", Flow::from_stats(&s).to_dump_text(v)),
+                "direct and reference printers"
+            );
+            out.push(line);
         }
     }
     out

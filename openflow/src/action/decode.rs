@@ -427,9 +427,10 @@ fn pull_entry(a: &mut Reader<'_>, may_mask: bool) -> Result<(Field, u128, u128)>
             ),
         ));
     }
-    let value = be_to_u128(a.bytes(n)?).unwrap_or(0);
+    // `n` is a registered field's width (`tun_metadata` is refused): at most 16 bytes.
+    let value = crate::field::be_small(a.bytes(n)?);
     let mask = if h.hasmask {
-        be_to_u128(a.bytes(n)?).unwrap_or(0)
+        crate::field::be_small(a.bytes(n)?)
     } else {
         bytes_mask(field)
     };

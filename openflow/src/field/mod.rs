@@ -200,7 +200,7 @@ impl Field {
         if experimenter.is_none()
             && let Some(i) = direct_index(class, field)
         {
-            return maps().direct[i];
+            return direct_field(i);
         }
         maps()
             .by_wire
@@ -322,12 +322,69 @@ struct Maps {
     by_name: FxMap<&'static str, Field>,
     by_header_name: FxMap<&'static str, Field>,
     by_wire: FxMap<u64, Field>,
-    /// `by_wire` without hashing for the classes matches use (no experimenter; classes
-    /// `0x0000`, `0x0001`, `0x8000`, `0x8001`), by [`direct_index`].
-    direct: [Option<Field>; 4 * 128],
 }
 
-/// The slot of a non-experimenter header in [`Maps::direct`], if it has one.
+/// No field in [`DIRECT`].
+const NO_FIELD: u8 = u8::MAX;
+
+/// The wire lookup without hashing for the classes matches use (no experimenter; classes
+/// `0x0000`, `0x0001`, `0x8000`, `0x8001`), by [`direct_index`]: the field's index in
+/// [`ALL`], or [`NO_FIELD`]. Built at compile time from the registry; where two fields
+/// share a header, the later one wins, as in the hashed map.
+static DIRECT: [u8; 4 * 128] = build_direct();
+
+const fn build_direct() -> [u8; 4 * 128] {
+    let mut t = [NO_FIELD; 4 * 128];
+    let mut i = 0;
+    while i < table::INFO.len() {
+        let hs = table::INFO[i].headers;
+        let mut k = 0;
+        while k < hs.len() {
+            let h = &hs[k];
+            if h.experimenter.is_none() {
+                let c = match h.class {
+                    0x0000 => 0,
+                    0x0001 => 1,
+                    0x8000 => 2,
+                    0x8001 => 3,
+                    _ => 4,
+                };
+                if c < 4 && h.field < 128 {
+                    t[c * 128 + h.field as usize] = table::INFO[i].field as u8;
+                }
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    t
+}
+
+/// The field at `i` (from [`direct_index`]) of [`DIRECT`].
+#[inline]
+fn direct_field(i: usize) -> Option<Field> {
+    match DIRECT.get(i) {
+        Some(&f) if f != NO_FIELD => ALL.get(usize::from(f)).copied(),
+        _ => None,
+    }
+}
+
+/// The field a non-experimenter 32-bit NXM/OXM header names (its class and field number;
+/// the length and mask bit are not looked at): a table lookup, for the decoders.
+#[inline]
+pub(crate) fn field_of_raw_header(raw: u32) -> Option<Field> {
+    let c = match raw >> 16 {
+        0x0000 => 0,
+        0x0001 => 1,
+        0x8000 => 2,
+        0x8001 => 3,
+        0xffff => return None,
+        class => return Field::from_wire(None, class as u16, ((raw >> 9) & 0x7f) as u8),
+    };
+    direct_field(c * 128 + ((raw >> 9) & 0x7f) as usize)
+}
+
+/// The slot of a non-experimenter header in [`DIRECT`], if it has one.
 fn direct_index(class: u16, field: u8) -> Option<usize> {
     let c = match class {
         0x0000 => 0,
@@ -350,7 +407,6 @@ fn maps() -> &'static Maps {
             by_name: FxMap::default(),
             by_header_name: FxMap::default(),
             by_wire: FxMap::default(),
-            direct: [None; 4 * 128],
         };
         for info in &table::INFO {
             m.by_name.insert(info.name, info.field);
@@ -361,13 +417,6 @@ fn maps() -> &'static Maps {
                 m.by_header_name.insert(h.name, info.field);
                 m.by_wire
                     .insert(wire_key(h.experimenter, h.class, h.field), info.field);
-            }
-        }
-        for (&key, &field) in &m.by_wire {
-            if key >> 24 == 0
-                && let Some(i) = direct_index((key >> 8) as u16, key as u8)
-            {
-                m.direct[i] = Some(field);
             }
         }
         m
@@ -461,6 +510,24 @@ pub fn be_to_u128(bytes: &[u8]) -> Option<u128> {
     Some(u128::from_be_bytes(b))
 }
 
+/// A big-endian value of at most 16 bytes.
+#[inline]
+pub(crate) fn be_small(b: &[u8]) -> u128 {
+    match *b {
+        [x] => u128::from(x),
+        [x, y] => u128::from(u16::from_be_bytes([x, y])),
+        [a, b, c, d] => u128::from(u32::from_be_bytes([a, b, c, d])),
+        [a, b, c, d, e, f] => u128::from(u64::from_be_bytes([0, 0, a, b, c, d, e, f])),
+        _ => match <[u8; 8]>::try_from(b) {
+            Ok(w) => u128::from(u64::from_be_bytes(w)),
+            Err(_) => match <[u8; 16]>::try_from(b) {
+                Ok(w) => u128::from_be_bytes(w),
+                Err(_) => b.iter().fold(0u128, |v, &x| v << 8 | u128::from(x)),
+            },
+        },
+    }
+}
+
 /// Writes the low `n` bytes of `v` big-endian (`n` at most 16).
 pub fn u128_to_be(v: u128, n: usize, w: &mut Writer) {
     let b = v.to_be_bytes();
@@ -479,6 +546,24 @@ mod tests {
             assert_eq!(Field::from_name(f.name()), Some(*f), "{}", f.name());
         }
         assert_eq!(N_FIELDS, 183);
+    }
+
+    #[test]
+    fn direct_table_agrees_with_hashed_map() {
+        let mut n = 0;
+        for (&key, &field) in &maps().by_wire {
+            let (class, f) = ((key >> 8) as u16, key as u8);
+            if key >> 24 == 0 && direct_index(class, f).is_some() {
+                n += 1;
+                assert_eq!(Field::from_wire(None, class, f), Some(field));
+                let raw = u32::from(class) << 16 | u32::from(f) << 9;
+                assert_eq!(field_of_raw_header(raw), Some(field));
+            }
+        }
+        assert!(n > 100);
+        let direct = DIRECT.iter().filter(|&&f| f != NO_FIELD).count();
+        assert_eq!(direct, n);
+        assert_eq!(field_of_raw_header(0xffff_0000), None);
     }
 
     #[test]
