@@ -172,25 +172,26 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Cmd::DumpFlows { switch } => {
             let h = connect(&switch, v).await?;
-            let replies = h
-                .transact(&Message::MultipartRequest(
-                    openflow::message::MultipartRequest {
-                        flags: 0,
-                        body: openflow::message::MultipartRequestBody::Flow(Default::default()),
-                    },
-                ))
-                .await?;
+            let request = Message::MultipartRequest(openflow::message::MultipartRequest {
+                flags: 0,
+                body: openflow::message::MultipartRequestBody::Flow(Default::default()),
+            })
+            .encode(v, h.next_xid())?;
+            // Each part is printed as it arrives, while the switch sends the next.
+            let mut parts = h.start_stream(request)?;
             let mut line = String::with_capacity(512);
-            for r in replies {
-                if let Message::MultipartReply(r) = r
-                    && let openflow::message::MultipartReplyBody::Flow(stats) = r.body
-                {
-                    for s in &stats {
-                        line.clear();
-                        line.push(' ');
-                        flow::format_flow_stats(s, v, !cli.no_stats, &mut line);
-                        writeln!(out, "{line}")?;
-                    }
+            while let Some(part) = parts.next().await {
+                let part = part?;
+                let body = part.body();
+                if part.msg_type() != 19 || body.get(..2) != Some(&[0, 1]) || body.len() < 8 {
+                    bail!("the switch answered with message type {}", part.msg_type());
+                }
+                for entry in openflow::message::flow_stats_views(&body[8..], v) {
+                    line.clear();
+                    line.push(' ');
+                    flow::format_flow_stats(&entry?.decode()?, v, !cli.no_stats, &mut line);
+                    line.push('\n');
+                    out.write_all(line.as_bytes())?;
                 }
             }
         }
