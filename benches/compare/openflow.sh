@@ -10,6 +10,8 @@
 #   parse      ofctl parse-flows  vs  ovs-ofctl parse-flows (text -> flow_mod -> text)
 #   decode     ofctl ofp-parse  vs  ovs-ofctl ofp-parse, on the same binary of flow_mods
 #              (written by ofctl encode-flows; both outputs are checked identical)
+#   dump       ofctl --no-stats dump-flows  vs  ovs-ofctl's, of the FLOWS flows (not a target
+#              of the issue; both outputs are checked identical, sorted)
 #   no-op sync ofctl replace-flows  vs  ovs-ofctl --bundle replace-flows, with the switch
 #              already holding exactly the file's flows; the OpenFlow messages the switch
 #              receives during each are counted (its ofproto_recv_openflow coverage counter:
@@ -101,6 +103,14 @@ for run in $(seq "$runs"); do
         cmp -s "$dir/decode.theirs" "$dir/decode.ours" || { echo "ofp-parse outputs differ" >&2; exit 1; }
     fi
 
+    measure dump ovs-ofctl "$dir/list.theirs" ovs-ofctl -O OpenFlow15 --no-stats dump-flows "$sw"
+    measure dump ofctl "$dir/list.ours" "$ofctl" -O OpenFlow15 --no-stats dump-flows "$sw"
+    if [ "$run" = 1 ]; then
+        grep '^ ' "$dir/list.theirs" | sort > "$dir/list.theirs.sorted"
+        sort "$dir/list.ours" | cmp -s - "$dir/list.theirs.sorted" \
+            || { echo "dump-flows outputs differ" >&2; exit 1; }
+    fi
+
     # The switch holds exactly the file's flows (installed by ofctl above).
     before=$(received)
     measure noop-sync ovs-ofctl /dev/null ovs-ofctl -O OpenFlow15 --bundle replace-flows "$sw" "$flows"
@@ -123,7 +133,7 @@ def m(case, client, i):
     return statistics.median(v[i] for v in med[(case, client)])
 print()
 print(f"{'case':<10} {'ovs-ofctl wall':>14} {'ofctl wall':>10} {'wall ratio':>10} {'ovs-ofctl cpu':>13} {'ofctl cpu':>9} {'cpu ratio':>9}")
-for case in ["install", "parse", "decode", "noop-sync"]:
+for case in ["install", "parse", "decode", "dump", "noop-sync"]:
     tw, ow = m(case, "ovs-ofctl", 0), m(case, "ofctl", 0)
     tc, oc = m(case, "ovs-ofctl", 1), m(case, "ofctl", 1)
     print(f"{case:<10} {tw:>14.3f} {ow:>10.3f} {ow / tw if tw else 0:>10.3f} {tc:>13.3f} {oc:>9.3f} {oc / tc if tc else 0:>9.3f}")
