@@ -982,3 +982,77 @@ impl MultipartReply {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Command, Flow};
+    use crate::message::Message;
+
+    fn stats_of(line: &str, v: Version) -> FlowStats {
+        let fm = Flow::parse(line, v)
+            .unwrap()
+            .to_flow_mod(Command::Add, v)
+            .unwrap();
+        FlowStats {
+            table_id: fm.table_id,
+            priority: fm.priority,
+            idle_timeout: 7,
+            hard_timeout: 9,
+            flags: 1,
+            importance: if v >= Version::Of14 { 3 } else { 0 },
+            cookie: 0x1234,
+            idle_age: (v >= Version::Of15).then_some(5),
+            packet_count: 11,
+            match_: fm.match_,
+            instructions: fm.instructions,
+            ..FlowStats::default()
+        }
+    }
+
+    #[test]
+    fn views_read_flow_stats_and_flow_mods_in_place() {
+        let lines = [
+            "table=3,priority=7,ip,nw_dst=10.0.0.1,actions=ct(commit,zone=5),resubmit(,4)",
+            "priority=0,actions=drop",
+            "table=9,tcp,tp_dst=80,reg3=0x5/0xff,actions=load:0x1->NXM_NX_REG0[0],output:2",
+        ];
+        for v in Version::ALL {
+            let stats: Vec<FlowStats> = lines.iter().map(|l| stats_of(l, v)).collect();
+            let mut w = Writer::new();
+            for s in &stats {
+                s.encode(&mut w, v).unwrap();
+            }
+            let body = w.into_vec();
+            let views: Vec<FlowStatsView<'_>> =
+                flow_stats_views(&body, v).map(|e| e.unwrap()).collect();
+            assert_eq!(views.len(), stats.len());
+            for ((view, s), line) in views.iter().zip(&stats).zip(lines) {
+                // The entry decodes to what was encoded (as canonical bytes).
+                let mut again = Writer::new();
+                view.decode().unwrap().encode(&mut again, v).unwrap();
+                assert_eq!(again.as_slice(), view.bytes(), "{v} {line}");
+                let f = &view.flow;
+                assert_eq!(
+                    (f.table_id, f.priority, f.idle_timeout, f.hard_timeout),
+                    (s.table_id, s.priority, 7, 9)
+                );
+                assert_eq!((f.flags, f.importance, f.cookie), (1, s.importance, 0x1234));
+                // The flow_mod of the same flow has the same match and instruction bytes.
+                let fm = Flow::parse(line, v)
+                    .unwrap()
+                    .to_flow_mod(Command::Add, v)
+                    .unwrap();
+                let bytes = Message::FlowMod(fm).encode(v, 1).unwrap();
+                let m = FlowModView::read(&bytes).unwrap();
+                assert_eq!(m.flow.match_bytes, f.match_bytes, "{v} {line}");
+                assert_eq!(m.flow.instructions, f.instructions, "{v} {line}");
+            }
+            // Every truncation is an error, never a panic.
+            for cut in 0..body.len() {
+                let _ = flow_stats_views(&body[..cut], v).count();
+            }
+        }
+        assert!(FlowModView::read(&[4, 14, 0, 8, 0, 0, 0, 0]).is_err());
+    }
+}
