@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
+mod names;
 pub mod subfield;
 mod table;
 pub mod value;
@@ -186,13 +187,13 @@ impl Field {
 
     /// The field named `name` (its canonical name or its alias, as ovs-ofctl accepts them).
     pub fn from_name(name: &str) -> Option<Field> {
-        maps().by_name.get(name).copied()
+        names::by_name(name)
     }
 
     /// The field whose NXM/OXM header is named `name` (`NXM_NX_REG0`, `OXM_OF_IN_PORT`),
     /// as ovs-ofctl accepts them in subfields (`NXM_NX_REG0[0..15]`).
     pub fn from_header_name(name: &str) -> Option<Field> {
-        maps().by_header_name.get(name).copied()
+        names::by_header_name(name)
     }
 
     /// The field for a wire header's (experimenter, class, field).
@@ -319,8 +320,6 @@ impl std::hash::Hasher for FxHasher {
 pub(crate) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 struct Maps {
-    by_name: FxMap<&'static str, Field>,
-    by_header_name: FxMap<&'static str, Field>,
     by_wire: FxMap<u64, Field>,
     /// `by_wire` without hashing for the classes matches use (no experimenter; classes
     /// `0x0000`, `0x0001`, `0x8000`, `0x8001`), by [`direct_index`].
@@ -347,18 +346,11 @@ fn maps() -> &'static Maps {
     static MAPS: OnceLock<Maps> = OnceLock::new();
     MAPS.get_or_init(|| {
         let mut m = Maps {
-            by_name: FxMap::default(),
-            by_header_name: FxMap::default(),
             by_wire: FxMap::default(),
             direct: [None; 4 * 128],
         };
         for info in &table::INFO {
-            m.by_name.insert(info.name, info.field);
-            if let Some(a) = info.alias {
-                m.by_name.insert(a, info.field);
-            }
             for h in info.headers {
-                m.by_header_name.insert(h.name, info.field);
                 m.by_wire
                     .insert(wire_key(h.experimenter, h.class, h.field), info.field);
             }
