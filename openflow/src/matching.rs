@@ -1722,16 +1722,12 @@ struct Put<'a> {
 impl Put<'_> {
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
         let n = value_bytes(field).min(16);
-        let h = field.oxm_header(self.oxm, mask.is_some(), n)?;
+        let (raw, experimenter) = field.header_word(self.oxm, mask.is_some(), n)?;
         // Header, value and mask gathered on the stack and appended at once.
         let mut buf = [0u8; 40];
-        let raw = u32::from(h.class) << 16
-            | u32::from(h.field & 0x7f) << 9
-            | u32::from(h.hasmask) << 8
-            | u32::from(h.length);
         buf[..4].copy_from_slice(&raw.to_be_bytes());
         let mut len = 4;
-        if let Some(e) = h.experimenter {
+        if let Some(e) = experimenter {
             buf[4..8].copy_from_slice(&e.to_be_bytes());
             len = 8;
         }

@@ -69,6 +69,13 @@ pub(crate) fn find_byte(h: &[u8], b: u8) -> Option<usize> {
         .map(|i| base + i)
 }
 
+/// `s.split_once(b)` for an ASCII byte `b`, with [`find_byte`].
+#[inline]
+pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s.as_bytes(), b)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// The position of the first occurrence of `needle` (non-empty) in `hay`, by bytes (a
 /// cheaper search than `str::find` with a string pattern for the short needles of the
 /// parsers).
