@@ -1566,11 +1566,14 @@ impl Match {
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
-        let (sv, sm) = slot(NshSpi);
-        p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
-        for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
-            let (v, m) = slot(f);
-            p.masked(f, v, m)?;
+        // An absent slot has a zero mask and writes nothing: skip absent groups at once.
+        if self.any_in(NshFlags, NshTtl) {
+            let (sv, sm) = slot(NshSpi);
+            p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
+            for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
+                let (v, m) = slot(f);
+                p.masked(f, v, m)?;
+            }
         }
         if !self.any_in(Reg0, Reg15) {
             // No register to write.
@@ -1593,11 +1596,13 @@ impl Match {
         p.slot(PktMark, self.slot(PktMark))?;
         let (cs, csm) = slot(CtState);
         p.masked(CtState, cs, csm)?;
-        for f in [
-            CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
-        ] {
-            let (v, m) = slot(f);
-            p.masked(f, v, m)?;
+        if self.any_in(CtZone, CtIpv6Dst) {
+            for f in [
+                CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
+            ] {
+                let (v, m) = slot(f);
+                p.masked(f, v, m)?;
+            }
         }
         if self.value_of(CtNwProto) != 0 {
             for f in [CtNwProto, CtTpSrc, CtTpDst] {
