@@ -1736,10 +1736,13 @@ impl Put<'_> {
             buf[4..8].copy_from_slice(&e.to_be_bytes());
             len = 8;
         }
-        buf[len..len + n].copy_from_slice(&value.to_be_bytes()[16 - n..]);
+        // Value and mask go in as whole 16-byte blocks shifted so that their `n` bytes come
+        // first (fixed-size copies); what follows them is overwritten or cut off.
+        let shift = 8 * (16 - n) as u32;
+        buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
         len += n;
         if let Some(m) = mask {
-            buf[len..len + n].copy_from_slice(&m.to_be_bytes()[16 - n..]);
+            buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
             len += n;
         }
         self.w.bytes(&buf[..len]);
