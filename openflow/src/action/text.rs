@@ -1068,7 +1068,7 @@ fn format_learn(l: &Learn, out: &mut String) {
 pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
     let _ = version;
     let p = Parser { text };
-    let mut out = Vec::with_capacity(8);
+    let mut out = Vec::with_capacity(4);
     p.list_into(0, text.len(), true, NestIn::Top, 0, &mut out)?;
     Ok(out)
 }
