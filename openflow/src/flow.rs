@@ -178,13 +178,14 @@ impl Flow {
         // As ovs-ofctl: everything from the first "action" on is the action list.
         let (head, actions) = match crate::text::find_bytes(line, b"action") {
             Some(at) if command.has_actions() => {
-                let eq = line[at..].find('=').ok_or_else(|| {
-                    Error::parse(
-                        &line[at..],
-                        at + 1,
-                        "expected `actions=` followed by actions",
-                    )
-                })?;
+                let eq = crate::text::find_byte(line.as_bytes().get(at..).unwrap_or(&[]), b'=')
+                    .ok_or_else(|| {
+                        Error::parse(
+                            &line[at..],
+                            at + 1,
+                            "expected `actions=` followed by actions",
+                        )
+                    })?;
                 (&line[..at], Some((&line[at + eq + 1..], at + eq + 1)))
             }
             Some(at) => {

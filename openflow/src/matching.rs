@@ -1568,11 +1568,14 @@ impl Match {
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
-        let (sv, sm) = slot(NshSpi);
-        p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
-        for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
-            let (v, m) = slot(f);
-            p.masked(f, v, m)?;
+        // An absent slot has a zero mask and writes nothing: skip absent groups at once.
+        if self.any_in(NshFlags, NshTtl) {
+            let (sv, sm) = slot(NshSpi);
+            p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
+            for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
+                let (v, m) = slot(f);
+                p.masked(f, v, m)?;
+            }
         }
         if !self.any_in(Reg0, Reg15) {
             // No register to write.
@@ -1595,11 +1598,13 @@ impl Match {
         p.slot(PktMark, self.slot(PktMark))?;
         let (cs, csm) = slot(CtState);
         p.masked(CtState, cs, csm)?;
-        for f in [
-            CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
-        ] {
-            let (v, m) = slot(f);
-            p.masked(f, v, m)?;
+        if self.any_in(CtZone, CtIpv6Dst) {
+            for f in [
+                CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
+            ] {
+                let (v, m) = slot(f);
+                p.masked(f, v, m)?;
+            }
         }
         if self.value_of(CtNwProto) != 0 {
             for f in [CtNwProto, CtTpSrc, CtTpDst] {
@@ -1724,23 +1729,22 @@ struct Put<'a> {
 impl Put<'_> {
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
         let n = value_bytes(field).min(16);
-        let h = field.oxm_header(self.oxm, mask.is_some(), n)?;
+        let (raw, experimenter) = field.header_word(self.oxm, mask.is_some(), n)?;
         // Header, value and mask gathered on the stack and appended at once.
         let mut buf = [0u8; 40];
-        let raw = u32::from(h.class) << 16
-            | u32::from(h.field & 0x7f) << 9
-            | u32::from(h.hasmask) << 8
-            | u32::from(h.length);
         buf[..4].copy_from_slice(&raw.to_be_bytes());
         let mut len = 4;
-        if let Some(e) = h.experimenter {
+        if let Some(e) = experimenter {
             buf[4..8].copy_from_slice(&e.to_be_bytes());
             len = 8;
         }
-        buf[len..len + n].copy_from_slice(&value.to_be_bytes()[16 - n..]);
+        // Value and mask go in as whole 16-byte blocks shifted so that their `n` bytes come
+        // first (fixed-size copies); what follows them is overwritten or cut off.
+        let shift = 8 * (16 - n) as u32;
+        buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
         len += n;
         if let Some(m) = mask {
-            buf[len..len + n].copy_from_slice(&m.to_be_bytes()[16 - n..]);
+            buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
             len += n;
         }
         self.w.bytes(&buf[..len]);

@@ -42,6 +42,40 @@ pub(crate) fn is_sep(b: u8) -> bool {
     matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// The position of the first `b` in `h`, eight bytes at a time (a word is tested for a
+/// byte equal to `b` with the usual zero-byte bit trick; its lowest flagged byte is
+/// always a real match).
+#[inline]
+pub(crate) fn find_byte(h: &[u8], b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO.wrapping_mul(u64::from(b));
+    let mut chunks = h.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ pattern;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b)
+        .map(|i| base + i)
+}
+
+/// `s.split_once(b)` for an ASCII byte `b`, with [`find_byte`].
+#[inline]
+pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s.as_bytes(), b)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// The position of the first occurrence of `needle` (non-empty) in `hay`, by bytes (a
 /// cheaper search than `str::find` with a string pattern for the short needles of the
 /// parsers).
@@ -50,7 +84,7 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
     let (&first, rest) = needle.split_first()?;
     let h = hay.as_bytes();
     let mut i = 0;
-    while let Some(off) = h.get(i..)?.iter().position(|&b| b == first) {
+    while let Some(off) = find_byte(h.get(i..)?, first) {
         let at = i + off;
         if h.get(at + 1..at + 1 + rest.len()) == Some(rest) {
             return Some(at);
@@ -60,24 +94,52 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// The index of the first byte of `s` from `i` on that is below `0x2d`, or `s.len()`:
+/// every byte the value scanners stop at (`,`, `(`, `)`, white space) is, and few others
+/// (some punctuation) are, so runs of ordinary characters are skipped eight at a time
+/// (the lowest byte the word test flags is always a real one).
+#[inline]
+fn next_low(s: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(w) = s.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        let found = x.wrapping_sub(LO * 0x2d) & !x & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = s.get(i) {
+        if c < 0x2d {
+            return i;
+        }
+        i += 1;
+    }
+    s.len()
+}
+
 /// The end of the parenthesised group that opens at `s[start]` (the index just after its
 /// `)`), or `s.len()` when it is not closed.
 #[inline]
 pub(crate) fn skip_parens(s: &[u8], start: usize) -> usize {
     let mut level = 0u32;
     let mut n = start;
-    while let Some(&c) = s.get(n) {
+    loop {
+        n = next_low(s, n);
+        let Some(&c) = s.get(n) else {
+            return s.len();
+        };
         n += 1;
         if c == b'(' {
             level += 1;
         } else if c == b')' {
-            level -= 1;
+            level = level.saturating_sub(1);
             if level == 0 {
                 return n;
             }
         }
     }
-    s.len()
 }
 
 /// Length of a value starting at `s` and ending at a separator (`to_paren`: at a `)`),
@@ -85,9 +147,13 @@ pub(crate) fn skip_parens(s: &[u8], start: usize) -> usize {
 #[inline]
 pub(crate) fn value_len(s: &[u8], to_paren: bool) -> usize {
     let mut n = 0;
-    while let Some(&c) = s.get(n) {
+    loop {
+        n = next_low(s, n);
+        let Some(&c) = s.get(n) else {
+            return s.len();
+        };
         if (to_paren && c == b')') || (!to_paren && is_sep(c)) {
-            break;
+            return n;
         }
         if c == b'(' {
             n = skip_parens(s, n);
@@ -95,7 +161,6 @@ pub(crate) fn value_len(s: &[u8], to_paren: bool) -> usize {
             n += 1;
         }
     }
-    n
 }
 
 impl<'a> Iterator for KeyValues<'a> {
@@ -153,6 +218,90 @@ impl<'a> Iterator for KeyValues<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time scanners the word-at-a-time ones replace.
+    fn skip_parens_ref(s: &[u8], start: usize) -> usize {
+        let mut level = 0u32;
+        let mut n = start;
+        while let Some(&c) = s.get(n) {
+            n += 1;
+            if c == b'(' {
+                level += 1;
+            } else if c == b')' {
+                level -= 1;
+                if level == 0 {
+                    return n;
+                }
+            }
+        }
+        s.len()
+    }
+
+    fn value_len_ref(s: &[u8], to_paren: bool) -> usize {
+        let mut n = 0;
+        while let Some(&c) = s.get(n) {
+            if (to_paren && c == b')') || (!to_paren && is_sep(c)) {
+                break;
+            }
+            if c == b'(' {
+                n = skip_parens_ref(s, n);
+            } else {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn scanners_match_byte_at_a_time() {
+        let alphabet = b"a0(),= \t:.-+>[]\xc3\xa9\x80\x2c\x2d\x2b";
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        for _ in 0..20000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 40) as usize;
+            let mut t = Vec::with_capacity(len);
+            let mut r = seed;
+            for _ in 0..len {
+                r = r
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                t.push(alphabet[(r >> 33) as usize % alphabet.len()]);
+            }
+            for tp in [false, true] {
+                assert_eq!(value_len(&t, tp), value_len_ref(&t, tp), "{t:?}");
+            }
+            if let Some(i) = t.iter().position(|&c| c == b'(') {
+                assert_eq!(skip_parens(&t, i), skip_parens_ref(&t, i), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn finds_bytes() {
+        let s = "table=0,priority=1,ip,nw_dst=10.0.0.1,actions=drop";
+        for n in 0..=s.len() {
+            let h = &s[n..];
+            for b in [b'a', b'=', b',', b'p', b'z', b'\x80', 0] {
+                assert_eq!(find_byte(h.as_bytes(), b), h.bytes().position(|c| c == b));
+            }
+            for needle in ["action", "->", "a", "ip", "p,"] {
+                assert_eq!(
+                    find_bytes(h, needle.as_bytes()),
+                    h.find(needle),
+                    "{h} {needle}"
+                );
+            }
+        }
+        let hi = [0x80u8, 0xff, 0x01, 0x00, 0x7f, 0x81, 0x80, 0x00, 0x01, 0x02];
+        for b in 0..=255u8 {
+            for n in 0..hi.len() {
+                let h = &hi[n..];
+                assert_eq!(find_byte(h, b), h.iter().position(|&c| c == b));
+            }
+        }
+    }
 
     fn items(s: &str) -> Vec<(&str, &str)> {
         KeyValues::new(s, 0).map(|i| (i.key, i.value)).collect()

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::numfmt;
-use crate::text::{find_bytes, is_sep, value_len};
+use crate::text::{find_bytes, is_sep, split_byte, value_len};
 use crate::version::Version;
 
 use super::decode::NestIn;
@@ -1068,7 +1068,7 @@ fn format_learn(l: &Learn, out: &mut String) {
 pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
     let _ = version;
     let p = Parser { text };
-    let mut out = Vec::with_capacity(8);
+    let mut out = Vec::with_capacity(4);
     p.list_into(0, text.len(), true, NestIn::Top, 0, &mut out)?;
     Ok(out)
 }
@@ -1937,10 +1937,12 @@ impl<'a> Parser<'a> {
     }
 
     fn resubmit(&self, v: &str, at: usize) -> Result<Action> {
-        let mut parts = v.split(',');
-        let port_s = parts.next().unwrap_or("");
-        let table_s = parts.next().unwrap_or("");
-        let ct_s = parts.next().unwrap_or("");
+        // `v.split(',')`'s first three parts.
+        let (port_s, r) = split_byte(v, b',').map_or((v, None), |(a, b)| (a, Some(b)));
+        let (table_s, r) = r.map_or(("", None), |r| {
+            split_byte(r, b',').map_or((r, None), |(a, b)| (a, Some(b)))
+        });
+        let ct_s = r.map_or("", |r| split_byte(r, b',').map_or(r, |(a, _)| a));
         let in_port = if port_s.is_empty() {
             OfpPort::IN_PORT
         } else {
@@ -2269,7 +2271,7 @@ impl<'a> Parser<'a> {
                 Some(i) => (&s[..i], &s[i..]),
                 None => (s, ""),
             };
-            let (min_s, max_s) = match a.split_once('-') {
+            let (min_s, max_s) = match split_byte(a, b'-') {
                 Some((x, y)) => (x, Some(y)),
                 None => (a, None),
             };

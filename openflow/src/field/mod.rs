@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
+mod names;
 pub mod subfield;
 mod table;
 pub mod value;
@@ -186,13 +187,13 @@ impl Field {
 
     /// The field named `name` (its canonical name or its alias, as ovs-ofctl accepts them).
     pub fn from_name(name: &str) -> Option<Field> {
-        maps().by_name.get(name).copied()
+        names::by_name(name)
     }
 
     /// The field whose NXM/OXM header is named `name` (`NXM_NX_REG0`, `OXM_OF_IN_PORT`),
     /// as ovs-ofctl accepts them in subfields (`NXM_NX_REG0[0..15]`).
     pub fn from_header_name(name: &str) -> Option<Field> {
-        maps().by_header_name.get(name).copied()
+        names::by_header_name(name)
     }
 
     /// The field for a wire header's (experimenter, class, field).
@@ -211,16 +212,42 @@ impl Field {
     /// The header to send this field with under `version` (`None`: prefer the legacy NXM
     /// header, as Nicira actions such as `move` and `learn` do). This is Open vSwitch's
     /// choice: the newest header whose version is at most `version`.
+    #[inline]
     pub fn header(self, version: Option<Version>) -> Option<&'static HeaderSpec> {
-        let v = version.map_or(0, Version::wire);
-        let hs = self.info().headers;
-        let mut chosen = hs.first()?;
-        for h in &hs[1..] {
-            if v >= h.version {
-                chosen = h;
+        let v = usize::from(version.map_or(0, Version::wire));
+        let k = CHOSEN_HEADER.get(v)?.get(self as usize)?;
+        self.info().headers.get(usize::from(*k))
+    }
+
+    /// The raw 32-bit header word (class, field, mask bit, length) and the experimenter id
+    /// for sending this field with a `value_len`-byte value (`hasmask`: and as long a mask)
+    /// under `version`: [`Field::oxm_header`] without building an [`OxmHeader`].
+    #[inline]
+    pub(crate) fn header_word(
+        self,
+        version: Option<Version>,
+        hasmask: bool,
+        value_len: usize,
+    ) -> Result<(u32, Option<u32>)> {
+        match self.header(version) {
+            Some(spec) if value_len <= 64 => {
+                let payload = value_len * if hasmask { 2 } else { 1 }
+                    + if spec.experimenter.is_some() { 4 } else { 0 };
+                let raw = u32::from(spec.class) << 16
+                    | u32::from(spec.field & 0x7f) << 9
+                    | u32::from(hasmask) << 8
+                    | payload as u32;
+                Ok((raw, spec.experimenter))
+            }
+            _ => {
+                let h = self.oxm_header(version, hasmask, value_len)?;
+                let raw = u32::from(h.class) << 16
+                    | u32::from(h.field & 0x7f) << 9
+                    | u32::from(h.hasmask) << 8
+                    | u32::from(h.length);
+                Ok((raw, h.experimenter))
             }
         }
-        Some(chosen)
     }
 
     /// The wire header for this field with `hasmask` and a payload of `value_len` bytes
@@ -267,6 +294,37 @@ impl fmt::Display for Field {
         f.write_str(self.name())
     }
 }
+
+/// Wire versions [`Field::header`] is asked about: 0 (legacy NXM) up to OpenFlow 1.5's 6.
+const HEADER_VERSIONS: usize = 7;
+
+/// For each wire version (0: prefer legacy NXM) and field, the index in the field's
+/// `headers` of the one [`Field::header`] picks: the newest whose version is at most the
+/// asked one, or the first (`u8::MAX`: the field has none).
+static CHOSEN_HEADER: [[u8; N_FIELDS]; HEADER_VERSIONS] = {
+    let mut t = [[u8::MAX; N_FIELDS]; HEADER_VERSIONS];
+    let mut v = 0;
+    while v < HEADER_VERSIONS {
+        let mut i = 0;
+        while i < N_FIELDS {
+            let hs = table::INFO_DATA[i].headers;
+            if !hs.is_empty() {
+                let mut chosen = 0;
+                let mut k = 1;
+                while k < hs.len() {
+                    if v as u8 >= hs[k].version {
+                        chosen = k;
+                    }
+                    k += 1;
+                }
+                t[v][i] = chosen as u8;
+            }
+            i += 1;
+        }
+        v += 1;
+    }
+    t
+};
 
 /// A fast hasher for the registry's fixed tables (the Fx hash, as rustc uses): the keys are
 /// the registry's own names, so nothing is gained from SipHash's resistance to chosen keys,
@@ -319,8 +377,6 @@ impl std::hash::Hasher for FxHasher {
 pub(crate) type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 struct Maps {
-    by_name: FxMap<&'static str, Field>,
-    by_header_name: FxMap<&'static str, Field>,
     by_wire: FxMap<u64, Field>,
 }
 
@@ -404,17 +460,10 @@ fn maps() -> &'static Maps {
     static MAPS: OnceLock<Maps> = OnceLock::new();
     MAPS.get_or_init(|| {
         let mut m = Maps {
-            by_name: FxMap::default(),
-            by_header_name: FxMap::default(),
             by_wire: FxMap::default(),
         };
         for info in &table::INFO {
-            m.by_name.insert(info.name, info.field);
-            if let Some(a) = info.alias {
-                m.by_name.insert(a, info.field);
-            }
             for h in info.headers {
-                m.by_header_name.insert(h.name, info.field);
                 m.by_wire
                     .insert(wire_key(h.experimenter, h.class, h.field), info.field);
             }

@@ -387,7 +387,11 @@ pub const ALL: [Field; N_FIELDS] = [
     Field::NshTtl,
 ];
 
-pub(super) static INFO: [FieldInfo; N_FIELDS] = [
+/// Every field's facts, in [`Field`] order.
+pub(super) static INFO: [FieldInfo; N_FIELDS] = INFO_DATA;
+
+/// [`INFO`] as a constant, for tables built at compile time (the name look-up tables).
+pub(super) const INFO_DATA: [FieldInfo; N_FIELDS] = [
     FieldInfo {
         field: Field::DpHash,
         name: "dp_hash",

@@ -383,6 +383,28 @@ pub fn ct_state_name(bit: u32) -> Option<&'static str> {
     })
 }
 
+/// The connection tracking state bit named `name` (the inverse of [`ct_state_name`]).
+fn ct_state_bit(name: &str) -> Option<u32> {
+    Some(match name {
+        "new" => 0x01,
+        "est" => 0x02,
+        "rel" => 0x04,
+        "rpl" => 0x08,
+        "inv" => 0x10,
+        "trk" => 0x20,
+        "snat" => 0x40,
+        "dnat" => 0x80,
+        _ => return None,
+    })
+}
+
+/// The lowest bit that `name_of` names `name`.
+fn bit_named(name_of: fn(u32) -> Option<&'static str>, name: &str) -> Option<u32> {
+    (0..32)
+        .map(|i| 1u32 << i)
+        .find(|&bit| name_of(bit) == Some(name))
+}
+
 /// TCP flag names by bit (`fin` ... `ns`, and `[200]`, `[400]`, `[800]`).
 pub fn tcp_flag_name(bit: u32) -> Option<&'static str> {
     Some(match bit {
@@ -411,6 +433,25 @@ pub fn tun_flag_name(bit: u32) -> Option<&'static str> {
         0x8 => "key",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+#[test]
+fn ct_state_bits_invert_names() {
+    for i in 0..32 {
+        let bit = 1u32 << i;
+        if let Some(n) = ct_state_name(bit) {
+            assert_eq!(ct_state_bit(n), Some(bit));
+            assert!(!n.contains(['+', '-']));
+        }
+        for n in [tcp_flag_name(bit), tun_flag_name(bit)]
+            .into_iter()
+            .flatten()
+        {
+            assert!(!n.contains(['+', '-']));
+        }
+    }
+    assert_eq!(ct_state_bit("trk+"), None);
 }
 
 /// The connection tracking states Open vSwitch supports.
@@ -547,13 +588,30 @@ pub fn parse_value_at(field: Field, s: &str, column: usize) -> Result<(u128, Opt
     let info = field.info();
     let (value, mask) = match info.format {
         Format::Decimal | Format::Hexadecimal => parse_integer_masked(field, s).map_err(err)?,
-        Format::CtState => {
-            parse_flags(s, ct_state_name, "ct_state", CT_STATE_SUPPORTED).map_err(err)?
-        }
-        Format::TunnelFlags => {
-            parse_flags(s, tun_flag_name, "tunnel", TUN_FLAGS_PUBLIC).map_err(err)?
-        }
-        Format::TcpFlags => parse_flags(s, tcp_flag_name, "TCP", 0x0fff).map_err(err)?,
+        Format::CtState => parse_flags(
+            s,
+            ct_state_name,
+            ct_state_bit,
+            "ct_state",
+            CT_STATE_SUPPORTED,
+        )
+        .map_err(err)?,
+        Format::TunnelFlags => parse_flags(
+            s,
+            tun_flag_name,
+            |t| bit_named(tun_flag_name, t),
+            "tunnel",
+            TUN_FLAGS_PUBLIC,
+        )
+        .map_err(err)?,
+        Format::TcpFlags => parse_flags(
+            s,
+            tcp_flag_name,
+            |t| bit_named(tcp_flag_name, t),
+            "TCP",
+            0x0fff,
+        )
+        .map_err(err)?,
         Format::Ethernet => parse_eth_masked(s)
             .map(|(v, m)| (u128::from(v), u128::from(m)))
             .ok_or_else(|| err(format!("{s}: invalid Ethernet address")))?,
@@ -604,6 +662,9 @@ pub fn parse_value_at(field: Field, s: &str, column: usize) -> Result<(u128, Opt
 /// syntax.
 pub fn parse_int_prefix(s: &str, width: usize) -> std::result::Result<(u128, &str), bool> {
     let b = s.as_bytes();
+    if let Some(r) = int_fast(b, width) {
+        return r.map(|(v, i)| (u128::from(v), s.get(i..).unwrap_or("")));
+    }
     if b.len() >= 2 && b[0] == b'0' && (b[1] == b'x' || b[1] == b'X') {
         let mut i = 2;
         let mut v: u128 = 0;
@@ -636,6 +697,72 @@ pub fn parse_int_prefix(s: &str, width: usize) -> std::result::Result<(u128, &st
                 Ok((u128::from(v), rest))
             }
         }
+    }
+}
+
+/// The value of a hex digit.
+#[inline]
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// [`parse_int_prefix`] for the usual forms, a decimal number without leading zero (at
+/// most 19 digits) or `0x` with at most 16 significant hex digits and no white space:
+/// the value and the end of the digits. `None` when the general parser must decide.
+#[inline]
+fn int_fast(b: &[u8], width: usize) -> Option<std::result::Result<(u64, usize), bool>> {
+    match b {
+        [b'1'..=b'9', ..] => {
+            let mut v = 0u64;
+            let mut i = 0;
+            while let Some(&c) = b.get(i) {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if i == 19 {
+                    return None;
+                }
+                v = v * 10 + u64::from(d);
+                i += 1;
+            }
+            Some(if width < 8 && v >> (8 * width) != 0 {
+                Err(true)
+            } else {
+                Ok((v, i))
+            })
+        }
+        [b'0', b'x' | b'X', ..] => {
+            let mut v = 0u64;
+            let mut sig = 0usize;
+            let mut i = 2;
+            while let Some(d) = b.get(i).and_then(|&c| hex_digit(c)) {
+                if d != 0 || sig > 0 {
+                    if sig == 16 {
+                        return None;
+                    }
+                    sig += 1;
+                    v = v << 4 | u64::from(d);
+                }
+                i += 1;
+            }
+            if b.get(i)
+                .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                return None;
+            }
+            Some(if sig.div_ceil(2) > width.min(MAX_VALUE_BYTES) {
+                Err(true)
+            } else {
+                Ok((v, i))
+            })
+        }
+        _ => None,
     }
 }
 
@@ -746,14 +873,18 @@ fn c_strtoll(s: &str, base: u32) -> Option<(i128, &str)> {
 /// `+name-name` (masked), or `name|name|N` (exact). Returns value and mask.
 fn parse_flags(
     s: &str,
-    name_of: fn(u32) -> Option<&'static str>,
+    name_of: impl Fn(u32) -> Option<&'static str>,
+    bit_of: impl Fn(&str) -> Option<u32>,
     field_name: &str,
     allowed: u32,
 ) -> std::result::Result<(u128, u128), String> {
     let unknown = || format!("{s}: unknown {field_name} flag(s)");
     // Numeric `value/mask`.
-    if let Some((v, m)) = s.split_once('/')
-        && let (Some(v), Some(m)) = (scan_i32(v), scan_i32(m))
+    if let Some(slash) = crate::text::find_byte(s.as_bytes(), b'/')
+        && let (Some(v), Some(m)) = (
+            s.get(..slash).and_then(scan_i32),
+            s.get(slash + 1..).and_then(scan_i32),
+        )
     {
         if v & !allowed != 0 || m & !allowed != 0 {
             return Err(unknown());
@@ -775,17 +906,14 @@ fn parse_flags(
                 }
             };
             rest = &rest[1..];
-            let mut found = None;
-            for i in 0..32 {
-                let bit = 1u32 << i;
-                let Some(name) = name_of(bit) else { continue };
-                if let Some(after) = rest.strip_prefix(name)
-                    && (after.is_empty() || after.starts_with('+') || after.starts_with('-'))
-                {
-                    found = Some((bit, name.len()));
-                    break;
-                }
-            }
+            // No flag name holds a sign, so a name is followed by the next sign or the end
+            // exactly when it is the whole text up to there.
+            let end = rest
+                .bytes()
+                .position(|c| c == b'+' || c == b'-')
+                .unwrap_or(rest.len());
+            let token = rest.get(..end).unwrap_or("");
+            let found = bit_of(token).map(|bit| (bit, end));
             let Some((bit, len)) = found else {
                 return Err(unknown());
             };

@@ -1,0 +1,219 @@
+//! Field-name look-up tables built at compile time: open addressing over a hash of the
+//! name's length and its first and last eight bytes, so a look-up hashes in constant time
+//! and compares names of up to 16 bytes as two words (no string comparison call).
+
+use super::table::INFO_DATA;
+use super::{ALL, Field, N_FIELDS};
+
+/// Slots per table (a power of two, about four times the names it holds).
+const SLOTS: usize = 1024;
+
+/// One name of a table.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The name's first 8 bytes, little-endian, zero-padded.
+    first: u64,
+    /// The name's last 8 bytes (the first ones for a name of at most 8 bytes).
+    last: u64,
+    /// The name's length.
+    len: u32,
+    /// The field's index plus one; 0 for an empty slot.
+    field: u8,
+    /// Which of the field's names: 0 its name, 1 its alias, 2 + k its k-th header's name.
+    which: u8,
+}
+
+const EMPTY: Slot = Slot {
+    first: 0,
+    last: 0,
+    len: 0,
+    field: 0,
+    which: 0,
+};
+
+/// The table of canonical names and aliases ([`Field::from_name`]).
+static BY_NAME: [Slot; SLOTS] = build(false);
+/// The table of NXM/OXM header names ([`Field::from_header_name`]).
+static BY_HEADER_NAME: [Slot; SLOTS] = build(true);
+
+/// The name `which` of field `i`.
+const fn name_of(i: usize, which: u8) -> &'static str {
+    let info = &INFO_DATA[i];
+    match which {
+        0 => info.name,
+        1 => match info.alias {
+            Some(a) => a,
+            None => "",
+        },
+        k => info.headers[k as usize - 2].name,
+    }
+}
+
+/// [`words`] for compile time.
+const fn const_words(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    let mut first = 0u64;
+    let mut i = 0;
+    while i < 8 && i < n {
+        first |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    if n <= 8 {
+        return (first, first);
+    }
+    let mut last = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        last |= (b[n - 8 + i] as u64) << (8 * i);
+        i += 1;
+    }
+    (first, last)
+}
+
+/// The first and last 8 bytes of `b` as little-endian words (zero-padded when shorter).
+#[inline]
+fn words(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    if let (Some(f), Some(l)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        return (u64::from_le_bytes(*f), u64::from_le_bytes(*l));
+    }
+    let mut w = [0u8; 8];
+    if let (Some(dst), Some(src)) = (w.get_mut(..n), b.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    let first = u64::from_le_bytes(w);
+    (first, first)
+}
+
+#[inline]
+const fn hash(first: u64, last: u64, len: usize) -> usize {
+    let h =
+        (first ^ last.rotate_left(23) ^ ((len as u64) << 56)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 54) as usize & (SLOTS - 1)
+}
+
+const fn const_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Adds name `which` of field `i`; a name already present takes the later field (as
+/// inserting into a map would).
+const fn insert(t: &mut [Slot; SLOTS], i: usize, which: u8) {
+    let b = name_of(i, which).as_bytes();
+    let (first, last) = const_words(b);
+    let mut h = hash(first, last, b.len());
+    loop {
+        let s = t[h];
+        if s.field == 0 {
+            t[h] = Slot {
+                first,
+                last,
+                len: b.len() as u32,
+                field: i as u8 + 1,
+                which,
+            };
+            return;
+        }
+        if const_eq(name_of(s.field as usize - 1, s.which).as_bytes(), b) {
+            t[h].field = i as u8 + 1;
+            t[h].which = which;
+            return;
+        }
+        h = (h + 1) & (SLOTS - 1);
+    }
+}
+
+const fn build(headers: bool) -> [Slot; SLOTS] {
+    let mut t = [EMPTY; SLOTS];
+    let mut i = 0;
+    while i < N_FIELDS {
+        let info = &INFO_DATA[i];
+        if headers {
+            let mut k = 0;
+            while k < info.headers.len() {
+                insert(&mut t, i, 2 + k as u8);
+                k += 1;
+            }
+        } else {
+            insert(&mut t, i, 0);
+            if info.alias.is_some() {
+                insert(&mut t, i, 1);
+            }
+        }
+        i += 1;
+    }
+    t
+}
+
+fn lookup(t: &[Slot; SLOTS], name: &str) -> Option<Field> {
+    let b = name.as_bytes();
+    let (first, last) = words(b);
+    let mut h = hash(first, last, b.len());
+    loop {
+        let s = t.get(h)?;
+        if s.field == 0 {
+            return None;
+        }
+        if s.len as usize == b.len()
+            && s.first == first
+            && s.last == last
+            && (b.len() <= 16 || name_of(usize::from(s.field) - 1, s.which) == name)
+        {
+            return ALL.get(usize::from(s.field) - 1).copied();
+        }
+        h = (h + 1) & (SLOTS - 1);
+    }
+}
+
+/// The field with canonical name or alias `name`.
+#[inline]
+pub(super) fn by_name(name: &str) -> Option<Field> {
+    lookup(&BY_NAME, name)
+}
+
+/// The field with an NXM/OXM header named `name`.
+#[inline]
+pub(super) fn by_header_name(name: &str) -> Option<Field> {
+    lookup(&BY_HEADER_NAME, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_found() {
+        for f in ALL {
+            let info = f.info();
+            assert_eq!(by_name(info.name), Some(f));
+            if let Some(a) = info.alias {
+                assert_eq!(by_name(a).map(|g| g.info().alias), Some(Some(a)));
+            }
+            for h in info.headers {
+                assert!(by_header_name(h.name).is_some_and(|g| g.info().headers.contains(h)));
+            }
+        }
+        for bad in [
+            "",
+            "x",
+            "reg",
+            "reg16",
+            "eth_srcc",
+            "NXM_NX_REG",
+            "NXM_NX_REG0_W",
+        ] {
+            assert_eq!(by_name(bad), None, "{bad}");
+            assert_eq!(by_header_name(bad), None, "{bad}");
+        }
+    }
+}
