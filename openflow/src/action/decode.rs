@@ -292,12 +292,12 @@ fn of_action(a: &mut Reader<'_>, typ: u16, version: Version, all: &[u8]) -> Resu
             if field == Field::VlanVid && (value & 0x1000 == 0 || mask & 0x1000 == 0) {
                 return Err(a.error("vlan_vid without the VLAN present bit"));
             }
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value,
                 mask,
                 form: SetFieldForm::SetField,
-            }))
+            })
         }
         28 => return copy_field(a, 4),
         29 => {
@@ -661,12 +661,12 @@ fn nx_action(
             } else {
                 (1u128 << n_bits) - 1
             };
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value: u128::from(v) << ofs,
                 mask: ones << ofs,
                 form: SetFieldForm::RegLoad,
-            }))
+            })
         }
         33 => {
             at_least(a, 16)?;
@@ -674,12 +674,12 @@ fn nx_action(
             let (field, value, mask) = pull_entry(a, true)?;
             rest_zero(a, "reg_load2 padding")?;
             check_writable(a, field)?;
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value,
                 mask,
                 form: SetFieldForm::RegLoad2,
-            }))
+            })
         }
         8 => {
             at_least(a, 16)?;
@@ -1216,13 +1216,13 @@ fn ct(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
             "ct actions other than a bare nat need the commit flag",
         ));
     }
-    Ok(Action::Ct(Box::new(Ct {
+    Ok(Action::Ct(Ct {
         flags,
         zone,
         recirc_table,
         alg,
         actions: nested,
-    })))
+    }))
 }
 
 fn nat(a: &mut Reader<'_>) -> Result<Nat> {

@@ -110,7 +110,7 @@ pub enum Action {
     Bundle(Box<Bundle>),
     /// `set_field:V[/M]->F` and `load:V->F[a..b]` (`OFPAT_SET_FIELD`, `NXAST_REG_LOAD`,
     /// `NXAST_REG_LOAD2`).
-    SetField(Box<SetField>),
+    SetField(SetField),
     /// `set_vlan_vid:V` / `mod_vlan_vid:V`.
     SetVlanVid {
         /// The VLAN id (12 bits).
@@ -234,7 +234,7 @@ pub enum Action {
     /// `sample(...)`.
     Sample(Box<Sample>),
     /// `ct(...)`.
-    Ct(Box<Ct>),
+    Ct(Ct),
     /// `ct_clear`.
     CtClear,
     /// `nat(...)`, valid only inside `ct`.
