@@ -1265,7 +1265,15 @@ impl Match {
     /// Decodes an `ofp_match` (type, length, OXM fields, padding to 8 bytes), consuming the
     /// padding too. Rejects other match types, bad lengths, unknown, duplicate or invalid
     /// fields and missing prerequisites, naming the field and its offset.
-    pub fn decode(r: &mut Reader<'_>, _version: Version) -> Result<Match> {
+    pub fn decode(r: &mut Reader<'_>, version: Version) -> Result<Match> {
+        let mut m = Match::new();
+        m.decode_into(r, version)?;
+        Ok(m)
+    }
+
+    /// [`Match::decode`] into `self`, replacing it and reusing its memory. On error `self`
+    /// holds an unspecified part of the fields.
+    pub fn decode_into(&mut self, r: &mut Reader<'_>, _version: Version) -> Result<()> {
         let start = r.offset();
         let ty = r.peek_u16(0)?;
         let len = r.peek_u16(2)? as usize;
@@ -1288,9 +1296,9 @@ impl Match {
         }
         let mut all = r.sub(padded, "ofp_match")?;
         all.skip(4)?;
-        let m = Match::decode_fields(&mut all, len - 4)?;
+        self.decode_fields_into(&mut all, len - 4)?;
         debug_assert!(all.offset() == start + len);
-        Ok(m)
+        Ok(())
     }
 
     /// Encodes as an `ofp_match` of type OXM, padded to 8 bytes.
@@ -1321,9 +1329,19 @@ impl Match {
     /// padding), as in NXT_FLOW_MOD, packet-in2's metadata property and flow monitors.
     /// Fields may come in any order.
     pub fn decode_fields(r: &mut Reader<'_>, len: usize) -> Result<Match> {
+        let mut m = Match::new();
+        m.decode_fields_into(r, len)?;
+        Ok(m)
+    }
+
+    /// [`Match::decode_fields`] into `self`, replacing it and reusing its memory. On error
+    /// `self` holds an unspecified part of the fields.
+    pub fn decode_fields_into(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
         let mut r = r.sub(len, "OXM match field")?;
         let all = r.clone();
-        let mut m = Match::new();
+        self.entries.clear();
+        self.present = [0; PRESENT_WORDS];
+        let m = self;
         // Fields are at least 5 bytes on the wire, OVN's mostly 6 to 12.
         m.entries.reserve((len / 6).clamp(4, 32));
         while !r.is_empty() {
@@ -1400,7 +1418,7 @@ impl Match {
         if let Err((field, needs)) = m.check_prereqs() {
             return Err(prereq_error(all, field, needs));
         }
-        Ok(m)
+        Ok(())
     }
 
     /// Whether any bit of `field` is already tested (Open vSwitch's `!mf_is_all_wild`).

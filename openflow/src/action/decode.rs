@@ -11,15 +11,71 @@ use crate::wire::Reader;
 
 use super::*;
 
+/// Emptied action lists kept for reuse by a decode that replaces a decoded value (see
+/// [`Spare::give`]), so that decoding message after message into the same value allocates
+/// nothing once the lists are large enough.
+#[derive(Default)]
+pub(crate) struct Spare {
+    lists: [Vec<Action>; 4],
+    n: usize,
+}
+
+impl Spare {
+    /// An empty list: a kept one if there is any.
+    pub(crate) fn take(&mut self) -> Vec<Action> {
+        if self.n == 0 {
+            return Vec::new();
+        }
+        self.n -= 1;
+        self.lists
+            .get_mut(self.n)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Empties `list` and keeps it, and the lists nested in its actions, for [`Spare::take`]
+    /// (the outer list is taken first).
+    pub(crate) fn give(&mut self, mut list: Vec<Action>) {
+        for a in list.iter_mut() {
+            match a {
+                Action::Ct(ct) => self.give(std::mem::take(&mut ct.actions)),
+                Action::Clone(l) | Action::WriteActions(l) => self.give(std::mem::take(l)),
+                _ => {}
+            }
+        }
+        list.clear();
+        if list.capacity() > 0
+            && let Some(slot) = self.lists.get_mut(self.n)
+        {
+            *slot = list;
+            self.n += 1;
+        }
+    }
+}
+
 /// Decodes every action in `r`.
 pub(super) fn actions(r: &mut Reader<'_>, version: Version, depth: usize) -> Result<Vec<Action>> {
+    let mut out = Vec::new();
+    actions_into(r, version, depth, &mut out, &mut Spare::default())?;
+    Ok(out)
+}
+
+/// Decodes every action in `r`, appending them to `out` (empty); nested lists come from
+/// `spare`.
+pub(super) fn actions_into(
+    r: &mut Reader<'_>,
+    version: Version,
+    depth: usize,
+    out: &mut Vec<Action>,
+    spare: &mut Spare,
+) -> Result<()> {
     if depth > MAX_NESTING {
         return Err(r.error(format_args!(
             "actions nested more than {MAX_NESTING} levels deep"
         )));
     }
     // Actions are at least 8 bytes; OVN's are mostly 16 to 24.
-    let mut out = Vec::with_capacity((r.remaining() / 16).min(64));
+    out.reserve((r.remaining() / 16).min(64));
     while !r.is_empty() {
         r.need(4)?;
         let len = r.peek_u16(2)? as usize;
@@ -35,9 +91,9 @@ pub(super) fn actions(r: &mut Reader<'_>, version: Version, depth: usize) -> Res
             )));
         }
         let mut a = r.sub(len, "action")?;
-        out.push(action(&mut a, version, depth)?);
+        out.push(action(&mut a, version, depth, spare)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn fixed(r: &Reader<'_>, want: usize) -> Result<()> {
@@ -72,7 +128,7 @@ fn rest_zero(r: &mut Reader<'_>, what: &str) -> Result<()> {
     zeros(r, n, what)
 }
 
-fn action(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
+fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
     let all = a.rest();
     let typ = a.peek_u16(0)?;
     if typ == 0xffff {
@@ -92,7 +148,7 @@ fn action(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> 
                 }
                 return Ok(Action::Unknown(all.to_vec()));
             }
-            return nx_action(a, subtype, version, depth, all);
+            return nx_action(a, subtype, version, depth, all, spare);
         }
         return Ok(Action::Unknown(all.to_vec()));
     }
@@ -542,6 +598,7 @@ fn nx_action(
     version: Version,
     depth: usize,
     all: &[u8],
+    spare: &mut Spare,
 ) -> Result<Action> {
     // REG_MOVE, REG_LOAD and REG_LOAD2 do not exist in OpenFlow 1.5 (set_field and
     // copy_field replace them).
@@ -937,7 +994,7 @@ fn nx_action(
                 n_clauses,
             }
         }
-        35 => ct(a, version, depth)?,
+        35 => ct(a, version, depth, spare)?,
         36 => Action::Nat(nat(a)?),
         39 => {
             hdr(a, 16)?;
@@ -952,7 +1009,8 @@ fn nx_action(
             at_least(a, 16)?;
             a.skip(16)?;
             let mut inner = a.sub(a.remaining(), "NXAST_CLONE nested actions")?;
-            let nested = actions(&mut inner, version, depth + 1)?;
+            let mut nested = spare.take();
+            actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
             check_nested(a, &nested, NestIn::Clone)?;
             Action::Clone(nested)
         }
@@ -1176,7 +1234,7 @@ fn learn(a: &mut Reader<'_>, learn2: bool) -> Result<Action> {
     Ok(Action::Learn(Box::new(l)))
 }
 
-fn ct(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
+fn ct(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
     at_least(a, 24)?;
     let start = a.offset();
     a.skip(10)?;
@@ -1204,7 +1262,8 @@ fn ct(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
         CtZone::Imm(zone_v)
     };
     let mut inner = a.sub(a.remaining(), "NXAST_CT nested actions")?;
-    let nested = actions(&mut inner, version, depth + 1)?;
+    let mut nested = spare.take();
+    actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
     check_nested(a, &nested, NestIn::Ct)?;
     if flags & CT_COMMIT == 0
         && nested.iter().any(
