@@ -130,6 +130,9 @@ fn rest_zero(r: &mut Reader<'_>, what: &str) -> Result<()> {
 
 fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
     let all = a.rest();
+    if let Some(quick) = quick_action(all, version) {
+        return Ok(quick);
+    }
     let typ = a.peek_u16(0)?;
     if typ == 0xffff {
         let vendor = a.peek_u32(4)?;
@@ -153,6 +156,132 @@ fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare)
         return Ok(Action::Unknown(all.to_vec()));
     }
     of_action(a, typ, version, all)
+}
+
+/// The big-endian `u16` at `at` of `b`.
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+/// The big-endian `u32` at `at` of `b`.
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The field a registered 32-bit NXM/OXM header held in an action names, when the header
+/// is unmasked and has the field's width (what [`field32`] accepts).
+fn quick_field32(raw: u32) -> Option<Field> {
+    let field = crate::field::field_of_raw_header(raw)?;
+    (!field.is_tun_metadata() && raw & 0x100 == 0 && usize::from(raw as u8) == field.bytes())
+        .then_some(field)
+}
+
+/// A set_field/reg_load2 entry followed by zero padding filling `b`, when it is the plain
+/// kind [`pull_entry`] and the padding check accept: a registered field with a 32-bit
+/// header and its exact width (twice with a mask), no value bits outside the mask.
+fn quick_entry(b: &[u8], may_mask: bool) -> Option<(Field, u128, u128)> {
+    let raw = be32(b, 0)?;
+    let field = crate::field::field_of_raw_header(raw)?;
+    let hasmask = raw & 0x100 != 0;
+    if field.is_tun_metadata() || (hasmask && !may_mask) {
+        return None;
+    }
+    let n = field.bytes();
+    let payload = n << usize::from(hasmask);
+    if usize::from(raw as u8) != payload {
+        return None;
+    }
+    let value = crate::field::be_small(b.get(4..4 + n)?);
+    let mask = if hasmask {
+        crate::field::be_small(b.get(4 + n..4 + payload)?)
+    } else {
+        bytes_mask(field)
+    };
+    if value & !mask != 0 || b.get(4 + payload..)?.iter().any(|&x| x != 0) {
+        return None;
+    }
+    Some((field, value, mask))
+}
+
+/// The common actions (OVN's `set_field`/`load`, `resubmit`, `dec_ttl`) decoded straight
+/// from their bytes `all` (one whole action, its length a multiple of 8), when they pass
+/// every check the general decoders make; `None` sends anything else (and every error)
+/// to them.
+fn quick_action(all: &[u8], version: Version) -> Option<Action> {
+    let len = all.len();
+    match be16(all, 0)? {
+        // OFPAT_SET_FIELD.
+        25 => {
+            let (field, value, mask) = quick_entry(all.get(4..)?, version >= Version::Of15)?;
+            let ok = field != Field::InPortOxm
+                && field.info().writable
+                && (field != Field::VlanVid || (value & 0x1000 != 0 && mask & 0x1000 != 0));
+            ok.then_some(Action::SetField(SetField {
+                field,
+                value,
+                mask,
+                form: SetFieldForm::SetField,
+            }))
+        }
+        // OFPAT_DEC_NW_TTL.
+        24 if len == 8 => Some(Action::DecTtl {
+            controller_ids: vec![0],
+            cnt_ids: false,
+        }),
+        0xffff if len >= 16 && be32(all, 4)? == NX_VENDOR_ID => match be16(all, 8)? {
+            // NXAST_RESUBMIT.
+            1 if len == 16 => Some(Action::Resubmit(Resubmit {
+                in_port: OfpPort(be16(all, 10)?),
+                table: 255,
+                ct: false,
+                legacy: true,
+            })),
+            // NXAST_RESUBMIT_TABLE(_CT).
+            sub @ (14 | 44) if len == 16 && all.get(13..16)? == [0, 0, 0] => {
+                Some(Action::Resubmit(Resubmit {
+                    in_port: OfpPort(be16(all, 10)?),
+                    table: *all.get(12)?,
+                    ct: sub == 44,
+                    legacy: false,
+                }))
+            }
+            // NXAST_REG_LOAD2.
+            33 if version < Version::Of15 => {
+                let (field, value, mask) = quick_entry(all.get(10..)?, true)?;
+                field.info().writable.then_some(Action::SetField(SetField {
+                    field,
+                    value,
+                    mask,
+                    form: SetFieldForm::RegLoad2,
+                }))
+            }
+            // NXAST_REG_LOAD.
+            7 if version < Version::Of15 && len == 24 => {
+                let (ofs, n_bits) = ofs_nbits(be16(all, 10)?);
+                let field = quick_field32(be32(all, 12)?)?;
+                let v = u64::from_be_bytes(all.get(16..24)?.try_into().ok()?);
+                let fits = u32::from(ofs) + u32::from(n_bits) <= u32::from(field.bits())
+                    && field.info().writable
+                    && (n_bits >= 64 || v >> n_bits == 0);
+                if !fits {
+                    return None;
+                }
+                let ones = if n_bits >= 64 {
+                    u128::from(u64::MAX)
+                } else {
+                    (1u128 << n_bits) - 1
+                };
+                Some(Action::SetField(SetField {
+                    field,
+                    value: u128::from(v) << ofs,
+                    mask: ones << ofs,
+                    form: SetFieldForm::RegLoad,
+                }))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn of_action(a: &mut Reader<'_>, typ: u16, version: Version, all: &[u8]) -> Result<Action> {
