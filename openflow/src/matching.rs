@@ -1292,8 +1292,10 @@ impl Match {
     }
 
     /// [`Match::decode`] into `self`, replacing it and reusing its memory. On error `self`
-    /// holds an unspecified part of the fields.
+    /// is the empty match.
     pub fn decode_into(&mut self, r: &mut Reader<'_>, _version: Version) -> Result<()> {
+        self.entries.clear();
+        self.present = [0; PRESENT_WORDS];
         let start = r.offset();
         let ty = r.peek_u16(0)?;
         let len = r.peek_u16(2)? as usize;
@@ -1355,13 +1357,25 @@ impl Match {
     }
 
     /// [`Match::decode_fields`] into `self`, replacing it and reusing its memory. On error
-    /// `self` holds an unspecified part of the fields.
+    /// `self` is the empty match.
     pub fn decode_fields_into(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
-        let mut r = r.sub(len, "OXM match field")?;
-        let all = r.clone();
         self.entries.clear();
         self.present = [0; PRESENT_WORDS];
+        let res = self.decode_fields_unsorted(r, len);
+        if res.is_err() {
+            self.entries.clear();
+            self.present = [0; PRESENT_WORDS];
+        }
+        res
+    }
+
+    /// The body of [`Match::decode_fields_into`], into the empty `self`; on error the
+    /// entries may be out of order.
+    fn decode_fields_unsorted(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
+        let mut r = r.sub(len, "OXM match field")?;
+        let all = r.clone();
         let m = self;
+        let mut sorted = true;
         // Fields are at least 5 bytes on the wire, OVN's mostly 6 to 12.
         m.entries.reserve((len / 6).clamp(4, 32));
         while !r.is_empty() {
@@ -1416,7 +1430,35 @@ impl Match {
                     ),
                 ));
             }
-            let whole = whole_slot(field, full);
+            if (Field::Xreg0..=Field::Xreg7).contains(&field) && mask & full != 0 {
+                // Two 32-bit register slots (OpenFlow 1.5 sends registers this way): what
+                // `set_masked` does, appended.
+                let i = field as usize - Field::Xreg0 as usize;
+                let (hi, lo) = (reg_slot(2 * i), reg_slot(2 * i + 1));
+                if m.has(hi) || m.has(lo) {
+                    return Err(r.error_at(
+                        at,
+                        format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
+                    ));
+                }
+                let (value, mask) = (value & full, mask & full);
+                for (slot, sh) in [(hi, 32), (lo, 0)] {
+                    let mk = (mask >> sh) & 0xffff_ffff;
+                    if mk != 0 {
+                        sorted &= m.append_new(slot, (value >> sh) & mk, mk);
+                    }
+                }
+                if info.prereq != Prereq::None && !m.has(Field::PacketType) {
+                    sorted &= m.append_new(Field::PacketType, 0, 0xffff_ffff);
+                }
+                continue;
+            }
+            let whole = whole_slot(field, full).filter(|&(_, bits)| mask & bits != 0);
+            if whole.is_none() && !sorted {
+                // `tests` and `set_masked` look slots up: they need the order.
+                m.sort_entries();
+                sorted = true;
+            }
             if match whole {
                 Some((slot, _)) => m.has(slot),
                 None => m.tests(field),
@@ -1426,24 +1468,43 @@ impl Match {
                     format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                 ));
             }
-            if let Some((slot, bits)) = whole
-                && mask & bits != 0
-            {
+            if let Some((slot, bits)) = whole {
                 // What `set_masked` does for a field stored as itself, without the
-                // dispatch.
-                m.put_slot(slot, value & bits, mask & bits);
-                if info.prereq != Prereq::None {
-                    m.set_default_packet_type();
+                // dispatch; appended as it comes, sorted once at the end.
+                sorted &= m.append_new(slot, value & bits, mask & bits);
+                if info.prereq != Prereq::None && !m.has(Field::PacketType) {
+                    // `set_default_packet_type`.
+                    sorted &= m.append_new(Field::PacketType, 0, 0xffff_ffff);
                 }
             } else {
                 m.set_masked(field, value, mask)
                     .map_err(|e| r.error_at(at, e))?;
             }
         }
+        if !sorted {
+            m.sort_entries();
+        }
         if let Err((field, needs)) = m.check_prereqs() {
             return Err(prereq_error(all, field, needs));
         }
         Ok(())
+    }
+
+    /// Appends an entry for `slot`, which is absent, with a nonzero `mask` and `value`
+    /// within it, without keeping the order: returns whether the entries are still sorted.
+    fn append_new(&mut self, slot: Field, value: u128, mask: u128) -> bool {
+        let sorted = self.entries.last().is_none_or(|e| e.slot < slot);
+        self.entries.push(Entry { slot, value, mask });
+        let i = slot as usize;
+        if let Some(word) = self.present.get_mut(i / 64) {
+            *word |= 1u64 << (i % 64);
+        }
+        sorted
+    }
+
+    /// Restores the order of the entries after [`Match::append_new`].
+    fn sort_entries(&mut self) {
+        self.entries.sort_unstable_by_key(|e| e.slot);
     }
 
     /// Whether any bit of `field` is already tested (Open vSwitch's `!mf_is_all_wild`).
