@@ -1363,9 +1363,68 @@ fn learn(a: &mut Reader<'_>, learn2: bool) -> Result<Action> {
     Ok(Action::Learn(Box::new(l)))
 }
 
+/// The fixed part of an `NXAST_CT` (its first 24 bytes in `b`) when every check [`ct`]
+/// makes on it passes: flags, zone, table, ALG.
+fn quick_ct_head(b: &[u8]) -> Option<(u16, CtZone, u8, u16)> {
+    let flags = be16(b, 10)?;
+    let zone_src = be32(b, 12)?;
+    let zone_v = be16(b, 16)?;
+    let recirc_table = *b.get(18)?;
+    let alg = be16(b, 22)?;
+    let flags_ok = flags & !(CT_COMMIT | CT_FORCE) == 0
+        && (flags & CT_FORCE == 0 || flags & CT_COMMIT != 0)
+        && b.get(19..22)? == [0, 0, 0];
+    if !flags_ok {
+        return None;
+    }
+    let zone = if zone_src != 0 {
+        let (ofs, n_bits) = ofs_nbits(zone_v);
+        let field = quick_field32(zone_src)?;
+        if n_bits != 16 || u32::from(ofs) + 16 > u32::from(field.bits()) {
+            return None;
+        }
+        CtZone::Field(subfield(field, ofs, n_bits))
+    } else {
+        CtZone::Imm(zone_v)
+    };
+    Some((flags, zone, recirc_table, alg))
+}
+
 fn ct(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
     at_least(a, 24)?;
     let start = a.offset();
+    let (flags, zone, recirc_table, alg) = match quick_ct_head(a.rest()) {
+        Some(head) => {
+            a.skip(24)?;
+            head
+        }
+        None => ct_head(a, start)?,
+    };
+    let mut inner = a.sub(a.remaining(), "NXAST_CT nested actions")?;
+    let mut nested = spare.take();
+    actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
+    check_nested(a, &nested, NestIn::Ct)?;
+    if flags & CT_COMMIT == 0
+        && nested.iter().any(
+            |n| !matches!(n, Action::Nat(nat) if nat.flags == 0 && nat.range == NatRange::None),
+        )
+    {
+        return Err(a.error_at(
+            start,
+            "ct actions other than a bare nat need the commit flag",
+        ));
+    }
+    Ok(Action::Ct(Ct {
+        flags,
+        zone,
+        recirc_table,
+        alg,
+        actions: nested,
+    }))
+}
+
+/// Reads and checks the fixed part of an `NXAST_CT` (from `start`, its first byte).
+fn ct_head(a: &mut Reader<'_>, start: usize) -> Result<(u16, CtZone, u8, u16)> {
     a.skip(10)?;
     let flags = a.u16()?;
     let zone_src = a.u32()?;
@@ -1390,27 +1449,7 @@ fn ct(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> 
     } else {
         CtZone::Imm(zone_v)
     };
-    let mut inner = a.sub(a.remaining(), "NXAST_CT nested actions")?;
-    let mut nested = spare.take();
-    actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
-    check_nested(a, &nested, NestIn::Ct)?;
-    if flags & CT_COMMIT == 0
-        && nested.iter().any(
-            |n| !matches!(n, Action::Nat(nat) if nat.flags == 0 && nat.range == NatRange::None),
-        )
-    {
-        return Err(a.error_at(
-            start,
-            "ct actions other than a bare nat need the commit flag",
-        ));
-    }
-    Ok(Action::Ct(Ct {
-        flags,
-        zone,
-        recirc_table,
-        alg,
-        actions: nested,
-    }))
+    Ok((flags, zone, recirc_table, alg))
 }
 
 fn nat(a: &mut Reader<'_>) -> Result<Nat> {
