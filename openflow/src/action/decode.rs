@@ -133,6 +133,17 @@ fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare)
     if let Some(quick) = quick_action(all, version) {
         return Ok(quick);
     }
+    general_action(a, version, depth, spare)
+}
+
+/// [`action`] without the quick paths.
+fn general_action(
+    a: &mut Reader<'_>,
+    version: Version,
+    depth: usize,
+    spare: &mut Spare,
+) -> Result<Action> {
+    let all = a.rest();
     let typ = a.peek_u16(0)?;
     if typ == 0xffff {
         let vendor = a.peek_u32(4)?;
@@ -1124,7 +1135,10 @@ fn nx_action(
             }
         }
         35 => ct(a, version, depth, spare)?,
-        36 => Action::Nat(nat(a)?),
+        36 => Action::Nat(match quick_nat(a.rest()) {
+            Some(n) => n,
+            None => nat(a)?,
+        }),
         39 => {
             hdr(a, 16)?;
             let port = OfpPort(a.u16()?);
@@ -1452,6 +1466,62 @@ fn ct_head(a: &mut Reader<'_>, start: usize) -> Result<(u16, CtZone, u8, u16)> {
     Ok((flags, zone, recirc_table, alg))
 }
 
+/// An `NXAST_NAT` (all its bytes in `b`) without a range or with an IPv4 one, when every
+/// check [`nat`] makes passes.
+fn quick_nat(b: &[u8]) -> Option<Nat> {
+    let flags = be16(b, 12)?;
+    let present = be16(b, 14)?;
+    let ok = b.get(10..12)? == [0, 0]
+        && flags & !0x1f == 0
+        && !(flags & NAT_SRC != 0 && flags & NAT_DST != 0)
+        && !(flags & NAT_HASH != 0 && flags & NAT_RANDOM != 0);
+    if !ok {
+        return None;
+    }
+    let (v4min, v4max, pmin, pmax) = (1, 2, 16, 32);
+    if present == 0 {
+        return Some(Nat {
+            flags,
+            range: NatRange::None,
+        });
+    }
+    // IPv4 addresses (and ports) only.
+    if present & !(v4min | v4max | pmin | pmax) != 0 || present & v4min == 0 {
+        return None;
+    }
+    let mut at = 16;
+    let min = be32(b, at)?;
+    at += 4;
+    let mut max = 0;
+    if present & v4max != 0 {
+        max = be32(b, at)?;
+        at += 4;
+    }
+    let (mut proto_min, mut proto_max) = (0, 0);
+    if present & pmin != 0 {
+        proto_min = be16(b, at)?;
+        at += 2;
+        if present & pmax != 0 {
+            proto_max = be16(b, at)?;
+        }
+    } else if present & pmax != 0 {
+        return None;
+    }
+    let valid = min != 0
+        && (present & v4max == 0 || max >= min)
+        && (present & pmin == 0 || proto_min != 0)
+        && (present & pmax == 0 || proto_max >= proto_min);
+    valid.then_some(Nat {
+        flags,
+        range: NatRange::Ipv4 {
+            min: Ipv4Addr::from(min),
+            max: Ipv4Addr::from(max),
+            proto_min,
+            proto_max,
+        },
+    })
+}
+
 fn nat(a: &mut Reader<'_>) -> Result<Nat> {
     at_least(a, 16)?;
     let start = a.offset();
@@ -1635,4 +1705,102 @@ pub(super) fn nested_violation(actions: &[Action], outer: NestIn) -> Option<Stri
         }
     }
     None
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+    use proptest::strategy::{Strategy, ValueTree};
+
+    /// Whatever a quick path accepts, the general decoder decodes the same way.
+    fn agree(b: &[u8], version: Version) {
+        if let Some(q) = quick_action(b, version) {
+            let mut r = Reader::new(b, "action");
+            let g = general_action(&mut r, version, 0, &mut Spare::default());
+            assert_eq!(g.ok(), Some(q), "{b:02x?}");
+        }
+        let nx = b.len() >= 16 && b[..2] == [0xff, 0xff] && b[4..8] == NX_VENDOR_ID.to_be_bytes();
+        if nx && b[8..10] == [0, 35] {
+            if let Some(q) = quick_ct_head(b) {
+                let mut r = Reader::new(b, "ct");
+                assert_eq!(ct_head(&mut r, 0).ok(), Some(q), "{b:02x?}");
+            }
+        }
+        if nx && b[8..10] == [0, 36] {
+            if let Some(q) = quick_nat(b) {
+                let mut r = Reader::new(b, "nat");
+                assert_eq!(nat(&mut r).ok(), Some(q), "{b:02x?}");
+            }
+        }
+    }
+
+    #[test]
+    fn quick_paths_agree_with_general_decoders() {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut seen, mut quick) = (0, 0);
+        let texts = [
+            "ct(commit,zone=NXM_NX_REG13[0..15],nat(dst=172.16.0.1:8080),\
+             exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+            "load:0x1->NXM_NX_XXREG0[97],load:0x2->NXM_NX_REG15[],\
+             ct(commit,zone=NXM_NX_REG11[0..15],exec(load:0->NXM_NX_CT_MARK[0])),resubmit(,45)",
+            "dec_ttl,load:0xa000001->NXM_NX_XXREG0[96..127],mod_dl_src:0a:00:00:00:02:01,\
+             set_field:0x5->reg3,set_field:fe80::1->ipv6_src,resubmit:3,resubmit(1,2,ct)",
+            "ct(commit,zone=NXM_NX_REG12[0..15],table=13,\
+             nat(src=192.168.0.1-192.168.0.9:1024-65535,random),\
+             exec(load:0x7->NXM_NX_CT_LABEL[0..31]))",
+            "ct(nat),ct(commit,force,zone=5,nat(src)),ct(commit,nat(dst=10.0.0.1:80))",
+            "set_field:0x1000/0x1000->vlan_vid,set_field:10.0.0.1->ip_dst,\
+             set_field:0x3/0xff->metadata,load:0xffffffffffffffff->xreg0[0..63]",
+        ];
+        let mut seeds: Vec<(Version, Vec<Action>)> = Vec::new();
+        for version in Version::ALL {
+            for t in texts {
+                seeds.push((version, crate::action::parse_actions(t, version).unwrap()));
+            }
+            let s = crate::strategy::actions(version);
+            for _ in 0..300 {
+                seeds.push((version, s.new_tree(&mut runner).unwrap().current()));
+            }
+        }
+        for (version, list) in seeds {
+            let mut w = crate::wire::Writer::with_capacity(256);
+            if crate::action::encode_actions(&list, &mut w, version).is_ok() {
+                walk(w.as_slice(), version, &mut seen, &mut quick);
+            }
+        }
+        assert!(seen > 900 && quick > 50, "{seen} actions, {quick} quick");
+    }
+
+    /// Checks every action of a list (and of the lists nested in `ct` and `clone`), each
+    /// also with one byte changed.
+    fn walk(bytes: &[u8], version: Version, seen: &mut usize, quick: &mut usize) {
+        let mut at = 0;
+        while at + 4 <= bytes.len() {
+            let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+            if len < 8 || at + len > bytes.len() {
+                break;
+            }
+            let one = &bytes[at..at + len];
+            agree(one, version);
+            *seen += 1;
+            *quick += usize::from(quick_action(one, version).is_some());
+            for i in 0..one.len() {
+                for x in [0u8, 1, 0x10, 0x80, 0xff] {
+                    let mut m = one.to_vec();
+                    m[i] ^= x;
+                    // Lengths stay the action's own.
+                    m[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+                    agree(&m, version);
+                }
+            }
+            let nx = len >= 16 && one[..2] == [0xff, 0xff];
+            if nx && one[8..10] == [0, 35] && len > 24 {
+                walk(&one[24..], version, seen, quick);
+            }
+            if nx && one[8..10] == [0, 42] {
+                walk(&one[16..], version, seen, quick);
+            }
+            at += len;
+        }
+    }
 }
