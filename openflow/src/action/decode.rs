@@ -1720,17 +1720,19 @@ mod quick_tests {
             assert_eq!(g.ok(), Some(q), "{b:02x?}");
         }
         let nx = b.len() >= 16 && b[..2] == [0xff, 0xff] && b[4..8] == NX_VENDOR_ID.to_be_bytes();
-        if nx && b[8..10] == [0, 35] {
-            if let Some(q) = quick_ct_head(b) {
-                let mut r = Reader::new(b, "ct");
-                assert_eq!(ct_head(&mut r, 0).ok(), Some(q), "{b:02x?}");
-            }
+        if nx
+            && b[8..10] == [0, 35]
+            && let Some(q) = quick_ct_head(b)
+        {
+            let mut r = Reader::new(b, "ct");
+            assert_eq!(ct_head(&mut r, 0).ok(), Some(q), "{b:02x?}");
         }
-        if nx && b[8..10] == [0, 36] {
-            if let Some(q) = quick_nat(b) {
-                let mut r = Reader::new(b, "nat");
-                assert_eq!(nat(&mut r).ok(), Some(q), "{b:02x?}");
-            }
+        if nx
+            && b[8..10] == [0, 36]
+            && let Some(q) = quick_nat(b)
+        {
+            let mut r = Reader::new(b, "nat");
+            assert_eq!(nat(&mut r).ok(), Some(q), "{b:02x?}");
         }
     }
 
