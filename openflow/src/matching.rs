@@ -142,6 +142,26 @@ fn is_plain(field: Field) -> bool {
     ) && slot_of(field) == field
 }
 
+/// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
+/// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
+/// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
+fn whole_slot(field: Field, full: u128) -> Option<(Field, u128)> {
+    use Field::*;
+    if is_plain(field) {
+        return Some((field, full));
+    }
+    match field {
+        UdpSrc | SctpSrc => Some((TcpSrc, full)),
+        UdpDst | SctpDst => Some((TcpDst, full)),
+        ArpSpa => Some((IpSrc, full)),
+        ArpTpa => Some((IpDst, full)),
+        NdSll => Some((ArpSha, full)),
+        NdTll => Some((ArpTha, full)),
+        CtState => Some((CtState, full & 0xff)),
+        _ => None,
+    }
+}
+
 /// The storage slot of `field` (the field `struct flow` keeps it in).
 fn slot_of(field: Field) -> Field {
     use Field::*;
@@ -1265,7 +1285,17 @@ impl Match {
     /// Decodes an `ofp_match` (type, length, OXM fields, padding to 8 bytes), consuming the
     /// padding too. Rejects other match types, bad lengths, unknown, duplicate or invalid
     /// fields and missing prerequisites, naming the field and its offset.
-    pub fn decode(r: &mut Reader<'_>, _version: Version) -> Result<Match> {
+    pub fn decode(r: &mut Reader<'_>, version: Version) -> Result<Match> {
+        let mut m = Match::new();
+        m.decode_into(r, version)?;
+        Ok(m)
+    }
+
+    /// [`Match::decode`] into `self`, replacing it and reusing its memory. On error `self`
+    /// is the empty match.
+    pub fn decode_into(&mut self, r: &mut Reader<'_>, _version: Version) -> Result<()> {
+        self.entries.clear();
+        self.present = [0; PRESENT_WORDS];
         let start = r.offset();
         let ty = r.peek_u16(0)?;
         let len = r.peek_u16(2)? as usize;
@@ -1288,9 +1318,9 @@ impl Match {
         }
         let mut all = r.sub(padded, "ofp_match")?;
         all.skip(4)?;
-        let m = Match::decode_fields(&mut all, len - 4)?;
+        self.decode_fields_into(&mut all, len - 4)?;
         debug_assert!(all.offset() == start + len);
-        Ok(m)
+        Ok(())
     }
 
     /// Encodes as an `ofp_match` of type OXM, padded to 8 bytes.
@@ -1321,9 +1351,31 @@ impl Match {
     /// padding), as in NXT_FLOW_MOD, packet-in2's metadata property and flow monitors.
     /// Fields may come in any order.
     pub fn decode_fields(r: &mut Reader<'_>, len: usize) -> Result<Match> {
+        let mut m = Match::new();
+        m.decode_fields_into(r, len)?;
+        Ok(m)
+    }
+
+    /// [`Match::decode_fields`] into `self`, replacing it and reusing its memory. On error
+    /// `self` is the empty match.
+    pub fn decode_fields_into(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
+        self.entries.clear();
+        self.present = [0; PRESENT_WORDS];
+        let res = self.decode_fields_unsorted(r, len);
+        if res.is_err() {
+            self.entries.clear();
+            self.present = [0; PRESENT_WORDS];
+        }
+        res
+    }
+
+    /// The body of [`Match::decode_fields_into`], into the empty `self`; on error the
+    /// entries may be out of order.
+    fn decode_fields_unsorted(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
         let mut r = r.sub(len, "OXM match field")?;
         let all = r.clone();
-        let mut m = Match::new();
+        let m = self;
+        let mut sorted = true;
         // Fields are at least 5 bytes on the wire, OVN's mostly 6 to 12.
         m.entries.reserve((len / 6).clamp(4, 32));
         while !r.is_empty() {
@@ -1378,29 +1430,81 @@ impl Match {
                     ),
                 ));
             }
-            let plain = is_plain(field);
-            if if plain { m.has(field) } else { m.tests(field) } {
+            if (Field::Xreg0..=Field::Xreg7).contains(&field) && mask & full != 0 {
+                // Two 32-bit register slots (OpenFlow 1.5 sends registers this way): what
+                // `set_masked` does, appended.
+                let i = field as usize - Field::Xreg0 as usize;
+                let (hi, lo) = (reg_slot(2 * i), reg_slot(2 * i + 1));
+                if m.has(hi) || m.has(lo) {
+                    return Err(r.error_at(
+                        at,
+                        format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
+                    ));
+                }
+                let (value, mask) = (value & full, mask & full);
+                for (slot, sh) in [(hi, 32), (lo, 0)] {
+                    let mk = (mask >> sh) & 0xffff_ffff;
+                    if mk != 0 {
+                        sorted &= m.append_new(slot, (value >> sh) & mk, mk);
+                    }
+                }
+                if info.prereq != Prereq::None && !m.has(Field::PacketType) {
+                    sorted &= m.append_new(Field::PacketType, 0, 0xffff_ffff);
+                }
+                continue;
+            }
+            let whole = whole_slot(field, full).filter(|&(_, bits)| mask & bits != 0);
+            if whole.is_none() && !sorted {
+                // `tests` and `set_masked` look slots up: they need the order.
+                m.sort_entries();
+                sorted = true;
+            }
+            if match whole {
+                Some((slot, _)) => m.has(slot),
+                None => m.tests(field),
+            } {
                 return Err(r.error_at(
                     at,
                     format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                 ));
             }
-            if plain && mask & full != 0 {
+            if let Some((slot, bits)) = whole {
                 // What `set_masked` does for a field stored as itself, without the
-                // dispatch.
-                m.put_slot(field, value & full, mask & full);
-                if info.prereq != Prereq::None {
-                    m.set_default_packet_type();
+                // dispatch; appended as it comes, sorted once at the end.
+                sorted &= m.append_new(slot, value & bits, mask & bits);
+                if info.prereq != Prereq::None && !m.has(Field::PacketType) {
+                    // `set_default_packet_type`.
+                    sorted &= m.append_new(Field::PacketType, 0, 0xffff_ffff);
                 }
             } else {
                 m.set_masked(field, value, mask)
                     .map_err(|e| r.error_at(at, e))?;
             }
         }
+        if !sorted {
+            m.sort_entries();
+        }
         if let Err((field, needs)) = m.check_prereqs() {
             return Err(prereq_error(all, field, needs));
         }
-        Ok(m)
+        Ok(())
+    }
+
+    /// Appends an entry for `slot`, which is absent, with a nonzero `mask` and `value`
+    /// within it, without keeping the order: returns whether the entries are still sorted.
+    fn append_new(&mut self, slot: Field, value: u128, mask: u128) -> bool {
+        let sorted = self.entries.last().is_none_or(|e| e.slot < slot);
+        self.entries.push(Entry { slot, value, mask });
+        let i = slot as usize;
+        if let Some(word) = self.present.get_mut(i / 64) {
+            *word |= 1u64 << (i % 64);
+        }
+        sorted
+    }
+
+    /// Restores the order of the entries after [`Match::append_new`].
+    fn sort_entries(&mut self) {
+        self.entries.sort_unstable_by_key(|e| e.slot);
     }
 
     /// Whether any bit of `field` is already tested (Open vSwitch's `!mf_is_all_wild`).
@@ -2112,29 +2216,35 @@ mod tests {
     /// presence bitmap follows the entries.
     #[test]
     fn plain_fields_shortcut_is_set_masked() {
-        for &field in crate::field::ALL.iter().filter(|f| is_plain(**f)) {
-            if field == Field::Reg3 {
+        for &field in crate::field::ALL.iter() {
+            let full = ones(value_bytes(field));
+            let Some((slot, bits)) = whole_slot(field, full) else {
+                continue;
+            };
+            if slot == Field::Reg3 {
                 continue;
             }
-            let full = ones(value_bytes(field));
             let masks = [full, full & 0x0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f, 1];
             for mask in masks {
                 if !field.info().maskable && mask != full {
                     continue;
                 }
                 let value = 0x1234_5678_9abc_def0_1234_5678_9abc_def0 & mask;
+                if !value_is_valid(field, value) || mask & bits == 0 {
+                    continue;
+                }
                 let mut base = Match::new();
                 base.put_slot(Field::Reg3, 7, 0xffff_ffff);
                 let mut slow = base.clone();
                 slow.set_masked(field, value, mask).unwrap();
                 let mut fast = base.clone();
-                assert!(!fast.has(field) && !fast.tests(field));
-                fast.put_slot(field, value & full, mask & full);
+                assert!(!fast.has(slot) && !fast.tests(field));
+                fast.put_slot(slot, value & bits, mask & bits);
                 if field.info().prereq != Prereq::None {
                     fast.set_default_packet_type();
                 }
                 assert_eq!(fast, slow, "{}", field.name());
-                assert!(fast.has(field) && fast.tests(field), "{}", field.name());
+                assert!(fast.has(slot) && fast.tests(field), "{}", field.name());
                 for e in &fast.entries {
                     assert!(fast.has(e.slot));
                 }

@@ -170,7 +170,7 @@ fn error_msg() -> impl Strategy<Value = ErrorMsg> {
     ]
 }
 
-fn flow_mod(v: Version) -> impl Strategy<Value = FlowMod> {
+pub(crate) fn flow_mod(v: Version) -> impl Strategy<Value = FlowMod> {
     let importance = if v >= Version::Of14 {
         any::<u16>().boxed()
     } else {

@@ -94,12 +94,12 @@ fn set_field() -> impl Strategy<Value = Action> {
             if mask == 0 {
                 mask = 1;
             }
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value: v & mask,
                 mask,
                 form,
-            }))
+            })
         })
 }
 
@@ -209,23 +209,23 @@ fn ct() -> impl Strategy<Value = Action> {
                 actions.push(Action::Nat(n));
             }
             for (v, m) in marks {
-                actions.push(Action::SetField(Box::new(SetField {
+                actions.push(Action::SetField(SetField {
                     field: Field::CtMark,
                     value: u128::from(v & m),
                     mask: u128::from(m),
                     form: SetFieldForm::SetField,
-                })));
+                }));
             }
             if flags & CT_COMMIT == 0 {
                 actions.clear();
             }
-            Action::Ct(Box::new(Ct {
+            Action::Ct(Ct {
                 flags,
                 zone,
                 recirc_table: table,
                 alg,
                 actions,
-            }))
+            })
         })
 }
 
@@ -538,10 +538,10 @@ fn legacy_action() -> impl Strategy<Value = Action> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(Action::Clone),
             prop::collection::vec(inner, 0..3).prop_map(|actions| {
-                Action::Ct(Box::new(Ct {
+                Action::Ct(Ct {
                     actions,
                     ..Ct::default()
-                }))
+                })
             }),
         ]
     })

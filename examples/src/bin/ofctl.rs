@@ -28,7 +28,7 @@ use clap::{Parser, Subcommand};
 use openflow::Version;
 use openflow::conn::{self, Config, Handle};
 use openflow::flow::{self, Command, Flow};
-use openflow::message::{Message, frame_len};
+use openflow::message::{FlowMod, Message, frame_len};
 use openflow::sync::Desired;
 use openflow::version::VersionSet;
 use openflow::wire::Writer;
@@ -426,17 +426,20 @@ fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
         |piece| {
             let mut text = String::with_capacity(piece.bytes.len() * 3 / 2);
             let data = &piece.bytes;
+            // One flow_mod decoded into again and again: its memory is reused.
+            let mut fm = FlowMod::default();
             let mut at = 0;
             while at < data.len() {
-                // The lengths were checked when cutting.
-                let Some(msg) = frame_len(&data[at..])
-                    .ok()
-                    .flatten()
+                // The lengths were checked when cutting (at least a header each).
+                let Some(msg) = data
+                    .get(at + 2..at + 4)
+                    .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+                    .filter(|&len| len >= 8)
                     .and_then(|len| data.get(at..at + len))
                 else {
                     break;
                 };
-                format_message(msg, piece.offset + at, &mut text);
+                format_message(msg, piece.offset + at, &mut fm, &mut text);
                 at += msg.len();
             }
             text
@@ -446,8 +449,21 @@ fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
 }
 
 /// Appends the `ofp-parse` line of the message `bytes`, found at byte `at` of its file.
-fn format_message(bytes: &[u8], at: usize, text: &mut String) {
+/// Flow_mods are decoded into `fm`.
+fn format_message(bytes: &[u8], at: usize, fm: &mut FlowMod, text: &mut String) {
     use std::fmt::Write as _;
+    match Message::decode_flow_mod_into(bytes, fm) {
+        Ok(Some((mv, xid))) => {
+            flow::format_flow_mod_line(fm, mv, xid, text);
+            text.push('\n');
+            return;
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let _ = writeln!(text, "***decode error at byte {at}: {e}***");
+            return;
+        }
+    }
     match Message::decode(bytes) {
         Ok((mv, xid, Message::FlowMod(fm))) => {
             flow::format_flow_mod_line(&fm, mv, xid, text);

@@ -20,7 +20,7 @@ fn nested(list: &[Action], version: Version) -> Vec<Action> {
 }
 
 fn sf(field: Field, value: u128) -> Action {
-    Action::SetField(Box::new(SetField::new(field, value)))
+    Action::SetField(SetField::new(field, value))
 }
 
 fn mac(m: &[u8; 6]) -> u128 {
@@ -32,17 +32,17 @@ fn action(a: &Action, version: Version, out: &mut Vec<Action>) {
         Action::SetField(s) => {
             let value = s.value & s.mask;
             if version >= Version::Of15 || (s.form == SetFieldForm::SetField && s.is_exact()) {
-                out.push(Action::SetField(Box::new(SetField {
+                out.push(Action::SetField(SetField {
                     value,
                     form: SetFieldForm::SetField,
-                    ..**s
-                })));
+                    ..*s
+                }));
             } else if uses_reg_load2(s) {
-                out.push(Action::SetField(Box::new(SetField {
+                out.push(Action::SetField(SetField {
                     value,
                     form: SetFieldForm::RegLoad2,
-                    ..**s
-                })));
+                    ..*s
+                }));
             } else {
                 let mut from = 0;
                 while let Some((ofs, n)) = next_load_segment(s, from) {
@@ -52,12 +52,12 @@ fn action(a: &Action, version: Version, out: &mut Vec<Action>) {
                         (1u128 << n) - 1
                     };
                     let m = ones << ofs;
-                    out.push(Action::SetField(Box::new(SetField {
+                    out.push(Action::SetField(SetField {
                         field: s.field,
                         value: value & m,
                         mask: m,
                         form: SetFieldForm::RegLoad,
-                    })));
+                    }));
                     from = ofs + n;
                 }
             }
@@ -171,10 +171,10 @@ fn action(a: &Action, version: Version, out: &mut Vec<Action>) {
             };
             out.push(Action::Sample(Box::new(Sample { form, ..**s })));
         }
-        Action::Ct(ct) => out.push(Action::Ct(Box::new(Ct {
+        Action::Ct(ct) => out.push(Action::Ct(Ct {
             actions: nested(&ct.actions, version),
-            ..(**ct).clone()
-        }))),
+            ..ct.clone()
+        })),
         Action::Clone(inner) => out.push(Action::Clone(nested(inner, version))),
         Action::WriteActions(inner) => {
             if !inner.is_empty() {

@@ -11,15 +11,71 @@ use crate::wire::Reader;
 
 use super::*;
 
+/// Emptied action lists kept for reuse by a decode that replaces a decoded value (see
+/// [`Spare::give`]), so that decoding message after message into the same value allocates
+/// nothing once the lists are large enough.
+#[derive(Default)]
+pub(crate) struct Spare {
+    lists: [Vec<Action>; 4],
+    n: usize,
+}
+
+impl Spare {
+    /// An empty list: a kept one if there is any.
+    pub(crate) fn take(&mut self) -> Vec<Action> {
+        if self.n == 0 {
+            return Vec::new();
+        }
+        self.n -= 1;
+        self.lists
+            .get_mut(self.n)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Empties `list` and keeps it, and the lists nested in its actions, for [`Spare::take`]
+    /// (the outer list is taken first).
+    pub(crate) fn give(&mut self, mut list: Vec<Action>) {
+        for a in list.iter_mut() {
+            match a {
+                Action::Ct(ct) => self.give(std::mem::take(&mut ct.actions)),
+                Action::Clone(l) | Action::WriteActions(l) => self.give(std::mem::take(l)),
+                _ => {}
+            }
+        }
+        list.clear();
+        if list.capacity() > 0
+            && let Some(slot) = self.lists.get_mut(self.n)
+        {
+            *slot = list;
+            self.n += 1;
+        }
+    }
+}
+
 /// Decodes every action in `r`.
 pub(super) fn actions(r: &mut Reader<'_>, version: Version, depth: usize) -> Result<Vec<Action>> {
+    let mut out = Vec::new();
+    actions_into(r, version, depth, &mut out, &mut Spare::default())?;
+    Ok(out)
+}
+
+/// Decodes every action in `r`, appending them to `out` (empty); nested lists come from
+/// `spare`.
+pub(super) fn actions_into(
+    r: &mut Reader<'_>,
+    version: Version,
+    depth: usize,
+    out: &mut Vec<Action>,
+    spare: &mut Spare,
+) -> Result<()> {
     if depth > MAX_NESTING {
         return Err(r.error(format_args!(
             "actions nested more than {MAX_NESTING} levels deep"
         )));
     }
     // Actions are at least 8 bytes; OVN's are mostly 16 to 24.
-    let mut out = Vec::with_capacity((r.remaining() / 16).min(64));
+    out.reserve((r.remaining() / 16).min(64));
     while !r.is_empty() {
         r.need(4)?;
         let len = r.peek_u16(2)? as usize;
@@ -35,9 +91,9 @@ pub(super) fn actions(r: &mut Reader<'_>, version: Version, depth: usize) -> Res
             )));
         }
         let mut a = r.sub(len, "action")?;
-        out.push(action(&mut a, version, depth)?);
+        out.push(action(&mut a, version, depth, spare)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn fixed(r: &Reader<'_>, want: usize) -> Result<()> {
@@ -72,7 +128,21 @@ fn rest_zero(r: &mut Reader<'_>, what: &str) -> Result<()> {
     zeros(r, n, what)
 }
 
-fn action(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
+fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
+    let all = a.rest();
+    if let Some(quick) = quick_action(all, version) {
+        return Ok(quick);
+    }
+    general_action(a, version, depth, spare)
+}
+
+/// [`action`] without the quick paths.
+fn general_action(
+    a: &mut Reader<'_>,
+    version: Version,
+    depth: usize,
+    spare: &mut Spare,
+) -> Result<Action> {
     let all = a.rest();
     let typ = a.peek_u16(0)?;
     if typ == 0xffff {
@@ -92,11 +162,137 @@ fn action(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> 
                 }
                 return Ok(Action::Unknown(all.to_vec()));
             }
-            return nx_action(a, subtype, version, depth, all);
+            return nx_action(a, subtype, version, depth, all, spare);
         }
         return Ok(Action::Unknown(all.to_vec()));
     }
     of_action(a, typ, version, all)
+}
+
+/// The big-endian `u16` at `at` of `b`.
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+/// The big-endian `u32` at `at` of `b`.
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The field a registered 32-bit NXM/OXM header held in an action names, when the header
+/// is unmasked and has the field's width (what [`field32`] accepts).
+fn quick_field32(raw: u32) -> Option<Field> {
+    let field = crate::field::field_of_raw_header(raw)?;
+    (!field.is_tun_metadata() && raw & 0x100 == 0 && usize::from(raw as u8) == field.bytes())
+        .then_some(field)
+}
+
+/// A set_field/reg_load2 entry followed by zero padding filling `b`, when it is the plain
+/// kind [`pull_entry`] and the padding check accept: a registered field with a 32-bit
+/// header and its exact width (twice with a mask), no value bits outside the mask.
+fn quick_entry(b: &[u8], may_mask: bool) -> Option<(Field, u128, u128)> {
+    let raw = be32(b, 0)?;
+    let field = crate::field::field_of_raw_header(raw)?;
+    let hasmask = raw & 0x100 != 0;
+    if field.is_tun_metadata() || (hasmask && !may_mask) {
+        return None;
+    }
+    let n = field.bytes();
+    let payload = n << usize::from(hasmask);
+    if usize::from(raw as u8) != payload {
+        return None;
+    }
+    let value = crate::field::be_small(b.get(4..4 + n)?);
+    let mask = if hasmask {
+        crate::field::be_small(b.get(4 + n..4 + payload)?)
+    } else {
+        bytes_mask(field)
+    };
+    if value & !mask != 0 || b.get(4 + payload..)?.iter().any(|&x| x != 0) {
+        return None;
+    }
+    Some((field, value, mask))
+}
+
+/// The common actions (OVN's `set_field`/`load`, `resubmit`, `dec_ttl`) decoded straight
+/// from their bytes `all` (one whole action, its length a multiple of 8), when they pass
+/// every check the general decoders make; `None` sends anything else (and every error)
+/// to them.
+fn quick_action(all: &[u8], version: Version) -> Option<Action> {
+    let len = all.len();
+    match be16(all, 0)? {
+        // OFPAT_SET_FIELD.
+        25 => {
+            let (field, value, mask) = quick_entry(all.get(4..)?, version >= Version::Of15)?;
+            let ok = field != Field::InPortOxm
+                && field.info().writable
+                && (field != Field::VlanVid || (value & 0x1000 != 0 && mask & 0x1000 != 0));
+            ok.then_some(Action::SetField(SetField {
+                field,
+                value,
+                mask,
+                form: SetFieldForm::SetField,
+            }))
+        }
+        // OFPAT_DEC_NW_TTL.
+        24 if len == 8 => Some(Action::DecTtl {
+            controller_ids: vec![0],
+            cnt_ids: false,
+        }),
+        0xffff if len >= 16 && be32(all, 4)? == NX_VENDOR_ID => match be16(all, 8)? {
+            // NXAST_RESUBMIT.
+            1 if len == 16 => Some(Action::Resubmit(Resubmit {
+                in_port: OfpPort(be16(all, 10)?),
+                table: 255,
+                ct: false,
+                legacy: true,
+            })),
+            // NXAST_RESUBMIT_TABLE(_CT).
+            sub @ (14 | 44) if len == 16 && all.get(13..16)? == [0, 0, 0] => {
+                Some(Action::Resubmit(Resubmit {
+                    in_port: OfpPort(be16(all, 10)?),
+                    table: *all.get(12)?,
+                    ct: sub == 44,
+                    legacy: false,
+                }))
+            }
+            // NXAST_REG_LOAD2.
+            33 if version < Version::Of15 => {
+                let (field, value, mask) = quick_entry(all.get(10..)?, true)?;
+                field.info().writable.then_some(Action::SetField(SetField {
+                    field,
+                    value,
+                    mask,
+                    form: SetFieldForm::RegLoad2,
+                }))
+            }
+            // NXAST_REG_LOAD.
+            7 if version < Version::Of15 && len == 24 => {
+                let (ofs, n_bits) = ofs_nbits(be16(all, 10)?);
+                let field = quick_field32(be32(all, 12)?)?;
+                let v = u64::from_be_bytes(all.get(16..24)?.try_into().ok()?);
+                let fits = u32::from(ofs) + u32::from(n_bits) <= u32::from(field.bits())
+                    && field.info().writable
+                    && (n_bits >= 64 || v >> n_bits == 0);
+                if !fits {
+                    return None;
+                }
+                let ones = if n_bits >= 64 {
+                    u128::from(u64::MAX)
+                } else {
+                    (1u128 << n_bits) - 1
+                };
+                Some(Action::SetField(SetField {
+                    field,
+                    value: u128::from(v) << ofs,
+                    mask: ones << ofs,
+                    form: SetFieldForm::RegLoad,
+                }))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn of_action(a: &mut Reader<'_>, typ: u16, version: Version, all: &[u8]) -> Result<Action> {
@@ -292,12 +488,12 @@ fn of_action(a: &mut Reader<'_>, typ: u16, version: Version, all: &[u8]) -> Resu
             if field == Field::VlanVid && (value & 0x1000 == 0 || mask & 0x1000 == 0) {
                 return Err(a.error("vlan_vid without the VLAN present bit"));
             }
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value,
                 mask,
                 form: SetFieldForm::SetField,
-            }))
+            })
         }
         28 => return copy_field(a, 4),
         29 => {
@@ -542,6 +738,7 @@ fn nx_action(
     version: Version,
     depth: usize,
     all: &[u8],
+    spare: &mut Spare,
 ) -> Result<Action> {
     // REG_MOVE, REG_LOAD and REG_LOAD2 do not exist in OpenFlow 1.5 (set_field and
     // copy_field replace them).
@@ -661,12 +858,12 @@ fn nx_action(
             } else {
                 (1u128 << n_bits) - 1
             };
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value: u128::from(v) << ofs,
                 mask: ones << ofs,
                 form: SetFieldForm::RegLoad,
-            }))
+            })
         }
         33 => {
             at_least(a, 16)?;
@@ -674,12 +871,12 @@ fn nx_action(
             let (field, value, mask) = pull_entry(a, true)?;
             rest_zero(a, "reg_load2 padding")?;
             check_writable(a, field)?;
-            Action::SetField(Box::new(SetField {
+            Action::SetField(SetField {
                 field,
                 value,
                 mask,
                 form: SetFieldForm::RegLoad2,
-            }))
+            })
         }
         8 => {
             at_least(a, 16)?;
@@ -937,8 +1134,11 @@ fn nx_action(
                 n_clauses,
             }
         }
-        35 => ct(a, version, depth)?,
-        36 => Action::Nat(nat(a)?),
+        35 => ct(a, version, depth, spare)?,
+        36 => Action::Nat(match quick_nat(a.rest()) {
+            Some(n) => n,
+            None => nat(a)?,
+        }),
         39 => {
             hdr(a, 16)?;
             let port = OfpPort(a.u16()?);
@@ -952,7 +1152,8 @@ fn nx_action(
             at_least(a, 16)?;
             a.skip(16)?;
             let mut inner = a.sub(a.remaining(), "NXAST_CLONE nested actions")?;
-            let nested = actions(&mut inner, version, depth + 1)?;
+            let mut nested = spare.take();
+            actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
             check_nested(a, &nested, NestIn::Clone)?;
             Action::Clone(nested)
         }
@@ -1176,9 +1377,68 @@ fn learn(a: &mut Reader<'_>, learn2: bool) -> Result<Action> {
     Ok(Action::Learn(Box::new(l)))
 }
 
-fn ct(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
+/// The fixed part of an `NXAST_CT` (its first 24 bytes in `b`) when every check [`ct`]
+/// makes on it passes: flags, zone, table, ALG.
+fn quick_ct_head(b: &[u8]) -> Option<(u16, CtZone, u8, u16)> {
+    let flags = be16(b, 10)?;
+    let zone_src = be32(b, 12)?;
+    let zone_v = be16(b, 16)?;
+    let recirc_table = *b.get(18)?;
+    let alg = be16(b, 22)?;
+    let flags_ok = flags & !(CT_COMMIT | CT_FORCE) == 0
+        && (flags & CT_FORCE == 0 || flags & CT_COMMIT != 0)
+        && b.get(19..22)? == [0, 0, 0];
+    if !flags_ok {
+        return None;
+    }
+    let zone = if zone_src != 0 {
+        let (ofs, n_bits) = ofs_nbits(zone_v);
+        let field = quick_field32(zone_src)?;
+        if n_bits != 16 || u32::from(ofs) + 16 > u32::from(field.bits()) {
+            return None;
+        }
+        CtZone::Field(subfield(field, ofs, n_bits))
+    } else {
+        CtZone::Imm(zone_v)
+    };
+    Some((flags, zone, recirc_table, alg))
+}
+
+fn ct(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
     at_least(a, 24)?;
     let start = a.offset();
+    let (flags, zone, recirc_table, alg) = match quick_ct_head(a.rest()) {
+        Some(head) => {
+            a.skip(24)?;
+            head
+        }
+        None => ct_head(a, start)?,
+    };
+    let mut inner = a.sub(a.remaining(), "NXAST_CT nested actions")?;
+    let mut nested = spare.take();
+    actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
+    check_nested(a, &nested, NestIn::Ct)?;
+    if flags & CT_COMMIT == 0
+        && nested.iter().any(
+            |n| !matches!(n, Action::Nat(nat) if nat.flags == 0 && nat.range == NatRange::None),
+        )
+    {
+        return Err(a.error_at(
+            start,
+            "ct actions other than a bare nat need the commit flag",
+        ));
+    }
+    Ok(Action::Ct(Ct {
+        flags,
+        zone,
+        recirc_table,
+        alg,
+        actions: nested,
+    }))
+}
+
+/// Reads and checks the fixed part of an `NXAST_CT` (from `start`, its first byte).
+fn ct_head(a: &mut Reader<'_>, start: usize) -> Result<(u16, CtZone, u8, u16)> {
     a.skip(10)?;
     let flags = a.u16()?;
     let zone_src = a.u32()?;
@@ -1203,26 +1463,63 @@ fn ct(a: &mut Reader<'_>, version: Version, depth: usize) -> Result<Action> {
     } else {
         CtZone::Imm(zone_v)
     };
-    let mut inner = a.sub(a.remaining(), "NXAST_CT nested actions")?;
-    let nested = actions(&mut inner, version, depth + 1)?;
-    check_nested(a, &nested, NestIn::Ct)?;
-    if flags & CT_COMMIT == 0
-        && nested.iter().any(
-            |n| !matches!(n, Action::Nat(nat) if nat.flags == 0 && nat.range == NatRange::None),
-        )
-    {
-        return Err(a.error_at(
-            start,
-            "ct actions other than a bare nat need the commit flag",
-        ));
+    Ok((flags, zone, recirc_table, alg))
+}
+
+/// An `NXAST_NAT` (all its bytes in `b`) without a range or with an IPv4 one, when every
+/// check [`nat`] makes passes.
+fn quick_nat(b: &[u8]) -> Option<Nat> {
+    let flags = be16(b, 12)?;
+    let present = be16(b, 14)?;
+    let ok = b.get(10..12)? == [0, 0]
+        && flags & !0x1f == 0
+        && !(flags & NAT_SRC != 0 && flags & NAT_DST != 0)
+        && !(flags & NAT_HASH != 0 && flags & NAT_RANDOM != 0);
+    if !ok {
+        return None;
     }
-    Ok(Action::Ct(Box::new(Ct {
+    let (v4min, v4max, pmin, pmax) = (1, 2, 16, 32);
+    if present == 0 {
+        return Some(Nat {
+            flags,
+            range: NatRange::None,
+        });
+    }
+    // IPv4 addresses (and ports) only.
+    if present & !(v4min | v4max | pmin | pmax) != 0 || present & v4min == 0 {
+        return None;
+    }
+    let mut at = 16;
+    let min = be32(b, at)?;
+    at += 4;
+    let mut max = 0;
+    if present & v4max != 0 {
+        max = be32(b, at)?;
+        at += 4;
+    }
+    let (mut proto_min, mut proto_max) = (0, 0);
+    if present & pmin != 0 {
+        proto_min = be16(b, at)?;
+        at += 2;
+        if present & pmax != 0 {
+            proto_max = be16(b, at)?;
+        }
+    } else if present & pmax != 0 {
+        return None;
+    }
+    let valid = min != 0
+        && (present & v4max == 0 || max >= min)
+        && (present & pmin == 0 || proto_min != 0)
+        && (present & pmax == 0 || proto_max >= proto_min);
+    valid.then_some(Nat {
         flags,
-        zone,
-        recirc_table,
-        alg,
-        actions: nested,
-    })))
+        range: NatRange::Ipv4 {
+            min: Ipv4Addr::from(min),
+            max: Ipv4Addr::from(max),
+            proto_min,
+            proto_max,
+        },
+    })
 }
 
 fn nat(a: &mut Reader<'_>) -> Result<Nat> {
@@ -1408,4 +1705,104 @@ pub(super) fn nested_violation(actions: &[Action], outer: NestIn) -> Option<Stri
         }
     }
     None
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+    use proptest::strategy::{Strategy, ValueTree};
+
+    /// Whatever a quick path accepts, the general decoder decodes the same way.
+    fn agree(b: &[u8], version: Version) {
+        if let Some(q) = quick_action(b, version) {
+            let mut r = Reader::new(b, "action");
+            let g = general_action(&mut r, version, 0, &mut Spare::default());
+            assert_eq!(g.ok(), Some(q), "{b:02x?}");
+        }
+        let nx = b.len() >= 16 && b[..2] == [0xff, 0xff] && b[4..8] == NX_VENDOR_ID.to_be_bytes();
+        if nx
+            && b[8..10] == [0, 35]
+            && let Some(q) = quick_ct_head(b)
+        {
+            let mut r = Reader::new(b, "ct");
+            assert_eq!(ct_head(&mut r, 0).ok(), Some(q), "{b:02x?}");
+        }
+        if nx
+            && b[8..10] == [0, 36]
+            && let Some(q) = quick_nat(b)
+        {
+            let mut r = Reader::new(b, "nat");
+            assert_eq!(nat(&mut r).ok(), Some(q), "{b:02x?}");
+        }
+    }
+
+    #[test]
+    fn quick_paths_agree_with_general_decoders() {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut seen, mut quick) = (0, 0);
+        let texts = [
+            "ct(commit,zone=NXM_NX_REG13[0..15],nat(dst=172.16.0.1:8080),\
+             exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+            "load:0x1->NXM_NX_XXREG0[97],load:0x2->NXM_NX_REG15[],\
+             ct(commit,zone=NXM_NX_REG11[0..15],exec(load:0->NXM_NX_CT_MARK[0])),resubmit(,45)",
+            "dec_ttl,load:0xa000001->NXM_NX_XXREG0[96..127],mod_dl_src:0a:00:00:00:02:01,\
+             set_field:0x5->reg3,set_field:fe80::1->ipv6_src,resubmit:3,resubmit(1,2,ct)",
+            "ct(commit,zone=NXM_NX_REG12[0..15],table=13,\
+             nat(src=192.168.0.1-192.168.0.9:1024-65535,random),\
+             exec(load:0x7->NXM_NX_CT_LABEL[0..31]))",
+            "ct(nat),ct(commit,force,zone=5,nat(src)),ct(commit,nat(dst=10.0.0.1:80))",
+            "set_field:0x1000/0x1000->vlan_vid,set_field:10.0.0.1->ip_dst,\
+             set_field:0x3/0xff->metadata,load:0xffffffffffffffff->xreg0[0..63]",
+        ];
+        let mut seeds: Vec<(Version, Vec<Action>)> = Vec::new();
+        for version in Version::ALL {
+            for t in texts {
+                seeds.push((version, crate::action::parse_actions(t, version).unwrap()));
+            }
+            let s = crate::strategy::actions(version);
+            for _ in 0..300 {
+                seeds.push((version, s.new_tree(&mut runner).unwrap().current()));
+            }
+        }
+        for (version, list) in seeds {
+            let mut w = crate::wire::Writer::with_capacity(256);
+            if crate::action::encode_actions(&list, &mut w, version).is_ok() {
+                walk(w.as_slice(), version, &mut seen, &mut quick);
+            }
+        }
+        assert!(seen > 900 && quick > 50, "{seen} actions, {quick} quick");
+    }
+
+    /// Checks every action of a list (and of the lists nested in `ct` and `clone`), each
+    /// also with one byte changed.
+    fn walk(bytes: &[u8], version: Version, seen: &mut usize, quick: &mut usize) {
+        let mut at = 0;
+        while at + 4 <= bytes.len() {
+            let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+            if len < 8 || at + len > bytes.len() {
+                break;
+            }
+            let one = &bytes[at..at + len];
+            agree(one, version);
+            *seen += 1;
+            *quick += usize::from(quick_action(one, version).is_some());
+            for i in 0..one.len() {
+                for x in [0u8, 1, 0x10, 0x80, 0xff] {
+                    let mut m = one.to_vec();
+                    m[i] ^= x;
+                    // Lengths stay the action's own.
+                    m[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+                    agree(&m, version);
+                }
+            }
+            let nx = len >= 16 && one[..2] == [0xff, 0xff];
+            if nx && one[8..10] == [0, 35] && len > 24 {
+                walk(&one[24..], version, seen, quick);
+            }
+            if nx && one[8..10] == [0, 42] {
+                walk(&one[16..], version, seen, quick);
+            }
+            at += len;
+        }
+    }
 }

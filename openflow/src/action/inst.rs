@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
-use super::decode::{NestIn, nested_violation};
+use super::decode::{NestIn, Spare, nested_violation};
 use super::*;
 
 /// Open vSwitch's instruction kinds, in the order they must appear (`OVSINST_*`).
@@ -240,8 +240,19 @@ fn allowed_in_action_set(a: &Action) -> bool {
     )
 }
 
-pub(super) fn decode(r: &mut Reader<'_>, version: Version) -> Result<Vec<Instruction>> {
-    let mut out = Vec::new();
+/// Decodes the instructions in `r` into `out`, replacing its contents and reusing the
+/// action lists they held.
+pub(super) fn decode_into(
+    r: &mut Reader<'_>,
+    version: Version,
+    out: &mut Vec<Instruction>,
+) -> Result<()> {
+    let mut spare = Spare::default();
+    for i in out.drain(..) {
+        if let Instruction::ApplyActions(l) | Instruction::WriteActions(l) = i {
+            spare.give(l);
+        }
+    }
     let mut seen = [false; 8];
     while !r.is_empty() {
         let at = r.offset();
@@ -309,7 +320,8 @@ pub(super) fn decode(r: &mut Reader<'_>, version: Version) -> Result<Vec<Instruc
                         "OFPIT_APPLY_ACTIONS"
                     },
                 )?;
-                let list = super::decode::actions(&mut sub, version, 0)?;
+                let mut list = spare.take();
+                super::decode::actions_into(&mut sub, version, 0, &mut list, &mut spare)?;
                 let outer = if typ == 3 {
                     NestIn::WriteActions
                 } else {
@@ -350,11 +362,14 @@ pub(super) fn decode(r: &mut Reader<'_>, version: Version) -> Result<Vec<Instruc
         {
             // As Open vSwitch: an instruction without actions is no instruction (and the
             // encoder leaves it out), so that decode(encode(x)) == x.
+            if let Instruction::ApplyActions(l) | Instruction::WriteActions(l) = inst {
+                spare.give(l);
+            }
             continue;
         }
         out.push(inst);
     }
-    Ok(out)
+    Ok(())
 }
 
 pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> Result<()> {

@@ -110,7 +110,7 @@ pub enum Action {
     Bundle(Box<Bundle>),
     /// `set_field:V[/M]->F` and `load:V->F[a..b]` (`OFPAT_SET_FIELD`, `NXAST_REG_LOAD`,
     /// `NXAST_REG_LOAD2`).
-    SetField(Box<SetField>),
+    SetField(SetField),
     /// `set_vlan_vid:V` / `mod_vlan_vid:V`.
     SetVlanVid {
         /// The VLAN id (12 bits).
@@ -234,7 +234,7 @@ pub enum Action {
     /// `sample(...)`.
     Sample(Box<Sample>),
     /// `ct(...)`.
-    Ct(Box<Ct>),
+    Ct(Ct),
     /// `ct_clear`.
     CtClear,
     /// `nat(...)`, valid only inside `ct`.
@@ -689,8 +689,21 @@ pub fn decode_instructions(
     len: usize,
     version: Version,
 ) -> Result<Vec<Instruction>> {
+    let mut out = Vec::new();
+    decode_instructions_into(r, len, version, &mut out)?;
+    Ok(out)
+}
+
+/// [`decode_instructions`] into `out`, replacing its contents and reusing the memory of its
+/// action lists. On error `out` holds an unspecified part of the instructions.
+pub fn decode_instructions_into(
+    r: &mut Reader<'_>,
+    len: usize,
+    version: Version,
+    out: &mut Vec<Instruction>,
+) -> Result<()> {
     let mut sub = r.sub(len, "instruction list")?;
-    inst::decode(&mut sub, version)
+    inst::decode_into(&mut sub, version, out)
 }
 
 /// Encodes an instruction list; returns its length in bytes.

@@ -1881,12 +1881,12 @@ impl<'a> Parser<'a> {
         };
         let full = bytes_mask(field);
         let mask = mask.unwrap_or(full);
-        Ok(Action::SetField(Box::new(SetField {
+        Ok(Action::SetField(SetField {
             field,
             value: val & mask,
             mask,
             form: SetFieldForm::SetField,
-        })))
+        }))
     }
 
     fn load(&self, v: &str, at: usize) -> Result<Action> {
@@ -1928,12 +1928,12 @@ impl<'a> Parser<'a> {
         } else {
             (1u128 << n_bits) - 1
         };
-        Ok(Action::SetField(Box::new(SetField {
+        Ok(Action::SetField(SetField {
             field: dst.field,
             value: imm << ofs,
             mask: ones << ofs,
             form: SetFieldForm::RegLoad,
-        })))
+        }))
     }
 
     fn resubmit(&self, v: &str, at: usize) -> Result<Action> {
@@ -2192,7 +2192,7 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
-        Ok(Action::Ct(Box::new(ct)))
+        Ok(Action::Ct(ct))
     }
 
     fn nat(&self, v: &str, at: usize) -> Result<Nat> {

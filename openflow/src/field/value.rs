@@ -243,13 +243,7 @@ pub fn format_eth(v: u64, out: &mut String) {
 
 /// Appends an IPv4 address in dotted quad form.
 pub fn format_ipv4(v: u32, out: &mut String) {
-    let b = v.to_be_bytes();
-    for (i, byte) in b.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        numfmt::dec(out, u64::from(*byte));
-    }
+    numfmt::ipv4(out, v);
 }
 
 /// Whether `mask` is an IPv4 CIDR mask (N leading ones, then zeros; zero counts).

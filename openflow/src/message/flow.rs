@@ -1,9 +1,10 @@
 //! Flow table messages: flow mod, flow removed, packet in and packet out; and OpenFlow 1.5's
 //! OXS statistics.
 
-use super::{OFPP_CONTROLLER, read_match, unsupported};
+use super::{OFPP_CONTROLLER, read_match, read_match_into, unsupported};
 use crate::action::{
-    Action, Instruction, decode_actions, decode_instructions, encode_actions, encode_instructions,
+    Action, Instruction, decode_actions, decode_instructions_into, encode_actions,
+    encode_instructions,
 };
 use crate::error::{Error, Result};
 use crate::matching::Match;
@@ -56,6 +57,13 @@ impl FlowMod {
     pub const DELETE_STRICT: u8 = 4;
 
     pub(crate) fn decode(r: &mut Reader<'_>, v: Version) -> Result<FlowMod> {
+        let mut fm = FlowMod::default();
+        fm.decode_into(r, v)?;
+        Ok(fm)
+    }
+
+    /// [`FlowMod::decode`] into `self`, reusing the memory of its match and instructions.
+    pub(crate) fn decode_into(&mut self, r: &mut Reader<'_>, v: Version) -> Result<()> {
         let cookie = r.u64()?;
         let cookie_mask = r.u64()?;
         let table_id = r.u8()?;
@@ -69,25 +77,22 @@ impl FlowMod {
         let flags = r.u16()?;
         let importance = r.u16()?;
         let importance = if v >= Version::Of14 { importance } else { 0 };
-        let match_ = read_match(r, v)?;
+        read_match_into(r, v, &mut self.match_)?;
         let n = r.remaining();
-        let instructions = decode_instructions(r, n, v)?;
-        Ok(FlowMod {
-            cookie,
-            cookie_mask,
-            table_id,
-            command,
-            idle_timeout,
-            hard_timeout,
-            priority,
-            buffer_id,
-            out_port,
-            out_group,
-            flags,
-            importance,
-            match_,
-            instructions,
-        })
+        decode_instructions_into(r, n, v, &mut self.instructions)?;
+        self.cookie = cookie;
+        self.cookie_mask = cookie_mask;
+        self.table_id = table_id;
+        self.command = command;
+        self.idle_timeout = idle_timeout;
+        self.hard_timeout = hard_timeout;
+        self.priority = priority;
+        self.buffer_id = buffer_id;
+        self.out_port = out_port;
+        self.out_group = out_group;
+        self.flags = flags;
+        self.importance = importance;
+        Ok(())
     }
 
     pub(crate) fn encode(&self, w: &mut Writer, v: Version) -> Result<()> {

@@ -344,6 +344,13 @@ pub(crate) fn write_props(w: &mut Writer, props: &[Property], what: &str) -> Res
 /// Reads an `ofp_match` after checking its length against the container (the match codec
 /// then reads it).
 pub(crate) fn read_match(r: &mut Reader<'_>, version: Version) -> Result<Match> {
+    let mut m = Match::new();
+    read_match_into(r, version, &mut m)?;
+    Ok(m)
+}
+
+/// [`read_match`] into `m`, reusing its memory.
+pub(crate) fn read_match_into(r: &mut Reader<'_>, version: Version, m: &mut Match) -> Result<()> {
     let r0 = r.clone().with_context("ofp_match");
     if r.remaining() < 4 {
         return Err(r0.error(format_args!(
@@ -368,7 +375,7 @@ pub(crate) fn read_match(r: &mut Reader<'_>, version: Version) -> Result<Match> 
             r.remaining()
         )));
     }
-    Match::decode(r, version)
+    m.decode_into(r, version)
 }
 
 /// Writes a fixed-size, NUL-padded string field.
@@ -591,6 +598,26 @@ impl Message {
         })?;
         let msg = decode_body(version, h.type_, h.xid, r, true)?;
         Ok((version, h.xid, msg))
+    }
+
+    /// [`Message::decode`] for a flow_mod, into `fm`, replacing it and reusing its memory
+    /// (the match's entries, the instructions and their action lists): decoding message
+    /// after message into the same `FlowMod` allocates next to nothing. Returns the version
+    /// and xid, or `Ok(None)` (leaving `fm` alone) when `buf` is not an `OFPT_FLOW_MOD` with
+    /// a valid header: [`Message::decode`] decodes (or rejects) it then. On error `fm`
+    /// holds an unspecified, partly decoded flow_mod.
+    pub fn decode_flow_mod_into(buf: &[u8], fm: &mut FlowMod) -> Result<Option<(Version, u32)>> {
+        let mut r = Reader::new(buf, "OpenFlow header");
+        let h = Header::read(&mut r)?;
+        let Some(version) = Version::from_wire(h.version) else {
+            return Ok(None);
+        };
+        if h.length as usize != buf.len() || h.type_ != ofpt::FLOW_MOD {
+            return Ok(None);
+        }
+        let mut r = r.with_context("OFPT_FLOW_MOD");
+        fm.decode_into(&mut r, version)?;
+        Ok(Some((version, h.xid)))
     }
 
     /// Decodes a hello of any version (for negotiation, before a version is agreed): returns

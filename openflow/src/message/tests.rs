@@ -2,6 +2,7 @@ use super::*;
 use crate::ErrorKind;
 use crate::version::VersionSet;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -675,5 +676,50 @@ proptest! {
             if i >= 4 { b[i] = x; }
         }
         let _ = Message::decode(&b);
+    }
+}
+
+/// `Message::decode_flow_mod_into`, decoding message after message into one `FlowMod`,
+/// gives what `Message::decode` gives: the same flow_mod, or the same error.
+#[test]
+fn flow_mod_into_agrees_with_decode() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut fm = FlowMod::default();
+    let mut check = |b: &[u8]| match Message::decode_flow_mod_into(b, &mut fm) {
+        Ok(Some((v, xid))) => {
+            let (v2, xid2, m) = Message::decode(b).unwrap();
+            assert_eq!((v, xid), (v2, xid2));
+            assert_eq!(m, Message::FlowMod(fm.clone()));
+        }
+        Ok(None) => assert!(!matches!(
+            Message::decode(b),
+            Ok((_, _, Message::FlowMod(_)))
+        )),
+        Err(e) => assert_eq!(Message::decode(b).unwrap_err().to_string(), e.to_string()),
+    };
+    for v in Version::ALL {
+        let s = crate::strategy::flow_mod(v);
+        let mut msgs: Vec<Vec<u8>> = (0..200)
+            .map(|_| {
+                let f = s.new_tree(&mut runner).unwrap().current();
+                Message::FlowMod(f).encode(v, 7).unwrap()
+            })
+            .collect();
+        msgs.extend(samples(v).iter().map(|m| m.encode(v, 1).unwrap()));
+        for b in &msgs {
+            check(b);
+            // Truncated (header fixed) and with a lying length inside.
+            for n in (8..b.len()).step_by(3) {
+                let mut t = b[..n].to_vec();
+                t[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+                check(&t);
+                check(b);
+            }
+            for i in (8..b.len().saturating_sub(1)).step_by(5) {
+                let mut t = b.clone();
+                t[i..i + 2].copy_from_slice(&0xffffu16.to_be_bytes());
+                check(&t);
+            }
+        }
     }
 }
