@@ -1833,25 +1833,7 @@ struct Put<'a> {
 impl Put<'_> {
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
         let n = value_bytes(field).min(16);
-        let (raw, experimenter) = field.header_word(self.oxm, mask.is_some(), n)?;
-        // Header, value and mask gathered on the stack and appended at once.
-        let mut buf = [0u8; 40];
-        buf[..4].copy_from_slice(&raw.to_be_bytes());
-        let mut len = 4;
-        if let Some(e) = experimenter {
-            buf[4..8].copy_from_slice(&e.to_be_bytes());
-            len = 8;
-        }
-        // Value and mask go in as whole 16-byte blocks shifted so that their `n` bytes come
-        // first (fixed-size copies); what follows them is overwritten or cut off.
-        let shift = 8 * (16 - n) as u32;
-        buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
-        len += n;
-        if let Some(m) = mask {
-            buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
-            len += n;
-        }
-        self.w.bytes(&buf[..len]);
+        field.put_entry(self.w, self.oxm, n, value, mask)?;
         if field.info().prereq != Prereq::None {
             self.implied_ethernet = true;
         }

@@ -135,25 +135,7 @@ fn put_entry(
         }
         return Ok(());
     }
-    // As `Put::entry` of matches: header, value and mask gathered on the stack, the value
-    // and mask as 16-byte blocks shifted so that their `n` bytes come first.
-    let (raw, experimenter) = field.header_word(version, mask.is_some(), n)?;
-    let mut buf = [0u8; 40];
-    buf[..4].copy_from_slice(&raw.to_be_bytes());
-    let mut len = 4;
-    if let Some(e) = experimenter {
-        buf[4..8].copy_from_slice(&e.to_be_bytes());
-        len = 8;
-    }
-    let shift = 8 * (16 - n) as u32;
-    buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
-    len += n;
-    if let Some(m) = mask {
-        buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
-        len += n;
-    }
-    w.bytes(&buf[..len]);
-    Ok(())
+    field.put_entry(w, version, n, value, mask)
 }
 
 /// `OFPAT_SET_FIELD` of an exact value.

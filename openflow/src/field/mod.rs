@@ -250,6 +250,39 @@ impl Field {
         }
     }
 
+    /// Appends one OXM/NXM entry of this field: its header for `version`, then the value's
+    /// `n` (at most 16) low bytes, then as many of the mask's, gathered on the stack and
+    /// written at once (the value and mask go in as whole 16-byte blocks shifted so that
+    /// their `n` bytes come first; what follows them is overwritten or cut off).
+    #[inline]
+    pub(crate) fn put_entry(
+        self,
+        w: &mut crate::wire::Writer,
+        version: Option<Version>,
+        n: usize,
+        value: u128,
+        mask: Option<u128>,
+    ) -> Result<()> {
+        let n = n.min(16);
+        let (raw, experimenter) = self.header_word(version, mask.is_some(), n)?;
+        let mut buf = [0u8; 40];
+        buf[..4].copy_from_slice(&raw.to_be_bytes());
+        let mut len = 4;
+        if let Some(e) = experimenter {
+            buf[4..8].copy_from_slice(&e.to_be_bytes());
+            len = 8;
+        }
+        let shift = 8 * (16 - n) as u32;
+        buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
+        len += n;
+        if let Some(m) = mask {
+            buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
+            len += n;
+        }
+        w.bytes(&buf[..len]);
+        Ok(())
+    }
+
     /// The wire header for this field with `hasmask` and a payload of `value_len` bytes
     /// (twice that with a mask), under `version` (see [`Field::header`]).
     pub fn oxm_header(
