@@ -28,8 +28,8 @@ use crate::field::FxMap;
 use crate::flow::{Command, Flow};
 use crate::matching::Match;
 use crate::message::{
-    FlowModView, FlowStatsRequest, FlowStatsView, FlowView, Message, MultipartRequest,
-    MultipartRequestBody, flow_stats_views,
+    FlowModView, FlowStatsRequest, FlowStatsView, FlowStatsViews, FlowView, Message,
+    MultipartRequest, MultipartRequestBody, flow_stats_views,
 };
 use crate::version::Version;
 use crate::wire::Writer;
@@ -330,6 +330,15 @@ impl Dump {
             .map(|e| e.and_then(|e| e.decode()).map(|s| Flow::from_stats(&s)))
             .collect()
     }
+}
+
+/// The flow stats entries of one part of an `OFPMP_FLOW` reply under `version`, read in
+/// place; errors when `reply` is not such a part.
+pub fn dump_part_entries(reply: &Frame, version: Version) -> Result<FlowStatsViews<'_>> {
+    Ok(flow_stats_views(
+        flow_reply_body(reply, version, 0)?,
+        version,
+    ))
 }
 
 /// The entries of `reply`, part `index` of an `OFPMP_FLOW` reply under `version`.

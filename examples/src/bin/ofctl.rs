@@ -182,11 +182,7 @@ async fn run(cli: Cli) -> Result<()> {
             let mut line = String::with_capacity(512);
             while let Some(part) = parts.next().await {
                 let part = part?;
-                let body = part.body();
-                if part.msg_type() != 19 || body.get(..2) != Some(&[0, 1]) || body.len() < 8 {
-                    bail!("the switch answered with message type {}", part.msg_type());
-                }
-                for entry in openflow::message::flow_stats_views(&body[8..], v) {
+                for entry in openflow::sync::dump_part_entries(&part, v)? {
                     line.clear();
                     line.push(' ');
                     flow::format_flow_stats(&entry?.decode()?, v, !cli.no_stats, &mut line);
