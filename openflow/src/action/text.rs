@@ -284,14 +284,7 @@ fn format_canonical(a: &Action, version: Version, first: &mut bool, out: &mut St
             sep(first, out);
             out.push_str("dec_ttl");
             if *cnt_ids || controller_ids.as_slice() != [0] {
-                out.push('(');
-                for (i, id) in controller_ids.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    numfmt::dec(out, u64::from(*id));
-                }
-                out.push(')');
+                put_dec_ttl_ids(controller_ids, out);
             }
         }
         Action::Note(data) => {
@@ -642,14 +635,7 @@ fn format_action(a: &Action, out: &mut String) {
         } => {
             out.push_str("dec_ttl");
             if *cnt_ids {
-                out.push('(');
-                for (i, id) in controller_ids.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    numfmt::dec(out, u64::from(*id));
-                }
-                out.push(')');
+                put_dec_ttl_ids(controller_ids, out);
             }
         }
         Action::SetMplsLabel(v) => {
@@ -2590,4 +2576,16 @@ fn strtoull_lenient(s: &str) -> u64 {
         };
     }
     v
+}
+
+/// `dec_ttl`'s controller ids in parentheses: `(1,2,3)`.
+fn put_dec_ttl_ids(ids: &[u16], out: &mut String) {
+    out.push('(');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        numfmt::dec(out, u64::from(*id));
+    }
+    out.push(')');
 }
