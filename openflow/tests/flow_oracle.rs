@@ -159,8 +159,8 @@ fn parse_flows_text_and_bytes_match_ovs_ofctl() {
     }
 }
 
-/// Our dump of `remote` (flow stats), each flow printed as dump-flows --no-stats does.
-async fn our_dump(remote: &str, v: Version) -> Vec<String> {
+/// A connection to `remote` speaking only `v`, its driver spawned.
+async fn connect(remote: &str, v: Version) -> conn::Handle {
     let config = Config {
         versions: openflow::version::VersionSet::of(&[v]),
         ..Config::default()
@@ -169,6 +169,12 @@ async fn our_dump(remote: &str, v: Version) -> Vec<String> {
         .await
         .unwrap();
     tokio::spawn(c);
+    h
+}
+
+/// Our dump of `remote` (flow stats), each flow printed as dump-flows --no-stats does.
+async fn our_dump(remote: &str, v: Version) -> Vec<String> {
+    let h = connect(remote, v).await;
     let replies = h
         .transact(&Message::MultipartRequest(MultipartRequest {
             flags: 0,
@@ -307,14 +313,7 @@ async fn dumps_and_bundles_match_ovs_ofctl() {
 
         // The same flows installed by us in one bundle dump identically.
         sw.ofctl(&["-O", v.name(), "del-flows", &remote]);
-        let config = Config {
-            versions: openflow::version::VersionSet::of(&[v]),
-            ..Config::default()
-        };
-        let (c, h, _ev) = conn::connect(&remote.parse().unwrap(), config)
-            .await
-            .unwrap();
-        tokio::spawn(c);
+        let h = connect(&remote, v).await;
         let msgs: Vec<Vec<u8>> = lines
             .iter()
             .map(|l| {
@@ -378,14 +377,7 @@ async fn every_field_and_action_dumps_as_ovs_ofctl() {
     }
     for v in [Version::Of13, Version::Of15] {
         sw.ofctl(&["-O", v.name(), "del-flows", &remote]);
-        let config = Config {
-            versions: openflow::version::VersionSet::of(&[v]),
-            ..Config::default()
-        };
-        let (c, h, _ev) = conn::connect(&remote.parse().unwrap(), config)
-            .await
-            .unwrap();
-        tokio::spawn(c);
+        let h = connect(&remote, v).await;
         // One at a time, so that a flow the switch refuses (a port it lacks, say) is left
         // out rather than failing the others.
         let mut accepted = Vec::new();
