@@ -142,6 +142,36 @@ fn add_dump_replace_and_delete_on_a_switch() {
     );
     ok(&["del-flows", &remote]);
     assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), "");
+
+    // Without --bundle the flows are sent a piece at a time, checked by one barrier.
+    ok(&["add-flows", &remote, flows]);
+    assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), theirs);
+    ok(&["del-flows", &remote]);
+
+    // A flow that does not parse near the end of the file (in a later piece than the
+    // pieces already sent) leaves the switch as it was: the bundle is never committed.
+    let mut bad = lines.clone();
+    bad[2500] = format!("{},bogus=1", bad[2500]);
+    let bad_file = dir.path().join("bad.txt");
+    std::fs::write(&bad_file, bad.join("\n")).unwrap();
+    let out = ofctl(&["add-flows", &remote, bad_file.to_str().unwrap(), "--bundle"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.txt:2501:") && err.contains("bogus"),
+        "{err}"
+    );
+    assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), "");
+    // A flow the switch refuses (a goto to a table before its own) fails the bundle, which
+    // applies nothing, and is named by its line.
+    let mut refused = lines.clone();
+    refused[2700] = "table=5,priority=1,actions=goto_table:1".into();
+    std::fs::write(&bad_file, refused.join("\n")).unwrap();
+    let out = ofctl(&["add-flows", &remote, bad_file.to_str().unwrap(), "--bundle"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("flow 2701 failed"), "{err}");
+    assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), "");
 }
 
 #[test]

@@ -183,6 +183,62 @@ async fn requests_bundles_and_errors_against_vswitchd() {
             other => panic!("expected message 1 to fail: {other:?}"),
         }
 
+        // A bundle sent in parts (as a writer fills it): the parts apply atomically, and a
+        // bad message in a later part is named by its index over every part.
+        let before = count_flows(&sw, &remote);
+        let mut w = handle.open_bundle().expect("open");
+        for k in 0..3u64 {
+            let mut part = w.part();
+            for i in 0..100 {
+                part.push_bytes(&flow_mod(v, handle.next_xid(), 5, 1, k * 100 + i))
+                    .unwrap();
+            }
+            w.send(part).unwrap();
+        }
+        assert_eq!(w.len(), 300);
+        w.commit().await.expect("commit in parts");
+        assert_eq!(count_flows(&sw, &remote), before + 300);
+        let mut w = handle.open_bundle().expect("open");
+        let mut part = w.part();
+        part.push_bytes(&flow_mod(v, handle.next_xid(), 6, 1, 1))
+            .unwrap();
+        w.send(part).unwrap();
+        let mut part = w.part();
+        part.push_bytes(&flow_mod(v, handle.next_xid(), 6, 1, 2))
+            .unwrap();
+        part.push_bytes(&flow_mod(v, handle.next_xid(), 255, 1, 3))
+            .unwrap();
+        w.send(part).unwrap();
+        match w.commit().await {
+            Err(openflow::Error::Failed { index, .. }) => assert_eq!(index, 2),
+            other => panic!("expected message 2 to fail: {other:?}"),
+        }
+        // A part made for another bundle is refused; a writer dropped without a commit
+        // leaves the switch's table as it was.
+        let other = handle.open_bundle().expect("open");
+        let mut w = handle.open_bundle().expect("open");
+        assert!(w.send(other.part()).is_err());
+        let mut part = w.part();
+        part.push_bytes(&flow_mod(v, handle.next_xid(), 6, 1, 1))
+            .unwrap();
+        w.send(part).unwrap();
+        drop(w);
+        other.discard().await.expect("discard");
+        assert_eq!(count_flows(&sw, &remote), before + 300);
+
+        // A checked batch sent in parts: the index counts over every part.
+        let mut batch = handle.start_checked().unwrap();
+        batch.send(flow_mod(v, handle.next_xid(), 7, 1, 1)).unwrap();
+        let mut second = flow_mod(v, handle.next_xid(), 7, 1, 2);
+        second.extend(flow_mod(v, handle.next_xid(), 255, 1, 3));
+        batch.send(second).unwrap();
+        assert_eq!(batch.len(), 3);
+        match batch.finish().await {
+            Err(openflow::Error::Failed { index, .. }) => assert_eq!(index, 2),
+            other => panic!("expected message 2 to fail: {other:?}"),
+        }
+        assert_eq!(count_flows(&sw, &remote), before + 302);
+
         // Fire and forget: the error arrives on the events channel.
         let xid = handle.next_xid();
         handle.send(flow_mod(v, xid, 255, 1, 9)).unwrap();

@@ -130,20 +130,38 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Cmd::AddFlows { switch, file } => {
             let h = connect(&switch, v).await?;
-            // The flows are read and encoded on the worker threads, a piece at a time, and
-            // given fresh xids in order here.
-            let pieces = parse_file(&file, v, |flows| encode_flow_mods(flows, v))?;
+            // The flows are parsed and encoded on the worker threads, a piece at a time,
+            // and each piece is sent as soon as it and those before it are ready, while the
+            // switch takes the pieces before.
             let result = if cli.bundle {
-                let mut bundle = h.new_bundle();
-                bundle.reserve(pieces.iter().map(|p| p.len() * 11 / 10).sum());
-                for p in &pieces {
-                    bundle.push_all(p)?;
-                }
-                h.commit(bundle).await
+                let mut bundle = h.open_bundle()?;
+                let template = bundle.part();
+                parse_file_with(
+                    &file,
+                    v,
+                    |flows| {
+                        let mut part = template.clone();
+                        part.reserve(flows.len() * 280);
+                        for (cmd, f) in flows {
+                            part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
+                        }
+                        Ok(part)
+                    },
+                    |part| Ok(bundle.send(part)?),
+                )?;
+                bundle.commit().await
             } else {
-                let mut all = pieces.concat();
-                set_xids(&mut all, || h.next_xid());
-                h.send_checked(all).await
+                let mut batch = h.start_checked()?;
+                parse_file_with(
+                    &file,
+                    v,
+                    |flows| encode_flow_mods(flows, v),
+                    |mut piece| {
+                        set_xids(&mut piece, || h.next_xid());
+                        Ok(batch.send(piece)?)
+                    },
+                )?;
+                batch.finish().await
             };
             match result {
                 Ok(()) => {}
@@ -566,6 +584,21 @@ fn parse_file<R: Send>(
     work: impl Fn(Vec<(Command, Flow)>) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
     let mut results = Vec::new();
+    parse_file_with(file, v, work, |r| {
+        results.push(r);
+        Ok(())
+    })?;
+    Ok(results)
+}
+
+/// [`parse_file`], giving each piece's result to `consume` (on this thread, in order) as
+/// soon as it and those before it are ready.
+fn parse_file_with<R: Send>(
+    file: &str,
+    v: Version,
+    work: impl Fn(Vec<(Command, Flow)>) -> Result<R> + Sync,
+    mut consume: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
     pipeline(
         |emit| read_pieces(file, line_cutter(), emit),
         |piece| -> Result<R> {
@@ -580,12 +613,8 @@ fn parse_file<R: Send>(
             }
             work(flows)
         },
-        |r| {
-            results.push(r?);
-            Ok(())
-        },
-    )?;
-    Ok(results)
+        |r| consume(r?),
+    )
 }
 
 /// What a piece of `parse-flows` gives: its text, and the first error.

@@ -129,26 +129,29 @@ enum Watch {
         end: u32,
         tx: oneshot::Sender<Result<Vec<Frame>>>,
     },
+    /// More messages of the batch whose last message has xid `end` (not sent yet).
+    Extend { end: u32, part: Part },
 }
 
-/// The messages of a batch before its last one: their xids, each with its index.
-#[derive(Debug)]
-enum Members {
+/// The xids of one part of a batch (the messages sent in one piece), each with its index
+/// in the part.
+#[derive(Clone, Debug)]
+enum Part {
     /// xids `first`, `first + 1`, ... (the usual case: fresh xids in order).
     Range { first: u32, count: usize },
     /// Any other xids, sorted, with their indexes (and how many messages there are).
     Sorted(Vec<(u32, usize)>, usize),
 }
 
-impl Members {
-    fn new(xids: &[u32]) -> Members {
+impl Part {
+    fn new(xids: &[u32]) -> Part {
         let first = xids.first().copied().unwrap_or(0);
         if xids
             .iter()
             .enumerate()
             .all(|(i, &x)| x == first.wrapping_add(i as u32))
         {
-            return Members::Range {
+            return Part::Range {
                 first,
                 count: xids.len(),
             };
@@ -157,17 +160,17 @@ impl Members {
         // The first index of an xid used twice wins.
         sorted.sort_unstable();
         sorted.dedup_by_key(|(x, _)| *x);
-        Members::Sorted(sorted, xids.len())
+        Part::Sorted(sorted, xids.len())
     }
 
     /// The index of the message with `xid`.
     fn index(&self, xid: u32) -> Option<usize> {
         match self {
-            Members::Range { first, count } => {
+            Part::Range { first, count } => {
                 let i = xid.wrapping_sub(*first) as usize;
                 (i < *count).then_some(i)
             }
-            Members::Sorted(v, _) => v
+            Part::Sorted(v, _) => v
                 .binary_search_by_key(&xid, |(x, _)| *x)
                 .ok()
                 .map(|k| v[k].1),
@@ -177,9 +180,47 @@ impl Members {
     /// How many messages there are.
     fn len(&self) -> usize {
         match self {
-            Members::Range { count, .. } => *count,
-            Members::Sorted(_, n) => *n,
+            Part::Range { count, .. } => *count,
+            Part::Sorted(_, n) => *n,
         }
+    }
+}
+
+/// The messages of a batch before its last one, in the parts they were sent in.
+#[derive(Clone, Debug, Default)]
+struct Members {
+    parts: Vec<Part>,
+    len: usize,
+}
+
+impl Members {
+    fn new(xids: &[u32]) -> Members {
+        let mut m = Members::default();
+        m.push(Part::new(xids));
+        m
+    }
+
+    /// Appends the messages of `part`, after those already there.
+    fn push(&mut self, part: Part) {
+        self.len += part.len();
+        self.parts.push(part);
+    }
+
+    /// The index of the message with `xid`, counted over every part.
+    fn index(&self, xid: u32) -> Option<usize> {
+        let mut base = 0;
+        for p in &self.parts {
+            if let Some(i) = p.index(xid) {
+                return Some(base + i);
+            }
+            base += p.len();
+        }
+        None
+    }
+
+    /// How many messages there are.
+    fn len(&self) -> usize {
+        self.len
     }
 }
 
@@ -339,45 +380,236 @@ impl Handle {
     /// opened, filled and checked by a barrier in one write (no round trip for the open);
     /// then committed, or discarded when any message failed.
     pub async fn commit(&self, bundle: Bundle) -> Result<()> {
+        let mut w = self.open_bundle_with(bundle.id, bundle.flags)?;
+        w.send(bundle)?;
+        w.commit().await
+    }
+
+    /// Starts a [`CheckedBatch`]: messages sent a part at a time as they are made (while
+    /// the switch works on the parts before), and checked together by one barrier at the
+    /// end. An error for any of them fails the batch with [`Error::Failed`] naming the
+    /// message's index over every part.
+    pub fn start_checked(&self) -> Result<CheckedBatch> {
+        let end = self.next_xid();
+        let (tx, rx) = oneshot::channel();
+        self.submit(
+            Vec::new(),
+            Watch::Batch {
+                members: Members::default(),
+                end,
+                tx,
+            },
+        )?;
+        Ok(CheckedBatch {
+            handle: self.clone(),
+            end,
+            members: Members::default(),
+            done: Reply(rx),
+            finished: false,
+        })
+    }
+
+    /// Opens an atomic, ordered bundle now and returns a [`BundleWriter`] that sends its
+    /// messages a part at a time as they are made: 100k flow_mods can be parsed and
+    /// encoded on several threads while the switch takes the parts already sent.
+    pub fn open_bundle(&self) -> Result<BundleWriter> {
+        self.open_bundle_with(self.next_xid(), raw::BUNDLE_ORDERED | raw::BUNDLE_ATOMIC)
+    }
+
+    fn open_bundle_with(&self, id: u32, flags: u16) -> Result<BundleWriter> {
         let v = self.version();
-        let Bundle {
+        let open = raw::bundle_control(v, self.next_xid(), id, raw::BUNDLE_OPEN_REQUEST, flags);
+        let opened = self.start_request(open)?;
+        let adds = self.start_checked()?;
+        Ok(BundleWriter {
+            adds: Some(adds),
+            opened: Some(opened),
             id,
             flags,
-            mut buf,
-            xids,
-            ..
-        } = bundle;
-        let count = xids.len();
-        let open = self.start_request(raw::bundle_control(
-            v,
-            self.next_xid(),
-            id,
-            raw::BUNDLE_OPEN_REQUEST,
-            flags,
-        ))?;
-        let barrier = self.next_xid();
-        buf.extend(raw::barrier_request(v, barrier));
-        let adds = self.start_batch(buf, Members::new(&xids), barrier)?;
-        let (opened, added) = (open.await, adds.await);
-        opened?;
+            handle: self.clone(),
+        })
+    }
+}
+
+/// Messages sent a part at a time and checked together by one barrier; made by
+/// [`Handle::start_checked`], ended by [`CheckedBatch::finish`].
+#[derive(Debug)]
+pub struct CheckedBatch {
+    handle: Handle,
+    /// The xid of the barrier that ends the batch.
+    end: u32,
+    members: Members,
+    done: Reply,
+    /// Whether the barrier was sent.
+    finished: bool,
+}
+
+impl CheckedBatch {
+    /// Sends `messages` (whole messages one after the other, encoded under the
+    /// connection's version, each with its own xid) now, without waiting.
+    pub fn send(&mut self, messages: Vec<u8>) -> Result<()> {
+        let part = Part::new(&check_messages(&messages)?);
+        self.send_part(messages, part)
+    }
+
+    fn send_part(&mut self, messages: Vec<u8>, part: Part) -> Result<()> {
+        self.members.push(part.clone());
+        self.handle.submit(
+            messages,
+            Watch::Extend {
+                end: self.end,
+                part,
+            },
+        )
+    }
+
+    /// How many messages were sent.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether no message was sent.
+    pub fn is_empty(&self) -> bool {
+        self.members.len() == 0
+    }
+
+    /// Sends the barrier and waits for its reply: `Ok` when the switch took every message,
+    /// else the first error as [`Error::Failed`] with the message's index.
+    pub async fn finish(mut self) -> Result<()> {
+        self.send_barrier()?;
+        (&mut self.done).await.map(|_| ())
+    }
+
+    fn send_barrier(&mut self) -> Result<()> {
+        if std::mem::replace(&mut self.finished, true) {
+            return Ok(());
+        }
+        let barrier = raw::barrier_request(self.handle.version(), self.end);
+        self.handle.submit(barrier, Watch::None)
+    }
+}
+
+impl Drop for CheckedBatch {
+    /// Ends the batch with its barrier (nobody waits for the answer), so that the
+    /// connection does not wait for it forever.
+    fn drop(&mut self) {
+        let _ = self.send_barrier();
+    }
+}
+
+/// An atomic, ordered bundle being sent a part at a time; made by [`Handle::open_bundle`].
+/// Fill [`Bundle`]s made by [`BundleWriter::part`] (on any thread), hand them to
+/// [`BundleWriter::send`] in order, then [`BundleWriter::commit`]. Dropping the writer
+/// without committing asks the switch to discard the bundle.
+#[derive(Debug)]
+pub struct BundleWriter {
+    /// The adds, checked by a barrier before the commit (`None` once finished).
+    adds: Option<CheckedBatch>,
+    /// The reply to the open request (`None` once awaited).
+    opened: Option<Reply>,
+    id: u32,
+    flags: u16,
+    handle: Handle,
+}
+
+impl BundleWriter {
+    /// An empty [`Bundle`] of this bundle, to fill (on any thread) and [`BundleWriter::send`].
+    pub fn part(&self) -> Bundle {
+        Bundle {
+            version: self.handle.version(),
+            id: self.id,
+            flags: self.flags,
+            buf: Vec::new(),
+            xids: Vec::new(),
+            shared: self.handle.shared.clone(),
+        }
+    }
+
+    /// Sends the messages of `part` now, after those sent before. Errors when `part` was
+    /// not made for this bundle or the bundle is finished.
+    pub fn send(&mut self, part: Bundle) -> Result<()> {
+        if part.id != self.id || part.flags != self.flags {
+            return Err(Error::encode(
+                "bundle add",
+                format_args!(
+                    "a part of bundle {:#x} sent to bundle {:#x}",
+                    part.id, self.id
+                ),
+            ));
+        }
+        let Some(adds) = self.adds.as_mut() else {
+            return Err(Error::encode("bundle add", "the bundle is finished"));
+        };
+        if part.xids.is_empty() {
+            return Ok(());
+        }
+        adds.send_part(part.buf, Part::new(&part.xids))
+    }
+
+    /// How many messages were sent.
+    pub fn len(&self) -> usize {
+        self.adds.as_ref().map_or(0, CheckedBatch::len)
+    }
+
+    /// Whether no message was sent.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn control(&self, kind: u16) -> (u32, Vec<u8>) {
+        let xid = self.handle.next_xid();
+        let v = self.handle.version();
+        (xid, raw::bundle_control(v, xid, self.id, kind, self.flags))
+    }
+
+    /// Checks every message sent with a barrier, then commits the bundle: applies every
+    /// message atomically, or none. When a message failed (at add time, or at commit
+    /// time, when the switch rolls back), the bundle is discarded and the error is
+    /// [`Error::Failed`] naming the message's index over every part; a failure of the
+    /// commit itself is [`Error::Switch`].
+    pub async fn commit(mut self) -> Result<()> {
+        let (Some(adds), Some(opened)) = (self.adds.take(), self.opened.take()) else {
+            return Err(Error::encode("bundle commit", "the bundle is finished"));
+        };
+        let members = adds.members.clone();
+        let count = members.len();
+        let added = adds.finish().await;
+        opened.await?;
         if let Err(e) = added {
-            let discard =
-                raw::bundle_control(v, self.next_xid(), id, raw::BUNDLE_DISCARD_REQUEST, flags);
-            let _ = self.request(discard).await;
+            let (_, discard) = self.control(raw::BUNDLE_DISCARD_REQUEST);
+            let _ = self.handle.request(discard).await;
             return Err(e);
         }
-        let commit_xid = self.next_xid();
-        let commit = raw::bundle_control(v, commit_xid, id, raw::BUNDLE_COMMIT_REQUEST, flags);
+        let (xid, commit) = self.control(raw::BUNDLE_COMMIT_REQUEST);
         // The commit's own error (`index == count`) is the switch's answer to the commit.
-        match self
-            .start_batch(commit, Members::new(&xids), commit_xid)?
-            .await
-        {
+        match self.handle.start_batch(commit, members, xid)?.await {
             Ok(_) => Ok(()),
             Err(Error::Failed { index, kind, data }) if index == count => {
                 Err(Error::Switch { kind, data })
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Discards the bundle: the switch applies none of its messages.
+    pub async fn discard(mut self) -> Result<()> {
+        self.adds = None;
+        if let Some(opened) = self.opened.take() {
+            // An open the switch refused leaves nothing to discard.
+            opened.await?;
+        }
+        let (_, discard) = self.control(raw::BUNDLE_DISCARD_REQUEST);
+        self.handle.request(discard).await.map(|_| ())
+    }
+}
+
+impl Drop for BundleWriter {
+    fn drop(&mut self) {
+        if self.opened.is_some() {
+            let (_, discard) = self.control(raw::BUNDLE_DISCARD_REQUEST);
+            // Nothing waits for the switch's reply: it is dropped, not an event.
+            let (tx, _) = oneshot::channel();
+            let _ = self.handle.submit(discard, Watch::Reply(tx));
         }
     }
 }
@@ -439,7 +671,10 @@ impl ReplyStream {
 }
 
 /// The messages of one atomic bundle, each encoded straight into its bundle-add message
-/// (no copy per message); made by [`Handle::new_bundle`], applied by [`Handle::commit`].
+/// (no copy per message); made by [`Handle::new_bundle`], applied by [`Handle::commit`], or
+/// made by [`BundleWriter::part`] and sent by [`BundleWriter::send`]. A clone copies the
+/// messages: cloning an empty part is how worker threads get parts of one bundle.
+#[derive(Clone)]
 pub struct Bundle {
     version: Version,
     id: u32,
@@ -791,6 +1026,11 @@ impl State {
                     },
                 ));
             }
+            Watch::Extend { end, part } => {
+                if let Some((_, b)) = self.batches.iter_mut().find(|(e, _)| *e == end) {
+                    b.members.push(part);
+                }
+            }
         }
     }
 
@@ -1020,7 +1260,7 @@ mod tests {
     #[test]
     fn batch_members_give_each_xid_its_index() {
         let range = Members::new(&[u32::MAX - 1, u32::MAX, 0, 1]);
-        assert!(matches!(range, Members::Range { count: 4, .. }));
+        assert!(matches!(range.parts[..], [Part::Range { count: 4, .. }]));
         assert_eq!(range.index(u32::MAX), Some(1));
         assert_eq!(range.index(1), Some(3));
         assert_eq!(range.index(2), None);
