@@ -175,10 +175,12 @@ pub struct Desired<'a> {
     version: Version,
     /// The flows, unless only their flow_mods are kept.
     flows: Option<Cow<'a, [Flow]>>,
-    /// The flow_mods, one after the other.
-    encoded: Vec<u8>,
-    /// Where each flow's flow_mod ends in `encoded`.
-    ends: Vec<usize>,
+    /// The flow_mods, one after the other, in one buffer per part (parts encoded apart are
+    /// not copied together).
+    buffers: Vec<Vec<u8>>,
+    /// Where each flow's flow_mod is: its buffer, and where it ends there (it starts where
+    /// the flow before it ends, or at 0 when that one is in another buffer).
+    ends: Vec<(u32, u32)>,
 }
 
 impl<'a> Desired<'a> {
@@ -203,12 +205,14 @@ impl<'a> Desired<'a> {
         for f in flows {
             Message::FlowMod(f.into_flow_mod(Command::Add, version)?)
                 .encode_into(version, 0, &mut w)?;
-            ends.push(w.len());
+            let end = u32::try_from(w.len())
+                .map_err(|_| Error::encode("desired flows", "more than 4 GiB of flow_mods"))?;
+            ends.push((0, end));
         }
         Ok(Desired {
             version,
             flows: None,
-            encoded: w.into_vec(),
+            buffers: vec![w.into_vec()],
             ends,
         })
     }
@@ -222,7 +226,7 @@ impl<'a> Desired<'a> {
         } else {
             0
         });
-        let mut encoded = Vec::with_capacity(parts.iter().map(|p| p.encoded.len()).sum());
+        let mut buffers = Vec::with_capacity(parts.iter().map(|p| p.buffers.len()).sum());
         let mut ends = Vec::with_capacity(parts.iter().map(Desired::len).sum());
         for p in parts {
             if p.version != version {
@@ -235,9 +239,10 @@ impl<'a> Desired<'a> {
                     ),
                 ));
             }
-            let base = encoded.len();
-            encoded.extend_from_slice(&p.encoded);
-            ends.extend(p.ends.iter().map(|e| e + base));
+            let base = u32::try_from(buffers.len())
+                .map_err(|_| Error::encode("desired flows", "too many parts"))?;
+            buffers.extend(p.buffers);
+            ends.extend(p.ends.iter().map(|&(b, end)| (b + base, end)));
             if keep && let Some(f) = p.flows {
                 flows.extend(f.into_owned());
             }
@@ -245,7 +250,7 @@ impl<'a> Desired<'a> {
         Ok(Desired {
             version,
             flows: keep.then_some(Cow::Owned(flows)),
-            encoded,
+            buffers,
             ends,
         })
     }
@@ -288,8 +293,14 @@ impl<'a> Desired<'a> {
 
     /// The flow_mod of flow `i`.
     pub fn flow_mod(&self, i: usize) -> Option<&[u8]> {
-        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
-        self.encoded.get(start..*self.ends.get(i)?)
+        let (buffer, end) = *self.ends.get(i)?;
+        let start = match i.checked_sub(1).map(|j| self.ends[j]) {
+            Some((b, e)) if b == buffer => e,
+            _ => 0,
+        };
+        self.buffers
+            .get(buffer as usize)?
+            .get(start as usize..end as usize)
     }
 }
 
@@ -642,5 +653,30 @@ mod tests {
             "table=1, priority=14,ip actions=output:2"
         );
         assert_eq!(plan.flow_mods(v, || 1).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn desired_parts_keep_each_flow_mod() {
+        let v = Version::Of15;
+        let lines = [
+            "table=1,priority=10,ip,actions=drop",
+            "table=2,priority=11,tcp,tp_dst=80,actions=output:1",
+            "table=3,priority=12,actions=resubmit(,4)",
+        ];
+        let whole = Desired::encode(flows(&lines, v), v).unwrap();
+        let parts = vec![
+            Desired::encode(flows(&lines[..1], v), v).unwrap(),
+            Desired::encode(Vec::new(), v).unwrap(),
+            Desired::encode(flows(&lines[1..], v), v).unwrap(),
+        ];
+        let joined = Desired::concat(parts, v).unwrap();
+        assert_eq!(joined.len(), 3);
+        for i in 0..3 {
+            assert_eq!(joined.flow_mod(i), whole.flow_mod(i));
+            assert_eq!(joined.flow(i).unwrap(), whole.flow(i).unwrap());
+        }
+        assert_eq!(joined.flow_mod(3), None);
+        let other = Desired::encode(Vec::new(), Version::Of13).unwrap();
+        assert!(Desired::concat(vec![other], v).is_err());
     }
 }
