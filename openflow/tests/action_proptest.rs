@@ -58,7 +58,7 @@ fn subfield_of(f: Field) -> impl Strategy<Value = Subfield> {
 }
 
 fn subfield() -> impl Strategy<Value = Subfield> {
-    reg_field().prop_flat_map(subfield_of)
+    prop_oneof![4 => reg_field(), 1 => tun_field()].prop_flat_map(subfield_of)
 }
 
 fn subfield_max(max_bits: u16) -> impl Strategy<Value = Subfield> {
@@ -76,9 +76,18 @@ fn ones(n: usize) -> u128 {
     }
 }
 
+/// `tun_metadata` fields (values of up to 16 bytes; their wire length follows the value).
+fn tun_field() -> impl Strategy<Value = Field> {
+    prop::sample::select(vec![
+        Field::TunMetadata0,
+        Field::TunMetadata7,
+        Field::TunMetadata63,
+    ])
+}
+
 fn set_field() -> impl Strategy<Value = Action> {
     (
-        reg_field(),
+        prop_oneof![3 => reg_field(), 1 => tun_field()],
         any::<u128>(),
         any::<u128>(),
         prop_oneof![
@@ -93,6 +102,10 @@ fn set_field() -> impl Strategy<Value = Action> {
             let mut mask = if exact { full } else { m & full };
             if mask == 0 {
                 mask = 1;
+            }
+            // A tun_metadata mask of 128 ones is not representable apart from exact.
+            if field.is_tun_metadata() && !exact && mask == full {
+                mask = full >> 1;
             }
             Action::SetField(SetField {
                 field,

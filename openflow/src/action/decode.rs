@@ -531,10 +531,9 @@ fn check_writable(a: &Reader<'_>, field: Field) -> Result<()> {
     }
 }
 
-/// The registered field a header read from an action names; `tun_metadata` fields are
-/// refused (their width comes from a switch's TLV map).
+/// The registered field a header read from an action names.
 fn known_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
-    let field = h.field().ok_or_else(|| {
+    h.field().ok_or_else(|| {
         a.error_at(
             at,
             format_args!(
@@ -542,14 +541,7 @@ fn known_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
                 h.class, h.field
             ),
         )
-    })?;
-    if field.is_tun_metadata() {
-        return Err(a.error_at(
-            at,
-            format_args!("{} needs a switch's TLV map", field.name()),
-        ));
-    }
-    Ok(field)
+    })
 }
 
 /// Checks a field header read from an action: known, unmasked, with the field's width.
@@ -564,7 +556,11 @@ fn header_field(a: &Reader<'_>, at: usize, h: &OxmHeader) -> Result<Field> {
             ),
         ));
     }
-    if h.payload_len() != field.bytes() {
+    // A variable-length field (tun_metadata) may have any length up to its maximum, as in
+    // Open vSwitch's `nxm_field_by_header`.
+    let fits = h.payload_len() == field.bytes()
+        || (field.is_tun_metadata() && h.payload_len() <= field.bytes());
+    if !fits {
         return Err(a.error_at(
             at,
             format_args!(
@@ -613,6 +609,9 @@ fn pull_entry(a: &mut Reader<'_>, may_mask: bool) -> Result<(Field, u128, u128)>
         return Err(a.error_at(at, "masked entry with an odd payload length"));
     }
     let n = h.value_len();
+    if field.is_tun_metadata() {
+        return tun_metadata_entry(a, at, field, n, h.hasmask);
+    }
     if n != field.bytes() {
         return Err(a.error_at(
             at,
@@ -623,13 +622,62 @@ fn pull_entry(a: &mut Reader<'_>, may_mask: bool) -> Result<(Field, u128, u128)>
             ),
         ));
     }
-    // `n` is a registered field's width (`tun_metadata` is refused): at most 16 bytes.
+    // `n` is a registered field's width other than tun_metadata's: at most 16 bytes.
     let value = crate::field::be_small(a.bytes(n)?);
     let mask = if h.hasmask {
         crate::field::be_small(a.bytes(n)?)
     } else {
         bytes_mask(field)
     };
+    if value & !mask != 0 {
+        return Err(a.error_at(at, "value has bits outside its mask"));
+    }
+    Ok((field, value, mask))
+}
+
+/// Reads the value (and mask) of a `tun_metadata` entry: `n` bytes each, any length up to
+/// the field's 124 (Open vSwitch takes the value right-aligned). Values are kept in 16
+/// bytes: a value or mask with a set bit beyond them is an error, and so is a mask of 16
+/// bytes of ones (it could not be told from an exact value).
+fn tun_metadata_entry(
+    a: &mut Reader<'_>,
+    at: usize,
+    field: Field,
+    n: usize,
+    hasmask: bool,
+) -> Result<(Field, u128, u128)> {
+    if n > field.bytes() {
+        return Err(a.error_at(
+            at,
+            format_args!(
+                "{} value of {n} bytes (at most {})",
+                field.name(),
+                field.bytes()
+            ),
+        ));
+    }
+    let wide = |a: &mut Reader<'_>| -> Result<u128> {
+        let b = a.bytes(n)?;
+        let (high, low) = b.split_at(n.saturating_sub(16));
+        if high.iter().any(|&x| x != 0) {
+            return Err(a.error_at(
+                at,
+                format_args!("{} value wider than 16 bytes (not supported)", field.name()),
+            ));
+        }
+        Ok(crate::field::be_small(low))
+    };
+    let value = wide(a)?;
+    let mask = if hasmask { wide(a)? } else { u128::MAX };
+    if hasmask && mask == u128::MAX {
+        return Err(a.error_at(
+            at,
+            format_args!(
+                "{} mask of 128 one bits (not supported: it reads as an exact value)",
+                field.name()
+            ),
+        ));
+    }
     if value & !mask != 0 {
         return Err(a.error_at(at, "value has bits outside its mask"));
     }

@@ -75,34 +75,29 @@ fn nx_void(w: &mut Writer, subtype: u16) {
     w.zeros(6);
 }
 
-fn no_tlv(field: Field) -> Result<()> {
-    if field.is_tun_metadata() {
-        return Err(Error::encode(
-            field.name(),
-            "tun_metadata fields need a switch's TLV map",
-        ));
-    }
-    Ok(())
-}
-
 /// Writes the header of `field` (4 or 8 bytes) as chosen for `version` (`None`: the
-/// legacy NXM header, as Nicira actions use).
+/// legacy NXM header, as Nicira actions use), with the field's width as length (124 bytes
+/// for `tun_metadata`, as Open vSwitch writes it).
 fn put_header(w: &mut Writer, field: Field, version: Option<Version>) -> Result<()> {
-    no_tlv(field)?;
     field.oxm_header(version, false, field.bytes())?.encode(w);
     Ok(())
 }
 
 /// The 32-bit NXM/OXM header of `field` (Open vSwitch's `mf_nxm_header`), if it has one.
 pub(super) fn nxm_header32(field: Field) -> Option<u32> {
-    if field.is_tun_metadata() {
-        return None;
-    }
     let h = field.oxm_header(None, false, field.bytes()).ok()?;
     if h.experimenter.is_some() {
         return None;
     }
     Some(u32::from(h.class) << 16 | u32::from(h.field & 0x7f) << 9 | u32::from(h.length))
+}
+
+/// The bytes a `tun_metadata` value (and mask) of a set_field takes on the wire, as Open
+/// vSwitch's `mf_field_len`: the longer of value and mask without their leading zero
+/// bytes (an exact value has no mask).
+pub(crate) fn tun_metadata_len(value: u128, mask: Option<u128>) -> usize {
+    let sig = |x: u128| 16 - (x.leading_zeros() / 8) as usize;
+    sig(value).max(mask.map_or(0, sig))
 }
 
 fn header32(field: Field, what: &str) -> Result<u32> {
@@ -125,16 +120,13 @@ fn put_entry(
     value: u128,
     mask: Option<u128>,
 ) -> Result<()> {
-    no_tlv(field)?;
-    let n = field.bytes();
-    if n > 16 {
-        field.oxm_header(version, mask.is_some(), n)?.encode(w);
-        u128_to_be(value, n, w);
-        if let Some(m) = mask {
-            u128_to_be(m, n, w);
-        }
-        return Ok(());
-    }
+    // tun_metadata, the only fields wider than 16 bytes, take as many bytes as the value
+    // needs.
+    let n = if field.is_tun_metadata() {
+        tun_metadata_len(value, mask)
+    } else {
+        field.bytes()
+    };
     field.put_entry(w, version, n, value, mask)
 }
 
@@ -173,7 +165,10 @@ pub(super) fn next_load_segment(sf: &SetField, from: u32) -> Option<(u32, u32)> 
 
 /// Whether a set_field goes out as `NXAST_REG_LOAD2` rather than `NXAST_REG_LOAD`s.
 pub(super) fn uses_reg_load2(sf: &SetField) -> bool {
-    sf.form == SetFieldForm::RegLoad2 || nxm_header32(sf.field).is_none()
+    // Open vSwitch sends variable-length fields (tun_metadata) as reg_load2 too.
+    sf.form == SetFieldForm::RegLoad2
+        || sf.field.is_tun_metadata()
+        || nxm_header32(sf.field).is_none()
 }
 
 fn set_field_to_nxast(w: &mut Writer, sf: &SetField) -> Result<()> {

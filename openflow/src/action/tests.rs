@@ -47,3 +47,67 @@ fn zero_mask_set_field_text_reads_back() {
         parse_actions("set_field:0/0->reg0", v).unwrap()
     );
 }
+
+#[test]
+fn tun_metadata_values_take_the_bytes_they_need() {
+    // Bytes as Debian's ovs-ofctl 3.1 sends them (OF1.5 set_field; the value's length is
+    // Open vSwitch's `mf_field_len`; headers of move carry the maximum, 124).
+    let wire = |text: &str| {
+        let acts = parse_actions(text, Version::Of15).unwrap();
+        let mut w = Writer::new();
+        encode_actions(&acts, &mut w, Version::Of15).unwrap();
+        let bytes = w.into_vec();
+        let back =
+            decode_actions(&mut Reader::new(&bytes, "t"), bytes.len(), Version::Of15).unwrap();
+        assert_eq!(back, canonical_actions(&acts, Version::Of15), "{text}");
+        bytes
+    };
+    assert_eq!(
+        wire("set_field:0->tun_metadata6"),
+        [0, 0x19, 0, 8, 0, 1, 0x5c, 0]
+    );
+    assert_eq!(
+        wire("load:0x1->NXM_NX_TUN_METADATA0[16..30]"),
+        [
+            0, 0x19, 0, 0x10, 0, 1, 0x51, 8, 0, 1, 0, 0, 0x7f, 0xff, 0, 0
+        ]
+    );
+    assert_eq!(
+        wire("move:NXM_NX_REG14[0..14]->NXM_NX_TUN_METADATA0[0..14]")[12..],
+        [0, 1, 0x1c, 4, 0, 1, 0x50, 0x7c, 0, 0, 0, 0]
+    );
+}
+
+#[test]
+fn tun_metadata_limits_are_errors() {
+    let v = Version::Of15;
+    // Bits 0..127 would read back as the whole field; bits past 127 do not fit 16 bytes.
+    for bad in [
+        "load:0x1->NXM_NX_TUN_METADATA0[0..127]",
+        "load:0x1->NXM_NX_TUN_METADATA0[100..140]",
+        "set_field:0x1/0xffffffffffffffffffffffffffffffff->tun_metadata1",
+    ] {
+        let e = parse_actions(bad, v).unwrap_err().to_string();
+        assert!(
+            e.contains("not supported") || e.contains("only bits"),
+            "{bad}: {e}"
+        );
+    }
+    assert!(parse_actions("load:0x1->NXM_NX_TUN_METADATA0[1..127]", v).is_ok());
+    // A value with a set bit beyond 16 bytes (17 bytes: 0x01 then 16 zeros).
+    let mut b = vec![0, 0x19, 0, 0x20, 0, 1, 0x52, 17, 1];
+    b.extend([0; 16]);
+    b.extend([0; 7]);
+    let e = decode_actions(&mut Reader::new(&b, "t"), b.len(), v).unwrap_err();
+    assert!(e.to_string().contains("wider than 16 bytes"), "{e}");
+    // The same value with a zero first byte reads as 16 bytes.
+    b[8] = 0;
+    b[9] = 7;
+    let acts = decode_actions(&mut Reader::new(&b, "t"), b.len(), v).unwrap();
+    let mut s = String::new();
+    format_actions(&acts, v, &mut s);
+    assert_eq!(
+        s,
+        "set_field:0x7000000000000000000000000000000->tun_metadata1"
+    );
+}

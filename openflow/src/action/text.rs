@@ -1851,13 +1851,6 @@ impl<'a> Parser<'a> {
         if !field.info().writable {
             return Err(self.err(key, at + i + 2, format_args!("{key} is read-only")));
         }
-        if field.is_tun_metadata() {
-            return Err(self.err(
-                key,
-                at + i + 2,
-                "tun_metadata fields need a switch's TLV map",
-            ));
-        }
         // `ANY` is how a set_field with an all-zeros mask prints (as in ovs-ofctl); read it
         // back so that printed actions always parse again.
         let (val, mask) = if value == "ANY" {
@@ -1866,6 +1859,14 @@ impl<'a> Parser<'a> {
             parse_value(field, value).map_err(|e| self.rebase(e, value, at))?
         };
         let full = bytes_mask(field);
+        // A mask parses to `None` when it is all ones over the 16 bytes kept.
+        if field.is_tun_metadata() && value.contains('/') && mask.is_none_or(|m| m == full) {
+            return Err(self.err(
+                value,
+                at,
+                format_args!("{v}: a mask of 128 one bits on {key} is not supported (it reads as an exact value)"),
+            ));
+        }
         let mask = mask.unwrap_or(full);
         Ok(Action::SetField(SetField {
             field,
@@ -1888,11 +1889,18 @@ impl<'a> Parser<'a> {
             ));
         }
         let dst = self.subfield(key, at + i + 2)?;
-        if dst.field.is_tun_metadata() {
+        // tun_metadata values are kept in 16 bytes: a part of the field must lie within
+        // them, and not be exactly them (that reads as the whole field).
+        if dst.field.is_tun_metadata()
+            && !dst.is_whole()
+            && (u32::from(dst.ofs) + u32::from(dst.n_bits) > 128 || dst.mask() == u128::MAX)
+        {
             return Err(self.err(
                 key,
                 at + i + 2,
-                "tun_metadata fields need a switch's TLV map",
+                format_args!(
+                    "{key}: only bits 0..126 of tun_metadata (or all of it) can be loaded"
+                ),
             ));
         }
         let n_bytes = dst.field.bytes();

@@ -299,6 +299,18 @@ pub fn actions() -> Vec<(&'static str, String)> {
         "move:NXM_NX_XXREG0[0..63]->NXM_NX_XXREG1[64..127]",
         "move:OXM_OF_PKT_REG0[]->NXM_NX_XXREG0[0..63]",
         "move:NXM_OF_IN_PORT[]->NXM_NX_REG14[0..15]",
+        // Geneve options as OVN writes them (tun_metadata: lengths from the value, as
+        // Open vSwitch's `mf_field_len`; headers in move/push/pop/output with 124 bytes).
+        "move:NXM_NX_REG14[0..14]->NXM_NX_TUN_METADATA0[16..30]",
+        "load:0x1->NXM_NX_TUN_METADATA0[16..30]",
+        "set_field:0x5->tun_metadata1",
+        "set_field:0x1100/0xff00->tun_metadata2",
+        "load:0xab->NXM_NX_TUN_METADATA5[]",
+        "set_field:0->tun_metadata6",
+        "load:0->NXM_NX_TUN_METADATA7[0..7]",
+        "move:NXM_NX_TUN_METADATA3[0..31]->NXM_NX_REG0[]",
+        "push:NXM_NX_TUN_METADATA1[0..31],pop:NXM_NX_TUN_METADATA2[0..7]",
+        "output:NXM_NX_TUN_METADATA3[0..15]",
         "conjunction(1,1/2)",
         "conjunction(100,2/3),note:01",
         "conjunction(0x10,1/2),conjunction(20,2/2)",
