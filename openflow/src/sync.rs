@@ -474,6 +474,8 @@ pub struct Planner<'d> {
     last: FxMap<RawKey<'d>, usize>,
     /// Which desired flows (the last of their key) the switch holds.
     held: Vec<bool>,
+    /// Desired flows a later one with the same encoded key replaces (rare).
+    superseded: Vec<usize>,
     plan: Plan,
     /// Dumped flows no desired flow's encoded key names.
     unpaired: Vec<Flow>,
@@ -487,9 +489,12 @@ impl<'d> Planner<'d> {
         let mut views = Vec::with_capacity(n);
         let mut last: FxMap<RawKey<'d>, usize> = FxMap::default();
         last.reserve(n);
+        let mut superseded = Vec::new();
         for i in 0..n {
             let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?.flow;
-            last.insert((fm.table_id, fm.priority, fm.match_bytes), i);
+            if let Some(j) = last.insert((fm.table_id, fm.priority, fm.match_bytes), i) {
+                superseded.push(j);
+            }
             views.push(fm);
         }
         Ok(Planner {
@@ -498,6 +503,7 @@ impl<'d> Planner<'d> {
             views,
             last,
             held: vec![false; n],
+            superseded,
             plan: Plan::default(),
             unpaired: Vec::new(),
             parts: 0,
@@ -541,18 +547,23 @@ impl<'d> Planner<'d> {
             views,
             last,
             held,
+            superseded,
             mut plan,
             unpaired,
             ..
         } = self;
-        let missing: Vec<Flow> = views
-            .iter()
-            .enumerate()
-            .filter(|(_, fm)| {
-                last.get(&(fm.table_id, fm.priority, fm.match_bytes))
-                    .is_none_or(|&i| !held[i])
-            })
-            .map(|(i, _)| desired.flow(i).map(Cow::into_owned))
+        // A desired flow is missing when the last flow of its key is not held: for a last
+        // flow, when it is not held itself (the others are never held).
+        let mut missing: Vec<bool> = held.iter().map(|&h| !h).collect();
+        for &j in &superseded {
+            let fm = &views[j];
+            missing[j] = last
+                .get(&(fm.table_id, fm.priority, fm.match_bytes))
+                .is_none_or(|&i| !held[i]);
+        }
+        let missing: Vec<Flow> = (0..missing.len())
+            .filter(|&i| missing[i])
+            .map(|i| desired.flow(i).map(Cow::into_owned))
             .collect::<Result<_>>()?;
         if !missing.is_empty() || !unpaired.is_empty() {
             plan.extend(diff(&missing, &unpaired, version));

@@ -257,6 +257,14 @@ async fn sync_plans_agree(h: &conn::Handle, lines: &[String], v: Version) {
     // A new flow given twice: the last one wins.
     changed.push(Flow::parse("table=42,priority=1,ip,actions=drop", v).unwrap());
     changed.push(Flow::parse("table=42,priority=1,ip,actions=output:3", v).unwrap());
+    // A held flow given twice: first with other actions (the later, held one wins: no
+    // change), and another held flow given again at the end with other actions (a change).
+    let mut early = changed[20].clone();
+    early.actions = Flow::parse("actions=output:9", v).unwrap().actions;
+    changed.insert(0, early);
+    let mut late = changed[31].clone();
+    late.actions = Flow::parse("actions=output:8", v).unwrap().actions;
+    changed.push(late);
     let fast = sync::plan(&sync::Desired::new(&changed[..], v).unwrap(), &dump).unwrap();
     let typed = sync::diff(&changed, &current, v);
     same(&fast, &typed);
