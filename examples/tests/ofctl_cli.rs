@@ -143,7 +143,7 @@ fn add_dump_replace_and_delete_on_a_switch() {
     ok(&["del-flows", &remote]);
     assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), "");
 
-    // Without --bundle the flows are sent a piece at a time, checked by one barrier.
+    // Without --bundle the flows are sent in pieces, checked by one barrier.
     ok(&["add-flows", &remote, flows]);
     assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), theirs);
     ok(&["del-flows", &remote]);
@@ -161,6 +161,10 @@ fn add_dump_replace_and_delete_on_a_switch() {
         err.contains("bad.txt:2501:") && err.contains("bogus"),
         "{err}"
     );
+    assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), "");
+    // Without --bundle, as ovs-ofctl: nothing is sent when a flow does not parse.
+    let out = ofctl(&["add-flows", &remote, bad_file.to_str().unwrap()]);
+    assert!(!out.status.success());
     assert_eq!(ok(&["--no-stats", "dump-flows", &remote]), "");
     // A flow the switch refuses (a goto to a table before its own) fails the bundle, which
     // applies nothing, and is named by its line.

@@ -130,9 +130,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Cmd::AddFlows { switch, file } => {
             let h = connect(&switch, v).await?;
-            // The flows are parsed and encoded on the worker threads, a piece at a time,
-            // and each piece is sent as soon as it and those before it are ready, while the
-            // switch takes the pieces before.
+            // The flows are parsed and encoded on the worker threads, a piece at a time;
+            // into a bundle, each piece is sent as soon as it and those before it are
+            // ready, while the switch takes the pieces before.
             let result = if cli.bundle {
                 let mut bundle = h.open_bundle()?;
                 let template = bundle.part();
@@ -151,16 +151,14 @@ async fn run(cli: Cli) -> Result<()> {
                 )?;
                 bundle.commit().await
             } else {
+                // As ovs-ofctl: every flow is parsed before any is sent (outside a bundle,
+                // the switch would keep the flows before a line that does not parse).
+                let pieces = parse_file(&file, v, |flows| encode_flow_mods(flows, v))?;
                 let mut batch = h.start_checked()?;
-                parse_file_with(
-                    &file,
-                    v,
-                    |flows| encode_flow_mods(flows, v),
-                    |mut piece| {
-                        set_xids(&mut piece, || h.next_xid());
-                        Ok(batch.send(piece)?)
-                    },
-                )?;
+                for mut piece in pieces {
+                    set_xids(&mut piece, || h.next_xid());
+                    batch.send(piece)?;
+                }
                 batch.finish().await
             };
             match result {
