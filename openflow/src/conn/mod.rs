@@ -22,6 +22,25 @@
 //! This layer moves whole messages as bytes ([`Frame`]), so that large batches are encoded
 //! once and written as they are; [`Handle::transact`] and
 //! [`Handle::send_messages_checked`] take typed [`Message`]s.
+//!
+//! Atomic bundles: [`Handle::commit`] applies a [`Bundle`] built in memory;
+//! [`Handle::open_bundle`] sends one a part at a time, as the parts are made (on any
+//! thread), so that the switch takes the first parts while the rest are encoded:
+//!
+//! ```no_run
+//! # async fn demo(handle: openflow::conn::Handle, parts: Vec<Vec<openflow::message::Message>>) -> openflow::Result<()> {
+//! let mut bundle = handle.open_bundle()?;
+//! for messages in parts {
+//!     let mut part = bundle.part();
+//!     for m in &messages {
+//!         part.push(m)?;
+//!     }
+//!     bundle.send(part)?;
+//! }
+//! // One barrier checks every message; then all are applied, or none.
+//! bundle.commit().await?;
+//! # Ok(()) }
+//! ```
 
 pub mod raw;
 mod remote;
