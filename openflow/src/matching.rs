@@ -215,8 +215,17 @@ impl Match {
     /// The index `slot` has (or would have) in `entries`, and whether it is present.
     #[inline]
     fn rank(&self, slot: Field) -> (usize, bool) {
-        // The entries are sorted by slot and `present` has a bit per entry: the index is
-        // the number of present slots below this one.
+        // The entries are sorted by slot: a short list is searched (a few compares), a
+        // long one counted in `present`, which has a bit per entry (the index is the
+        // number of present slots below this one).
+        if self.entries.len() <= 16 {
+            let i = self
+                .entries
+                .iter()
+                .position(|e| e.slot >= slot)
+                .unwrap_or(self.entries.len());
+            return (i, self.entries.get(i).is_some_and(|e| e.slot == slot));
+        }
         let i = slot as usize;
         let (w, bit) = (i / 64, i % 64);
         let mut below = 0;
@@ -583,10 +592,6 @@ impl Match {
             return pt & 0xffff;
         }
         self.value_of(Field::EthType)
-    }
-
-    fn is_ip_any(&self) -> bool {
-        matches!(self.dl_type(), ETH_TYPE_IP | ETH_TYPE_IPV6)
     }
 
     fn is_arp(&self) -> bool {
@@ -1326,8 +1331,8 @@ impl Match {
     /// Encodes as an `ofp_match` of type OXM, padded to 8 bytes.
     pub fn encode(&self, w: &mut Writer, version: Version) -> Result<()> {
         let start = w.len();
-        w.u16(1);
-        w.u16(0);
+        // Type OFPMT_OXM and a length patched below.
+        w.bytes(&[0, 1, 0, 0]);
         self.put_raw(w, Some(version))?;
         w.patch_len(start + 2, start, "ofp_match")?;
         w.pad_from(start, 8);
@@ -1544,36 +1549,38 @@ impl Match {
             oxm,
             implied_ethernet: false,
         };
-        let slot = |f| self.slot(f);
+        // Some 40 slots are looked at, most of them absent: by index.
+        let ix = SlotIndex::new(self);
+        let slot = |f| ix.get(f);
         let (pt, ptm) = slot(PacketType);
         let default_pt = pt == 0 && ptm == 0xffff_ffff;
         if ptm != 0 && !default_pt {
             p.masked(PacketType, pt, ptm)?;
         }
-        p.slot(DpHash, self.slot(DpHash))?;
-        if self.mask_of(RecircId) != 0 {
-            p.exact(RecircId, self.value_of(RecircId))?;
+        p.slot(DpHash, ix.get(DpHash))?;
+        if ix.mask(RecircId) != 0 {
+            p.exact(RecircId, ix.value(RecircId))?;
         }
-        if self.mask_of(ConjId) != 0 {
-            p.exact(ConjId, self.value_of(ConjId))?;
+        if ix.mask(ConjId) != 0 {
+            p.exact(ConjId, ix.value(ConjId))?;
         }
-        if self.mask_of(InPort) != 0 {
-            let port = self.value_of(InPort) as u16;
+        if ix.mask(InPort) != 0 {
+            let port = ix.value(InPort) as u16;
             if oxm.is_some() {
                 p.exact(InPortOxm, u128::from(port_to_ofp11(port)))?;
             } else {
                 p.exact(InPort, u128::from(port))?;
             }
         }
-        if self.mask_of(ActsetOutput) != 0 {
+        if ix.mask(ActsetOutput) != 0 {
             p.exact(
                 ActsetOutput,
-                u128::from(port_to_ofp11(self.value_of(ActsetOutput) as u16)),
+                u128::from(port_to_ofp11(ix.value(ActsetOutput) as u16)),
             )?;
         }
-        p.slot(EthSrc, self.slot(EthSrc))?;
-        p.slot(EthDst, self.slot(EthDst))?;
-        p.slot(EthType, self.slot(EthType))?;
+        p.slot(EthSrc, ix.get(EthSrc))?;
+        p.slot(EthDst, ix.get(EthDst))?;
+        p.slot(EthType, ix.get(EthType))?;
         let (tci, tcim) = slot(VlanTci);
         if oxm.is_some() {
             let vid = tci & (VLAN_VID_MASK | VLAN_CFI);
@@ -1589,7 +1596,7 @@ impl Match {
         } else {
             p.masked(VlanTci, tci, tcim)?;
         }
-        let dl_type = self.dl_type();
+        let dl_type = ix.dl_type();
         if matches!(dl_type, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST) {
             let (lse, lsem) = slot(MplsLabel);
             if lsem & MPLS_TC_MASK != 0 {
@@ -1605,19 +1612,19 @@ impl Match {
                 p.exact(MplsLabel, lse >> 12)?;
             }
         }
-        if self.is_ip_any() {
-            self.put_ip(&mut p)?;
-        } else if self.is_arp() {
-            if self.mask_of(NwProto) != 0 {
-                p.exact(ArpOp, self.nw_proto())?;
+        if matches!(dl_type, ETH_TYPE_IP | ETH_TYPE_IPV6) {
+            Self::put_ip(&ix, dl_type, &mut p)?;
+        } else if matches!(dl_type, ETH_TYPE_ARP | ETH_TYPE_RARP) {
+            if ix.mask(NwProto) != 0 {
+                p.exact(ArpOp, ix.value(NwProto))?;
             }
-            p.slot(ArpSpa, self.slot(IpSrc))?;
-            p.slot(ArpTpa, self.slot(IpDst))?;
-            p.slot(ArpSha, self.slot(ArpSha))?;
-            p.slot(ArpTha, self.slot(ArpTha))?;
+            p.slot(ArpSpa, ix.get(IpSrc))?;
+            p.slot(ArpTpa, ix.get(IpDst))?;
+            p.slot(ArpSha, ix.get(ArpSha))?;
+            p.slot(ArpTha, ix.get(ArpTha))?;
         }
         // Most matches test no tunnel, NSH or register field: skip those groups at once.
-        let any_tun = self.any_in(TunId, TunMetadata63);
+        let any_tun = ix.any_in(TunId, TunMetadata63);
         for f in [
             TunId,
             TunFlags,
@@ -1666,14 +1673,14 @@ impl Match {
             NshMdtype,
             NshNp,
         ] {
-            if !self.any_in(TunErspanIdx, TunGtpuMsgtype) && !self.any_in(NshFlags, NshTtl) {
+            if !ix.any_in(TunErspanIdx, TunGtpuMsgtype) && !ix.any_in(NshFlags, NshTtl) {
                 break;
             }
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
         // An absent slot has a zero mask and writes nothing: skip absent groups at once.
-        if self.any_in(NshFlags, NshTtl) {
+        if ix.any_in(NshFlags, NshTtl) {
             let (sv, sm) = slot(NshSpi);
             p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
             for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
@@ -1681,7 +1688,7 @@ impl Match {
                 p.masked(f, v, m)?;
             }
         }
-        if !self.any_in(Reg0, Reg15) {
+        if !ix.any_in(Reg0, Reg15) {
             // No register to write.
         } else if oxm.is_none_or(|v| v < Version::Of15) {
             for i in 0..16 {
@@ -1692,17 +1699,19 @@ impl Match {
             for i in 0..8u8 {
                 let Some(f) = Field::xreg(i) else { break };
                 let r = usize::from(i) * 2;
-                if !self.has(reg_slot(r)) && !self.has(reg_slot(r + 1)) {
+                if !ix.has(reg_slot(r)) && !ix.has(reg_slot(r + 1)) {
                     continue;
                 }
-                let (v, m) = self.get(f).unwrap_or((0, 0));
+                let (hv, hm) = ix.get(reg_slot(r));
+                let (lv, lm) = ix.get(reg_slot(r + 1));
+                let (v, m) = (hv << 32 | lv, hm << 32 | lm);
                 p.masked(f, v, m)?;
             }
         }
-        p.slot(PktMark, self.slot(PktMark))?;
+        p.slot(PktMark, ix.get(PktMark))?;
         let (cs, csm) = slot(CtState);
         p.masked(CtState, cs, csm)?;
-        if self.any_in(CtZone, CtIpv6Dst) {
+        if ix.any_in(CtZone, CtIpv6Dst) {
             for f in [
                 CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
             ] {
@@ -1710,13 +1719,13 @@ impl Match {
                 p.masked(f, v, m)?;
             }
         }
-        if self.value_of(CtNwProto) != 0 {
+        if ix.value(CtNwProto) != 0 {
             for f in [CtNwProto, CtTpSrc, CtTpDst] {
                 let (v, m) = slot(f);
                 p.masked(f, v, m)?;
             }
         }
-        p.slot(Metadata, self.slot(Metadata))?;
+        p.slot(Metadata, ix.get(Metadata))?;
         if default_pt && !p.implied_ethernet {
             let mut pw = Writer::with_capacity(8);
             PacketType.oxm_header(oxm, false, 4)?.encode(&mut pw);
@@ -1738,15 +1747,15 @@ impl Match {
         Ok(len)
     }
 
-    fn put_ip(&self, p: &mut Put<'_>) -> Result<()> {
+    fn put_ip(ix: &SlotIndex<'_>, dl_type: u128, p: &mut Put<'_>) -> Result<()> {
         use Field::*;
-        let slot = |f| self.slot(f);
-        if self.dl_type() == ETH_TYPE_IP {
-            p.slot(IpSrc, self.slot(IpSrc))?;
-            p.slot(IpDst, self.slot(IpDst))?;
+        let slot = |f| ix.get(f);
+        if dl_type == ETH_TYPE_IP {
+            p.slot(IpSrc, ix.get(IpSrc))?;
+            p.slot(IpDst, ix.get(IpDst))?;
         } else {
-            p.slot(Ipv6Src, self.slot(Ipv6Src))?;
-            p.slot(Ipv6Dst, self.slot(Ipv6Dst))?;
+            p.slot(Ipv6Src, ix.get(Ipv6Src))?;
+            p.slot(Ipv6Dst, ix.get(Ipv6Dst))?;
         }
         let (fv, fm) = slot(IpFrag);
         p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
@@ -1761,12 +1770,12 @@ impl Match {
         if tosm & IP_ECN_MASK != 0 {
             p.exact(NwEcn, tos & IP_ECN_MASK)?;
         }
-        if self.mask_of(NwTtl) != 0 {
-            p.exact(NwTtl, self.value_of(NwTtl))?;
+        if ix.mask(NwTtl) != 0 {
+            p.exact(NwTtl, ix.value(NwTtl))?;
         }
-        p.slot(Ipv6Label, self.slot(Ipv6Label))?;
-        if self.mask_of(NwProto) != 0 {
-            let proto = self.nw_proto();
+        p.slot(Ipv6Label, ix.get(Ipv6Label))?;
+        if ix.mask(NwProto) != 0 {
+            let proto = ix.value(NwProto);
             p.exact(NwProto, proto)?;
             let (sv, sm) = slot(TcpSrc);
             let (dv, dm) = slot(TcpDst);
@@ -1785,7 +1794,7 @@ impl Match {
                     p.masked(SctpSrc, sv, sm)?;
                     p.masked(SctpDst, dv, dm)?;
                 }
-                _ if self.is_icmpv4() => {
+                _ if dl_type == ETH_TYPE_IP && proto == 1 => {
                     if sm != 0 {
                         p.exact(IcmpType, sv & 0xff)?;
                     }
@@ -1793,26 +1802,26 @@ impl Match {
                         p.exact(IcmpCode, dv & 0xff)?;
                     }
                 }
-                _ if self.is_icmpv6() => {
+                _ if dl_type == ETH_TYPE_IPV6 && proto == 58 => {
                     if sm != 0 {
                         p.exact(Icmpv6Type, sv & 0xff)?;
                     }
                     if dm != 0 {
                         p.exact(Icmpv6Code, dv & 0xff)?;
                     }
-                    if self.is_nd() {
-                        if self.mask_of(NdReserved) != 0 {
-                            p.exact(NdReserved, self.value_of(NdReserved))?;
+                    if dv == 0 && matches!(sv, 135 | 136) {
+                        if ix.mask(NdReserved) != 0 {
+                            p.exact(NdReserved, ix.value(NdReserved))?;
                         }
-                        p.slot(NdTarget, self.slot(NdTarget))?;
-                        if self.mask_of(TcpFlags) != 0 {
-                            p.exact(NdOptionsType, self.value_of(TcpFlags) & 0xff)?;
+                        p.slot(NdTarget, ix.get(NdTarget))?;
+                        if ix.mask(TcpFlags) != 0 {
+                            p.exact(NdOptionsType, ix.value(TcpFlags) & 0xff)?;
                         }
                         if sv == 135 {
-                            p.slot(NdSll, self.slot(ArpSha))?;
+                            p.slot(NdSll, ix.get(ArpSha))?;
                         }
                         if sv == 136 {
-                            p.slot(NdTll, self.slot(ArpTha))?;
+                            p.slot(NdTll, ix.get(ArpTha))?;
                         }
                     }
                 }
@@ -1820,6 +1829,69 @@ impl Match {
             }
         }
         Ok(())
+    }
+}
+
+/// A match's slots by index, for the encoder, which looks at some 40 slots (most of them
+/// absent) in Open vSwitch's order rather than the entries' order.
+struct SlotIndex<'a> {
+    m: &'a Match,
+    /// For each slot, its index in `m.entries` plus one, or 0 when absent.
+    at: [u8; PRESENT_WORDS * 64],
+}
+
+impl<'a> SlotIndex<'a> {
+    fn new(m: &'a Match) -> SlotIndex<'a> {
+        let mut at = [0u8; PRESENT_WORDS * 64];
+        for (k, e) in m.entries.iter().enumerate() {
+            if let Some(x) = at.get_mut(e.slot as usize) {
+                // A match has fewer than 255 entries (there are fewer slots).
+                *x = (k + 1) as u8;
+            }
+        }
+        SlotIndex { m, at }
+    }
+
+    /// The value and mask of `slot` (zeros when absent).
+    #[inline]
+    fn get(&self, slot: Field) -> (u128, u128) {
+        match self.at.get(slot as usize) {
+            Some(&k) if k != 0 => match self.m.entries.get(usize::from(k) - 1) {
+                Some(e) => (e.value, e.mask),
+                None => (0, 0),
+            },
+            _ => (0, 0),
+        }
+    }
+
+    #[inline]
+    fn value(&self, slot: Field) -> u128 {
+        self.get(slot).0
+    }
+
+    #[inline]
+    fn mask(&self, slot: Field) -> u128 {
+        self.get(slot).1
+    }
+
+    #[inline]
+    fn has(&self, slot: Field) -> bool {
+        self.at.get(slot as usize).is_some_and(|&k| k != 0)
+    }
+
+    #[inline]
+    fn any_in(&self, lo: Field, hi: Field) -> bool {
+        self.m.any_in(lo, hi)
+    }
+
+    /// [`Match::dl_type`].
+    #[inline]
+    fn dl_type(&self) -> u128 {
+        let (pt, ptm) = self.get(Field::PacketType);
+        if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            return pt & 0xffff;
+        }
+        self.value(Field::EthType)
     }
 }
 
@@ -1831,21 +1903,29 @@ struct Put<'a> {
 }
 
 impl Put<'_> {
+    #[inline]
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
-        let n = value_bytes(field).min(16);
+        let info = field.info();
+        let n = usize::from(info.bytes).min(16);
         field.put_entry(self.w, self.oxm, n, value, mask)?;
-        if field.info().prereq != Prereq::None {
+        if info.prereq != Prereq::None {
             self.implied_ethernet = true;
         }
         Ok(())
     }
 
-    /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones.
-    #[inline]
+    /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones. (The test for an
+    /// absent field, the most common case, is inlined; the rest is not.)
+    #[inline(always)]
     fn masked(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
         if mask == 0 {
             return Ok(());
         }
+        self.masked_nonzero(field, value, mask)
+    }
+
+    #[inline(never)]
+    fn masked_nonzero(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
         let full = ones(value_bytes(field));
         let mask = mask & full;
         if mask == 0 {
@@ -1855,12 +1935,13 @@ impl Put<'_> {
     }
 
     /// [`Put::masked`] of a `(value, mask)` pair.
-    #[inline]
+    #[inline(always)]
     fn slot(&mut self, field: Field, (value, mask): (u128, u128)) -> Result<()> {
         self.masked(field, value, mask)
     }
 
     /// `nxm_put_*`: always exact.
+    #[inline(never)]
     fn exact(&mut self, field: Field, value: u128) -> Result<()> {
         self.entry(field, value & ones(value_bytes(field)), None)
     }

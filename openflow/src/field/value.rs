@@ -59,12 +59,12 @@ pub fn value_bytes(field: Field) -> usize {
 }
 
 /// All ones over `n` bytes (at most 16).
+#[inline]
 pub fn ones(n: usize) -> u128 {
-    if n >= 16 {
-        u128::MAX
-    } else {
-        (1u128 << (8 * n)) - 1
-    }
+    // A shift by 128 (n = 0) gives no bits.
+    u128::MAX
+        .checked_shr(128 - 8 * n.min(16) as u32)
+        .unwrap_or(0)
 }
 
 /// Whether `mask` is all ones over the field's width (an exact match). For `tun_metadata`
