@@ -377,6 +377,28 @@ impl Match {
         Ok(())
     }
 
+    /// [`Match::set_masked`] for a field stored whole in one slot (see [`whole_slot`]),
+    /// with `value` and `mask` within the field's width and a mask that sets some of the
+    /// slot's bits and is valid for the field: what `set_masked` does for them, without its
+    /// dispatch. Returns false, having done nothing, for anything else.
+    #[inline]
+    fn set_whole(&mut self, field: Field, value: u128, mask: u128) -> bool {
+        let info = field.info();
+        let full = ones(value_bytes(field));
+        if mask == 0 || (!info.maskable && mask != full) {
+            return false;
+        }
+        let Some((slot, bits)) = whole_slot(field, full).filter(|&(_, bits)| mask & bits != 0)
+        else {
+            return false;
+        };
+        self.put_slot(slot, value & bits, mask & bits);
+        if info.prereq != Prereq::None {
+            self.set_default_packet_type();
+        }
+        true
+    }
+
     /// Stops matching `field` (Open vSwitch's `mf_set_wild`).
     pub fn set_wild(&mut self, field: Field) {
         use Field::*;
@@ -819,6 +841,13 @@ impl Match {
                     column,
                     format_args!("field {key} cannot be matched in OpenFlow"),
                 ));
+            }
+            // The usual case: a field stored whole, set with a value spelled the usual way.
+            if let Some(v) = value
+                && let Some((v, m)) = value::parse_value_fast(field, v)
+                && self.set_whole(field, v, m)
+            {
+                return Ok(());
             }
             let s = match value {
                 None | Some("") => "0/0",
@@ -2115,23 +2144,28 @@ fn value_is_valid(field: Field, v: u128) -> bool {
     }
 }
 
-/// A protocol shorthand's Ethernet type and IP protocol.
+/// A protocol shorthand's Ethernet type and IP protocol (told apart by length first: most
+/// keys are field names, longer than any shorthand).
+#[inline]
 fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
-    Some(match name {
-        "ip" | "ipv4" | "ip4" => (ETH_TYPE_IP, None),
-        "arp" => (ETH_TYPE_ARP, None),
-        "icmp" => (ETH_TYPE_IP, Some(1)),
-        "tcp" => (ETH_TYPE_IP, Some(6)),
-        "udp" => (ETH_TYPE_IP, Some(17)),
-        "sctp" => (ETH_TYPE_IP, Some(132)),
-        "ipv6" | "ip6" => (ETH_TYPE_IPV6, None),
-        "icmp6" => (ETH_TYPE_IPV6, Some(58)),
-        "tcp6" => (ETH_TYPE_IPV6, Some(6)),
-        "udp6" => (ETH_TYPE_IPV6, Some(17)),
-        "sctp6" => (ETH_TYPE_IPV6, Some(132)),
-        "rarp" => (ETH_TYPE_RARP, None),
-        "mpls" => (ETH_TYPE_MPLS, None),
-        "mplsm" => (ETH_TYPE_MPLS_MCAST, None),
+    if name.len() > 5 {
+        return None;
+    }
+    Some(match (name.len(), name) {
+        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP, None),
+        (3, "arp") => (ETH_TYPE_ARP, None),
+        (4, "icmp") => (ETH_TYPE_IP, Some(1)),
+        (3, "tcp") => (ETH_TYPE_IP, Some(6)),
+        (3, "udp") => (ETH_TYPE_IP, Some(17)),
+        (4, "sctp") => (ETH_TYPE_IP, Some(132)),
+        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6, None),
+        (5, "icmp6") => (ETH_TYPE_IPV6, Some(58)),
+        (4, "tcp6") => (ETH_TYPE_IPV6, Some(6)),
+        (4, "udp6") => (ETH_TYPE_IPV6, Some(17)),
+        (5, "sctp6") => (ETH_TYPE_IPV6, Some(132)),
+        (4, "rarp") => (ETH_TYPE_RARP, None),
+        (4, "mpls") => (ETH_TYPE_MPLS, None),
+        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST, None),
         _ => return None,
     })
 }

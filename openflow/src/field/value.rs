@@ -649,6 +649,140 @@ pub fn parse_value_at(field: Field, s: &str, column: usize) -> Result<(u128, Opt
     Ok((value & ones(n), (mask != ones(n)).then_some(mask)))
 }
 
+/// [`parse_value`] for the usual spellings of the usual formats, in one pass over the
+/// bytes: integers in decimal without a leading zero or in `0x` hex (with an optional mask
+/// in the same forms), dotted quads with an optional `/N` prefix or `/a.b.c.d` netmask, and
+/// `ct_state` flags in the `+a-b` form. Returns the value and mask (all ones over the field
+/// when no mask is given), both cut to the field's width, exactly as [`parse_value`] would
+/// return them; `None` means "ask [`parse_value`]" (another spelling, or an error to
+/// report), never that the text is invalid. Masks are not checked against the field's
+/// maskability.
+#[inline]
+pub(crate) fn parse_value_fast(field: Field, s: &str) -> Option<(u128, u128)> {
+    let info = field.info();
+    let n = usize::from(info.bytes);
+    if n > MAX_VALUE_BYTES {
+        return None;
+    }
+    let full = ones(n);
+    let b = s.as_bytes();
+    let (v, m) = match info.format {
+        Format::Decimal | Format::Hexadecimal => {
+            let (v, i) = int_fast(b, n)?.ok()?;
+            match b.get(i..)? {
+                [] => (u128::from(v), full),
+                [b'/', mask @ ..] => match int_fast(mask, n)? {
+                    Ok((m, j)) if j == mask.len() => (u128::from(v), u128::from(m)),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        Format::Ipv4 => {
+            let (ip, i) = dotted_quad(b)?;
+            match b.get(i..)? {
+                [] => (u128::from(ip), u128::from(u32::MAX)),
+                [b'/', rest @ ..] => {
+                    let mask = match dotted_quad(rest) {
+                        Some((m, j)) if j == rest.len() => m,
+                        Some(_) => return None,
+                        None => match *rest {
+                            [d @ b'0'..=b'9'] => prefix_mask32(u32::from(d - b'0')),
+                            [d @ b'1'..=b'3', e @ b'0'..=b'9'] => {
+                                let p = u32::from(d - b'0') * 10 + u32::from(e - b'0');
+                                if p > 32 {
+                                    return None;
+                                }
+                                prefix_mask32(p)
+                            }
+                            _ => return None,
+                        },
+                    };
+                    (u128::from(ip), u128::from(mask))
+                }
+                _ => return None,
+            }
+        }
+        Format::CtState => {
+            let (v, m) = ct_state_signed(b)?;
+            (u128::from(v), u128::from(m))
+        }
+        _ => return None,
+    };
+    Some((v & full, m & full))
+}
+
+/// [`scan_ipv4`] on bytes: the address and the length of its text.
+#[inline]
+fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
+    let mut i = 0;
+    let mut v = 0u32;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut octet = 0u32;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 || i - start == 3 {
+                break;
+            }
+            octet = octet * 10 + u32::from(d);
+            i += 1;
+        }
+        if i == start || octet > 255 {
+            return None;
+        }
+        v = v << 8 | octet;
+    }
+    Some((v, i))
+}
+
+/// `ct_state` flags in the `+name-name` form, each flag named once: flags and mask (what
+/// [`parse_flags`] returns for them); `None` for anything else.
+#[inline]
+fn ct_state_signed(b: &[u8]) -> Option<(u32, u32)> {
+    if !matches!(b.first(), Some(b'+' | b'-')) || b.contains(&b'/') {
+        return None;
+    }
+    let (mut flags, mut mask) = (0u32, 0u32);
+    let mut i = 0;
+    while let Some(&sign) = b.get(i) {
+        let start = i + 1;
+        let mut end = start;
+        while let Some(&c) = b.get(end) {
+            if c == b'+' || c == b'-' {
+                break;
+            }
+            end += 1;
+        }
+        let bit = match b.get(start..end)? {
+            b"new" => 0x01,
+            b"est" => 0x02,
+            b"rel" => 0x04,
+            b"rpl" => 0x08,
+            b"inv" => 0x10,
+            b"trk" => 0x20,
+            b"snat" => 0x40,
+            b"dnat" => 0x80,
+            _ => return None,
+        };
+        if mask & bit != 0 {
+            return None;
+        }
+        mask |= bit;
+        if sign == b'+' {
+            flags |= bit;
+        }
+        i = end;
+    }
+    Some((flags, mask))
+}
+
 /// Parses an integer as Open vSwitch's `parse_int_string`: `0x` hex of any length (spaces
 /// between digits allowed, leading zeros free) up to `width` bytes, or a C `strtoull`
 /// base-0 number (decimal, or octal with a leading `0`) up to 64 bits. Returns the value
