@@ -98,6 +98,7 @@ pub const NOT_A_MATCH_FIELD: &str = "not a match field";
 
 /// Whether `field` is stored as itself, whole: its own slot, set, tested and cleared by the
 /// plain rules of [`Match::set_masked`] (no folding into another slot, no bit surgery).
+#[inline]
 fn is_plain(field: Field) -> bool {
     use Field::*;
     !matches!(
@@ -145,6 +146,7 @@ fn is_plain(field: Field) -> bool {
 /// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
 /// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
 /// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
+#[inline]
 fn whole_slot(field: Field, full: u128) -> Option<(Field, u128)> {
     use Field::*;
     if is_plain(field) {
@@ -163,6 +165,7 @@ fn whole_slot(field: Field, full: u128) -> Option<(Field, u128)> {
 }
 
 /// The storage slot of `field` (the field `struct flow` keeps it in).
+#[inline]
 fn slot_of(field: Field) -> Field {
     use Field::*;
     match field {
@@ -283,48 +286,40 @@ impl Match {
         self.slot(slot).1
     }
 
+    /// Stores `slot` with `value & mask` and `mask`, or removes it when `mask` is zero,
+    /// keeping the entries sorted and `present` in step.
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
-        if !self.has(slot) {
-            if mask == 0 {
-                return;
-            }
-            // A new slot after every present one (decoding mostly adds in slot order):
-            // appended without a search or a move.
-            if self.entries.last().is_none_or(|e| e.slot < slot) {
-                if self.entries.capacity() == 0 {
-                    self.entries.reserve(8);
-                }
-                self.entries.push(Entry {
-                    slot,
-                    value: value & mask,
-                    mask,
-                });
-                let i = slot as usize;
-                if let Some(word) = self.present.get_mut(i / 64) {
-                    *word |= 1u64 << (i % 64);
-                }
-                return;
-            }
+        self.put_slot_inline(slot, value, mask);
+    }
+
+    /// [`Match::put_slot`], inlined into the parser's hot paths.
+    #[inline(always)]
+    fn put_slot_inline(&mut self, slot: Field, value: u128, mask: u128) {
+        if mask == 0 && !self.has(slot) {
+            return;
         }
         let value = value & mask;
         let (i, present) = self.rank(slot);
         let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
         if present {
-            if mask == 0 {
-                if i < self.entries.len() {
-                    self.entries.remove(i);
+            if mask != 0 {
+                if let Some(e) = self.entries.get_mut(i) {
+                    e.value = value;
+                    e.mask = mask;
                 }
-                if let Some(word) = self.present.get_mut(w) {
-                    *word &= !bit;
-                }
-            } else if let Some(e) = self.entries.get_mut(i) {
-                e.value = value;
-                e.mask = mask;
+                return;
             }
-        } else if mask != 0 {
+            if i < self.entries.len() {
+                self.entries.remove(i);
+            }
+            if let Some(word) = self.present.get_mut(w) {
+                *word &= !bit;
+            }
+        } else {
             if self.entries.capacity() == 0 {
                 self.entries.reserve(8);
             }
+            // At the end (a push) when the slot is past every present one.
             let i = i.min(self.entries.len());
             self.entries.insert(i, Entry { slot, value, mask });
             if let Some(word) = self.present.get_mut(w) {
@@ -392,7 +387,7 @@ impl Match {
         else {
             return false;
         };
-        self.put_slot(slot, value & bits, mask & bits);
+        self.put_slot_inline(slot, value & bits, mask & bits);
         if info.prereq != Prereq::None {
             self.set_default_packet_type();
         }
@@ -632,18 +627,6 @@ impl Match {
         self.dl_type() == ETH_TYPE_IPV6 && self.nw_proto() == 58
     }
 
-    fn is_nd(&self) -> bool {
-        self.is_icmpv6()
-            && self.value_of(Field::TcpDst) == 0
-            && matches!(self.value_of(Field::TcpSrc), 135 | 136)
-    }
-
-    fn is_ct_valid(&self) -> bool {
-        let (v, m) = self.slot(Field::CtState);
-        v & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
-            || (v & CS_TRK != 0 && m & CS_INV != 0 && v & CS_INV == 0)
-    }
-
     /// Checks that every tested field has its prerequisites (`tp_dst` needs `tcp`, `udp` or
     /// `sctp`; `nw_dst` needs `ip` or `arp`; `ct_nw_src` a valid tracked connection, e.g.
     /// `ct_state=+est`...), i.e. that the match can be sent as OpenFlow without losing
@@ -654,36 +637,54 @@ impl Match {
         if self.entries.is_empty() {
             return Ok(());
         }
-        // The protocol facts, once (each entry's test uses a few of them).
-        let dl = self.dl_type();
+        // The protocol facts, from one pass over the entries (each entry's test uses a
+        // few of them; absent slots are zeros).
+        let (mut pt, mut ptm, mut eth_type, mut proto) = (0, 0, 0, 0);
+        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) = (0, 0, 0, 0, 0, 0);
+        for e in &self.entries {
+            match e.slot {
+                PacketType => (pt, ptm) = (e.value, e.mask),
+                EthType => eth_type = e.value,
+                NwProto => proto = e.value,
+                IpFrag => frag = e.value,
+                CtState => (cs, csm) = (e.value, e.mask),
+                CtNwProto => ct_proto = e.value,
+                TcpSrc => tp_src = e.value,
+                TcpDst => tp_dst = e.value,
+                _ => {}
+            }
+        }
+        // `dl_type`, `is_ct_valid`, `is_nd`.
+        let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            pt & 0xffff
+        } else {
+            eth_type
+        };
+        let ct_valid = cs & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
+            || (cs & CS_TRK != 0 && csm & CS_INV != 0 && cs & CS_INV == 0);
         let ip = matches!(dl, ETH_TYPE_IP | ETH_TYPE_IPV6);
         let arp = matches!(dl, ETH_TYPE_ARP | ETH_TYPE_RARP);
-        let proto = self.nw_proto();
         let icmpv4 = dl == ETH_TYPE_IP && proto == 1;
         let icmpv6 = dl == ETH_TYPE_IPV6 && proto == 58;
-        let later = self.value_of(IpFrag) & 2 != 0;
+        let nd = icmpv6 && tp_dst == 0 && matches!(tp_src, 135 | 136);
+        let later = frag & 2 != 0;
         for e in &self.entries {
             let ok: std::result::Result<(), &'static str> = match e.slot {
                 SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
-                CtNwProto => ok_if(
-                    self.is_ct_valid(),
-                    "ct_state matching a valid tracked connection",
-                ),
+                CtNwProto => ok_if(ct_valid, "ct_state matching a valid tracked connection"),
                 CtNwSrc | CtNwDst => ok_if(
-                    self.is_ct_valid() && self.value_of(EthType) == ETH_TYPE_IP,
+                    ct_valid && eth_type == ETH_TYPE_IP,
                     "ip and ct_state matching a valid tracked connection",
                 ),
                 CtIpv6Src | CtIpv6Dst => ok_if(
-                    self.is_ct_valid() && self.value_of(EthType) == ETH_TYPE_IPV6,
+                    ct_valid && eth_type == ETH_TYPE_IPV6,
                     "ipv6 and ct_state matching a valid tracked connection",
                 ),
                 CtTpSrc | CtTpDst => ok_if(
-                    self.is_ct_valid() && self.value_of(CtNwProto) != 0,
+                    ct_valid && ct_proto != 0,
                     "ct_nw_proto and ct_state matching a valid tracked connection",
                 ),
-                EthSrc | EthDst | EthType | VlanTci => {
-                    ok_if(self.value_of(PacketType) == 0, "an Ethernet packet_type")
-                }
+                EthSrc | EthDst | EthType | VlanTci => ok_if(pt == 0, "an Ethernet packet_type"),
                 MplsLabel => ok_if(
                     matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
                     "mpls or mplsm",
@@ -693,11 +694,11 @@ impl Match {
                 NwProto => ok_if(ip || arp, "ip, ipv6 or arp"),
                 NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
                 ArpSha => ok_if(
-                    arp || (self.is_nd() && self.value_of(TcpSrc) == 135),
+                    arp || (nd && tp_src == 135),
                     "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
                 ),
                 ArpTha => ok_if(
-                    arp || (self.is_nd() && self.value_of(TcpSrc) == 136),
+                    arp || (nd && tp_src == 136),
                     "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
                 ),
                 TcpSrc | TcpDst => {
@@ -721,7 +722,7 @@ impl Match {
                             !later,
                             "a first fragment or unfragmented packet (not nw_frag=later)",
                         )
-                    } else if self.is_nd() {
+                    } else if nd {
                         ok_if(
                             e.mask == 0xffff && e.value <= 0xff,
                             "an exact 8-bit nd_options_type",
@@ -730,10 +731,9 @@ impl Match {
                         Err("tcp or tcp6")
                     }
                 }
-                NdTarget | NdReserved => ok_if(
-                    self.is_nd(),
-                    "icmp6 with icmp_type=135 or 136 and icmp_code=0",
-                ),
+                NdTarget | NdReserved => {
+                    ok_if(nd, "icmp6 with icmp_type=135 or 136 and icmp_code=0")
+                }
                 NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
                 | NshC4 => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
                 _ => Ok(()),
@@ -814,9 +814,9 @@ impl Match {
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if let Some((dl_type, proto)) = protocol(key) {
-            self.put_slot(Field::EthType, dl_type, 0xffff);
+            self.put_slot_inline(Field::EthType, dl_type, 0xffff);
             if let Some(p) = proto {
-                self.put_slot(Field::NwProto, p, 0xff);
+                self.put_slot_inline(Field::NwProto, p, 0xff);
             }
             self.set_default_packet_type();
             return Ok(());
