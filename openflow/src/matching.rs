@@ -1932,29 +1932,25 @@ struct Put<'a> {
 }
 
 impl Put<'_> {
-    #[inline]
+    /// Writes an entry of `field`, `mask` being `None` for an exact match: Open vSwitch's
+    /// `nxm_put__`. The one out-of-line entry writer of the encoder (with the header
+    /// lookup and the fixed-width write inlined), so that each entry costs one call.
+    #[inline(never)]
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
         let info = field.info();
-        let n = usize::from(info.bytes).min(16);
-        field.put_entry(self.w, self.oxm, n, value, mask)?;
         if info.prereq != Prereq::None {
             self.implied_ethernet = true;
         }
-        Ok(())
+        let n = usize::from(info.bytes).min(16);
+        field.put_entry_inline(self.w, self.oxm, n, value, mask)
     }
 
-    /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones. (The test for an
-    /// absent field, the most common case, is inlined; the rest is not.)
+    /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones.
     #[inline(always)]
     fn masked(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
         if mask == 0 {
             return Ok(());
         }
-        self.masked_nonzero(field, value, mask)
-    }
-
-    #[inline(never)]
-    fn masked_nonzero(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
         let full = ones(value_bytes(field));
         let mask = mask & full;
         if mask == 0 {
@@ -1970,7 +1966,7 @@ impl Put<'_> {
     }
 
     /// `nxm_put_*`: always exact.
-    #[inline(never)]
+    #[inline(always)]
     fn exact(&mut self, field: Field, value: u128) -> Result<()> {
         self.entry(field, value & ones(value_bytes(field)), None)
     }

@@ -265,6 +265,20 @@ impl Field {
         value: u128,
         mask: Option<u128>,
     ) -> Result<()> {
+        self.put_entry_inline(w, version, n, value, mask)
+    }
+
+    /// [`Field::put_entry`], inlined (for the match encoder, whose one entry writer holds
+    /// it whole).
+    #[inline(always)]
+    pub(crate) fn put_entry_inline(
+        self,
+        w: &mut crate::wire::Writer,
+        version: Option<Version>,
+        n: usize,
+        value: u128,
+        mask: Option<u128>,
+    ) -> Result<()> {
         let n = n.min(16);
         let v = usize::from(version.map_or(0, Version::wire));
         let word = HEADER_WORD
