@@ -221,7 +221,7 @@ impl Flow {
     pub fn parse_command(line: &str, command: Command, version: Version) -> Result<Flow> {
         let mut flow = Flow::default();
         // As ovs-ofctl: everything from the first "action" on is the action list.
-        let (head, actions) = match crate::text::find_bytes(line, b"action") {
+        let (head, actions) = match crate::text::find_action(line) {
             Some(at) if command.has_actions() => {
                 let eq = crate::text::find_byte(line.as_bytes().get(at..).unwrap_or(&[]), b'=')
                     .ok_or_else(|| {

@@ -1579,7 +1579,8 @@ impl Match {
             implied_ethernet: false,
         };
         // Some 40 slots are looked at, most of them absent: by index.
-        let ix = SlotIndex::new(self);
+        let mut at = [0u8; PRESENT_WORDS * 64];
+        let ix = SlotIndex::new(self, &mut at);
         let slot = |f| ix.get(f);
         let (pt, ptm) = slot(PacketType);
         let default_pt = pt == 0 && ptm == 0xffff_ffff;
@@ -1866,12 +1867,13 @@ impl Match {
 struct SlotIndex<'a> {
     m: &'a Match,
     /// For each slot, its index in `m.entries` plus one, or 0 when absent.
-    at: [u8; PRESENT_WORDS * 64],
+    at: &'a [u8; PRESENT_WORDS * 64],
 }
 
 impl<'a> SlotIndex<'a> {
-    fn new(m: &'a Match) -> SlotIndex<'a> {
-        let mut at = [0u8; PRESENT_WORDS * 64];
+    /// The index of `m`, in `at` (the caller's, so that it is filled in place).
+    #[inline]
+    fn new(m: &'a Match, at: &'a mut [u8; PRESENT_WORDS * 64]) -> SlotIndex<'a> {
         for (k, e) in m.entries.iter().enumerate() {
             if let Some(x) = at.get_mut(e.slot as usize) {
                 // A match has fewer than 255 entries (there are fewer slots).

@@ -94,6 +94,24 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// The position of the first `action` in `line` (where ovs-ofctl's flow syntax starts the
+/// action list). Searched by its `c`, rarer than its `a` in match fields (`table`,
+/// `metadata`, `ct_state`...): the first `c` between an `a` and `tion` is the second byte
+/// of the first `action`.
+#[inline]
+pub(crate) fn find_action(line: &str) -> Option<usize> {
+    let h = line.as_bytes();
+    let mut i = 1;
+    while let Some(off) = find_byte(h.get(i..)?, b'c') {
+        let at = i + off;
+        if h.get(at - 1) == Some(&b'a') && h.get(at + 1..at + 5) == Some(b"tion") {
+            return Some(at - 1);
+        }
+        i = at + 1;
+    }
+    None
+}
+
 /// The index of the first byte of `s` from `i` on that is below `0x2d`, or `s.len()`:
 /// every byte the value scanners stop at (`,`, `(`, `)`, white space) is, and few others
 /// (some punctuation) are, so runs of ordinary characters are skipped eight at a time
@@ -459,6 +477,28 @@ mod tests {
                     reg15=0x2,metadata=0x1,nw_src=10.0.0.1,packet_type=(0,0x800) tun_metadata10=5";
         let got: Vec<Item<'_>> = KeyValues::new(line, 0).collect();
         assert_eq!(got, items_ref(line, 0));
+    }
+
+    #[test]
+    fn finds_action() {
+        for s in [
+            "",
+            "a",
+            "action",
+            "actions=drop",
+            "xaction",
+            "acaction",
+            "table=1,actions=1",
+            "ct_state=+trk,metadata=0x1,actions=ct(commit)",
+            "cction",
+            "actio",
+            "aaction=",
+            "c",
+            "ac",
+            "actionaction",
+        ] {
+            assert_eq!(find_action(s), s.find("action"), "{s:?}");
+        }
     }
 
     fn items(s: &str) -> Vec<(&str, &str)> {
