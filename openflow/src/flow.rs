@@ -143,6 +143,9 @@ impl Default for Flow {
 /// Parses an unsigned integer as C's `strtoull(s, NULL, 0)` does for ovs-ofctl: `0x` hex,
 /// a leading `0` octal, otherwise decimal.
 fn parse_c_uint(s: &str) -> Option<u64> {
+    if let Some(v) = plain_decimal(s) {
+        return Some(v);
+    }
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()
     } else if s.len() > 1 && s.starts_with('0') {
@@ -150,6 +153,26 @@ fn parse_c_uint(s: &str) -> Option<u64> {
     } else {
         s.parse().ok()
     }
+}
+
+/// A decimal number of 1 to 19 digits without a leading zero (what `priority=100` and
+/// `table=44` usually are), which every parser of the flow keywords reads as itself:
+/// a loop over the digits instead of the general parsers. `None` for anything else.
+#[inline]
+fn plain_decimal(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 19 || b.first() == Some(&b'0') {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
 }
 
 fn u16_value(key: &str, value: &str, column: usize) -> Result<u16> {
@@ -264,7 +287,8 @@ impl Flow {
                 Some(Keyword::Flag(flag)) => flow.flags |= flag,
                 Some(Keyword::Ignored) => {}
                 Some(Keyword::Table) => {
-                    let t: u8 = value.parse().map_err(|_| {
+                    let fast = plain_decimal(value).and_then(|t| u8::try_from(t).ok());
+                    let t: u8 = fast.map_or_else(|| value.parse(), Ok).map_err(|_| {
                         Error::parse(value, vcol, format_args!("unknown table {value:?}"))
                     })?;
                     flow.table_id = (t != 0xff).then_some(t);
