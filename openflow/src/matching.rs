@@ -98,8 +98,7 @@ pub const NOT_A_MATCH_FIELD: &str = "not a match field";
 
 /// Whether `field` is stored as itself, whole: its own slot, set, tested and cleared by the
 /// plain rules of [`Match::set_masked`] (no folding into another slot, no bit surgery).
-#[inline]
-fn is_plain(field: Field) -> bool {
+const fn is_plain(field: Field) -> bool {
     use Field::*;
     !matches!(
         field,
@@ -140,33 +139,63 @@ fn is_plain(field: Field) -> bool {
             | NdOptionsType
             | Ipv6Label
             | NshSpi
-    ) && slot_of(field) == field
+    ) && slot_of(field) as u8 == field as u8
 }
+
+/// The slot a field is stored whole in (see [`whole_slot`]), if it is.
+const fn whole_slot_of(field: Field) -> Option<Field> {
+    use Field::*;
+    if is_plain(field) {
+        return Some(field);
+    }
+    match field {
+        UdpSrc | SctpSrc => Some(TcpSrc),
+        UdpDst | SctpDst => Some(TcpDst),
+        ArpSpa => Some(IpSrc),
+        ArpTpa => Some(IpDst),
+        NdSll => Some(ArpSha),
+        NdTll => Some(ArpTha),
+        CtState => Some(CtState),
+        _ => None,
+    }
+}
+
+/// [`whole_slot_of`] by field index, as the slot's index plus one (0: none), built at
+/// compile time so that the parser and decoder look it up rather than test the field.
+static WHOLE_SLOT: [u8; crate::field::N_FIELDS] = {
+    let mut t = [0u8; crate::field::N_FIELDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        if let Some(slot) = whole_slot_of(crate::field::ALL[i]) {
+            t[i] = slot as u8 + 1;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
 /// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
 /// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
 #[inline]
 fn whole_slot(field: Field, full: u128) -> Option<(Field, u128)> {
-    use Field::*;
-    if is_plain(field) {
-        return Some((field, full));
-    }
-    match field {
-        UdpSrc | SctpSrc => Some((TcpSrc, full)),
-        UdpDst | SctpDst => Some((TcpDst, full)),
-        ArpSpa => Some((IpSrc, full)),
-        ArpTpa => Some((IpDst, full)),
-        NdSll => Some((ArpSha, full)),
-        NdTll => Some((ArpTha, full)),
-        CtState => Some((CtState, full & 0xff)),
-        _ => None,
-    }
+    let k = *WHOLE_SLOT.get(field as usize)?;
+    let slot = crate::field::ALL
+        .get(usize::from(k).checked_sub(1)?)
+        .copied()?;
+    Some((
+        slot,
+        if field == Field::CtState {
+            full & 0xff
+        } else {
+            full
+        },
+    ))
 }
 
 /// The storage slot of `field` (the field `struct flow` keeps it in).
 #[inline]
-fn slot_of(field: Field) -> Field {
+const fn slot_of(field: Field) -> Field {
     use Field::*;
     match field {
         InPortOxm => InPort,
@@ -255,6 +284,24 @@ impl Match {
             let bits = (u64::MAX >> (63 - to)) & (u64::MAX << from);
             word & bits != 0
         })
+    }
+
+    /// Whether any slot of `set` (from [`slot_set`]) is present.
+    #[inline]
+    fn any_of(&self, set: &[u64; PRESENT_WORDS]) -> bool {
+        self.present.iter().zip(set).any(|(p, s)| p & s != 0)
+    }
+
+    /// Bit `i` set when `reg<i>` is present.
+    #[inline]
+    fn reg_bits(&self) -> u32 {
+        let mut bits = 0;
+        for i in 0..16 {
+            if self.has(reg_slot(i)) {
+                bits |= 1 << i;
+            }
+        }
+        bits
     }
 
     /// Whether `entries` holds `slot`.
@@ -821,6 +868,22 @@ impl Match {
             self.set_default_packet_type();
             return Ok(());
         }
+        // The usual case: a field with an OpenFlow header stored whole, set with a value
+        // spelled the usual way. (A key is never both a protocol and a field.)
+        if let Some(v) = value
+            && let Some(field) = Field::from_name(key)
+            && !field.info().headers.is_empty()
+            && let Some((v, m)) = value::parse_value_fast(field, v)
+            && self.set_whole(field, v, m)
+        {
+            return Ok(());
+        }
+        self.parse_token_general(key, value, column)
+    }
+
+    /// [`Match::parse_token`] for everything but its usual cases.
+    #[inline(never)]
+    fn parse_token_general(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if key == "eth" {
             self.put_slot(Field::PacketType, 0, 0xffff_ffff);
             return Ok(());
@@ -841,13 +904,6 @@ impl Match {
                     column,
                     format_args!("field {key} cannot be matched in OpenFlow"),
                 ));
-            }
-            // The usual case: a field stored whole, set with a value spelled the usual way.
-            if let Some(v) = value
-                && let Some((v, m)) = value::parse_value_fast(field, v)
-                && self.set_whole(field, v, m)
-            {
-                return Ok(());
             }
             let s = match value {
                 None | Some("") => "0/0",
@@ -1587,29 +1643,9 @@ impl Match {
         if ptm != 0 && !default_pt {
             p.masked(PacketType, pt, ptm)?;
         }
-        p.slot(DpHash, ix.get(DpHash))?;
-        if ix.mask(RecircId) != 0 {
-            p.exact(RecircId, ix.value(RecircId))?;
+        if self.any_of(&ENCODE_BEFORE_ETH_TYPE) {
+            self.put_before_eth_type(&ix, &mut p)?;
         }
-        if ix.mask(ConjId) != 0 {
-            p.exact(ConjId, ix.value(ConjId))?;
-        }
-        if ix.mask(InPort) != 0 {
-            let port = ix.value(InPort) as u16;
-            if oxm.is_some() {
-                p.exact(InPortOxm, u128::from(port_to_ofp11(port)))?;
-            } else {
-                p.exact(InPort, u128::from(port))?;
-            }
-        }
-        if ix.mask(ActsetOutput) != 0 {
-            p.exact(
-                ActsetOutput,
-                u128::from(port_to_ofp11(ix.value(ActsetOutput) as u16)),
-            )?;
-        }
-        p.slot(EthSrc, ix.get(EthSrc))?;
-        p.slot(EthDst, ix.get(EthDst))?;
         p.slot(EthType, ix.get(EthType))?;
         let (tci, tcim) = slot(VlanTci);
         if oxm.is_some() {
@@ -1726,10 +1762,11 @@ impl Match {
                 p.masked(reg_slot(i), v, m)?;
             }
         } else {
+            let regs = self.reg_bits();
             for i in 0..8u8 {
                 let Some(f) = Field::xreg(i) else { break };
                 let r = usize::from(i) * 2;
-                if !ix.has(reg_slot(r)) && !ix.has(reg_slot(r + 1)) {
+                if regs >> r & 3 == 0 {
                     continue;
                 }
                 let (hv, hm) = ix.get(reg_slot(r));
@@ -1777,6 +1814,36 @@ impl Match {
         Ok(len)
     }
 
+    /// The fields [`Match::put_raw`] writes before `eth_type` (most matches have none).
+    fn put_before_eth_type(&self, ix: &SlotIndex<'_>, p: &mut Put<'_>) -> Result<()> {
+        use Field::*;
+        let oxm = p.oxm;
+        p.slot(DpHash, ix.get(DpHash))?;
+        if ix.mask(RecircId) != 0 {
+            p.exact(RecircId, ix.value(RecircId))?;
+        }
+        if ix.mask(ConjId) != 0 {
+            p.exact(ConjId, ix.value(ConjId))?;
+        }
+        if ix.mask(InPort) != 0 {
+            let port = ix.value(InPort) as u16;
+            if oxm.is_some() {
+                p.exact(InPortOxm, u128::from(port_to_ofp11(port)))?;
+            } else {
+                p.exact(InPort, u128::from(port))?;
+            }
+        }
+        if ix.mask(ActsetOutput) != 0 {
+            p.exact(
+                ActsetOutput,
+                u128::from(port_to_ofp11(ix.value(ActsetOutput) as u16)),
+            )?;
+        }
+        p.slot(EthSrc, ix.get(EthSrc))?;
+        p.slot(EthDst, ix.get(EthDst))?;
+        Ok(())
+    }
+
     fn put_ip(ix: &SlotIndex<'_>, dl_type: u128, p: &mut Put<'_>) -> Result<()> {
         use Field::*;
         let slot = |f| ix.get(f);
@@ -1787,23 +1854,25 @@ impl Match {
             p.slot(Ipv6Src, ix.get(Ipv6Src))?;
             p.slot(Ipv6Dst, ix.get(Ipv6Dst))?;
         }
-        let (fv, fm) = slot(IpFrag);
-        p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
-        let (tos, tosm) = slot(NwTos);
-        if tosm & IP_DSCP_MASK != 0 {
-            if p.oxm.is_some() {
-                p.exact(IpDscp, tos >> 2)?;
-            } else {
-                p.exact(NwTos, tos & IP_DSCP_MASK)?;
+        if ix.m.any_of(&ENCODE_IP_MISC) {
+            let (fv, fm) = slot(IpFrag);
+            p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
+            let (tos, tosm) = slot(NwTos);
+            if tosm & IP_DSCP_MASK != 0 {
+                if p.oxm.is_some() {
+                    p.exact(IpDscp, tos >> 2)?;
+                } else {
+                    p.exact(NwTos, tos & IP_DSCP_MASK)?;
+                }
             }
+            if tosm & IP_ECN_MASK != 0 {
+                p.exact(NwEcn, tos & IP_ECN_MASK)?;
+            }
+            if ix.mask(NwTtl) != 0 {
+                p.exact(NwTtl, ix.value(NwTtl))?;
+            }
+            p.slot(Ipv6Label, ix.get(Ipv6Label))?;
         }
-        if tosm & IP_ECN_MASK != 0 {
-            p.exact(NwEcn, tos & IP_ECN_MASK)?;
-        }
-        if ix.mask(NwTtl) != 0 {
-            p.exact(NwTtl, ix.value(NwTtl))?;
-        }
-        p.slot(Ipv6Label, ix.get(Ipv6Label))?;
         if ix.mask(NwProto) != 0 {
             let proto = ix.value(NwProto);
             p.exact(NwProto, proto)?;
@@ -1862,6 +1931,34 @@ impl Match {
     }
 }
 
+/// The presence bits (as [`Match`]'s `present`) of a set of slots, for testing a group of
+/// slots at once.
+const fn slot_set(slots: &[Field]) -> [u64; PRESENT_WORDS] {
+    let mut set = [0u64; PRESENT_WORDS];
+    let mut i = 0;
+    while i < slots.len() {
+        let k = slots[i] as usize;
+        set[k / 64] |= 1 << (k % 64);
+        i += 1;
+    }
+    set
+}
+
+/// The slots the encoder looks at before `eth_type`, absent from most matches.
+const ENCODE_BEFORE_ETH_TYPE: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::DpHash,
+    Field::RecircId,
+    Field::ConjId,
+    Field::InPort,
+    Field::ActsetOutput,
+    Field::EthSrc,
+    Field::EthDst,
+]);
+
+/// The IP slots the encoder looks at after the addresses, absent from most matches.
+const ENCODE_IP_MISC: [u64; PRESENT_WORDS] =
+    slot_set(&[Field::IpFrag, Field::NwTos, Field::NwTtl, Field::Ipv6Label]);
+
 /// A match's slots by index, for the encoder, which looks at some 40 slots (most of them
 /// absent) in Open vSwitch's order rather than the entries' order.
 struct SlotIndex<'a> {
@@ -1903,11 +2000,6 @@ impl<'a> SlotIndex<'a> {
     #[inline]
     fn mask(&self, slot: Field) -> u128 {
         self.get(slot).1
-    }
-
-    #[inline]
-    fn has(&self, slot: Field) -> bool {
-        self.at.get(slot as usize).is_some_and(|&k| k != 0)
     }
 
     #[inline]
