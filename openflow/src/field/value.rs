@@ -746,7 +746,9 @@ fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
 /// [`parse_flags`] returns for them); `None` for anything else.
 #[inline]
 fn ct_state_signed(b: &[u8]) -> Option<(u32, u32)> {
-    if !matches!(b.first(), Some(b'+' | b'-')) || b.contains(&b'/') {
+    // (A `/`, which would make `parse_flags` try numbers first, is in some name and fails
+    // it.)
+    if !matches!(b.first(), Some(b'+' | b'-')) {
         return None;
     }
     let (mut flags, mut mask) = (0u32, 0u32);
