@@ -143,6 +143,9 @@ impl Default for Flow {
 /// Parses an unsigned integer as C's `strtoull(s, NULL, 0)` does for ovs-ofctl: `0x` hex,
 /// a leading `0` octal, otherwise decimal.
 fn parse_c_uint(s: &str) -> Option<u64> {
+    if let Some(v) = plain_decimal(s) {
+        return Some(v);
+    }
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()
     } else if s.len() > 1 && s.starts_with('0') {
@@ -150,6 +153,26 @@ fn parse_c_uint(s: &str) -> Option<u64> {
     } else {
         s.parse().ok()
     }
+}
+
+/// A decimal number of 1 to 19 digits without a leading zero (what `priority=100` and
+/// `table=44` usually are), which every parser of the flow keywords reads as itself:
+/// a loop over the digits instead of the general parsers. `None` for anything else.
+#[inline]
+fn plain_decimal(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 19 || b.first() == Some(&b'0') {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
 }
 
 fn u16_value(key: &str, value: &str, column: usize) -> Result<u16> {
@@ -164,6 +187,51 @@ fn u16_value(key: &str, value: &str, column: usize) -> Result<u16> {
         })
 }
 
+/// A flow keyword of ovs-ofctl's flow syntax (what is not part of the match).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keyword {
+    /// A flag (`send_flow_rem`...), with its `OFPFF_*` bit.
+    Flag(u16),
+    /// Accepted and ignored (`duration`, `n_packets`, ... as dump-flows prints them,
+    /// `no_readonly_table`, `allow_hidden_fields`).
+    Ignored,
+    Table,
+    Priority,
+    IdleTimeout,
+    HardTimeout,
+    Importance,
+    OutPort,
+    OutGroup,
+    Cookie,
+}
+
+/// The flow keyword `key` is, if any: by its length first, so that a match field (most
+/// keys) is told apart with a compare or two.
+#[inline]
+fn keyword(key: &str) -> Option<Keyword> {
+    use Keyword::*;
+    Some(match (key.len(), key) {
+        (5, "table") => Table,
+        (6, "cookie") => Cookie,
+        (7, "n_bytes") => Ignored,
+        (8, "priority") => Priority,
+        (8, "out_port") => OutPort,
+        (8, "duration" | "idle_age" | "hard_age") => Ignored,
+        (9, "out_group") => OutGroup,
+        (9, "n_packets") => Ignored,
+        (10, "importance") => Importance,
+        (12, "idle_timeout") => IdleTimeout,
+        (12, "hard_timeout") => HardTimeout,
+        (12, "reset_counts") => Flag(RESET_COUNTS),
+        (13, "send_flow_rem") => Flag(SEND_FLOW_REM),
+        (13, "check_overlap") => Flag(CHECK_OVERLAP),
+        (14, "no_byte_counts") => Flag(NO_BYT_COUNTS),
+        (16, "no_packet_counts") => Flag(NO_PKT_COUNTS),
+        (17, "no_readonly_table") | (19, "allow_hidden_fields") => Ignored,
+        _ => return None,
+    })
+}
+
 impl Flow {
     /// Parses a flow for `add-flows` under `version`.
     pub fn parse(line: &str, version: Version) -> Result<Flow> {
@@ -176,7 +244,7 @@ impl Flow {
     pub fn parse_command(line: &str, command: Command, version: Version) -> Result<Flow> {
         let mut flow = Flow::default();
         // As ovs-ofctl: everything from the first "action" on is the action list.
-        let (head, actions) = match crate::text::find_bytes(line, b"action") {
+        let (head, actions) = match crate::text::find_action(line) {
             Some(at) if command.has_actions() => {
                 let eq = crate::text::find_byte(line.as_bytes().get(at..).unwrap_or(&[]), b'=')
                     .ok_or_else(|| {
@@ -204,35 +272,40 @@ impl Flow {
             let (key, value) = (item.key, item.value);
             let kcol = item.key_offset + 1;
             let vcol = item.value_offset + 1;
-            match key {
-                "send_flow_rem" | "check_overlap" | "reset_counts" | "no_packet_counts"
-                | "no_byte_counts"
-                    if command.has_actions() =>
-                {
-                    let flag = FLAG_NAMES.iter().find(|(_, n)| *n == key);
-                    flow.flags |= flag.map_or(0, |f| f.0);
-                }
-                "no_readonly_table" | "allow_hidden_fields" => {}
-                "duration" | "n_packets" | "n_bytes" | "idle_age" | "hard_age" => {}
-                "table" if item.delim.is_some() => {
-                    let t: u8 = value.parse().map_err(|_| {
+            let has_value = item.delim.is_some();
+            // A flow keyword this command takes, else a match field.
+            let kw = keyword(key).filter(|kw| match kw {
+                Keyword::Flag(_) => command.has_actions(),
+                Keyword::Ignored => true,
+                Keyword::Table | Keyword::Cookie => has_value,
+                Keyword::Priority => command.has_priority() && has_value,
+                Keyword::IdleTimeout | Keyword::HardTimeout => command.has_actions() && has_value,
+                Keyword::Importance => command == Command::Add && has_value,
+                Keyword::OutPort | Keyword::OutGroup => command.has_out_port() && has_value,
+            });
+            match kw {
+                Some(Keyword::Flag(flag)) => flow.flags |= flag,
+                Some(Keyword::Ignored) => {}
+                Some(Keyword::Table) => {
+                    let fast = plain_decimal(value).and_then(|t| u8::try_from(t).ok());
+                    let t: u8 = fast.map_or_else(|| value.parse(), Ok).map_err(|_| {
                         Error::parse(value, vcol, format_args!("unknown table {value:?}"))
                     })?;
                     flow.table_id = (t != 0xff).then_some(t);
                 }
-                "priority" if command.has_priority() && item.delim.is_some() => {
+                Some(Keyword::Priority) => {
                     flow.priority = u16_value(key, value, vcol)?;
                 }
-                "idle_timeout" if command.has_actions() && item.delim.is_some() => {
+                Some(Keyword::IdleTimeout) => {
                     flow.idle_timeout = u16_value(key, value, vcol)?;
                 }
-                "hard_timeout" if command.has_actions() && item.delim.is_some() => {
+                Some(Keyword::HardTimeout) => {
                     flow.hard_timeout = u16_value(key, value, vcol)?;
                 }
-                "importance" if command == Command::Add && item.delim.is_some() => {
+                Some(Keyword::Importance) => {
                     flow.importance = u16_value(key, value, vcol)?;
                 }
-                "out_port" if command.has_out_port() && item.delim.is_some() => {
+                Some(Keyword::OutPort) => {
                     flow.out_port = crate::field::value::parse_port(value)
                         .map(crate::field::value::port_to_ofp11)
                         .ok_or_else(|| {
@@ -243,7 +316,7 @@ impl Flow {
                             )
                         })?;
                 }
-                "out_group" if command.has_out_port() && item.delim.is_some() => {
+                Some(Keyword::OutGroup) => {
                     flow.out_group = match value {
                         "all" => 0xffff_fffc,
                         "any" => OFPG_ANY,
@@ -258,7 +331,7 @@ impl Flow {
                             })?,
                     };
                 }
-                "cookie" if item.delim.is_some() => {
+                Some(Keyword::Cookie) => {
                     let bad = |s: &str| Error::parse(s, vcol, format_args!("invalid cookie {s:?}"));
                     match value.split_once('/') {
                         Some(_) if command == Command::Add => {
@@ -291,7 +364,7 @@ impl Flow {
                         }
                     }
                 }
-                _ => {
+                None => {
                     let v = item.delim.map(|_| value);
                     if let Err(e) = flow.match_.parse_token(key, v, kcol) {
                         return Err(match e {

@@ -98,7 +98,7 @@ pub const NOT_A_MATCH_FIELD: &str = "not a match field";
 
 /// Whether `field` is stored as itself, whole: its own slot, set, tested and cleared by the
 /// plain rules of [`Match::set_masked`] (no folding into another slot, no bit surgery).
-fn is_plain(field: Field) -> bool {
+const fn is_plain(field: Field) -> bool {
     use Field::*;
     !matches!(
         field,
@@ -139,31 +139,63 @@ fn is_plain(field: Field) -> bool {
             | NdOptionsType
             | Ipv6Label
             | NshSpi
-    ) && slot_of(field) == field
+    ) && slot_of(field) as u8 == field as u8
 }
 
-/// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
-/// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
-/// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
-fn whole_slot(field: Field, full: u128) -> Option<(Field, u128)> {
+/// The slot a field is stored whole in (see [`whole_slot`]), if it is.
+const fn whole_slot_of(field: Field) -> Option<Field> {
     use Field::*;
     if is_plain(field) {
-        return Some((field, full));
+        return Some(field);
     }
     match field {
-        UdpSrc | SctpSrc => Some((TcpSrc, full)),
-        UdpDst | SctpDst => Some((TcpDst, full)),
-        ArpSpa => Some((IpSrc, full)),
-        ArpTpa => Some((IpDst, full)),
-        NdSll => Some((ArpSha, full)),
-        NdTll => Some((ArpTha, full)),
-        CtState => Some((CtState, full & 0xff)),
+        UdpSrc | SctpSrc => Some(TcpSrc),
+        UdpDst | SctpDst => Some(TcpDst),
+        ArpSpa => Some(IpSrc),
+        ArpTpa => Some(IpDst),
+        NdSll => Some(ArpSha),
+        NdTll => Some(ArpTha),
+        CtState => Some(CtState),
         _ => None,
     }
 }
 
+/// [`whole_slot_of`] by field index, as the slot's index plus one (0: none), built at
+/// compile time so that the parser and decoder look it up rather than test the field.
+static WHOLE_SLOT: [u8; crate::field::N_FIELDS] = {
+    let mut t = [0u8; crate::field::N_FIELDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        if let Some(slot) = whole_slot_of(crate::field::ALL[i]) {
+            t[i] = slot as u8 + 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
+/// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
+/// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
+#[inline]
+fn whole_slot(field: Field, full: u128) -> Option<(Field, u128)> {
+    let k = *WHOLE_SLOT.get(field as usize)?;
+    let slot = crate::field::ALL
+        .get(usize::from(k).checked_sub(1)?)
+        .copied()?;
+    Some((
+        slot,
+        if field == Field::CtState {
+            full & 0xff
+        } else {
+            full
+        },
+    ))
+}
+
 /// The storage slot of `field` (the field `struct flow` keeps it in).
-fn slot_of(field: Field) -> Field {
+#[inline]
+const fn slot_of(field: Field) -> Field {
     use Field::*;
     match field {
         InPortOxm => InPort,
@@ -215,8 +247,17 @@ impl Match {
     /// The index `slot` has (or would have) in `entries`, and whether it is present.
     #[inline]
     fn rank(&self, slot: Field) -> (usize, bool) {
-        // The entries are sorted by slot and `present` has a bit per entry: the index is
-        // the number of present slots below this one.
+        // The entries are sorted by slot: a short list is searched (a few compares), a
+        // long one counted in `present`, which has a bit per entry (the index is the
+        // number of present slots below this one).
+        if self.entries.len() <= 16 {
+            let i = self
+                .entries
+                .iter()
+                .position(|e| e.slot >= slot)
+                .unwrap_or(self.entries.len());
+            return (i, self.entries.get(i).is_some_and(|e| e.slot == slot));
+        }
         let i = slot as usize;
         let (w, bit) = (i / 64, i % 64);
         let mut below = 0;
@@ -243,6 +284,24 @@ impl Match {
             let bits = (u64::MAX >> (63 - to)) & (u64::MAX << from);
             word & bits != 0
         })
+    }
+
+    /// Whether any slot of `set` (from [`slot_set`]) is present.
+    #[inline]
+    fn any_of(&self, set: &[u64; PRESENT_WORDS]) -> bool {
+        self.present.iter().zip(set).any(|(p, s)| p & s != 0)
+    }
+
+    /// Bit `i` set when `reg<i>` is present.
+    #[inline]
+    fn reg_bits(&self) -> u32 {
+        let mut bits = 0;
+        for i in 0..16 {
+            if self.has(reg_slot(i)) {
+                bits |= 1 << i;
+            }
+        }
+        bits
     }
 
     /// Whether `entries` holds `slot`.
@@ -274,48 +333,40 @@ impl Match {
         self.slot(slot).1
     }
 
+    /// Stores `slot` with `value & mask` and `mask`, or removes it when `mask` is zero,
+    /// keeping the entries sorted and `present` in step.
     fn put_slot(&mut self, slot: Field, value: u128, mask: u128) {
-        if !self.has(slot) {
-            if mask == 0 {
-                return;
-            }
-            // A new slot after every present one (decoding mostly adds in slot order):
-            // appended without a search or a move.
-            if self.entries.last().is_none_or(|e| e.slot < slot) {
-                if self.entries.capacity() == 0 {
-                    self.entries.reserve(8);
-                }
-                self.entries.push(Entry {
-                    slot,
-                    value: value & mask,
-                    mask,
-                });
-                let i = slot as usize;
-                if let Some(word) = self.present.get_mut(i / 64) {
-                    *word |= 1u64 << (i % 64);
-                }
-                return;
-            }
+        self.put_slot_inline(slot, value, mask);
+    }
+
+    /// [`Match::put_slot`], inlined into the parser's hot paths.
+    #[inline(always)]
+    fn put_slot_inline(&mut self, slot: Field, value: u128, mask: u128) {
+        if mask == 0 && !self.has(slot) {
+            return;
         }
         let value = value & mask;
         let (i, present) = self.rank(slot);
         let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
         if present {
-            if mask == 0 {
-                if i < self.entries.len() {
-                    self.entries.remove(i);
+            if mask != 0 {
+                if let Some(e) = self.entries.get_mut(i) {
+                    e.value = value;
+                    e.mask = mask;
                 }
-                if let Some(word) = self.present.get_mut(w) {
-                    *word &= !bit;
-                }
-            } else if let Some(e) = self.entries.get_mut(i) {
-                e.value = value;
-                e.mask = mask;
+                return;
             }
-        } else if mask != 0 {
+            if i < self.entries.len() {
+                self.entries.remove(i);
+            }
+            if let Some(word) = self.present.get_mut(w) {
+                *word &= !bit;
+            }
+        } else {
             if self.entries.capacity() == 0 {
                 self.entries.reserve(8);
             }
+            // At the end (a push) when the slot is past every present one.
             let i = i.min(self.entries.len());
             self.entries.insert(i, Entry { slot, value, mask });
             if let Some(word) = self.present.get_mut(w) {
@@ -366,6 +417,28 @@ impl Match {
             self.set_default_packet_type();
         }
         Ok(())
+    }
+
+    /// [`Match::set_masked`] for a field stored whole in one slot (see [`whole_slot`]),
+    /// with `value` and `mask` within the field's width and a mask that sets some of the
+    /// slot's bits and is valid for the field: what `set_masked` does for them, without its
+    /// dispatch. Returns false, having done nothing, for anything else.
+    #[inline]
+    fn set_whole(&mut self, field: Field, value: u128, mask: u128) -> bool {
+        let info = field.info();
+        let full = ones(value_bytes(field));
+        if mask == 0 || (!info.maskable && mask != full) {
+            return false;
+        }
+        let Some((slot, bits)) = whole_slot(field, full).filter(|&(_, bits)| mask & bits != 0)
+        else {
+            return false;
+        };
+        self.put_slot_inline(slot, value & bits, mask & bits);
+        if info.prereq != Prereq::None {
+            self.set_default_packet_type();
+        }
+        true
     }
 
     /// Stops matching `field` (Open vSwitch's `mf_set_wild`).
@@ -585,10 +658,6 @@ impl Match {
         self.value_of(Field::EthType)
     }
 
-    fn is_ip_any(&self) -> bool {
-        matches!(self.dl_type(), ETH_TYPE_IP | ETH_TYPE_IPV6)
-    }
-
     fn is_arp(&self) -> bool {
         matches!(self.dl_type(), ETH_TYPE_ARP | ETH_TYPE_RARP)
     }
@@ -605,18 +674,6 @@ impl Match {
         self.dl_type() == ETH_TYPE_IPV6 && self.nw_proto() == 58
     }
 
-    fn is_nd(&self) -> bool {
-        self.is_icmpv6()
-            && self.value_of(Field::TcpDst) == 0
-            && matches!(self.value_of(Field::TcpSrc), 135 | 136)
-    }
-
-    fn is_ct_valid(&self) -> bool {
-        let (v, m) = self.slot(Field::CtState);
-        v & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
-            || (v & CS_TRK != 0 && m & CS_INV != 0 && v & CS_INV == 0)
-    }
-
     /// Checks that every tested field has its prerequisites (`tp_dst` needs `tcp`, `udp` or
     /// `sctp`; `nw_dst` needs `ip` or `arp`; `ct_nw_src` a valid tracked connection, e.g.
     /// `ct_state=+est`...), i.e. that the match can be sent as OpenFlow without losing
@@ -627,36 +684,54 @@ impl Match {
         if self.entries.is_empty() {
             return Ok(());
         }
-        // The protocol facts, once (each entry's test uses a few of them).
-        let dl = self.dl_type();
+        // The protocol facts, from one pass over the entries (each entry's test uses a
+        // few of them; absent slots are zeros).
+        let (mut pt, mut ptm, mut eth_type, mut proto) = (0, 0, 0, 0);
+        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) = (0, 0, 0, 0, 0, 0);
+        for e in &self.entries {
+            match e.slot {
+                PacketType => (pt, ptm) = (e.value, e.mask),
+                EthType => eth_type = e.value,
+                NwProto => proto = e.value,
+                IpFrag => frag = e.value,
+                CtState => (cs, csm) = (e.value, e.mask),
+                CtNwProto => ct_proto = e.value,
+                TcpSrc => tp_src = e.value,
+                TcpDst => tp_dst = e.value,
+                _ => {}
+            }
+        }
+        // `dl_type`, `is_ct_valid`, `is_nd`.
+        let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            pt & 0xffff
+        } else {
+            eth_type
+        };
+        let ct_valid = cs & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
+            || (cs & CS_TRK != 0 && csm & CS_INV != 0 && cs & CS_INV == 0);
         let ip = matches!(dl, ETH_TYPE_IP | ETH_TYPE_IPV6);
         let arp = matches!(dl, ETH_TYPE_ARP | ETH_TYPE_RARP);
-        let proto = self.nw_proto();
         let icmpv4 = dl == ETH_TYPE_IP && proto == 1;
         let icmpv6 = dl == ETH_TYPE_IPV6 && proto == 58;
-        let later = self.value_of(IpFrag) & 2 != 0;
+        let nd = icmpv6 && tp_dst == 0 && matches!(tp_src, 135 | 136);
+        let later = frag & 2 != 0;
         for e in &self.entries {
             let ok: std::result::Result<(), &'static str> = match e.slot {
                 SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
-                CtNwProto => ok_if(
-                    self.is_ct_valid(),
-                    "ct_state matching a valid tracked connection",
-                ),
+                CtNwProto => ok_if(ct_valid, "ct_state matching a valid tracked connection"),
                 CtNwSrc | CtNwDst => ok_if(
-                    self.is_ct_valid() && self.value_of(EthType) == ETH_TYPE_IP,
+                    ct_valid && eth_type == ETH_TYPE_IP,
                     "ip and ct_state matching a valid tracked connection",
                 ),
                 CtIpv6Src | CtIpv6Dst => ok_if(
-                    self.is_ct_valid() && self.value_of(EthType) == ETH_TYPE_IPV6,
+                    ct_valid && eth_type == ETH_TYPE_IPV6,
                     "ipv6 and ct_state matching a valid tracked connection",
                 ),
                 CtTpSrc | CtTpDst => ok_if(
-                    self.is_ct_valid() && self.value_of(CtNwProto) != 0,
+                    ct_valid && ct_proto != 0,
                     "ct_nw_proto and ct_state matching a valid tracked connection",
                 ),
-                EthSrc | EthDst | EthType | VlanTci => {
-                    ok_if(self.value_of(PacketType) == 0, "an Ethernet packet_type")
-                }
+                EthSrc | EthDst | EthType | VlanTci => ok_if(pt == 0, "an Ethernet packet_type"),
                 MplsLabel => ok_if(
                     matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
                     "mpls or mplsm",
@@ -666,11 +741,11 @@ impl Match {
                 NwProto => ok_if(ip || arp, "ip, ipv6 or arp"),
                 NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
                 ArpSha => ok_if(
-                    arp || (self.is_nd() && self.value_of(TcpSrc) == 135),
+                    arp || (nd && tp_src == 135),
                     "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
                 ),
                 ArpTha => ok_if(
-                    arp || (self.is_nd() && self.value_of(TcpSrc) == 136),
+                    arp || (nd && tp_src == 136),
                     "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
                 ),
                 TcpSrc | TcpDst => {
@@ -694,7 +769,7 @@ impl Match {
                             !later,
                             "a first fragment or unfragmented packet (not nw_frag=later)",
                         )
-                    } else if self.is_nd() {
+                    } else if nd {
                         ok_if(
                             e.mask == 0xffff && e.value <= 0xff,
                             "an exact 8-bit nd_options_type",
@@ -703,10 +778,9 @@ impl Match {
                         Err("tcp or tcp6")
                     }
                 }
-                NdTarget | NdReserved => ok_if(
-                    self.is_nd(),
-                    "icmp6 with icmp_type=135 or 136 and icmp_code=0",
-                ),
+                NdTarget | NdReserved => {
+                    ok_if(nd, "icmp6 with icmp_type=135 or 136 and icmp_code=0")
+                }
                 NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
                 | NshC4 => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
                 _ => Ok(()),
@@ -787,13 +861,29 @@ impl Match {
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if let Some((dl_type, proto)) = protocol(key) {
-            self.put_slot(Field::EthType, dl_type, 0xffff);
+            self.put_slot_inline(Field::EthType, dl_type, 0xffff);
             if let Some(p) = proto {
-                self.put_slot(Field::NwProto, p, 0xff);
+                self.put_slot_inline(Field::NwProto, p, 0xff);
             }
             self.set_default_packet_type();
             return Ok(());
         }
+        // The usual case: a field with an OpenFlow header stored whole, set with a value
+        // spelled the usual way. (A key is never both a protocol and a field.)
+        if let Some(v) = value
+            && let Some(field) = Field::from_name(key)
+            && !field.info().headers.is_empty()
+            && let Some((v, m)) = value::parse_value_fast(field, v)
+            && self.set_whole(field, v, m)
+        {
+            return Ok(());
+        }
+        self.parse_token_general(key, value, column)
+    }
+
+    /// [`Match::parse_token`] for everything but its usual cases.
+    #[inline(never)]
+    fn parse_token_general(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if key == "eth" {
             self.put_slot(Field::PacketType, 0, 0xffff_ffff);
             return Ok(());
@@ -1326,8 +1416,8 @@ impl Match {
     /// Encodes as an `ofp_match` of type OXM, padded to 8 bytes.
     pub fn encode(&self, w: &mut Writer, version: Version) -> Result<()> {
         let start = w.len();
-        w.u16(1);
-        w.u16(0);
+        // Type OFPMT_OXM and a length patched below.
+        w.bytes(&[0, 1, 0, 0]);
         self.put_raw(w, Some(version))?;
         w.patch_len(start + 2, start, "ofp_match")?;
         w.pad_from(start, 8);
@@ -1544,36 +1634,19 @@ impl Match {
             oxm,
             implied_ethernet: false,
         };
-        let slot = |f| self.slot(f);
+        // Some 40 slots are looked at, most of them absent: by index.
+        let mut at = [0u8; PRESENT_WORDS * 64];
+        let ix = SlotIndex::new(self, &mut at);
+        let slot = |f| ix.get(f);
         let (pt, ptm) = slot(PacketType);
         let default_pt = pt == 0 && ptm == 0xffff_ffff;
         if ptm != 0 && !default_pt {
             p.masked(PacketType, pt, ptm)?;
         }
-        p.slot(DpHash, self.slot(DpHash))?;
-        if self.mask_of(RecircId) != 0 {
-            p.exact(RecircId, self.value_of(RecircId))?;
+        if self.any_of(&ENCODE_BEFORE_ETH_TYPE) {
+            self.put_before_eth_type(&ix, &mut p)?;
         }
-        if self.mask_of(ConjId) != 0 {
-            p.exact(ConjId, self.value_of(ConjId))?;
-        }
-        if self.mask_of(InPort) != 0 {
-            let port = self.value_of(InPort) as u16;
-            if oxm.is_some() {
-                p.exact(InPortOxm, u128::from(port_to_ofp11(port)))?;
-            } else {
-                p.exact(InPort, u128::from(port))?;
-            }
-        }
-        if self.mask_of(ActsetOutput) != 0 {
-            p.exact(
-                ActsetOutput,
-                u128::from(port_to_ofp11(self.value_of(ActsetOutput) as u16)),
-            )?;
-        }
-        p.slot(EthSrc, self.slot(EthSrc))?;
-        p.slot(EthDst, self.slot(EthDst))?;
-        p.slot(EthType, self.slot(EthType))?;
+        p.slot(EthType, ix.get(EthType))?;
         let (tci, tcim) = slot(VlanTci);
         if oxm.is_some() {
             let vid = tci & (VLAN_VID_MASK | VLAN_CFI);
@@ -1589,7 +1662,7 @@ impl Match {
         } else {
             p.masked(VlanTci, tci, tcim)?;
         }
-        let dl_type = self.dl_type();
+        let dl_type = ix.dl_type();
         if matches!(dl_type, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST) {
             let (lse, lsem) = slot(MplsLabel);
             if lsem & MPLS_TC_MASK != 0 {
@@ -1605,19 +1678,19 @@ impl Match {
                 p.exact(MplsLabel, lse >> 12)?;
             }
         }
-        if self.is_ip_any() {
-            self.put_ip(&mut p)?;
-        } else if self.is_arp() {
-            if self.mask_of(NwProto) != 0 {
-                p.exact(ArpOp, self.nw_proto())?;
+        if matches!(dl_type, ETH_TYPE_IP | ETH_TYPE_IPV6) {
+            Self::put_ip(&ix, dl_type, &mut p)?;
+        } else if matches!(dl_type, ETH_TYPE_ARP | ETH_TYPE_RARP) {
+            if ix.mask(NwProto) != 0 {
+                p.exact(ArpOp, ix.value(NwProto))?;
             }
-            p.slot(ArpSpa, self.slot(IpSrc))?;
-            p.slot(ArpTpa, self.slot(IpDst))?;
-            p.slot(ArpSha, self.slot(ArpSha))?;
-            p.slot(ArpTha, self.slot(ArpTha))?;
+            p.slot(ArpSpa, ix.get(IpSrc))?;
+            p.slot(ArpTpa, ix.get(IpDst))?;
+            p.slot(ArpSha, ix.get(ArpSha))?;
+            p.slot(ArpTha, ix.get(ArpTha))?;
         }
         // Most matches test no tunnel, NSH or register field: skip those groups at once.
-        let any_tun = self.any_in(TunId, TunMetadata63);
+        let any_tun = ix.any_in(TunId, TunMetadata63);
         for f in [
             TunId,
             TunFlags,
@@ -1666,14 +1739,14 @@ impl Match {
             NshMdtype,
             NshNp,
         ] {
-            if !self.any_in(TunErspanIdx, TunGtpuMsgtype) && !self.any_in(NshFlags, NshTtl) {
+            if !ix.any_in(TunErspanIdx, TunGtpuMsgtype) && !ix.any_in(NshFlags, NshTtl) {
                 break;
             }
             let (v, m) = slot(f);
             p.masked(f, v, m)?;
         }
         // An absent slot has a zero mask and writes nothing: skip absent groups at once.
-        if self.any_in(NshFlags, NshTtl) {
+        if ix.any_in(NshFlags, NshTtl) {
             let (sv, sm) = slot(NshSpi);
             p.masked(NshSpi, sv, if sm == 0xff_ffff { 0xffff_ffff } else { sm })?;
             for f in [NshSi, NshC1, NshC2, NshC3, NshC4] {
@@ -1681,7 +1754,7 @@ impl Match {
                 p.masked(f, v, m)?;
             }
         }
-        if !self.any_in(Reg0, Reg15) {
+        if !ix.any_in(Reg0, Reg15) {
             // No register to write.
         } else if oxm.is_none_or(|v| v < Version::Of15) {
             for i in 0..16 {
@@ -1689,20 +1762,23 @@ impl Match {
                 p.masked(reg_slot(i), v, m)?;
             }
         } else {
+            let regs = self.reg_bits();
             for i in 0..8u8 {
                 let Some(f) = Field::xreg(i) else { break };
                 let r = usize::from(i) * 2;
-                if !self.has(reg_slot(r)) && !self.has(reg_slot(r + 1)) {
+                if regs >> r & 3 == 0 {
                     continue;
                 }
-                let (v, m) = self.get(f).unwrap_or((0, 0));
+                let (hv, hm) = ix.get(reg_slot(r));
+                let (lv, lm) = ix.get(reg_slot(r + 1));
+                let (v, m) = (hv << 32 | lv, hm << 32 | lm);
                 p.masked(f, v, m)?;
             }
         }
-        p.slot(PktMark, self.slot(PktMark))?;
+        p.slot(PktMark, ix.get(PktMark))?;
         let (cs, csm) = slot(CtState);
         p.masked(CtState, cs, csm)?;
-        if self.any_in(CtZone, CtIpv6Dst) {
+        if ix.any_in(CtZone, CtIpv6Dst) {
             for f in [
                 CtZone, CtMark, CtLabel, CtNwSrc, CtIpv6Src, CtNwDst, CtIpv6Dst,
             ] {
@@ -1710,13 +1786,13 @@ impl Match {
                 p.masked(f, v, m)?;
             }
         }
-        if self.value_of(CtNwProto) != 0 {
+        if ix.value(CtNwProto) != 0 {
             for f in [CtNwProto, CtTpSrc, CtTpDst] {
                 let (v, m) = slot(f);
                 p.masked(f, v, m)?;
             }
         }
-        p.slot(Metadata, self.slot(Metadata))?;
+        p.slot(Metadata, ix.get(Metadata))?;
         if default_pt && !p.implied_ethernet {
             let mut pw = Writer::with_capacity(8);
             PacketType.oxm_header(oxm, false, 4)?.encode(&mut pw);
@@ -1738,35 +1814,67 @@ impl Match {
         Ok(len)
     }
 
-    fn put_ip(&self, p: &mut Put<'_>) -> Result<()> {
+    /// The fields [`Match::put_raw`] writes before `eth_type` (most matches have none).
+    fn put_before_eth_type(&self, ix: &SlotIndex<'_>, p: &mut Put<'_>) -> Result<()> {
         use Field::*;
-        let slot = |f| self.slot(f);
-        if self.dl_type() == ETH_TYPE_IP {
-            p.slot(IpSrc, self.slot(IpSrc))?;
-            p.slot(IpDst, self.slot(IpDst))?;
-        } else {
-            p.slot(Ipv6Src, self.slot(Ipv6Src))?;
-            p.slot(Ipv6Dst, self.slot(Ipv6Dst))?;
+        let oxm = p.oxm;
+        p.slot(DpHash, ix.get(DpHash))?;
+        if ix.mask(RecircId) != 0 {
+            p.exact(RecircId, ix.value(RecircId))?;
         }
-        let (fv, fm) = slot(IpFrag);
-        p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
-        let (tos, tosm) = slot(NwTos);
-        if tosm & IP_DSCP_MASK != 0 {
-            if p.oxm.is_some() {
-                p.exact(IpDscp, tos >> 2)?;
+        if ix.mask(ConjId) != 0 {
+            p.exact(ConjId, ix.value(ConjId))?;
+        }
+        if ix.mask(InPort) != 0 {
+            let port = ix.value(InPort) as u16;
+            if oxm.is_some() {
+                p.exact(InPortOxm, u128::from(port_to_ofp11(port)))?;
             } else {
-                p.exact(NwTos, tos & IP_DSCP_MASK)?;
+                p.exact(InPort, u128::from(port))?;
             }
         }
-        if tosm & IP_ECN_MASK != 0 {
-            p.exact(NwEcn, tos & IP_ECN_MASK)?;
+        if ix.mask(ActsetOutput) != 0 {
+            p.exact(
+                ActsetOutput,
+                u128::from(port_to_ofp11(ix.value(ActsetOutput) as u16)),
+            )?;
         }
-        if self.mask_of(NwTtl) != 0 {
-            p.exact(NwTtl, self.value_of(NwTtl))?;
+        p.slot(EthSrc, ix.get(EthSrc))?;
+        p.slot(EthDst, ix.get(EthDst))?;
+        Ok(())
+    }
+
+    fn put_ip(ix: &SlotIndex<'_>, dl_type: u128, p: &mut Put<'_>) -> Result<()> {
+        use Field::*;
+        let slot = |f| ix.get(f);
+        if dl_type == ETH_TYPE_IP {
+            p.slot(IpSrc, ix.get(IpSrc))?;
+            p.slot(IpDst, ix.get(IpDst))?;
+        } else {
+            p.slot(Ipv6Src, ix.get(Ipv6Src))?;
+            p.slot(Ipv6Dst, ix.get(Ipv6Dst))?;
         }
-        p.slot(Ipv6Label, self.slot(Ipv6Label))?;
-        if self.mask_of(NwProto) != 0 {
-            let proto = self.nw_proto();
+        if ix.m.any_of(&ENCODE_IP_MISC) {
+            let (fv, fm) = slot(IpFrag);
+            p.masked(IpFrag, fv & 3, if fm & 3 == 3 { 0xff } else { fm & 3 })?;
+            let (tos, tosm) = slot(NwTos);
+            if tosm & IP_DSCP_MASK != 0 {
+                if p.oxm.is_some() {
+                    p.exact(IpDscp, tos >> 2)?;
+                } else {
+                    p.exact(NwTos, tos & IP_DSCP_MASK)?;
+                }
+            }
+            if tosm & IP_ECN_MASK != 0 {
+                p.exact(NwEcn, tos & IP_ECN_MASK)?;
+            }
+            if ix.mask(NwTtl) != 0 {
+                p.exact(NwTtl, ix.value(NwTtl))?;
+            }
+            p.slot(Ipv6Label, ix.get(Ipv6Label))?;
+        }
+        if ix.mask(NwProto) != 0 {
+            let proto = ix.value(NwProto);
             p.exact(NwProto, proto)?;
             let (sv, sm) = slot(TcpSrc);
             let (dv, dm) = slot(TcpDst);
@@ -1785,7 +1893,7 @@ impl Match {
                     p.masked(SctpSrc, sv, sm)?;
                     p.masked(SctpDst, dv, dm)?;
                 }
-                _ if self.is_icmpv4() => {
+                _ if dl_type == ETH_TYPE_IP && proto == 1 => {
                     if sm != 0 {
                         p.exact(IcmpType, sv & 0xff)?;
                     }
@@ -1793,26 +1901,26 @@ impl Match {
                         p.exact(IcmpCode, dv & 0xff)?;
                     }
                 }
-                _ if self.is_icmpv6() => {
+                _ if dl_type == ETH_TYPE_IPV6 && proto == 58 => {
                     if sm != 0 {
                         p.exact(Icmpv6Type, sv & 0xff)?;
                     }
                     if dm != 0 {
                         p.exact(Icmpv6Code, dv & 0xff)?;
                     }
-                    if self.is_nd() {
-                        if self.mask_of(NdReserved) != 0 {
-                            p.exact(NdReserved, self.value_of(NdReserved))?;
+                    if dv == 0 && matches!(sv, 135 | 136) {
+                        if ix.mask(NdReserved) != 0 {
+                            p.exact(NdReserved, ix.value(NdReserved))?;
                         }
-                        p.slot(NdTarget, self.slot(NdTarget))?;
-                        if self.mask_of(TcpFlags) != 0 {
-                            p.exact(NdOptionsType, self.value_of(TcpFlags) & 0xff)?;
+                        p.slot(NdTarget, ix.get(NdTarget))?;
+                        if ix.mask(TcpFlags) != 0 {
+                            p.exact(NdOptionsType, ix.value(TcpFlags) & 0xff)?;
                         }
                         if sv == 135 {
-                            p.slot(NdSll, self.slot(ArpSha))?;
+                            p.slot(NdSll, ix.get(ArpSha))?;
                         }
                         if sv == 136 {
-                            p.slot(NdTll, self.slot(ArpTha))?;
+                            p.slot(NdTll, ix.get(ArpTha))?;
                         }
                     }
                 }
@@ -1820,6 +1928,93 @@ impl Match {
             }
         }
         Ok(())
+    }
+}
+
+/// The presence bits (as [`Match`]'s `present`) of a set of slots, for testing a group of
+/// slots at once.
+const fn slot_set(slots: &[Field]) -> [u64; PRESENT_WORDS] {
+    let mut set = [0u64; PRESENT_WORDS];
+    let mut i = 0;
+    while i < slots.len() {
+        let k = slots[i] as usize;
+        set[k / 64] |= 1 << (k % 64);
+        i += 1;
+    }
+    set
+}
+
+/// The slots the encoder looks at before `eth_type`, absent from most matches.
+const ENCODE_BEFORE_ETH_TYPE: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::DpHash,
+    Field::RecircId,
+    Field::ConjId,
+    Field::InPort,
+    Field::ActsetOutput,
+    Field::EthSrc,
+    Field::EthDst,
+]);
+
+/// The IP slots the encoder looks at after the addresses, absent from most matches.
+const ENCODE_IP_MISC: [u64; PRESENT_WORDS] =
+    slot_set(&[Field::IpFrag, Field::NwTos, Field::NwTtl, Field::Ipv6Label]);
+
+/// A match's slots by index, for the encoder, which looks at some 40 slots (most of them
+/// absent) in Open vSwitch's order rather than the entries' order.
+struct SlotIndex<'a> {
+    m: &'a Match,
+    /// For each slot, its index in `m.entries` plus one, or 0 when absent.
+    at: &'a [u8; PRESENT_WORDS * 64],
+}
+
+impl<'a> SlotIndex<'a> {
+    /// The index of `m`, in `at` (the caller's, so that it is filled in place).
+    #[inline]
+    fn new(m: &'a Match, at: &'a mut [u8; PRESENT_WORDS * 64]) -> SlotIndex<'a> {
+        for (k, e) in m.entries.iter().enumerate() {
+            if let Some(x) = at.get_mut(e.slot as usize) {
+                // A match has fewer than 255 entries (there are fewer slots).
+                *x = (k + 1) as u8;
+            }
+        }
+        SlotIndex { m, at }
+    }
+
+    /// The value and mask of `slot` (zeros when absent).
+    #[inline]
+    fn get(&self, slot: Field) -> (u128, u128) {
+        match self.at.get(slot as usize) {
+            Some(&k) if k != 0 => match self.m.entries.get(usize::from(k) - 1) {
+                Some(e) => (e.value, e.mask),
+                None => (0, 0),
+            },
+            _ => (0, 0),
+        }
+    }
+
+    #[inline]
+    fn value(&self, slot: Field) -> u128 {
+        self.get(slot).0
+    }
+
+    #[inline]
+    fn mask(&self, slot: Field) -> u128 {
+        self.get(slot).1
+    }
+
+    #[inline]
+    fn any_in(&self, lo: Field, hi: Field) -> bool {
+        self.m.any_in(lo, hi)
+    }
+
+    /// [`Match::dl_type`].
+    #[inline]
+    fn dl_type(&self) -> u128 {
+        let (pt, ptm) = self.get(Field::PacketType);
+        if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            return pt & 0xffff;
+        }
+        self.value(Field::EthType)
     }
 }
 
@@ -1831,17 +2026,21 @@ struct Put<'a> {
 }
 
 impl Put<'_> {
+    /// Writes an entry of `field`, `mask` being `None` for an exact match: Open vSwitch's
+    /// `nxm_put__`. The one out-of-line entry writer of the encoder (with the header
+    /// lookup and the fixed-width write inlined), so that each entry costs one call.
+    #[inline(never)]
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
-        let n = value_bytes(field).min(16);
-        field.put_entry(self.w, self.oxm, n, value, mask)?;
-        if field.info().prereq != Prereq::None {
+        let info = field.info();
+        if info.prereq != Prereq::None {
             self.implied_ethernet = true;
         }
-        Ok(())
+        let n = usize::from(info.bytes).min(16);
+        field.put_entry_inline(self.w, self.oxm, n, value, mask)
     }
 
     /// `nxm_put_*m`: nothing for a zero mask, no mask for all ones.
-    #[inline]
+    #[inline(always)]
     fn masked(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
         if mask == 0 {
             return Ok(());
@@ -1855,12 +2054,13 @@ impl Put<'_> {
     }
 
     /// [`Put::masked`] of a `(value, mask)` pair.
-    #[inline]
+    #[inline(always)]
     fn slot(&mut self, field: Field, (value, mask): (u128, u128)) -> Result<()> {
         self.masked(field, value, mask)
     }
 
     /// `nxm_put_*`: always exact.
+    #[inline(always)]
     fn exact(&mut self, field: Field, value: u128) -> Result<()> {
         self.entry(field, value & ones(value_bytes(field)), None)
     }
@@ -2034,23 +2234,28 @@ fn value_is_valid(field: Field, v: u128) -> bool {
     }
 }
 
-/// A protocol shorthand's Ethernet type and IP protocol.
+/// A protocol shorthand's Ethernet type and IP protocol (told apart by length first: most
+/// keys are field names, longer than any shorthand).
+#[inline]
 fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
-    Some(match name {
-        "ip" | "ipv4" | "ip4" => (ETH_TYPE_IP, None),
-        "arp" => (ETH_TYPE_ARP, None),
-        "icmp" => (ETH_TYPE_IP, Some(1)),
-        "tcp" => (ETH_TYPE_IP, Some(6)),
-        "udp" => (ETH_TYPE_IP, Some(17)),
-        "sctp" => (ETH_TYPE_IP, Some(132)),
-        "ipv6" | "ip6" => (ETH_TYPE_IPV6, None),
-        "icmp6" => (ETH_TYPE_IPV6, Some(58)),
-        "tcp6" => (ETH_TYPE_IPV6, Some(6)),
-        "udp6" => (ETH_TYPE_IPV6, Some(17)),
-        "sctp6" => (ETH_TYPE_IPV6, Some(132)),
-        "rarp" => (ETH_TYPE_RARP, None),
-        "mpls" => (ETH_TYPE_MPLS, None),
-        "mplsm" => (ETH_TYPE_MPLS_MCAST, None),
+    if name.len() > 5 {
+        return None;
+    }
+    Some(match (name.len(), name) {
+        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP, None),
+        (3, "arp") => (ETH_TYPE_ARP, None),
+        (4, "icmp") => (ETH_TYPE_IP, Some(1)),
+        (3, "tcp") => (ETH_TYPE_IP, Some(6)),
+        (3, "udp") => (ETH_TYPE_IP, Some(17)),
+        (4, "sctp") => (ETH_TYPE_IP, Some(132)),
+        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6, None),
+        (5, "icmp6") => (ETH_TYPE_IPV6, Some(58)),
+        (4, "tcp6") => (ETH_TYPE_IPV6, Some(6)),
+        (4, "udp6") => (ETH_TYPE_IPV6, Some(17)),
+        (5, "sctp6") => (ETH_TYPE_IPV6, Some(132)),
+        (4, "rarp") => (ETH_TYPE_RARP, None),
+        (4, "mpls") => (ETH_TYPE_MPLS, None),
+        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST, None),
         _ => return None,
     })
 }

@@ -94,6 +94,24 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// The position of the first `action` in `line` (where ovs-ofctl's flow syntax starts the
+/// action list). Searched by its `c`, rarer than its `a` in match fields (`table`,
+/// `metadata`, `ct_state`...): the first `c` between an `a` and `tion` is the second byte
+/// of the first `action`.
+#[inline]
+pub(crate) fn find_action(line: &str) -> Option<usize> {
+    let h = line.as_bytes();
+    let mut i = 1;
+    while let Some(off) = find_byte(h.get(i..)?, b'c') {
+        let at = i + off;
+        if h.get(at - 1) == Some(&b'a') && h.get(at + 1..at + 5) == Some(b"tion") {
+            return Some(at - 1);
+        }
+        i = at + 1;
+    }
+    None
+}
+
 /// The index of the first byte of `s` from `i` on that is below `0x2d`, or `s.len()`:
 /// every byte the value scanners stop at (`,`, `(`, `)`, white space) is, and few others
 /// (some punctuation) are, so runs of ordinary characters are skipped eight at a time
@@ -163,31 +181,96 @@ pub(crate) fn value_len(s: &[u8], to_paren: bool) -> usize {
     }
 }
 
+/// [`CLASS`] bit: a separator (`,` or white space), which ends keys and values.
+const C_SEP: u8 = 1;
+/// [`CLASS`] bit: a byte that ends a key (`:`, `=`, `(`, and the separators).
+const C_KEY_END: u8 = 2;
+/// [`CLASS`] bit: a byte the fast value scan stops at (the separators and `(`, after
+/// which [`value_len`] takes over to skip the parenthesised group).
+const C_VALUE_STOP: u8 = 4;
+
+/// What each byte is to the tokenizer: one table load per byte instead of a chain of
+/// compares.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let seps = [b',', b' ', b'\t', b'\r', b'\n'];
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = C_SEP | C_KEY_END | C_VALUE_STOP;
+        i += 1;
+    }
+    t[b':' as usize] = C_KEY_END;
+    t[b'=' as usize] = C_KEY_END;
+    t[b'(' as usize] = C_KEY_END | C_VALUE_STOP;
+    t
+};
+
+/// The index of the first byte of `b` from `i` on whose [`CLASS`] has a bit of `bits`, or
+/// `b.len()`. Every such byte is below `below`, so runs of other bytes are skipped eight at
+/// a time (as in [`next_low`]) and only the bytes below `below` are looked up.
+#[inline]
+fn scan_until(b: &[u8], mut i: usize, bits: u8, below: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let x = u64::from_le_bytes(*w);
+            let found = x.wrapping_sub(LO * u64::from(below)) & !x & HI;
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        // At a byte below `below` (or in the last seven bytes): byte by byte until one
+        // past the candidate.
+        let Some(&c) = b.get(i) else {
+            return b.len();
+        };
+        if CLASS[usize::from(c)] & bits != 0 {
+            return i;
+        }
+        i += 1;
+        if b.len() - i < 8 {
+            while let Some(&c) = b.get(i) {
+                if CLASS[usize::from(c)] & bits != 0 {
+                    return i;
+                }
+                i += 1;
+            }
+            return b.len();
+        }
+    }
+}
+
 impl<'a> Iterator for KeyValues<'a> {
     type Item = Item<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Item<'a>> {
         let b = self.s.as_bytes();
-        while self.pos < b.len() && is_sep(b[self.pos]) {
-            self.pos += 1;
+        let mut key_start = self.pos;
+        while b
+            .get(key_start)
+            .is_some_and(|&c| CLASS[usize::from(c)] & C_SEP != 0)
+        {
+            key_start += 1;
         }
-        if self.pos >= b.len() {
+        if key_start >= b.len() {
+            self.pos = key_start;
             return None;
         }
-        let key_start = self.pos;
-        let mut key_end = key_start;
-        while key_end < b.len() && !matches!(b[key_end], b':' | b'=' | b'(') && !is_sep(b[key_end])
-        {
-            key_end += 1;
-        }
+        let key_end = scan_until(b, key_start, C_KEY_END, b'=' + 1);
         let delim = b.get(key_end).copied();
-        self.pos = key_end + usize::from(delim.is_some());
-        let key = &self.s[key_start..key_end];
+        // Keys and values end at ASCII bytes (or the end), so these slices are at
+        // character boundaries.
+        let key = self.s.get(key_start..key_end).unwrap_or("");
         let (to_paren, delim_char) = match delim {
             Some(b':') => (false, ':'),
             Some(b'=') => (false, '='),
             Some(b'(') => (true, '('),
             _ => {
+                self.pos = key_end + usize::from(delim.is_some());
                 return Some(Item {
                     key,
                     value: "",
@@ -197,14 +280,25 @@ impl<'a> Iterator for KeyValues<'a> {
                 });
             }
         };
-        let value_start = self.pos;
-        let rest = &b[value_start..];
-        let mut len = value_len(rest, to_paren);
-        if to_paren && rest.get(len..).is_some_and(|r| r.starts_with(b")->")) {
-            len += rest.get(len..).map_or(0, |r| value_len(r, false));
-        }
-        let value = &self.s[value_start..value_start + len];
-        self.pos = value_start + len + usize::from(value_start + len < b.len());
+        let value_start = key_end + 1;
+        let value_end = if to_paren {
+            let rest = b.get(value_start..).unwrap_or(&[]);
+            let mut len = value_len(rest, true);
+            if rest.get(len..).is_some_and(|r| r.starts_with(b")->")) {
+                len += rest.get(len..).map_or(0, |r| value_len(r, false));
+            }
+            value_start + len
+        } else {
+            // The usual value has no parentheses: scanned here to its end; at a `(`,
+            // the general scanner goes on from there.
+            let stop = scan_until(b, value_start, C_VALUE_STOP, b',' + 1);
+            match b.get(stop) {
+                Some(b'(') => stop + b.get(stop..).map_or(0, |r| value_len(r, false)),
+                _ => stop,
+            }
+        };
+        let value = self.s.get(value_start..value_end).unwrap_or("");
+        self.pos = value_end + usize::from(value_end < b.len());
         Some(Item {
             key,
             value,
@@ -300,6 +394,110 @@ mod tests {
                 let h = &hi[n..];
                 assert_eq!(find_byte(h, b), h.iter().position(|&c| c == b));
             }
+        }
+    }
+
+    /// The items as the byte-at-a-time tokenizer the table-driven one replaces finds them.
+    fn items_ref(s: &str, base: usize) -> Vec<Item<'_>> {
+        let b = s.as_bytes();
+        let mut pos = 0;
+        let mut out = Vec::new();
+        loop {
+            while pos < b.len() && is_sep(b[pos]) {
+                pos += 1;
+            }
+            if pos >= b.len() {
+                return out;
+            }
+            let key_start = pos;
+            let mut key_end = key_start;
+            while key_end < b.len()
+                && !matches!(b[key_end], b':' | b'=' | b'(')
+                && !is_sep(b[key_end])
+            {
+                key_end += 1;
+            }
+            let delim = b.get(key_end).copied();
+            pos = key_end + usize::from(delim.is_some());
+            let key = &s[key_start..key_end];
+            let (to_paren, delim_char) = match delim {
+                Some(b':') => (false, ':'),
+                Some(b'=') => (false, '='),
+                Some(b'(') => (true, '('),
+                _ => {
+                    out.push(Item {
+                        key,
+                        value: "",
+                        delim: None,
+                        key_offset: base + key_start,
+                        value_offset: base + key_end,
+                    });
+                    continue;
+                }
+            };
+            let value_start = pos;
+            let rest = &b[value_start..];
+            let mut len = value_len_ref(rest, to_paren);
+            if to_paren && rest[len..].starts_with(b")->") {
+                len += value_len_ref(&rest[len..], false);
+            }
+            out.push(Item {
+                key,
+                value: &s[value_start..value_start + len],
+                delim: Some(delim_char),
+                key_offset: base + key_start,
+                value_offset: base + value_start,
+            });
+            pos = value_start + len + usize::from(value_start + len < b.len());
+        }
+    }
+
+    #[test]
+    fn tokenizer_matches_byte_at_a_time() {
+        let alphabet = b"ab0_(),=: \t:.-+>[]/\xc3\xa9\x2c\x2d\x2b\x3d\x3e";
+        let mut seed = 0x0bad_cafe_1234_5678u64;
+        for _ in 0..20000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 60) as usize;
+            let mut t = Vec::with_capacity(len);
+            let mut r = seed;
+            for _ in 0..len {
+                r = r
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                t.push(alphabet[(r >> 33) as usize % alphabet.len()]);
+            }
+            let t = String::from_utf8_lossy(&t).into_owned();
+            let got: Vec<Item<'_>> = KeyValues::new(&t, 3).collect();
+            assert_eq!(got, items_ref(&t, 3), "{t:?}");
+        }
+        let line = "table=44,priority=2002,ct_state=-new+est-rpl+trk,ct_mark=0x1/0x1,ip,\
+                    reg15=0x2,metadata=0x1,nw_src=10.0.0.1,packet_type=(0,0x800) tun_metadata10=5";
+        let got: Vec<Item<'_>> = KeyValues::new(line, 0).collect();
+        assert_eq!(got, items_ref(line, 0));
+    }
+
+    #[test]
+    fn finds_action() {
+        for s in [
+            "",
+            "a",
+            "action",
+            "actions=drop",
+            "xaction",
+            "acaction",
+            "table=1,actions=1",
+            "ct_state=+trk,metadata=0x1,actions=ct(commit)",
+            "cction",
+            "actio",
+            "aaction=",
+            "c",
+            "ac",
+            "actionaction",
+        ] {
+            assert_eq!(find_action(s), s.find("action"), "{s:?}");
         }
     }
 

@@ -251,11 +251,69 @@ impl Field {
     }
 
     /// Appends one OXM/NXM entry of this field: its header for `version`, then the value's
-    /// `n` (at most 16) low bytes, then as many of the mask's, gathered on the stack and
-    /// written at once (the value and mask go in as whole 16-byte blocks shifted so that
-    /// their `n` bytes come first; what follows them is overwritten or cut off).
+    /// `n` (at most 16) low bytes, then as many of the mask's.
+    ///
+    /// The usual entry (a non-experimenter header, a value of 1, 2, 4, 6, 8 or 16 bytes)
+    /// is written from the precomputed header word of [`HEADER_WORD`] with one fixed-size
+    /// copy; the rest take [`Field::put_entry_general`].
     #[inline]
     pub(crate) fn put_entry(
+        self,
+        w: &mut crate::wire::Writer,
+        version: Option<Version>,
+        n: usize,
+        value: u128,
+        mask: Option<u128>,
+    ) -> Result<()> {
+        self.put_entry_inline(w, version, n, value, mask)
+    }
+
+    /// [`Field::put_entry`], inlined (for the match encoder, whose one entry writer holds
+    /// it whole).
+    #[inline(always)]
+    pub(crate) fn put_entry_inline(
+        self,
+        w: &mut crate::wire::Writer,
+        version: Option<Version>,
+        n: usize,
+        value: u128,
+        mask: Option<u128>,
+    ) -> Result<()> {
+        let n = n.min(16);
+        let v = usize::from(version.map_or(0, Version::wire));
+        let word = HEADER_WORD
+            .get(v)
+            .and_then(|t| t.get(self as usize))
+            .copied()
+            .unwrap_or(NO_HEADER_WORD);
+        if word == NO_HEADER_WORD {
+            return self.put_entry_general(w, version, n, value, mask);
+        }
+        // One arm per usual width, so that each copies a fixed number of bytes.
+        match (n, mask) {
+            (1, None) => put_fixed(w, word, 1, value, None),
+            (2, None) => put_fixed(w, word, 2, value, None),
+            (4, None) => put_fixed(w, word, 4, value, None),
+            (6, None) => put_fixed(w, word, 6, value, None),
+            (8, None) => put_fixed(w, word, 8, value, None),
+            (16, None) => put_fixed(w, word, 16, value, None),
+            (1, Some(m)) => put_fixed(w, word, 1, value, Some(m)),
+            (2, Some(m)) => put_fixed(w, word, 2, value, Some(m)),
+            (4, Some(m)) => put_fixed(w, word, 4, value, Some(m)),
+            (6, Some(m)) => put_fixed(w, word, 6, value, Some(m)),
+            (8, Some(m)) => put_fixed(w, word, 8, value, Some(m)),
+            (16, Some(m)) => put_fixed(w, word, 16, value, Some(m)),
+            _ => return self.put_entry_general(w, version, n, value, mask),
+        }
+        Ok(())
+    }
+
+    /// [`Field::put_entry`] for any entry: gathered on the stack and written at once (the
+    /// value and mask go in as whole 16-byte blocks shifted so that their `n` bytes come
+    /// first; what follows them is overwritten or cut off).
+    #[cold]
+    #[inline(never)]
+    fn put_entry_general(
         self,
         w: &mut crate::wire::Writer,
         version: Option<Version>,
@@ -358,6 +416,53 @@ static CHOSEN_HEADER: [[u8; N_FIELDS]; HEADER_VERSIONS] = {
     }
     t
 };
+
+/// [`HEADER_WORD`] of a field whose chosen header is an experimenter one (or that has
+/// none): such entries take the general writer. No plain header word is all ones (its
+/// class would be the experimenter class).
+const NO_HEADER_WORD: u32 = u32::MAX;
+
+/// For each wire version (as [`CHOSEN_HEADER`]) and field, the class and field number of
+/// the header [`Field::header`] picks, as the high 23 bits of the 32-bit header word (mask
+/// bit and length zero), or [`NO_HEADER_WORD`] for an experimenter header or none.
+static HEADER_WORD: [[u32; N_FIELDS]; HEADER_VERSIONS] = {
+    let mut t = [[NO_HEADER_WORD; N_FIELDS]; HEADER_VERSIONS];
+    let mut v = 0;
+    while v < HEADER_VERSIONS {
+        let mut i = 0;
+        while i < N_FIELDS {
+            let k = CHOSEN_HEADER[v][i];
+            let hs = table::INFO_DATA[i].headers;
+            if (k as usize) < hs.len() && hs[k as usize].experimenter.is_none() {
+                let h = &hs[k as usize];
+                t[v][i] = (h.class as u32) << 16 | ((h.field & 0x7f) as u32) << 9;
+            }
+            i += 1;
+        }
+        v += 1;
+    }
+    t
+};
+
+/// Appends an entry with header word `word` (class and field, from [`HEADER_WORD`]) and
+/// the `n` low bytes of `value` (and of `mask`), for `n` at most 16: inlined where `n` and
+/// whether there is a mask are constants, it writes a fixed number of bytes at once.
+#[inline(always)]
+fn put_fixed(w: &mut crate::wire::Writer, word: u32, n: usize, value: u128, mask: Option<u128>) {
+    let n = n.min(16);
+    let mut b = [0u8; 36];
+    let raw = word | u32::from(mask.is_some()) << 8 | (n << usize::from(mask.is_some())) as u32;
+    b[..4].copy_from_slice(&raw.to_be_bytes());
+    b[4..4 + n].copy_from_slice(&value.to_be_bytes()[16 - n..]);
+    let len = match mask {
+        Some(m) => {
+            b[4 + n..4 + 2 * n].copy_from_slice(&m.to_be_bytes()[16 - n..]);
+            4 + 2 * n
+        }
+        None => 4 + n,
+    };
+    w.bytes(&b[..len]);
+}
 
 /// A fast hasher for the registry's fixed tables (the Fx hash, as rustc uses): the keys are
 /// the registry's own names, so nothing is gained from SipHash's resistance to chosen keys,

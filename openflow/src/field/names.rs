@@ -77,11 +77,14 @@ fn words(b: &[u8]) -> (u64, u64) {
     if let (Some(f), Some(l)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
         return (u64::from_le_bytes(*f), u64::from_le_bytes(*l));
     }
-    let mut w = [0u8; 8];
-    if let (Some(dst), Some(src)) = (w.get_mut(..n), b.get(..n)) {
-        dst.copy_from_slice(src);
-    }
-    let first = u64::from_le_bytes(w);
+    // Shorter than 8 bytes: two overlapping 4-byte loads (the bytes they share are the
+    // same, so or-ing them is exact), or the bytes one by one below 4.
+    let first = match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        (Some(f), Some(l)) => {
+            u64::from(u32::from_le_bytes(*f)) | u64::from(u32::from_le_bytes(*l)) << (8 * (n - 4))
+        }
+        _ => b.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c)),
+    };
     (first, first)
 }
 
@@ -155,6 +158,7 @@ const fn build(headers: bool) -> [Slot; SLOTS] {
     t
 }
 
+#[inline]
 fn lookup(t: &[Slot; SLOTS], name: &str) -> Option<Field> {
     let b = name.as_bytes();
     let (first, last) = words(b);

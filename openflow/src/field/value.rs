@@ -59,12 +59,12 @@ pub fn value_bytes(field: Field) -> usize {
 }
 
 /// All ones over `n` bytes (at most 16).
+#[inline]
 pub fn ones(n: usize) -> u128 {
-    if n >= 16 {
-        u128::MAX
-    } else {
-        (1u128 << (8 * n)) - 1
-    }
+    // A shift by 128 (n = 0) gives no bits.
+    u128::MAX
+        .checked_shr(128 - 8 * n.min(16) as u32)
+        .unwrap_or(0)
 }
 
 /// Whether `mask` is all ones over the field's width (an exact match). For `tun_metadata`
@@ -649,6 +649,142 @@ pub fn parse_value_at(field: Field, s: &str, column: usize) -> Result<(u128, Opt
     Ok((value & ones(n), (mask != ones(n)).then_some(mask)))
 }
 
+/// [`parse_value`] for the usual spellings of the usual formats, in one pass over the
+/// bytes: integers in decimal without a leading zero or in `0x` hex (with an optional mask
+/// in the same forms), dotted quads with an optional `/N` prefix or `/a.b.c.d` netmask, and
+/// `ct_state` flags in the `+a-b` form. Returns the value and mask (all ones over the field
+/// when no mask is given), both cut to the field's width, exactly as [`parse_value`] would
+/// return them; `None` means "ask [`parse_value`]" (another spelling, or an error to
+/// report), never that the text is invalid. Masks are not checked against the field's
+/// maskability.
+#[inline]
+pub(crate) fn parse_value_fast(field: Field, s: &str) -> Option<(u128, u128)> {
+    let info = field.info();
+    let n = usize::from(info.bytes);
+    if n > MAX_VALUE_BYTES {
+        return None;
+    }
+    let full = ones(n);
+    let b = s.as_bytes();
+    let (v, m) = match info.format {
+        Format::Decimal | Format::Hexadecimal => {
+            let (v, i) = int_fast(b, n)?.ok()?;
+            match b.get(i..)? {
+                [] => (u128::from(v), full),
+                [b'/', mask @ ..] => match int_fast(mask, n)? {
+                    Ok((m, j)) if j == mask.len() => (u128::from(v), u128::from(m)),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        Format::Ipv4 => {
+            let (ip, i) = dotted_quad(b)?;
+            match b.get(i..)? {
+                [] => (u128::from(ip), u128::from(u32::MAX)),
+                [b'/', rest @ ..] => {
+                    let mask = match dotted_quad(rest) {
+                        Some((m, j)) if j == rest.len() => m,
+                        Some(_) => return None,
+                        None => match *rest {
+                            [d @ b'0'..=b'9'] => prefix_mask32(u32::from(d - b'0')),
+                            [d @ b'1'..=b'3', e @ b'0'..=b'9'] => {
+                                let p = u32::from(d - b'0') * 10 + u32::from(e - b'0');
+                                if p > 32 {
+                                    return None;
+                                }
+                                prefix_mask32(p)
+                            }
+                            _ => return None,
+                        },
+                    };
+                    (u128::from(ip), u128::from(mask))
+                }
+                _ => return None,
+            }
+        }
+        Format::CtState => {
+            let (v, m) = ct_state_signed(b)?;
+            (u128::from(v), u128::from(m))
+        }
+        _ => return None,
+    };
+    Some((v & full, m & full))
+}
+
+/// [`scan_ipv4`] on bytes: the address and the length of its text.
+#[inline]
+fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
+    let mut i = 0;
+    let mut v = 0u32;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut octet = 0u32;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 || i - start == 3 {
+                break;
+            }
+            octet = octet * 10 + u32::from(d);
+            i += 1;
+        }
+        if i == start || octet > 255 {
+            return None;
+        }
+        v = v << 8 | octet;
+    }
+    Some((v, i))
+}
+
+/// `ct_state` flags in the `+name-name` form, each flag named once: flags and mask (what
+/// [`parse_flags`] returns for them); `None` for anything else.
+#[inline]
+fn ct_state_signed(b: &[u8]) -> Option<(u32, u32)> {
+    // (A `/`, which would make `parse_flags` try numbers first, is in some name and fails
+    // it.)
+    if !matches!(b.first(), Some(b'+' | b'-')) {
+        return None;
+    }
+    let (mut flags, mut mask) = (0u32, 0u32);
+    let mut i = 0;
+    while let Some(&sign) = b.get(i) {
+        let start = i + 1;
+        let mut end = start;
+        while let Some(&c) = b.get(end) {
+            if c == b'+' || c == b'-' {
+                break;
+            }
+            end += 1;
+        }
+        let bit = match b.get(start..end)? {
+            b"new" => 0x01,
+            b"est" => 0x02,
+            b"rel" => 0x04,
+            b"rpl" => 0x08,
+            b"inv" => 0x10,
+            b"trk" => 0x20,
+            b"snat" => 0x40,
+            b"dnat" => 0x80,
+            _ => return None,
+        };
+        if mask & bit != 0 {
+            return None;
+        }
+        mask |= bit;
+        if sign == b'+' {
+            flags |= bit;
+        }
+        i = end;
+    }
+    Some((flags, mask))
+}
+
 /// Parses an integer as Open vSwitch's `parse_int_string`: `0x` hex of any length (spaces
 /// between digits allowed, leading zeros free) up to `width` bytes, or a C `strtoull`
 /// base-0 number (decimal, or octal with a leading `0`) up to 64 bits. Returns the value
@@ -1218,6 +1354,98 @@ mod tests {
             "packet_type=(1,0x800)"
         );
         assert_eq!(fmt(Field::PacketType, 0, None), "eth");
+    }
+
+    /// The one-pass parser agrees with the general one wherever it answers.
+    #[test]
+    fn fast_values_are_parse_value() {
+        let fields = [
+            Field::Reg0,
+            Field::Metadata,
+            Field::TcpDst,
+            Field::EthType,
+            Field::CtMark,
+            Field::CtZone,
+            Field::IpSrc,
+            Field::ArpTpa,
+            Field::CtState,
+            Field::NwTtl,
+            Field::TunId,
+            Field::CtLabel,
+            Field::VlanVid,
+        ];
+        let alphabet = b"0123456789abcdefxX./+-/ ntrkeswlpdiv";
+        let samples = [
+            "0x1",
+            "1",
+            "0",
+            "00",
+            "0x",
+            "0x0",
+            "255",
+            "256",
+            "65536",
+            "0xffff",
+            "0x1ffff",
+            "1/0",
+            "0x1/0x1",
+            "0x1/",
+            "5/0xff00",
+            "10.0.0.1",
+            "10.0.0.0/8",
+            "10.0.0.1/32",
+            "10.0.0.1/33",
+            "10.0.0.1/0",
+            "10.0.0.1/255.255.0.0",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "010.1.1.1",
+            "+new-est+trk",
+            "+trk",
+            "-new+new",
+            "+snat+dnat-inv",
+            "+",
+            "trk",
+            "+trk/0x20",
+            "18446744073709551615",
+            "18446744073709551616",
+            "0xffffffffffffffffff",
+            "*",
+        ];
+        let mut seed = 0x005e_ed0f_fa57_u64;
+        let mut texts: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
+        for _ in 0..20000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 14) as usize + 1;
+            let mut r = seed;
+            let mut t = String::new();
+            for _ in 0..len {
+                r = r
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                t.push(alphabet[(r >> 33) as usize % alphabet.len()] as char);
+            }
+            texts.push(t);
+        }
+        for f in fields {
+            let full = ones(value_bytes(f));
+            for t in &texts {
+                if let Some((v, m)) = parse_value_fast(f, t) {
+                    if !f.info().maskable && m != 0 && m != full {
+                        // Refused by the general parser (and by the fast path's user).
+                        assert!(parse_value(f, t).is_err(), "{} {t:?}", f.name());
+                        continue;
+                    }
+                    let (gv, gm) = parse_value(f, t).unwrap_or_else(|e| {
+                        panic!("{} {t:?}: fast parsed, general: {e}", f.name())
+                    });
+                    assert_eq!((v, m), (gv, gm.unwrap_or(full)), "{} {t:?}", f.name());
+                }
+            }
+        }
     }
 
     #[test]

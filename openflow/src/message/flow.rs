@@ -103,18 +103,21 @@ impl FlowMod {
                 "flow importance does not exist",
             ));
         }
-        w.u64(self.cookie);
-        w.u64(self.cookie_mask);
-        w.u8(self.table_id);
-        w.u8(self.command);
-        w.u16(self.idle_timeout);
-        w.u16(self.hard_timeout);
-        w.u16(self.priority);
-        w.u32(self.buffer_id);
-        w.u32(self.out_port);
-        w.u32(self.out_group);
-        w.u16(self.flags);
-        w.u16(self.importance);
+        // The 40 fixed bytes, gathered and written at once.
+        let mut b = [0u8; 40];
+        b[0..8].copy_from_slice(&self.cookie.to_be_bytes());
+        b[8..16].copy_from_slice(&self.cookie_mask.to_be_bytes());
+        b[16] = self.table_id;
+        b[17] = self.command;
+        b[18..20].copy_from_slice(&self.idle_timeout.to_be_bytes());
+        b[20..22].copy_from_slice(&self.hard_timeout.to_be_bytes());
+        b[22..24].copy_from_slice(&self.priority.to_be_bytes());
+        b[24..28].copy_from_slice(&self.buffer_id.to_be_bytes());
+        b[28..32].copy_from_slice(&self.out_port.to_be_bytes());
+        b[32..36].copy_from_slice(&self.out_group.to_be_bytes());
+        b[36..38].copy_from_slice(&self.flags.to_be_bytes());
+        b[38..40].copy_from_slice(&self.importance.to_be_bytes());
+        w.bytes(&b);
         self.match_.encode(w, v)?;
         encode_instructions(&self.instructions, w, v)?;
         Ok(())
