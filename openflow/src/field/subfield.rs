@@ -107,44 +107,51 @@ impl Subfield {
     /// [`Subfield::parse_prefix`], naming `column` as the position of `s` in errors.
     pub fn parse_prefix_at(s: &str, column: usize) -> Result<(Subfield, &str)> {
         let err = |reason: String| Error::parse(s, column, reason);
-        let name_len = s
-            .bytes()
-            .position(|c| c == b'[' || c == b'-')
-            .unwrap_or(s.len());
-        let name = &s[..name_len];
-        let header_name = name.strip_suffix("_W").filter(|_| name.len() > 2);
-        let field = header_name
-            .and_then(Field::from_header_name)
-            .or_else(|| Field::from_header_name(name))
-            .or_else(|| Field::from_name(name))
-            .filter(|f| f.info().bits > 0)
-            .ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
+        let name_len = name_end(s.as_bytes());
+        let name = s.get(..name_len).unwrap_or(s);
+        let field = if name.len() > 2 && name.ends_with("_W") {
+            Field::from_header_name(&name[..name.len() - 2])
+                .or_else(|| Field::from_header_name(name))
+        } else {
+            Field::from_header_name(name)
+        }
+        .or_else(|| Field::from_name(name))
+        .filter(|f| f.info().bits > 0)
+        .ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
         let bits = i64::from(field.bits());
-        let mut rest = &s[name_len..];
+        let mut rest = s.get(name_len..).unwrap_or("");
         let (mut start, mut end) = (0i64, bits - 1);
-        if rest.starts_with('[') {
-            let close = rest.bytes().position(|c| c == b']').ok_or_else(|| {
-                err(format!(
-                    "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
-                ))
-            })?;
-            let inner = &rest[1..close];
-            if !inner.is_empty() {
-                let parsed = simple_range(inner.as_bytes()).or_else(|| {
-                    let dots = crate::text::find_bytes(inner, b"..");
-                    match dots.and_then(|i| Some((inner.get(..i)?, inner.get(i + 2..)?))) {
-                        Some((a, b)) => scan_int(a).zip(scan_int(b)),
-                        None => scan_int(inner).map(|a| (a, a)),
-                    }
-                });
-                let Some((a, b)) = parsed else {
-                    return Err(err(format!(
+        if let Some(after) = rest.strip_prefix('[') {
+            if let Some((range, used)) = simple_brackets(after.as_bytes()) {
+                // The usual `[]`, `[N]`, `[A..B]`, read in one pass.
+                if let Some((a, b)) = range {
+                    (start, end) = (a, b);
+                }
+                rest = after.get(used..).unwrap_or("");
+            } else {
+                let close = rest.bytes().position(|c| c == b']').ok_or_else(|| {
+                    err(format!(
                         "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
-                    )));
-                };
-                (start, end) = (a, b);
+                    ))
+                })?;
+                let inner = &rest[1..close];
+                if !inner.is_empty() {
+                    let parsed = simple_range(inner.as_bytes()).or_else(|| {
+                        let dots = crate::text::find_bytes(inner, b"..");
+                        match dots.and_then(|i| Some((inner.get(..i)?, inner.get(i + 2..)?))) {
+                            Some((a, b)) => scan_int(a).zip(scan_int(b)),
+                            None => scan_int(inner).map(|a| (a, a)),
+                        }
+                    });
+                    let Some((a, b)) = parsed else {
+                        return Err(err(format!(
+                            "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
+                        )));
+                    };
+                    (start, end) = (a, b);
+                }
+                rest = &rest[close + 1..];
             }
-            rest = &rest[close + 1..];
         }
         if start > end {
             return Err(err(format!(
@@ -258,6 +265,68 @@ impl Subfield {
     /// fails (naming the offset of `r`'s last read) when it does not fit the field.
     pub fn from_ofs_nbits(field: Field, packed: u16) -> Result<Subfield> {
         Subfield::new(field, packed >> 6, (packed & 0x3f) + 1)
+    }
+}
+
+/// The length of the field name at the start of `b`: the position of the first `[` or `-`
+/// (or `b.len()`), found eight bytes at a time (a word is tested for either byte with the
+/// usual zero-byte bit trick; its lowest flagged byte is always a real match).
+fn name_end(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        let open = x ^ (LO * u64::from(b'['));
+        let dash = x ^ (LO * u64::from(b'-'));
+        let found = (open.wrapping_sub(LO) & !open | dash.wrapping_sub(LO) & !dash) & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'[' || c == b'-' {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The usual bracket forms after a field name's `[`: `]` (the whole field: `None`), `N]` or
+/// `A..B]` with plain decimal numbers of at most 9 digits, and how many bytes they take
+/// (through the `]`). `None` for anything else, which the general reader handles (the
+/// same forms read the same there).
+fn simple_brackets(b: &[u8]) -> Option<(Option<(i64, i64)>, usize)> {
+    /// The decimal number at `b[i..]` (1 to 9 digits) and the index after it.
+    fn num(b: &[u8], mut i: usize) -> Option<(i64, usize)> {
+        let from = i;
+        let mut v = 0i64;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v * 10 + i64::from(d);
+            i += 1;
+            if i - from > 9 {
+                return None;
+            }
+        }
+        (i > from).then_some((v, i))
+    }
+    if b.first() == Some(&b']') {
+        return Some((None, 1));
+    }
+    let (a, i) = num(b, 0)?;
+    match b.get(i)? {
+        b']' => Some((Some((a, a)), i + 1)),
+        b'.' if b.get(i + 1) == Some(&b'.') => {
+            let (z, j) = num(b, i + 2)?;
+            (b.get(j) == Some(&b']')).then_some((Some((a, z)), j + 1))
+        }
+        _ => None,
     }
 }
 
