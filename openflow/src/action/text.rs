@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::numfmt;
-use crate::text::{find_bytes, is_sep, split_byte, value_len};
+use crate::text::{find_bytes, skip_parens, split_byte};
 use crate::version::Version;
 
 use super::decode::NestIn;
@@ -1054,13 +1054,84 @@ fn format_learn(l: &Learn, out: &mut String) {
 pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
     let _ = version;
     let p = Parser { text };
-    let mut out = Vec::with_capacity(4);
-    p.list_into(0, text.len(), true, NestIn::Top, 0, &mut out)?;
+    let mut out = Vec::with_capacity(8);
+    p.list_into(0, Bound::to(text.len()), true, NestIn::Top, 0, &mut out)?;
     Ok(out)
 }
 
 struct Parser<'a> {
     text: &'a str,
+}
+
+/// How far a list of items reaches: up to byte `end` of the text and, with `closer`, only
+/// up to the first `)` outside parentheses there.
+///
+/// A parenthesised list (`ct(...)`, `exec(...)`, `clone(...)`) is read in place with
+/// `closer`: its end is found as its items are read, so the text is scanned once rather
+/// than once to find the `)` and again for the items. That reads the same items as
+/// `ofputil_parse_key_value` over the delimited value would: inside the parentheses every
+/// `(` is matched before the closing `)`, so the first `)` outside parentheses is the
+/// closing one.
+#[derive(Clone, Copy)]
+struct Bound {
+    end: usize,
+    closer: bool,
+}
+
+impl Bound {
+    /// Up to byte `end`, whatever the parentheses.
+    fn to(end: usize) -> Bound {
+        Bound { end, closer: false }
+    }
+}
+
+/// Byte class of the item scanner: a separator (`,`, white space).
+const SEP: u8 = 1;
+/// Byte class: what ends a key and starts its value (`:`, `=`, `(`).
+const DELIM: u8 = 2;
+/// Byte class: `(`.
+const OPEN: u8 = 4;
+/// Byte class: `)`.
+const CLOSE: u8 = 8;
+
+/// The class bits of each byte.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b',' as usize] = SEP;
+    t[b' ' as usize] = SEP;
+    t[b'\t' as usize] = SEP;
+    t[b'\r' as usize] = SEP;
+    t[b'\n' as usize] = SEP;
+    t[b':' as usize] = DELIM;
+    t[b'=' as usize] = DELIM;
+    t[b'(' as usize] = DELIM | OPEN;
+    t[b')' as usize] = CLOSE;
+    t
+};
+
+/// The class bits of `c`.
+#[inline]
+fn class(c: u8) -> u8 {
+    CLASS[usize::from(c)]
+}
+
+/// The index of the first byte of `b` from `i` on whose class is in `stop`, outside
+/// parentheses (a `(` skips to its matching `)`; an unmatched one runs to the end), or
+/// `b.len()`.
+#[inline]
+fn scan(b: &[u8], mut i: usize, stop: u8) -> usize {
+    while let Some(&c) = b.get(i) {
+        let cl = class(c);
+        if cl & (stop | OPEN) != 0 {
+            if cl & stop != 0 {
+                return i;
+            }
+            i = skip_parens(b, i);
+        } else {
+            i += 1;
+        }
+    }
+    b.len()
 }
 
 /// A `key[:=(]value` item of an ovs-ofctl list, with byte positions in the whole text.
@@ -1072,52 +1143,144 @@ struct Item<'a> {
     value_at: usize,
 }
 
-/// `ofputil_parse_key_value` over `s[pos..end]`.
-fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
-    let b = s.as_bytes().get(..end)?;
-    while b.get(*pos).is_some_and(|&c| is_sep(c)) {
-        *pos += 1;
+/// The start of an item: its key and how its value begins.
+#[derive(Clone, Copy)]
+struct Key<'a> {
+    key: &'a str,
+    key_at: usize,
+    /// `:`, `=` or `(`; 0 when the key has no value.
+    delim: u8,
+    /// Where the value starts: after the delimiter, or at the key's end without one.
+    value_at: usize,
+}
+
+impl<'a> Parser<'a> {
+    /// The text's bytes up to `end`.
+    fn bytes_to(&self, end: usize) -> &'a [u8] {
+        self.text.as_bytes().get(..end).unwrap_or_default()
     }
-    if *pos >= end {
-        return None;
+
+    /// The text from `from` to `to`.
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        self.text.get(from..to).unwrap_or_default()
     }
-    let key_at = *pos;
-    let mut k = *pos;
-    while b
-        .get(k)
-        .is_some_and(|&c| !matches!(c, b':' | b'=' | b'(') && !is_sep(c))
-    {
-        k += 1;
-    }
-    let key = s.get(key_at..k)?;
-    let delim = b.get(k).copied().unwrap_or(0);
-    *pos = if k < end { k + 1 } else { k };
-    let to_paren = match delim {
-        b':' | b'=' => false,
-        b'(' => true,
-        _ => {
-            return Some(Item {
-                key,
-                key_at,
-                value: "",
-                value_at: k,
-            });
+
+    /// The first half of `ofputil_parse_key_value`: the key of the next item within
+    /// `bound` from `*pos`, which moves past the key and its delimiter; `None` (with
+    /// `*pos` at the list's end) when the list has no more items.
+    #[inline]
+    fn next_key(&self, pos: &mut usize, bound: Bound) -> Option<Key<'a>> {
+        let b = self.bytes_to(bound.end);
+        let mut i = *pos;
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
         }
-    };
-    let value_at = *pos;
-    let rest = b.get(value_at..)?;
-    let mut n = value_at + value_len(rest, to_paren);
-    if to_paren && n + 2 < end && b.get(n..n + 3) == Some(b")->") {
-        n += b.get(n..).map_or(0, |r| value_len(r, false));
+        let Some(&first) = b.get(i) else {
+            *pos = i;
+            return None;
+        };
+        let stop = if bound.closer {
+            if first == b')' {
+                *pos = i;
+                return None;
+            }
+            SEP | DELIM | CLOSE
+        } else {
+            SEP | DELIM
+        };
+        let key_at = i;
+        while b.get(i).is_some_and(|&c| class(c) & stop == 0) {
+            i += 1;
+        }
+        let key = self.slice(key_at, i);
+        let (delim, value_at) = match b.get(i) {
+            Some(&c) if class(c) & DELIM != 0 => (c, i + 1),
+            _ => (0, i),
+        };
+        // Past the delimiter or separator; a closing `)` ends the list instead.
+        *pos = if b.get(i).is_some_and(|&c| c != b')') {
+            i + 1
+        } else {
+            i
+        };
+        Some(Key {
+            key,
+            key_at,
+            delim,
+            value_at,
+        })
     }
-    let value = s.get(value_at..n)?;
-    *pos = if n < end { n + 1 } else { n };
-    Some(Item {
-        key,
-        key_at,
-        value,
-        value_at,
-    })
+
+    /// The second half of `ofputil_parse_key_value`: the value of the item `k` (up to a
+    /// separator, or for `(` to its `)`, and then on through a `)->...` that follows);
+    /// `*pos` moves past it and what ends it.
+    #[inline]
+    fn value(&self, k: &Key<'a>, pos: &mut usize, bound: Bound) -> &'a str {
+        let b = self.bytes_to(bound.end);
+        let plain = if bound.closer { SEP | CLOSE } else { SEP };
+        let at = k.value_at;
+        let n = match k.delim {
+            0 => return "",
+            b'(' => {
+                let n = scan(b, at, CLOSE);
+                if b.get(n..n + 3) != Some(b")->") {
+                    *pos = if n < b.len() { n + 1 } else { n };
+                    return self.slice(at, n);
+                }
+                scan(b, n + 1, plain)
+            }
+            _ => scan(b, at, plain),
+        };
+        *pos = if b.get(n).is_some_and(|&c| c != b')') {
+            n + 1
+        } else {
+            n
+        };
+        self.slice(at, n)
+    }
+
+    /// `ofputil_parse_key_value`: the next item within `bound` from `*pos`.
+    fn next_item(&self, pos: &mut usize, bound: Bound) -> Option<Item<'a>> {
+        let k = self.next_key(pos, bound)?;
+        let value = self.value(&k, pos, bound);
+        Some(Item {
+            key: k.key,
+            key_at: k.key_at,
+            value,
+            value_at: k.value_at,
+        })
+    }
+
+    /// Reads the value of item `k` with `parse`, which reads from `k.value_at` within the
+    /// bound it is given and returns what it made and where it stopped. A parenthesised
+    /// value is read in place (see [`Bound`]); any other value, or one that `)->...`
+    /// follows (which the tokenizer makes part of the value), is delimited first and read
+    /// within its end.
+    fn nested<T>(
+        &self,
+        k: &Key<'a>,
+        pos: &mut usize,
+        bound: Bound,
+        mut parse: impl FnMut(Bound) -> Result<(T, usize)>,
+    ) -> Result<T> {
+        if k.delim == b'(' {
+            let r = parse(Bound {
+                end: bound.end,
+                closer: true,
+            });
+            let b = self.bytes_to(bound.end);
+            let n = match &r {
+                Ok((_, n)) => *n,
+                Err(_) => scan(b, k.value_at, CLOSE),
+            };
+            if b.get(n..n + 3) != Some(b")->") {
+                *pos = if n < b.len() { n + 1 } else { n };
+                return r.map(|(t, _)| t);
+            }
+        }
+        let v = self.value(k, pos, bound);
+        parse(Bound::to(k.value_at + v.len())).map(|(t, _)| t)
+    }
 }
 
 /// C `strtoull(s, &end, 0)`-like parse of the whole string (optional `+`, `0x` hex,
@@ -1240,58 +1403,77 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list(
-        &self,
-        start: usize,
-        end: usize,
-        allow_instructions: bool,
-        outer: NestIn,
-        depth: usize,
-    ) -> Result<Vec<Action>> {
-        let mut out = Vec::new();
-        self.list_into(start, end, allow_instructions, outer, depth, &mut out)?;
-        Ok(out)
-    }
-
-    /// [`Parser::list`], appending the actions to `out` (the checks apply to the appended
-    /// actions alone).
+    /// Parses the items of a list from `start` within `bound` into `out`, with the checks
+    /// of a whole list (applied to the appended actions alone); returns where the list
+    /// ends.
     fn list_into(
         &self,
         start: usize,
-        end: usize,
+        bound: Bound,
         allow_instructions: bool,
         outer: NestIn,
         depth: usize,
         out: &mut Vec<Action>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         if depth >= MAX_NESTING {
-            return Err(self.err(&self.text[start..end], start, "Action nested too deeply"));
+            let end = if bound.closer {
+                scan(self.bytes_to(bound.end), start, CLOSE)
+            } else {
+                bound.end
+            };
+            return Err(self.err(self.slice(start, end), start, "Action nested too deeply"));
         }
         let base = out.len();
         let mut drop = false;
         let mut pos = start;
-        while let Some(item) = next_item(self.text, &mut pos, end) {
-            if item.key.eq_ignore_ascii_case("drop") {
+        while let Some(k) = self.next_key(&mut pos, bound) {
+            if k.key.eq_ignore_ascii_case("drop") {
                 drop = true;
+                self.value(&k, &mut pos, bound);
                 continue;
             }
-            self.item(item, out, depth)?;
+            self.item(k, &mut pos, bound, out, depth)?;
         }
+        let end = pos;
         let added = out.get(base..).unwrap_or(&[]);
         if drop && !added.is_empty() {
             return Err(self.err(
-                &self.text[start..end],
+                self.slice(start, end),
                 start,
                 "\"drop\" must not be accompanied by any other action or instruction",
             ));
         }
         if let Some(msg) = inst::verify(added, allow_instructions, outer) {
-            return Err(self.err(&self.text[start..end], start, msg));
+            return Err(self.err(self.slice(start, end), start, msg));
         }
-        Ok(())
+        Ok(end)
     }
 
-    fn item(&self, it: Item<'_>, out: &mut Vec<Action>, depth: usize) -> Result<()> {
+    /// A nested action list (`clone(...)`, `write_actions(...)`) as the value of `k`.
+    fn sublist(
+        &self,
+        k: &Key<'a>,
+        pos: &mut usize,
+        bound: Bound,
+        outer: NestIn,
+        depth: usize,
+    ) -> Result<Vec<Action>> {
+        self.nested(k, pos, bound, |b| {
+            let mut list = Vec::new();
+            let end = self.list_into(k.value_at, b, false, outer, depth + 1, &mut list)?;
+            Ok((list, end))
+        })
+    }
+
+    /// Parses the item `k` (its value from `*pos` on, which moves past it) into `out`.
+    fn item(
+        &self,
+        it: Key<'a>,
+        pos: &mut usize,
+        bound: Bound,
+        out: &mut Vec<Action>,
+        depth: usize,
+    ) -> Result<()> {
         // Action names are case-insensitive; avoid allocating for the usual lowercase.
         let lower;
         let key: &str = if it.key.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -1300,7 +1482,33 @@ impl<'a> Parser<'a> {
         } else {
             it.key
         };
-        let v = it.value;
+        // The actions that hold items of their own are read in place.
+        let nested = match key {
+            "ct" => Some(self.nested(&it, pos, bound, |b| self.ct(it.value_at, b, depth))?),
+            "nat" => Some(Action::Nat(
+                self.nested(&it, pos, bound, |b| self.nat(it.value_at, b))?,
+            )),
+            "clone" => Some(Action::Clone(self.sublist(
+                &it,
+                pos,
+                bound,
+                NestIn::Clone,
+                depth,
+            )?)),
+            "write_actions" => Some(Action::WriteActions(self.sublist(
+                &it,
+                pos,
+                bound,
+                NestIn::WriteActions,
+                depth,
+            )?)),
+            _ => None,
+        };
+        if let Some(a) = nested {
+            out.push(a);
+            return Ok(());
+        }
+        let v = self.value(&it, pos, bound);
         let at = it.value_at;
         let a = match key {
             "output" | "output_reg" => self.output(v, at)?,
@@ -1509,7 +1717,7 @@ impl<'a> Parser<'a> {
             "fin_timeout" => {
                 let (mut idle, mut hard) = (0, 0);
                 let mut pos = at;
-                while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+                while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
                     match kv.key {
                         "idle_timeout" => {
                             idle = self.u16v(kv.value, kv.value_at, "idle_timeout")?
@@ -1537,24 +1745,12 @@ impl<'a> Parser<'a> {
             ),
             "exit" => Action::Exit,
             "sample" => self.sample(v, at)?,
-            "ct" => self.ct(v, at, depth)?,
             "ct_clear" => Action::CtClear,
-            "nat" => Action::Nat(self.nat(v, at)?),
-            "clone" => {
-                Action::Clone(self.list(at, at + v.len(), false, NestIn::Clone, depth + 1)?)
-            }
             "check_pkt_larger" => self.check_pkt_larger(v, at)?,
             "debug_recirc" => Action::DebugRecirc,
             "debug_slow" => Action::DebugSlow,
             "meter" => Action::Meter(self.u32v(v, at)?),
             "clear_actions" => Action::ClearActions,
-            "write_actions" => Action::WriteActions(self.list(
-                at,
-                at + v.len(),
-                false,
-                NestIn::WriteActions,
-                depth + 1,
-            )?),
             "write_metadata" => {
                 let (val, mask) = match v.split_once('/') {
                     Some((a, m)) => (self.u64v(a, at)?, self.u64v(m, at + a.len() + 1)?),
@@ -1614,7 +1810,7 @@ impl<'a> Parser<'a> {
             let mut port = None;
             let mut max_len = 0u32;
             let mut pos = at;
-            while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
                 match kv.key {
                     "port" => {
                         let p = self.port(kv.value, kv.value_at)?;
@@ -1698,7 +1894,7 @@ impl<'a> Parser<'a> {
             c.max_len = self.u16v(v, at, "max_len")?;
         } else {
             let mut pos = at;
-            while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
                 match kv.key {
                     "reason" => {
                         c.reason = (0u8..8)
@@ -2072,7 +2268,7 @@ impl<'a> Parser<'a> {
             form: 1,
         };
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+        while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
             let (val, vat) = (kv.value, kv.value_at);
             match kv.key {
                 "probability" => {
@@ -2110,81 +2306,96 @@ impl<'a> Parser<'a> {
         Ok(Action::Sample(Box::new(s)))
     }
 
-    fn ct(&self, v: &str, at: usize, depth: usize) -> Result<Action> {
+    /// `ct`'s items from `at` within `bound`; the action and where they end.
+    fn ct(&self, at: usize, bound: Bound, depth: usize) -> Result<(Action, usize)> {
         let mut ct = Ct::default();
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
-            let (val, vat) = (kv.value, kv.value_at);
+        while let Some(kv) = self.next_key(&mut pos, bound) {
             match kv.key {
-                "commit" => ct.flags |= CT_COMMIT,
-                "force" => ct.flags |= CT_FORCE,
-                "table" => {
-                    let t = self.table(val, vat)?;
-                    if t == 255 {
-                        return Err(self.err(val, vat, format_args!("invalid table {t:#x}")));
-                    }
-                    ct.recirc_table = t;
+                "nat" => {
+                    let n = self.nested(&kv, &mut pos, bound, |b| self.nat(kv.value_at, b))?;
+                    ct.actions.push(Action::Nat(n));
                 }
-                "zone" => {
-                    ct.zone = match c_uint(val, u128::from(u16::MAX)) {
-                        Some(z) => CtZone::Imm(z as u16),
-                        None => CtZone::Field(self.subfield(val, vat)?),
-                    };
-                }
-                "alg" => {
-                    ct.alg = match val {
-                        "ftp" => 21,
-                        "tftp" => 69,
-                        _ => {
-                            return Err(self.err(
-                                val,
-                                vat,
-                                format_args!("invalid conntrack helper \"{val}\""),
-                            ));
-                        }
-                    };
-                }
-                "nat" => ct.actions.push(Action::Nat(self.nat(val, vat)?)),
                 "exec" => {
-                    self.list_into(
-                        vat,
-                        vat + val.len(),
-                        false,
-                        NestIn::Ct,
-                        depth + 1,
-                        &mut ct.actions,
-                    )?;
+                    let actions = &mut ct.actions;
+                    let base = actions.len();
+                    self.nested(&kv, &mut pos, bound, |b| {
+                        actions.truncate(base);
+                        let end =
+                            self.list_into(kv.value_at, b, false, NestIn::Ct, depth + 1, actions)?;
+                        Ok(((), end))
+                    })?;
                 }
-                k => {
-                    return Err(self.err(
-                        k,
-                        kv.key_at,
-                        format_args!("invalid argument to \"ct\" action: `{k}'"),
-                    ));
+                _ => {
+                    let val = self.value(&kv, &mut pos, bound);
+                    self.ct_item(&mut ct, &kv, val)?;
                 }
             }
         }
+        let v = self.slice(at, pos);
         if ct.flags & CT_FORCE != 0 && ct.flags & CT_COMMIT == 0 {
             return Err(self.err(v, at, "\"force\" flag requires \"commit\" flag."));
         }
         if let CtZone::Field(sf) = &ct.zone
             && sf.n_bits != 16
         {
-            {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("zone n_bits {} not within valid range [16..16]", sf.n_bits),
+            ));
+        }
+        Ok((Action::Ct(ct), pos))
+    }
+
+    /// One of `ct`'s items other than `nat` and `exec`, with value `val`.
+    fn ct_item(&self, ct: &mut Ct, kv: &Key<'a>, val: &str) -> Result<()> {
+        let vat = kv.value_at;
+        match kv.key {
+            "commit" => ct.flags |= CT_COMMIT,
+            "force" => ct.flags |= CT_FORCE,
+            "table" => {
+                let t = self.table(val, vat)?;
+                if t == 255 {
+                    return Err(self.err(val, vat, format_args!("invalid table {t:#x}")));
+                }
+                ct.recirc_table = t;
+            }
+            "zone" => {
+                ct.zone = match c_uint(val, u128::from(u16::MAX)) {
+                    Some(z) => CtZone::Imm(z as u16),
+                    None => CtZone::Field(self.subfield(val, vat)?),
+                };
+            }
+            "alg" => {
+                ct.alg = match val {
+                    "ftp" => 21,
+                    "tftp" => 69,
+                    _ => {
+                        return Err(self.err(
+                            val,
+                            vat,
+                            format_args!("invalid conntrack helper \"{val}\""),
+                        ));
+                    }
+                };
+            }
+            k => {
                 return Err(self.err(
-                    v,
-                    at,
-                    format_args!("zone n_bits {} not within valid range [16..16]", sf.n_bits),
+                    k,
+                    kv.key_at,
+                    format_args!("invalid argument to \"ct\" action: `{k}'"),
                 ));
             }
         }
-        Ok(Action::Ct(ct))
+        Ok(())
     }
 
-    fn nat(&self, v: &str, at: usize) -> Result<Nat> {
+    /// `nat`'s items from `at` within `bound`; the action and where they end.
+    fn nat(&self, at: usize, bound: Bound) -> Result<(Nat, usize)> {
         let mut n = Nat::default();
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+        while let Some(kv) = self.next_item(&mut pos, bound) {
             match kv.key {
                 "src" | "dst" => {
                     n.flags |= if kv.key == "src" { NAT_SRC } else { NAT_DST };
@@ -2202,6 +2413,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let v = self.slice(at, pos);
         if n.flags & NAT_SRC != 0 && n.flags & NAT_DST != 0 {
             return Err(self.err(v, at, "May only specify one of \"src\" or \"dst\"."));
         }
@@ -2216,7 +2428,7 @@ impl<'a> Parser<'a> {
         if n.flags & NAT_HASH != 0 && n.flags & NAT_RANDOM != 0 {
             return Err(self.err(v, at, "Both \"hash\" and \"random\" are not allowed."));
         }
-        Ok(n)
+        Ok((n, pos))
     }
 
     fn nat_range(&self, s: &str, at: usize) -> Result<NatRange> {
@@ -2385,7 +2597,7 @@ impl<'a> Parser<'a> {
     fn learn(&self, v: &str, at: usize) -> Result<Action> {
         let mut l = Learn::default();
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+        while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
             let (val, vat) = (kv.value, kv.value_at);
             match kv.key {
                 "table" => {
