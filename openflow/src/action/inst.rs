@@ -1,6 +1,7 @@
 //! Instructions (OpenFlow 1.1+) and their relation to ovs-ofctl's flat action lists.
 
 use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
@@ -53,6 +54,10 @@ pub(super) fn verify(
     allow_instructions: bool,
     outer: NestIn,
 ) -> Option<String> {
+    if outer != NestIn::Ct && actions.iter().all(plain) {
+        // Actions only, none restricted by the nesting rules: nothing to report.
+        return None;
+    }
     if actions
         .iter()
         .any(|a| matches!(a, Action::Conjunction { .. }))
@@ -107,6 +112,24 @@ pub(super) fn verify(
         inst = next;
     }
     None
+}
+
+/// Whether `a` is an action no rule of [`verify`] concerns outside `ct` (not an
+/// instruction, `conjunction`, `nat` or `meter`, and not a write to a conntrack field).
+fn plain(a: &Action) -> bool {
+    match a {
+        Action::SetField(sf) => !matches!(sf.field, Field::CtMark | Field::CtLabel),
+        Action::Move(m) => !matches!(m.dst.field, Field::CtMark | Field::CtLabel),
+        Action::Conjunction { .. }
+        | Action::Nat(_)
+        | Action::Meter(_)
+        | Action::ClearActions
+        | Action::WriteActions(_)
+        | Action::WriteMetadata { .. }
+        | Action::GotoTable(_)
+        | Action::UnknownInstruction(_) => false,
+        _ => true,
+    }
 }
 
 /// Groups a flat ovs-ofctl action list into the instructions `version` sends, as Open

@@ -1115,23 +1115,40 @@ fn class(c: u8) -> u8 {
     CLASS[usize::from(c)]
 }
 
-/// The index of the first byte of `b` from `i` on whose class is in `stop`, outside
-/// parentheses (a `(` skips to its matching `)`; an unmatched one runs to the end), or
-/// `b.len()`.
+/// The index of the first byte of `b` from `i` on whose class is in `stop` (separators
+/// and parentheses only), outside parentheses (a `(` skips to its matching `)`; an
+/// unmatched one runs to the end), or `b.len()`.
+///
+/// Every byte it stops at is below `0x2d`, so runs of other bytes are skipped eight at a
+/// time (a word is tested for a byte below `0x2d` with the usual borrow trick; its lowest
+/// flagged byte is always a real one).
 #[inline]
 fn scan(b: &[u8], mut i: usize, stop: u8) -> usize {
-    while let Some(&c) = b.get(i) {
-        let cl = class(c);
-        if cl & (stop | OPEN) != 0 {
-            if cl & stop != 0 {
-                return i;
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let x = u64::from_le_bytes(*w);
+            let low = x.wrapping_sub(LO * 0x2d) & !x & HI;
+            if low != 0 {
+                i += (low.trailing_zeros() / 8) as usize;
+                break;
             }
-            i = skip_parens(b, i);
-        } else {
-            i += 1;
+            i += 8;
         }
+        let Some(&c) = b.get(i) else {
+            return b.len();
+        };
+        let cl = class(c);
+        if cl & stop != 0 {
+            return i;
+        }
+        i = if cl & OPEN != 0 {
+            skip_parens(b, i)
+        } else {
+            i + 1
+        };
     }
-    b.len()
 }
 
 /// A `key[:=(]value` item of an ovs-ofctl list, with byte positions in the whole text.
@@ -1280,6 +1297,62 @@ impl<'a> Parser<'a> {
         }
         let v = self.value(k, pos, bound);
         parse(Bound::to(k.value_at + v.len())).map(|(t, _)| t)
+    }
+}
+
+/// The `NXAST_REG_LOAD` of `imm` into `dst` (which it fits).
+fn reg_load(dst: Subfield, imm: u128) -> Action {
+    let n_bits = u32::from(dst.n_bits);
+    let ofs = u32::from(dst.ofs);
+    let ones = if n_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n_bits) - 1
+    };
+    Action::SetField(SetField {
+        field: dst.field,
+        value: imm << ofs,
+        mask: ones << ofs,
+        form: SetFieldForm::RegLoad,
+    })
+}
+
+/// The usual spellings of an integer at the start of `b`, which `parse_int` reads the same
+/// way: `0x` and at least one hex digit with at most 16 significant ones, or a decimal
+/// number without a leading zero of at most 19 digits. The value and the number's length;
+/// `None` for anything else. (`parse_int` rejects such a value for a width of fewer bytes
+/// than the value's significant ones, as `quick_load` checks.)
+fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
+    match b {
+        [b'0', b'x' | b'X', ..] => {
+            let mut v = 0u64;
+            let mut i = 2;
+            while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(16)) {
+                if v >> 60 != 0 {
+                    return None;
+                }
+                v = v << 4 | u64::from(d);
+                i += 1;
+            }
+            (i > 2).then_some((v, i))
+        }
+        [b'1'..=b'9', ..] => {
+            let mut v = 0u64;
+            let mut i = 0;
+            while let Some(&c) = b.get(i) {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if i == 19 {
+                    return None;
+                }
+                v = v * 10 + u64::from(d);
+                i += 1;
+            }
+            Some((v, i))
+        }
+        _ => None,
     }
 }
 
@@ -1482,6 +1555,23 @@ impl<'a> Parser<'a> {
         } else {
             it.key
         };
+        if key == "load"
+            && it.delim == b':'
+            && let Some((a, end)) = self.quick_load(it.value_at, bound)
+        {
+            // The usual load, read in one pass.
+            *pos = if self
+                .bytes_to(bound.end)
+                .get(end)
+                .is_some_and(|&c| c != b')')
+            {
+                end + 1
+            } else {
+                end
+            };
+            out.push(a);
+            return Ok(());
+        }
         // The actions that hold items of their own are read in place.
         let nested = match key {
             "ct" => Some(self.nested(&it, pos, bound, |b| self.ct(it.value_at, b, depth))?),
@@ -2104,18 +2194,38 @@ impl<'a> Parser<'a> {
                 format_args!("{v}: value {shown} does not fit into {n_bits} bits"),
             ));
         }
-        let ofs = u32::from(dst.ofs);
-        let ones = if n_bits >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << n_bits) - 1
-        };
-        Ok(Action::SetField(SetField {
-            field: dst.field,
-            value: imm << ofs,
-            mask: ones << ofs,
-            form: SetFieldForm::RegLoad,
-        }))
+        Ok(reg_load(dst, imm))
+    }
+
+    /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
+    /// destination as [`Subfield::parse_simple_prefix`] does), read at the cursor without
+    /// delimiting the value first: the action and the value's end. `None` for anything
+    /// else, errors included, which [`Parser::load`] then reads.
+    fn quick_load(&self, at: usize, bound: Bound) -> Option<(Action, usize)> {
+        let b = self.bytes_to(bound.end);
+        let (imm, len) = quick_int(b.get(at..)?)?;
+        let arrow = at + len;
+        if b.get(arrow..arrow + 2) != Some(b"->") {
+            return None;
+        }
+        let (dst, n) = Subfield::parse_simple_prefix(self.slice(arrow + 2, bound.end))?;
+        let end = arrow + 2 + n;
+        let n_bits = u32::from(dst.n_bits);
+        let fits = (64 - imm.leading_zeros()).div_ceil(8) as usize <= dst.field.bytes()
+            && (n_bits >= 64 || imm >> n_bits == 0);
+        if !self.ends_value(end, bound) || dst.field.is_tun_metadata() || !fits {
+            return None;
+        }
+        Some((reg_load(dst, u128::from(imm)), end))
+    }
+
+    /// Whether byte `i` ends a value within `bound` (the end, a separator, or the `)`
+    /// that closes the list).
+    fn ends_value(&self, i: usize, bound: Bound) -> bool {
+        match self.bytes_to(bound.end).get(i) {
+            None => true,
+            Some(&c) => class(c) & SEP != 0 || (bound.closer && c == b')'),
+        }
     }
 
     fn resubmit(&self, v: &str, at: usize) -> Result<Action> {

@@ -82,7 +82,49 @@ impl Subfield {
     /// Parses a whole string as a subfield (`reg0[0..15]`, `reg0[5]`, `reg0[]`,
     /// `NXM_NX_REG0[0..15]`, `OXM_OF_VLAN_VID[]`, `eth_dst`).
     pub fn parse(s: &str) -> Result<Subfield> {
-        Self::parse_at(s, 1)
+        match Self::parse_simple(s) {
+            Some(sf) => Ok(sf),
+            None => Self::parse_at(s, 1),
+        }
+    }
+
+    /// [`Subfield::parse`] of the usual spellings (see [`Subfield::parse_simple_prefix`])
+    /// in one pass; `None` for anything else, which [`Subfield::parse_at`] reads (the same
+    /// way) or rejects.
+    #[inline]
+    pub(crate) fn parse_simple(s: &str) -> Option<Subfield> {
+        Self::parse_simple_prefix(s).and_then(|(sf, n)| (n == s.len()).then_some(sf))
+    }
+
+    /// A subfield in its usual spelling at the start of `s`, and how many bytes it takes:
+    /// a name that names a field, up to the first `[` or byte below `0`, then nothing,
+    /// `[]`, `[N]` or `[A..B]` (plain decimal numbers) within the field. `None` for
+    /// anything else.
+    ///
+    /// When what follows is the end of `s` or a separator (`,`, white space, `)`), this is
+    /// what [`Subfield::parse_prefix`] reads there.
+    pub(crate) fn parse_simple_prefix(s: &str) -> Option<(Subfield, usize)> {
+        let b = s.as_bytes();
+        let n = name_stop(b);
+        let field = lookup_name(s.get(..n)?)?;
+        if b.get(n) != Some(&b'[') {
+            return Some((Subfield::whole(field), n));
+        }
+        let after = b.get(n + 1..)?;
+        let (range, used) = simple_brackets(after)?;
+        let n = n + 1 + used;
+        let Some((start, end)) = range else {
+            return Some((Subfield::whole(field), n));
+        };
+        if start > end || end >= i64::from(field.bits()) {
+            return None;
+        }
+        let sf = Subfield {
+            field,
+            ofs: start as u16,
+            n_bits: (end - start + 1) as u16,
+        };
+        Some((sf, n))
     }
 
     /// [`Subfield::parse`], naming `column` as the position of `s` in errors.
@@ -109,15 +151,7 @@ impl Subfield {
         let err = |reason: String| Error::parse(s, column, reason);
         let name_len = name_end(s.as_bytes());
         let name = s.get(..name_len).unwrap_or(s);
-        let field = if name.len() > 2 && name.ends_with("_W") {
-            Field::from_header_name(&name[..name.len() - 2])
-                .or_else(|| Field::from_header_name(name))
-        } else {
-            Field::from_header_name(name)
-        }
-        .or_else(|| Field::from_name(name))
-        .filter(|f| f.info().bits > 0)
-        .ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
+        let field = lookup_name(name).ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
         let bits = i64::from(field.bits());
         let mut rest = s.get(name_len..).unwrap_or("");
         let (mut start, mut end) = (0i64, bits - 1);
@@ -266,6 +300,44 @@ impl Subfield {
     pub fn from_ofs_nbits(field: Field, packed: u16) -> Result<Subfield> {
         Subfield::new(field, packed >> 6, (packed & 0x3f) + 1)
     }
+}
+
+/// The field a subfield's name names: an NXM/OXM header name (with or without `_W`), else
+/// a field name or alias; only fields with a known width.
+#[inline]
+fn lookup_name(name: &str) -> Option<Field> {
+    let unmasked = name.strip_suffix("_W").filter(|n| !n.is_empty());
+    unmasked
+        .and_then(Field::from_header_name)
+        .or_else(|| Field::from_header_name(name))
+        .or_else(|| Field::from_name(name))
+        .filter(|f| f.info().bits > 0)
+}
+
+/// The index of the first `[` or byte below `0` (`-`, `,`, `)`, white space...) in `b`,
+/// or `b.len()`: where a name in the usual spelling ends. Eight bytes at a time, as
+/// [`name_end`].
+fn name_stop(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        let open = x ^ (LO * u64::from(b'['));
+        let low = x.wrapping_sub(LO * u64::from(b'0')) & !x;
+        let found = (open.wrapping_sub(LO) & !open | low) & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'[' || c < b'0' {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// The length of the field name at the start of `b`: the position of the first `[` or `-`
