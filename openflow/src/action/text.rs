@@ -1151,6 +1151,36 @@ fn scan(b: &[u8], mut i: usize, stop: u8) -> usize {
     }
 }
 
+/// The index of the first byte of `b` from `i` on whose class is in `stop` (separators,
+/// delimiters, parentheses), or `b.len()`: where a key ends. Each such byte is below `0x2d`
+/// or is `:` or `=`, so other bytes are skipped eight at a time as in [`scan`].
+#[inline]
+fn scan_key(b: &[u8], mut i: usize, stop: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let x = u64::from_le_bytes(*w);
+            let colon = x ^ (LO * u64::from(b':'));
+            let equal = x ^ (LO * u64::from(b'='));
+            let found = (x.wrapping_sub(LO * 0x2d) & !x
+                | colon.wrapping_sub(LO) & !colon
+                | equal.wrapping_sub(LO) & !equal)
+                & HI;
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match b.get(i) {
+            None => return b.len(),
+            Some(&c) if class(c) & stop != 0 => return i,
+            Some(_) => i += 1,
+        }
+    }
+}
+
 /// A `key[:=(]value` item of an ovs-ofctl list, with byte positions in the whole text.
 #[derive(Clone, Copy)]
 struct Item<'a> {
@@ -1206,9 +1236,7 @@ impl<'a> Parser<'a> {
             SEP | DELIM
         };
         let key_at = i;
-        while b.get(i).is_some_and(|&c| class(c) & stop == 0) {
-            i += 1;
-        }
+        let i = scan_key(b, i, stop);
         let key = self.slice(key_at, i);
         let (delim, value_at) = match b.get(i) {
             Some(&c) if class(c) & DELIM != 0 => (c, i + 1),
@@ -1354,6 +1382,83 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         }
         _ => None,
     }
+}
+
+/// The usual IPv4 NAT range, `A[-B][:P[-Q]]` (addresses as `Ipv4Addr`'s parser reads
+/// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in
+/// one pass as [`Parser::nat_range`] reads it. `None` for anything else.
+fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
+    /// A dotted quad at `b[i..]` and the index after it.
+    fn ipv4(b: &[u8], mut i: usize) -> Option<(Ipv4Addr, usize)> {
+        let mut octets = [0u8; 4];
+        for (k, o) in octets.iter_mut().enumerate() {
+            if k > 0 {
+                (b.get(i) == Some(&b'.')).then_some(())?;
+                i += 1;
+            }
+            let n = digits(b, i, 3);
+            let lead_zero = n > 1 && b.get(i) == Some(&b'0');
+            if n == 0 || lead_zero || b.get(i + n).is_some_and(u8::is_ascii_digit) {
+                return None;
+            }
+            *o = u8::try_from(decimal(b, i, n)).ok()?;
+            i += n;
+        }
+        Some((Ipv4Addr::from(octets), i))
+    }
+    /// A port of 1 to 5 digits at `b[i..]` and the index after it.
+    fn port(b: &[u8], i: usize) -> Option<(u16, usize)> {
+        let n = digits(b, i, 6);
+        if n == 0 || n > 5 {
+            return None;
+        }
+        Some((u16::try_from(decimal(b, i, n)).ok()?, i + n))
+    }
+    let (min, mut i) = ipv4(b, 0)?;
+    let mut max = Ipv4Addr::UNSPECIFIED;
+    if b.get(i) == Some(&b'-') {
+        let (m, j) = ipv4(b, i + 1)?;
+        if m < min {
+            return None;
+        }
+        (max, i) = (m, j);
+    }
+    let (mut proto_min, mut proto_max) = (0, 0);
+    if b.get(i) == Some(&b':') {
+        let (p, j) = port(b, i + 1)?;
+        (proto_min, i) = (p, j);
+        if b.get(i) == Some(&b'-') {
+            let (q, j) = port(b, i + 1)?;
+            if q < p {
+                return None;
+            }
+            (proto_max, i) = (q, j);
+        }
+    }
+    (i == b.len()).then_some(NatRange::Ipv4 {
+        min,
+        max,
+        proto_min,
+        proto_max,
+    })
+}
+
+/// How many decimal digits (at most `max`) start at `b[i..]`.
+fn digits(b: &[u8], i: usize, max: usize) -> usize {
+    b.get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take(max)
+        .take_while(|c| c.is_ascii_digit())
+        .count()
+}
+
+/// The value of the `n` decimal digits at `b[i..]` (at most 9 of them).
+fn decimal(b: &[u8], i: usize, n: usize) -> u32 {
+    b.get(i..i + n)
+        .unwrap_or_default()
+        .iter()
+        .fold(0, |v, &d| v * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
 /// C `strtoull(s, &end, 0)`-like parse of the whole string (optional `+`, `0x` hex,
@@ -1547,6 +1652,11 @@ impl<'a> Parser<'a> {
         out: &mut Vec<Action>,
         depth: usize,
     ) -> Result<()> {
+        if let Some((a, next)) = self.quick_item(&it, bound) {
+            *pos = next;
+            out.push(a);
+            return Ok(());
+        }
         // Action names are case-insensitive; avoid allocating for the usual lowercase.
         let lower;
         let key: &str = if it.key.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -1555,50 +1665,25 @@ impl<'a> Parser<'a> {
         } else {
             it.key
         };
-        if key == "load"
-            && it.delim == b':'
-            && let Some((a, end)) = self.quick_load(it.value_at, bound)
-        {
-            // The usual load, read in one pass.
-            *pos = if self
-                .bytes_to(bound.end)
-                .get(end)
-                .is_some_and(|&c| c != b')')
-            {
-                end + 1
-            } else {
-                end
-            };
-            out.push(a);
-            return Ok(());
-        }
         // The actions that hold items of their own are read in place.
-        let nested = match key {
-            "ct" => Some(self.nested(&it, pos, bound, |b| self.ct(it.value_at, b, depth))?),
-            "nat" => Some(Action::Nat(
-                self.nested(&it, pos, bound, |b| self.nat(it.value_at, b))?,
-            )),
-            "clone" => Some(Action::Clone(self.sublist(
-                &it,
-                pos,
-                bound,
-                NestIn::Clone,
-                depth,
-            )?)),
-            "write_actions" => Some(Action::WriteActions(self.sublist(
-                &it,
-                pos,
-                bound,
-                NestIn::WriteActions,
-                depth,
-            )?)),
-            _ => None,
+        let a = match key {
+            "ct" => self.nested(&it, pos, bound, |b| self.ct(it.value_at, b, depth))?,
+            "nat" => Action::Nat(self.nested(&it, pos, bound, |b| self.nat(it.value_at, b))?),
+            "clone" => Action::Clone(self.sublist(&it, pos, bound, NestIn::Clone, depth)?),
+            "write_actions" => {
+                Action::WriteActions(self.sublist(&it, pos, bound, NestIn::WriteActions, depth)?)
+            }
+            _ => self.other_item(key, &it, pos, bound)?,
         };
-        if let Some(a) = nested {
-            out.push(a);
-            return Ok(());
-        }
-        let v = self.value(&it, pos, bound);
+        out.push(a);
+        Ok(())
+    }
+
+    /// [`Parser::item`] for the actions whose value is read as a whole: `key` (the item's
+    /// key in lowercase) with the value of `it`.
+    #[inline(never)]
+    fn other_item(&self, key: &str, it: &Key<'a>, pos: &mut usize, bound: Bound) -> Result<Action> {
+        let v = self.value(it, pos, bound);
         let at = it.value_at;
         let a = match key {
             "output" | "output_reg" => self.output(v, at)?,
@@ -1891,8 +1976,7 @@ impl<'a> Parser<'a> {
                 }
             },
         };
-        out.push(a);
-        Ok(())
+        Ok(a)
     }
 
     fn output(&self, v: &str, at: usize) -> Result<Action> {
@@ -2195,6 +2279,64 @@ impl<'a> Parser<'a> {
             ));
         }
         Ok(reg_load(dst, imm))
+    }
+
+    /// The usual spellings of the commonest actions, read in one pass at the cursor: the
+    /// action and where the next item starts. `None` for anything else, errors included,
+    /// which the general reader then reads.
+    fn quick_item(&self, it: &Key<'a>, bound: Bound) -> Option<(Action, usize)> {
+        let b = self.bytes_to(bound.end);
+        let key = it.key;
+        let (a, end) = match (key, it.delim) {
+            ("load", b':') => self.quick_load(it.value_at, bound)?,
+            ("resubmit", b'(') => {
+                // `resubmit(,TABLE)`.
+                let (table, close) = match b.get(it.value_at..)? {
+                    [b',', ..] => {
+                        let n = digits(b, it.value_at + 1, 4);
+                        (decimal(b, it.value_at + 1, n), it.value_at + 1 + n)
+                    }
+                    _ => return None,
+                };
+                if !(1..=3).contains(&(close - it.value_at - 1))
+                    || table >= 255
+                    || b.get(close) != Some(&b')')
+                    || b.get(close + 1..close + 3) == Some(b"->")
+                {
+                    return None;
+                }
+                let r = Resubmit {
+                    in_port: OfpPort::IN_PORT,
+                    table: table as u8,
+                    ct: false,
+                    legacy: false,
+                };
+                return Some((Action::Resubmit(r), close + 1));
+            }
+            ("mod_dl_src" | "mod_dl_dst", b':') => {
+                let (mac, rest) = crate::field::value::scan_eth(self.slice(it.value_at, b.len()))?;
+                let end = b.len() - rest.len();
+                if !self.ends_value(end, bound) {
+                    return None;
+                }
+                let m = mac.to_be_bytes();
+                let mac = [m[2], m[3], m[4], m[5], m[6], m[7]];
+                let a = if key == "mod_dl_src" {
+                    Action::SetEthSrc(mac)
+                } else {
+                    Action::SetEthDst(mac)
+                };
+                (a, end)
+            }
+            _ => return None,
+        };
+        // Past the separator that ends the value; a `)` ends the list instead.
+        let next = if b.get(end).is_some_and(|&c| c != b')') {
+            end + 1
+        } else {
+            end
+        };
+        Some((a, next))
     }
 
     /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
@@ -2542,6 +2684,9 @@ impl<'a> Parser<'a> {
     }
 
     fn nat_range(&self, s: &str, at: usize) -> Result<NatRange> {
+        if let Some(r) = quick_nat_range(s.as_bytes()) {
+            return Ok(r);
+        }
         let bad = || self.err(s, at, format_args!("invalid nat range \"{s}\""));
         if s.is_empty() {
             return Ok(NatRange::None);
