@@ -54,8 +54,13 @@ pub(super) fn verify(
     allow_instructions: bool,
     outer: NestIn,
 ) -> Option<String> {
-    if outer != NestIn::Ct && actions.iter().all(plain) {
-        // Actions only, none restricted by the nesting rules: nothing to report.
+    let fine = if outer == NestIn::Ct {
+        actions.iter().all(ct_plain)
+    } else {
+        actions.iter().all(plain)
+    };
+    if fine {
+        // Actions only, none that the nesting rules restrict: nothing to report.
         return None;
     }
     if actions
@@ -129,6 +134,17 @@ fn plain(a: &Action) -> bool {
         | Action::GotoTable(_)
         | Action::UnknownInstruction(_) => false,
         _ => true,
+    }
+}
+
+/// Whether `a` is an action [`verify`] allows in `ct` without looking further: `nat`, or a
+/// write to a conntrack field.
+fn ct_plain(a: &Action) -> bool {
+    match a {
+        Action::SetField(sf) => matches!(sf.field, Field::CtMark | Field::CtLabel),
+        Action::Move(m) => matches!(m.dst.field, Field::CtMark | Field::CtLabel),
+        Action::Nat(_) => true,
+        _ => false,
     }
 }
 

@@ -1215,7 +1215,7 @@ impl<'a> Parser<'a> {
     /// The first half of `ofputil_parse_key_value`: the key of the next item within
     /// `bound` from `*pos`, which moves past the key and its delimiter; `None` (with
     /// `*pos` at the list's end) when the list has no more items.
-    #[inline]
+    #[inline(always)]
     fn next_key(&self, pos: &mut usize, bound: Bound) -> Option<Key<'a>> {
         let b = self.bytes_to(bound.end);
         let mut i = *pos;
@@ -1259,7 +1259,7 @@ impl<'a> Parser<'a> {
     /// The second half of `ofputil_parse_key_value`: the value of the item `k` (up to a
     /// separator, or for `(` to its `)`, and then on through a `)->...` that follows);
     /// `*pos` moves past it and what ends it.
-    #[inline]
+    #[inline(always)]
     fn value(&self, k: &Key<'a>, pos: &mut usize, bound: Bound) -> &'a str {
         let b = self.bytes_to(bound.end);
         let plain = if bound.closer { SEP | CLOSE } else { SEP };
