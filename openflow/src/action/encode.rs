@@ -76,8 +76,8 @@ fn of_u32(w: &mut Writer, typ: u16, v: u32) {
 }
 
 fn of_void(w: &mut Writer, typ: u16) {
-    of_hdr(w, typ, 8);
-    w.zeros(4);
+    let [t0, t1] = typ.to_be_bytes();
+    w.bytes(&[t0, t1, 0, 8, 0, 0, 0, 0]);
 }
 
 fn nx_void(w: &mut Writer, subtype: u16) {
@@ -180,6 +180,27 @@ fn set_field_action(
         put_entry(w, field, Some(version), value, mask)?;
         return finish(w, start, "set_field");
     };
+    if experimenter.is_none() && (1..=8).contains(&n) {
+        // The commonest: a 4-byte header and at most 8 bytes of value (and of mask), so
+        // 16 or 24 bytes in all, built from 64-bit words.
+        let shift = 8 * (8 - n) as u32;
+        let mut buf = [0u8; 24];
+        buf[4..8].copy_from_slice(&raw.to_be_bytes());
+        buf[8..16].copy_from_slice(&((value as u64) << shift).to_be_bytes());
+        let mut len = 8 + n;
+        if let Some(m) = mask {
+            buf[len..len + 8].copy_from_slice(&((m as u64) << shift).to_be_bytes());
+            len += n;
+        }
+        if len <= 16 {
+            buf[..4].copy_from_slice(&[0, 25, 0, 16]);
+            w.bytes(&buf[..16]);
+        } else {
+            buf[..4].copy_from_slice(&[0, 25, 0, 24]);
+            w.bytes(&buf);
+        }
+        return Ok(());
+    }
     // Type and length (4), header (4 or 8), value and mask (at most 16 each), padding.
     let mut buf = [0u8; 48];
     buf[4..8].copy_from_slice(&raw.to_be_bytes());
@@ -303,10 +324,9 @@ fn instruction_error(a: &Action) -> Error {
 fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<()> {
     match a {
         Action::Output { port, max_len } => {
-            of_hdr(w, 0, 16);
-            w.u32(port.to_ofp11());
-            w.u16(*max_len);
-            w.zeros(6);
+            let [p0, p1, p2, p3] = port.to_ofp11().to_be_bytes();
+            let [m0, m1] = max_len.to_be_bytes();
+            w.bytes(&[0, 0, 0, 16, p0, p1, p2, p3, m0, m1, 0, 0, 0, 0, 0, 0]);
         }
         Action::OutputReg { src, max_len, reg2 } => {
             let h = nxm_header32(src.field);

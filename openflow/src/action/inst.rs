@@ -429,18 +429,23 @@ pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> 
                 w.u64(*mask);
             }
             Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
-                if a.iter().all(|x| super::encode::emits_nothing(x, version)) {
+                // From OpenFlow 1.5 on every action encodes to something.
+                let nothing = if version >= Version::Of15 {
+                    a.is_empty()
+                } else {
+                    a.iter().all(|x| super::encode::emits_nothing(x, version))
+                };
+                if nothing {
                     // Open vSwitch leaves out an instruction whose actions encode to nothing
                     // (set_fields of no bits, none at all).
                     continue;
                 }
-                w.u16(if matches!(i, Instruction::WriteActions(_)) {
+                let typ = if matches!(i, Instruction::WriteActions(_)) {
                     3
                 } else {
                     4
-                });
-                w.u16(0);
-                w.zeros(4);
+                };
+                w.bytes(&[0, typ, 0, 0, 0, 0, 0, 0]);
                 super::encode::actions(a, w, version, 0)?;
                 w.patch_len(start + 2, start, "instruction")?;
             }
