@@ -1212,6 +1212,49 @@ impl<'a> Parser<'a> {
         self.text.get(from..to).unwrap_or_default()
     }
 
+    /// Where the next item from `i` within `bound` starts: past any separators.
+    #[inline]
+    fn skip_seps(&self, mut i: usize, bound: Bound) -> usize {
+        let b = self.bytes_to(bound.end);
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
+        }
+        i
+    }
+
+    /// The key of the item at `i` (within `bound`) when it is one that
+    /// [`Parser::quick_item`] reads, recognised by its first bytes instead of scanned: what
+    /// [`Parser::next_key`] would return there.
+    #[inline]
+    fn quick_key(&self, i: usize, bound: Bound) -> Option<Key<'a>> {
+        let b = self.bytes_to(bound.end).get(i..)?;
+        let key_len = match b {
+            [b'l', b'o', b'a', b'd', b':', ..] => 4,
+            [b'r', b'e', b's', b'u', b'b', b'm', b'i', b't', b'(', ..] => 8,
+            [
+                b'm',
+                b'o',
+                b'd',
+                b'_',
+                b'd',
+                b'l',
+                b'_',
+                b's' | b'd',
+                b'r' | b's',
+                b'c' | b't',
+                b':',
+                ..,
+            ] => 10,
+            _ => return None,
+        };
+        Some(Key {
+            key: self.slice(i, i + key_len),
+            key_at: i,
+            delim: *b.get(key_len)?,
+            value_at: i + key_len + 1,
+        })
+    }
+
     /// The first half of `ofputil_parse_key_value`: the key of the next item within
     /// `bound` from `*pos`, which moves past the key and its delimiter; `None` (with
     /// `*pos` at the list's end) when the list has no more items.
@@ -1604,7 +1647,18 @@ impl<'a> Parser<'a> {
         let base = out.len();
         let mut drop = false;
         let mut pos = start;
-        while let Some(k) = self.next_key(&mut pos, bound) {
+        loop {
+            pos = self.skip_seps(pos, bound);
+            if let Some(k) = self.quick_key(pos, bound)
+                && let Some((a, next)) = self.quick_item(&k, bound)
+            {
+                out.push(a);
+                pos = next;
+                continue;
+            }
+            let Some(k) = self.next_key(&mut pos, bound) else {
+                break;
+            };
             if k.key.eq_ignore_ascii_case("drop") {
                 drop = true;
                 self.value(&k, &mut pos, bound);
@@ -1652,11 +1706,6 @@ impl<'a> Parser<'a> {
         out: &mut Vec<Action>,
         depth: usize,
     ) -> Result<()> {
-        if let Some((a, next)) = self.quick_item(&it, bound) {
-            *pos = next;
-            out.push(a);
-            return Ok(());
-        }
         // Action names are case-insensitive; avoid allocating for the usual lowercase.
         let lower;
         let key: &str = if it.key.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -2562,7 +2611,27 @@ impl<'a> Parser<'a> {
     fn ct(&self, at: usize, bound: Bound, depth: usize) -> Result<(Action, usize)> {
         let mut ct = Ct::default();
         let mut pos = at;
-        while let Some(kv) = self.next_key(&mut pos, bound) {
+        loop {
+            // The usual `commit` and `zone=SUBFIELD`, recognised by their first bytes.
+            pos = self.skip_seps(pos, bound);
+            let rest = self.bytes_to(bound.end).get(pos..).unwrap_or_default();
+            if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) {
+                ct.flags |= CT_COMMIT;
+                pos += 6;
+                continue;
+            }
+            if rest.starts_with(b"zone=")
+                && rest.get(5).is_some_and(u8::is_ascii_alphabetic)
+                && let Some((sf, n)) = Subfield::parse_simple_prefix(self.slice(pos + 5, bound.end))
+                && self.ends_value(pos + 5 + n, bound)
+            {
+                ct.zone = CtZone::Field(sf);
+                pos += 5 + n;
+                continue;
+            }
+            let Some(kv) = self.next_key(&mut pos, bound) else {
+                break;
+            };
             match kv.key {
                 "nat" => {
                     let n = self.nested(&kv, &mut pos, bound, |b| self.nat(kv.value_at, b))?;
