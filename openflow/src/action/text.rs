@@ -1222,36 +1222,20 @@ impl<'a> Parser<'a> {
         i
     }
 
-    /// The key of the item at `i` (within `bound`) when it is one that
-    /// [`Parser::quick_item`] reads, recognised by its first bytes instead of scanned: what
-    /// [`Parser::next_key`] would return there.
+    /// What [`Parser::next_key`] reads at `i` (within `bound`) when the text there starts
+    /// with `key_delim`, a key and its delimiter (`nat(`, `dst=`), recognised without
+    /// scanning.
     #[inline]
-    fn quick_key(&self, i: usize, bound: Bound) -> Option<Key<'a>> {
-        let b = self.bytes_to(bound.end).get(i..)?;
-        let key_len = match b {
-            [b'l', b'o', b'a', b'd', b':', ..] => 4,
-            [b'r', b'e', b's', b'u', b'b', b'm', b'i', b't', b'(', ..] => 8,
-            [
-                b'm',
-                b'o',
-                b'd',
-                b'_',
-                b'd',
-                b'l',
-                b'_',
-                b's' | b'd',
-                b'r' | b's',
-                b'c' | b't',
-                b':',
-                ..,
-            ] => 10,
-            _ => return None,
-        };
+    fn known_key(&self, i: usize, bound: Bound, key_delim: &'static [u8]) -> Option<Key<'a>> {
+        let (&delim, key) = key_delim.split_last()?;
+        if !self.bytes_to(bound.end).get(i..)?.starts_with(key_delim) {
+            return None;
+        }
         Some(Key {
-            key: self.slice(i, i + key_len),
+            key: self.slice(i, i + key.len()),
             key_at: i,
-            delim: *b.get(key_len)?,
-            value_at: i + key_len + 1,
+            delim,
+            value_at: i + key_delim.len(),
         })
     }
 
@@ -1649,9 +1633,7 @@ impl<'a> Parser<'a> {
         let mut pos = start;
         loop {
             pos = self.skip_seps(pos, bound);
-            if let Some(k) = self.quick_key(pos, bound)
-                && let Some((a, next)) = self.quick_item(&k, bound)
-            {
+            if let Some((a, next)) = self.quick_item(pos, bound) {
                 out.push(a);
                 pos = next;
                 continue;
@@ -2330,24 +2312,31 @@ impl<'a> Parser<'a> {
         Ok(reg_load(dst, imm))
     }
 
-    /// The usual spellings of the commonest actions, read in one pass at the cursor: the
-    /// action and where the next item starts. `None` for anything else, errors included,
-    /// which the general reader then reads.
-    fn quick_item(&self, it: &Key<'a>, bound: Bound) -> Option<(Action, usize)> {
+    /// The usual spellings of the commonest actions, recognised by their first bytes and
+    /// read in one pass from `i`: the action and where the next item starts. `None` for
+    /// anything else, errors included, which the general reader then reads (the same way).
+    #[inline]
+    fn quick_item(&self, i: usize, bound: Bound) -> Option<(Action, usize)> {
         let b = self.bytes_to(bound.end);
-        let key = it.key;
-        let (a, end) = match (key, it.delim) {
-            ("load", b':') => self.quick_load(it.value_at, bound)?,
-            ("resubmit", b'(') => {
+        let (a, end) = match b.get(i..)? {
+            [b'l', b'o', b'a', b'd', b':', ..] => self.quick_load(i + 5, bound)?,
+            [
+                b'r',
+                b'e',
+                b's',
+                b'u',
+                b'b',
+                b'm',
+                b'i',
+                b't',
+                b'(',
+                b',',
+                ..,
+            ] => {
                 // `resubmit(,TABLE)`.
-                let (table, close) = match b.get(it.value_at..)? {
-                    [b',', ..] => {
-                        let n = digits(b, it.value_at + 1, 4);
-                        (decimal(b, it.value_at + 1, n), it.value_at + 1 + n)
-                    }
-                    _ => return None,
-                };
-                if !(1..=3).contains(&(close - it.value_at - 1))
+                let n = digits(b, i + 10, 4);
+                let (table, close) = (decimal(b, i + 10, n), i + 10 + n);
+                if !(1..=3).contains(&n)
                     || table >= 255
                     || b.get(close) != Some(&b')')
                     || b.get(close + 1..close + 3) == Some(b"->")
@@ -2362,15 +2351,33 @@ impl<'a> Parser<'a> {
                 };
                 return Some((Action::Resubmit(r), close + 1));
             }
-            ("mod_dl_src" | "mod_dl_dst", b':') => {
-                let (mac, rest) = crate::field::value::scan_eth(self.slice(it.value_at, b.len()))?;
+            [
+                b'm',
+                b'o',
+                b'd',
+                b'_',
+                b'd',
+                b'l',
+                b'_',
+                s @ (b's' | b'd'),
+                b'r' | b's',
+                b'c' | b't',
+                b':',
+                ..,
+            ] => {
+                let src = *s == b's';
+                let key = if src { b"mod_dl_src" } else { b"mod_dl_dst" };
+                if b.get(i..i + 10) != Some(key) {
+                    return None;
+                }
+                let (mac, rest) = crate::field::value::scan_eth(self.slice(i + 11, b.len()))?;
                 let end = b.len() - rest.len();
                 if !self.ends_value(end, bound) {
                     return None;
                 }
                 let m = mac.to_be_bytes();
                 let mac = [m[2], m[3], m[4], m[5], m[6], m[7]];
-                let a = if key == "mod_dl_src" {
+                let a = if src {
                     Action::SetEthSrc(mac)
                 } else {
                     Action::SetEthDst(mac)
@@ -2629,8 +2636,18 @@ impl<'a> Parser<'a> {
                 pos += 5 + n;
                 continue;
             }
-            let Some(kv) = self.next_key(&mut pos, bound) else {
-                break;
+            let known = self
+                .known_key(pos, bound, b"nat(")
+                .or_else(|| self.known_key(pos, bound, b"exec("));
+            let kv = match known {
+                Some(k) => {
+                    pos = k.value_at;
+                    k
+                }
+                None => match self.next_key(&mut pos, bound) {
+                    Some(k) => k,
+                    None => break,
+                },
             };
             match kv.key {
                 "nat" => {
@@ -2716,7 +2733,27 @@ impl<'a> Parser<'a> {
     fn nat(&self, at: usize, bound: Bound) -> Result<(Nat, usize)> {
         let mut n = Nat::default();
         let mut pos = at;
-        while let Some(kv) = self.next_item(&mut pos, bound) {
+        loop {
+            pos = self.skip_seps(pos, bound);
+            let known = self
+                .known_key(pos, bound, b"dst=")
+                .or_else(|| self.known_key(pos, bound, b"src="));
+            let k = match known {
+                Some(k) => {
+                    pos = k.value_at;
+                    k
+                }
+                None => match self.next_key(&mut pos, bound) {
+                    Some(k) => k,
+                    None => break,
+                },
+            };
+            let kv = Item {
+                key: k.key,
+                key_at: k.key_at,
+                value: self.value(&k, &mut pos, bound),
+                value_at: k.value_at,
+            };
             match kv.key {
                 "src" | "dst" => {
                     n.flags |= if kv.key == "src" { NAT_SRC } else { NAT_DST };
