@@ -153,15 +153,56 @@ fn put_set_field(w: &mut Writer, version: Version, field: Field, value: u128) ->
     set_field_action(w, version, field, value, None)
 }
 
+#[inline]
 fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     let mask = (!sf.is_exact()).then_some(sf.mask);
     set_field_action(w, version, sf.field, sf.value & sf.mask, mask)
 }
 
 /// `OFPAT_SET_FIELD` of `field`: its entry for `version` (with `mask`, if any), padded to
-/// 8 bytes. The usual one (a field of at most 16 bytes, with a header for the version) is
-/// built on the stack and written at once.
+/// 8 bytes. The commonest (a 4-byte header and at most 8 bytes of value, and of mask: 16
+/// or 24 bytes in all) is built from 64-bit words and written at once.
+#[inline]
 fn set_field_action(
+    w: &mut Writer,
+    version: Version,
+    field: Field,
+    value: u128,
+    mask: Option<u128>,
+) -> Result<()> {
+    let n = field.bytes();
+    if (1..=8).contains(&n)
+        && !field.is_tun_metadata()
+        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+    {
+        // The value's (and the mask's) `n` low bytes moved to the top of a word.
+        let shift = 8 * (8 - n) as u32;
+        let mut buf = [0u8; 24];
+        buf[..4].copy_from_slice(&[0, 25, 0, 16]);
+        buf[4..8].copy_from_slice(&raw.to_be_bytes());
+        buf[8..16].copy_from_slice(&((value as u64) << shift).to_be_bytes());
+        match mask {
+            None => w.bytes(&buf[..16]),
+            Some(m) => {
+                buf[8 + n..16 + n].copy_from_slice(&((m as u64) << shift).to_be_bytes());
+                if 8 + 2 * n <= 16 {
+                    w.bytes(&buf[..16]);
+                } else {
+                    buf[3] = 24;
+                    w.bytes(&buf);
+                }
+            }
+        }
+        return Ok(());
+    }
+    set_field_wide(w, version, field, value, mask)
+}
+
+/// [`set_field_action`] for the other fields: built on the stack and written at once for a
+/// field of at most 16 bytes with a header for the version, field by field otherwise (and
+/// for the errors).
+#[inline(never)]
+fn set_field_wide(
     w: &mut Writer,
     version: Version,
     field: Field,
@@ -175,32 +216,10 @@ fn set_field_action(
         None
     };
     let Some((raw, experimenter)) = header else {
-        // The rest, and the errors.
         let start = of_hdr(w, 25, 0);
         put_entry(w, field, Some(version), value, mask)?;
         return finish(w, start, "set_field");
     };
-    if experimenter.is_none() && (1..=8).contains(&n) {
-        // The commonest: a 4-byte header and at most 8 bytes of value (and of mask), so
-        // 16 or 24 bytes in all, built from 64-bit words.
-        let shift = 8 * (8 - n) as u32;
-        let mut buf = [0u8; 24];
-        buf[4..8].copy_from_slice(&raw.to_be_bytes());
-        buf[8..16].copy_from_slice(&((value as u64) << shift).to_be_bytes());
-        let mut len = 8 + n;
-        if let Some(m) = mask {
-            buf[len..len + 8].copy_from_slice(&((m as u64) << shift).to_be_bytes());
-            len += n;
-        }
-        if len <= 16 {
-            buf[..4].copy_from_slice(&[0, 25, 0, 16]);
-            w.bytes(&buf[..16]);
-        } else {
-            buf[..4].copy_from_slice(&[0, 25, 0, 24]);
-            w.bytes(&buf);
-        }
-        return Ok(());
-    }
     // Type and length (4), header (4 or 8), value and mask (at most 16 each), padding.
     let mut buf = [0u8; 48];
     buf[4..8].copy_from_slice(&raw.to_be_bytes());
@@ -287,6 +306,7 @@ pub(super) fn emits_nothing(a: &Action, version: Version) -> bool {
     }
 }
 
+#[inline]
 fn set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     if version >= Version::Of15 {
         set_field_to_set_field(w, version, sf)
