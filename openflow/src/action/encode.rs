@@ -108,11 +108,10 @@ pub(super) fn nxm_header32(field: Field) -> Option<u32> {
     if field.is_tun_metadata() {
         return None;
     }
-    let h = field.oxm_header(None, false, field.bytes()).ok()?;
-    if h.experimenter.is_some() {
-        return None;
+    match field.header_word(None, false, field.bytes()) {
+        Ok((raw, None)) => Some(raw),
+        _ => None,
     }
-    Some(u32::from(h.class) << 16 | u32::from(h.field & 0x7f) << 9 | u32::from(h.length))
 }
 
 fn header32(field: Field, what: &str) -> Result<u32> {

@@ -1420,26 +1420,25 @@ fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
         let mut octets = [0u8; 4];
         for (k, o) in octets.iter_mut().enumerate() {
             if k > 0 {
-                (b.get(i) == Some(&b'.')).then_some(())?;
+                if b.get(i) != Some(&b'.') {
+                    return None;
+                }
                 i += 1;
             }
-            let n = digits(b, i, 3);
-            let lead_zero = n > 1 && b.get(i) == Some(&b'0');
-            if n == 0 || lead_zero || b.get(i + n).is_some_and(u8::is_ascii_digit) {
+            let (v, n) = decimal_at(b, i, 3)?;
+            if n > 1 && b.get(i) == Some(&b'0') {
+                // A leading zero: left to the general reader.
                 return None;
             }
-            *o = u8::try_from(decimal(b, i, n)).ok()?;
+            *o = u8::try_from(v).ok()?;
             i += n;
         }
         Some((Ipv4Addr::from(octets), i))
     }
     /// A port of 1 to 5 digits at `b[i..]` and the index after it.
     fn port(b: &[u8], i: usize) -> Option<(u16, usize)> {
-        let n = digits(b, i, 6);
-        if n == 0 || n > 5 {
-            return None;
-        }
-        Some((u16::try_from(decimal(b, i, n)).ok()?, i + n))
+        let (v, n) = decimal_at(b, i, 5)?;
+        Some((u16::try_from(v).ok()?, i + n))
     }
     let (min, mut i) = ipv4(b, 0)?;
     let mut max = Ipv4Addr::UNSPECIFIED;
@@ -1470,22 +1469,23 @@ fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
     })
 }
 
-/// How many decimal digits (at most `max`) start at `b[i..]`.
-fn digits(b: &[u8], i: usize, max: usize) -> usize {
-    b.get(i..)
-        .unwrap_or_default()
-        .iter()
-        .take(max)
-        .take_while(|c| c.is_ascii_digit())
-        .count()
-}
-
-/// The value of the `n` decimal digits at `b[i..]` (at most 9 of them).
-fn decimal(b: &[u8], i: usize, n: usize) -> u32 {
-    b.get(i..i + n)
-        .unwrap_or_default()
-        .iter()
-        .fold(0, |v, &d| v * 10 + u32::from(d.wrapping_sub(b'0')))
+/// The decimal number of 1 to `max` (at most 9) digits at `b[i..]`, not followed by
+/// another digit: its value and length.
+fn decimal_at(b: &[u8], i: usize, max: usize) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut n = 0;
+    while let Some(&c) = b.get(i + n) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if n == max {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
 }
 
 /// C `strtoull(s, &end, 0)`-like parse of the whole string (optional `+`, `0x` hex,
@@ -2334,10 +2334,9 @@ impl<'a> Parser<'a> {
                 ..,
             ] => {
                 // `resubmit(,TABLE)`.
-                let n = digits(b, i + 10, 4);
-                let (table, close) = (decimal(b, i + 10, n), i + 10 + n);
-                if !(1..=3).contains(&n)
-                    || table >= 255
+                let (table, n) = decimal_at(b, i + 10, 3)?;
+                let close = i + 10 + n;
+                if table >= 255
                     || b.get(close) != Some(&b')')
                     || b.get(close + 1..close + 3) == Some(b"->")
                 {
