@@ -105,18 +105,29 @@ impl Subfield {
     /// what [`Subfield::parse_prefix`] reads there.
     pub(crate) fn parse_simple_prefix(s: &str) -> Option<(Subfield, usize)> {
         let b = s.as_bytes();
-        let n = name_stop(b);
-        let field = lookup_name(s.get(..n)?)?;
+        let (field, n) = match nxm_register(b) {
+            Some(r) => r,
+            None => {
+                let n = name_stop(b);
+                (lookup_name(s.get(..n)?)?, n)
+            }
+        };
         if b.get(n) != Some(&b'[') {
             return Some((Subfield::whole(field), n));
         }
-        let after = b.get(n + 1..)?;
-        let (range, used) = simple_brackets(after)?;
-        let n = n + 1 + used;
-        let Some((start, end)) = range else {
-            return Some((Subfield::whole(field), n));
+        if b.get(n + 1) == Some(&b']') {
+            return Some((Subfield::whole(field), n + 2));
+        }
+        let (start, i) = bit_number(b, n + 1)?;
+        let (end, i) = match b.get(i)? {
+            b']' => (start, i),
+            b'.' if b.get(i + 1) == Some(&b'.') => {
+                let (end, j) = bit_number(b, i + 2)?;
+                (b.get(j) == Some(&b']')).then_some((end, j))?
+            }
+            _ => return None,
         };
-        if start > end || end >= i64::from(field.bits()) {
+        if start > end || end >= u32::from(field.bits()) {
             return None;
         }
         let sf = Subfield {
@@ -124,7 +135,7 @@ impl Subfield {
             ofs: start as u16,
             n_bits: (end - start + 1) as u16,
         };
-        Some((sf, n))
+        Some((sf, i + 1))
     }
 
     /// [`Subfield::parse`], naming `column` as the position of `s` in errors.
@@ -300,6 +311,51 @@ impl Subfield {
     pub fn from_ofs_nbits(field: Field, packed: u16) -> Result<Subfield> {
         Subfield::new(field, packed >> 6, (packed & 0x3f) + 1)
     }
+}
+
+/// The commonest subfield names, `NXM_NX_REG<N>` and `NXM_NX_XXREG<N>` (`N` in plain
+/// decimal), recognised without the name tables: the field and the name's length, when the
+/// name ends there (at the end, a `[` or a byte below `0`, as for [`name_stop`]). The tables
+/// name the same fields (as a test checks).
+#[inline]
+fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
+    let rest = b.strip_prefix(b"NXM_NX_")?;
+    let (xx, digits) = match rest {
+        [b'R', b'E', b'G', d @ ..] => (false, d),
+        [b'X', b'X', b'R', b'E', b'G', d @ ..] => (true, d),
+        _ => return None,
+    };
+    let (n, len) = match digits {
+        [d @ b'0'..=b'9', e @ b'0'..=b'9', ..] if *d != b'0' => ((d - b'0') * 10 + (e - b'0'), 2),
+        [d @ b'0'..=b'9', ..] => (d - b'0', 1),
+        _ => return None,
+    };
+    let end = b.len() - digits.len() + len;
+    if b.get(end).is_some_and(|&c| c != b'[' && c >= b'0') {
+        return None;
+    }
+    let field = if xx { Field::xxreg(n)? } else { Field::reg(n)? };
+    Some((field, end))
+}
+
+/// A bit number of 1 to 5 decimal digits at `b[i..]` (no field is wider than 65535 bits),
+/// not followed by another digit: its value and the index after it.
+#[inline]
+fn bit_number(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut j = i;
+    while let Some(&c) = b.get(j) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if j - i == 5 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+        j += 1;
+    }
+    (j > i).then_some((v, j))
 }
 
 /// The field a subfield's name names: an NXM/OXM header name (with or without `_W`), else
@@ -541,6 +597,39 @@ mod tests {
         let (sf, rest) = Subfield::parse_prefix("reg1[0..3]->reg2[0..3]").unwrap();
         assert_eq!(sf.field, Field::Reg1);
         assert_eq!(rest, "->reg2[0..3]");
+    }
+
+    #[test]
+    fn registers_as_the_tables_name_them() {
+        for n in 0..20u8 {
+            for (name, field) in [
+                (format!("NXM_NX_REG{n}"), Field::reg(n)),
+                (format!("NXM_NX_XXREG{n}"), Field::xxreg(n)),
+            ] {
+                assert_eq!(lookup_name(&name), field, "{name}");
+                assert_eq!(
+                    nxm_register(name.as_bytes()).map(|(f, _)| f),
+                    field,
+                    "{name}"
+                );
+                for s in [format!("{name}[1]"), format!("{name}[]"), name.clone()] {
+                    assert_eq!(
+                        Subfield::parse_simple(&s),
+                        Subfield::parse_at(&s, 1).ok(),
+                        "{s}"
+                    );
+                }
+            }
+        }
+        for s in [
+            "NXM_NX_REG01[]",
+            "NXM_NX_REG1x[]",
+            "NXM_NX_REG",
+            "NXM_NX_REG16",
+            "NXM_NX_REG1_W",
+        ] {
+            assert_eq!(nxm_register(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]
