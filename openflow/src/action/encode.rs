@@ -160,7 +160,8 @@ fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Re
 
 /// `OFPAT_SET_FIELD` of `field`: its entry for `version` (with `mask`, if any), padded to
 /// 8 bytes. The commonest (a 4-byte header and at most 8 bytes of value, and of mask: 16
-/// or 24 bytes in all) is built from 64-bit words and written at once.
+/// or 24 bytes in all) is built from 64-bit words and written at once, and so is one of a
+/// 16-byte field.
 #[inline]
 fn set_field_action(
     w: &mut Writer,
@@ -190,6 +191,24 @@ fn set_field_action(
                     buf[3] = 24;
                     w.bytes(&buf);
                 }
+            }
+        }
+        return Ok(());
+    }
+    if n == 16
+        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+    {
+        // 128-bit fields (`xxreg`, `ct_label`, IPv6 addresses): 24 or 40 bytes in all.
+        let mut buf = [0u8; 40];
+        buf[..4].copy_from_slice(&[0, 25, 0, 24]);
+        buf[4..8].copy_from_slice(&raw.to_be_bytes());
+        buf[8..24].copy_from_slice(&value.to_be_bytes());
+        match mask {
+            None => w.bytes(&buf[..24]),
+            Some(m) => {
+                buf[3] = 40;
+                buf[24..40].copy_from_slice(&m.to_be_bytes());
+                w.bytes(&buf);
             }
         }
         return Ok(());
