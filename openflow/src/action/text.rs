@@ -3161,3 +3161,85 @@ fn put_dec_ttl_ids(ids: &[u16], out: &mut String) {
     }
     out.push(')');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(s: &str) -> std::result::Result<String, String> {
+        match parse_actions(s, Version::Of15) {
+            Ok(a) => {
+                let mut out = String::new();
+                format_actions(&a, Version::Of15, &mut out);
+                Ok(out)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Values read in place (`ct(...)`, `exec(...)`) and by the quick readers end where the
+    /// delimited values end, and errors name the same tokens (as ovs-ofctl's tokenizer
+    /// makes them, `)->...` included).
+    #[test]
+    fn in_place_and_quick_reads_match_the_tokenizer() {
+        let ok = [
+            (
+                "ct(commit,exec(load:0x1->NXM_NX_CT_MARK[1]),nat(dst=10.0.0.1:80)",
+                "ct(commit,exec(set_field:0x2/0x2->ct_mark,nat(dst=10.0.0.1:80)))",
+            ),
+            ("ct:commit", "ct(commit)"),
+            (
+                "clone(ct(commit,exec(set_field:1->ct_mark)),output:1),resubmit(,2)",
+                "clone(ct(commit,exec(set_field:0x1->ct_mark)),output:1),resubmit(,2)",
+            ),
+            (
+                "ct(commit,zone=NXM_NX_REG13[0..15],exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+                "ct(commit,zone=NXM_NX_REG13[0..15],exec(set_field:0x2/0x2->ct_mark)),set_field:0x8/0x8->reg10,resubmit(,15)",
+            ),
+        ];
+        for (s, want) in ok {
+            assert_eq!(parsed(s), Ok(want.to_string()), "{s}");
+        }
+        let bad = [
+            (
+                "ct(commit)->reg0[0]",
+                "invalid argument to \"ct\" action: `commit)->reg0[0]' (at column 4: `commit)->reg0[0]`)",
+            ),
+            (
+                "ct(bogus)->x",
+                "invalid argument to \"ct\" action: `bogus)->x' (at column 4: `bogus)->x`)",
+            ),
+            (
+                "ct(commit,exec(load:1->ct_mark[1])->foo)",
+                "unexpected input following field syntax (at column 24: `ct_mark[1])->foo`)",
+            ),
+            (
+                "ct(commit,zone=NXM_NX_REG13[0..7])",
+                "zone n_bits 8 not within valid range [16..16] (at column 4: `commit,zone=NXM_NX_REG13[0..7]`)",
+            ),
+            (
+                "ct(exec(output:1))",
+                "ct action doesn't support nested action output (at column 9: `output:1`)",
+            ),
+            (
+                "load:0x1->NXM_NX_REG16[]",
+                "NXM_NX_REG16[]: unknown field `NXM_NX_REG16' (at column 11: `NXM_NX_REG16[]`)",
+            ),
+            (
+                "load:0x100->NXM_NX_REG0[0..7]",
+                "0x100->NXM_NX_REG0[0..7]: value 0x100 does not fit into 8 bits (at column 6: `0x100`)",
+            ),
+            (
+                "resubmit(,255)",
+                "at least one \"in_port\" or \"table\" must be specified on resubmit (at column 10: `,255`)",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.9-10.0.0.1))",
+                "invalid nat range \"10.0.0.9-10.0.0.1\" (at column 19: `10.0.0.9-10.0.0.1`)",
+            ),
+        ];
+        for (s, want) in bad {
+            assert_eq!(parsed(s), Err(want.to_string()), "{s}");
+        }
+    }
+}
