@@ -2635,6 +2635,13 @@ impl<'a> Parser<'a> {
                 pos += 5 + n;
                 continue;
             }
+            if rest.starts_with(b"nat(")
+                && let Some((nat, next)) = self.quick_nat(pos + 4, bound)
+            {
+                ct.actions.push(Action::Nat(nat));
+                pos = next;
+                continue;
+            }
             let known = self
                 .known_key(pos, bound, b"nat(")
                 .or_else(|| self.known_key(pos, bound, b"exec("));
@@ -2726,6 +2733,59 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The usual `nat(src=RANGE[,FLAG]...)` or `nat(dst=...)` inside `ct` (the range as
+    /// [`quick_nat_range`] reads it; `random`, `hash` or `persistent` flags, not both of
+    /// the first two), read in one pass from `at`, just after `nat(`: the action and where
+    /// the next item starts. `None` for anything else, which [`Parser::nat`] reads.
+    fn quick_nat(&self, at: usize, bound: Bound) -> Option<(Nat, usize)> {
+        let b = self.bytes_to(bound.end);
+        let mut flags = match b.get(at..at + 4)? {
+            b"src=" => NAT_SRC,
+            b"dst=" => NAT_DST,
+            _ => return None,
+        };
+        let end = scan(b, at + 4, SEP | CLOSE);
+        let range = quick_nat_range(b.get(at + 4..end)?)?;
+        let inner = Bound {
+            end: bound.end,
+            closer: true,
+        };
+        let mut i = end;
+        while b.get(i) != Some(&b')') {
+            i = self.skip_seps(i, inner);
+            let (flag, len) = match b.get(i..)? {
+                [b')', ..] => continue,
+                [b'r', b'a', b'n', b'd', b'o', b'm', ..] => (NAT_RANDOM, 6),
+                [b'h', b'a', b's', b'h', ..] => (NAT_HASH, 4),
+                [
+                    b'p',
+                    b'e',
+                    b'r',
+                    b's',
+                    b'i',
+                    b's',
+                    b't',
+                    b'e',
+                    b'n',
+                    b't',
+                    ..,
+                ] => (NAT_PERSISTENT, 10),
+                _ => return None,
+            };
+            if !self.ends_value(i + len, inner) || i + len >= b.len() {
+                return None;
+            }
+            flags |= flag;
+            i += len;
+        }
+        if b.get(i + 1..i + 3) == Some(b"->")
+            || flags & (NAT_HASH | NAT_RANDOM) == NAT_HASH | NAT_RANDOM
+        {
+            return None;
+        }
+        Some((Nat { flags, range }, i + 1))
     }
 
     /// `nat`'s items from `at` within `bound`; the action and where they end.
