@@ -3249,6 +3249,15 @@ mod tests {
             ),
             ("ct:commit", "ct(commit)"),
             (
+                "ct(commit,nat(src=10.0.0.1,random,))",
+                "ct(commit,nat(src=10.0.0.1,random))",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.1 , random))",
+                "ct(commit,nat(src=10.0.0.1,random))",
+            ),
+            ("ct(commit,nat(src=10.0.0.1", "ct(commit,nat(src=10.0.0.1))"),
+            (
                 "clone(ct(commit,exec(set_field:1->ct_mark)),output:1),resubmit(,2)",
                 "clone(ct(commit,exec(set_field:0x1->ct_mark)),output:1),resubmit(,2)",
             ),
@@ -3288,6 +3297,18 @@ mod tests {
             (
                 "load:0x100->NXM_NX_REG0[0..7]",
                 "0x100->NXM_NX_REG0[0..7]: value 0x100 does not fit into 8 bits (at column 6: `0x100`)",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.1,hash,random))",
+                "Both \"hash\" and \"random\" are not allowed. (at column 15: `src=10.0.0.1,hash,random`)",
+            ),
+            (
+                "ct(commit,nat(dst=10.0.0.1:80,persistent))->x",
+                "invalid argument to \"ct\" action: `)->x' (at column 42: `)->x`)",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.1,randomx))",
+                "invalid key \"randomx\" in \"nat\" argument (at column 28: `randomx`)",
             ),
             (
                 "resubmit(,255)",
