@@ -32,6 +32,16 @@ fn of_hdr(w: &mut Writer, typ: u16, len: u16) -> usize {
     start
 }
 
+/// A 16-byte Nicira action: its header (`len` as its length) and 6 bytes of body.
+fn nx_head(subtype: u8, len: u16, body: [u8; 6]) -> [u8; 16] {
+    let [l0, l1] = len.to_be_bytes();
+    let [v0, v1, v2, v3] = NX_VENDOR_ID.to_be_bytes();
+    let [b0, b1, b2, b3, b4, b5] = body;
+    [
+        0xff, 0xff, l0, l1, v0, v1, v2, v3, 0, subtype, b0, b1, b2, b3, b4, b5,
+    ]
+}
+
 fn nx_hdr(w: &mut Writer, subtype: u16, len: u16) -> usize {
     let start = w.len();
     w.u16(0xffff);
@@ -66,8 +76,8 @@ fn of_u32(w: &mut Writer, typ: u16, v: u32) {
 }
 
 fn of_void(w: &mut Writer, typ: u16) {
-    of_hdr(w, typ, 8);
-    w.zeros(4);
+    let [t0, t1] = typ.to_be_bytes();
+    w.bytes(&[t0, t1, 0, 8, 0, 0, 0, 0]);
 }
 
 fn nx_void(w: &mut Writer, subtype: u16) {
@@ -85,11 +95,10 @@ fn put_header(w: &mut Writer, field: Field, version: Option<Version>) -> Result<
 
 /// The 32-bit NXM/OXM header of `field` (Open vSwitch's `mf_nxm_header`), if it has one.
 pub(super) fn nxm_header32(field: Field) -> Option<u32> {
-    let h = field.oxm_header(None, false, field.bytes()).ok()?;
-    if h.experimenter.is_some() {
-        return None;
+    match field.header_word(None, false, field.bytes()) {
+        Ok((raw, None)) => Some(raw),
+        _ => None,
     }
-    Some(u32::from(h.class) << 16 | u32::from(h.field & 0x7f) << 9 | u32::from(h.length))
 }
 
 /// The bytes a `tun_metadata` value (and mask) of a set_field takes on the wire, as Open
@@ -132,16 +141,116 @@ fn put_entry(
 
 /// `OFPAT_SET_FIELD` of an exact value.
 fn put_set_field(w: &mut Writer, version: Version, field: Field, value: u128) -> Result<()> {
-    let start = of_hdr(w, 25, 0);
-    put_entry(w, field, Some(version), value, None)?;
-    finish(w, start, "set_field")
+    set_field_action(w, version, field, value, None)
 }
 
+#[inline]
 fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
-    let start = of_hdr(w, 25, 0);
     let mask = (!sf.is_exact()).then_some(sf.mask);
-    put_entry(w, sf.field, Some(version), sf.value & sf.mask, mask)?;
-    finish(w, start, "set_field")
+    set_field_action(w, version, sf.field, sf.value & sf.mask, mask)
+}
+
+/// `OFPAT_SET_FIELD` of `field`: its entry for `version` (with `mask`, if any), padded to
+/// 8 bytes. The commonest (a 4-byte header and at most 8 bytes of value, and of mask: 16
+/// or 24 bytes in all) is built from 64-bit words and written at once, and so is one of a
+/// 16-byte field.
+#[inline]
+fn set_field_action(
+    w: &mut Writer,
+    version: Version,
+    field: Field,
+    value: u128,
+    mask: Option<u128>,
+) -> Result<()> {
+    let n = field.bytes();
+    if (1..=8).contains(&n)
+        && !field.is_tun_metadata()
+        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+    {
+        // The value's (and the mask's) `n` low bytes moved to the top of a word.
+        let shift = 8 * (8 - n) as u32;
+        let mut buf = [0u8; 24];
+        buf[..4].copy_from_slice(&[0, 25, 0, 16]);
+        buf[4..8].copy_from_slice(&raw.to_be_bytes());
+        buf[8..16].copy_from_slice(&((value as u64) << shift).to_be_bytes());
+        match mask {
+            None => w.bytes(&buf[..16]),
+            Some(m) => {
+                buf[8 + n..16 + n].copy_from_slice(&((m as u64) << shift).to_be_bytes());
+                if 8 + 2 * n <= 16 {
+                    w.bytes(&buf[..16]);
+                } else {
+                    buf[3] = 24;
+                    w.bytes(&buf);
+                }
+            }
+        }
+        return Ok(());
+    }
+    if n == 16
+        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+    {
+        // 128-bit fields (`xxreg`, `ct_label`, IPv6 addresses): 24 or 40 bytes in all.
+        let mut buf = [0u8; 40];
+        buf[..4].copy_from_slice(&[0, 25, 0, 24]);
+        buf[4..8].copy_from_slice(&raw.to_be_bytes());
+        buf[8..24].copy_from_slice(&value.to_be_bytes());
+        match mask {
+            None => w.bytes(&buf[..24]),
+            Some(m) => {
+                buf[3] = 40;
+                buf[24..40].copy_from_slice(&m.to_be_bytes());
+                w.bytes(&buf);
+            }
+        }
+        return Ok(());
+    }
+    set_field_wide(w, version, field, value, mask)
+}
+
+/// [`set_field_action`] for the other fields: built on the stack and written at once for a
+/// field of at most 16 bytes with a header for the version, field by field otherwise (and
+/// for the errors).
+#[inline(never)]
+fn set_field_wide(
+    w: &mut Writer,
+    version: Version,
+    field: Field,
+    value: u128,
+    mask: Option<u128>,
+) -> Result<()> {
+    let n = field.bytes();
+    let header = if n <= 16 && !field.is_tun_metadata() {
+        field.header_word(Some(version), mask.is_some(), n).ok()
+    } else {
+        None
+    };
+    let Some((raw, experimenter)) = header else {
+        let start = of_hdr(w, 25, 0);
+        put_entry(w, field, Some(version), value, mask)?;
+        return finish(w, start, "set_field");
+    };
+    // Type and length (4), header (4 or 8), value and mask (at most 16 each), padding.
+    let mut buf = [0u8; 48];
+    buf[4..8].copy_from_slice(&raw.to_be_bytes());
+    let mut len = 8;
+    if let Some(e) = experimenter {
+        buf[8..12].copy_from_slice(&e.to_be_bytes());
+        len = 12;
+    }
+    // The value and mask as whole 16-byte blocks shifted so that their `n` bytes come
+    // first, then zeros (overwritten by the mask, or the padding).
+    let shift = 8 * (16 - n) as u32;
+    buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
+    len += n;
+    if let Some(m) = mask {
+        buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
+        len += n;
+    }
+    let padded = len.next_multiple_of(8);
+    buf[..4].copy_from_slice(&[0, 25, 0, padded as u8]);
+    w.bytes(&buf[..padded]);
+    Ok(())
 }
 
 /// The next contiguous run of mask bits (at most 64) at or after bit `from`, as Open
@@ -210,6 +319,7 @@ pub(super) fn emits_nothing(a: &Action, version: Version) -> bool {
     }
 }
 
+#[inline]
 fn set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     if version >= Version::Of15 {
         set_field_to_set_field(w, version, sf)
@@ -247,10 +357,9 @@ fn instruction_error(a: &Action) -> Error {
 fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<()> {
     match a {
         Action::Output { port, max_len } => {
-            of_hdr(w, 0, 16);
-            w.u32(port.to_ofp11());
-            w.u16(*max_len);
-            w.zeros(6);
+            let [p0, p1, p2, p3] = port.to_ofp11().to_be_bytes();
+            let [m0, m1] = max_len.to_be_bytes();
+            w.bytes(&[0, 0, 0, 16, p0, p1, p2, p3, m0, m1, 0, 0, 0, 0, 0, 0]);
         }
         Action::OutputReg { src, max_len, reg2 } => {
             let h = nxm_header32(src.field);
@@ -414,16 +523,13 @@ fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<
             w.zeros(2);
         }
         Action::Resubmit(r) => {
-            if r.table == 255 && r.legacy && !r.ct {
-                nx_hdr(w, 1, 16);
-                w.u16(r.in_port.0);
-                w.zeros(4);
+            let [p0, p1] = r.in_port.0.to_be_bytes();
+            let (subtype, table) = if r.table == 255 && r.legacy && !r.ct {
+                (1, 0)
             } else {
-                nx_hdr(w, if r.ct { 44 } else { 14 }, 16);
-                w.u16(r.in_port.0);
-                w.u8(r.table);
-                w.zeros(3);
-            }
+                (if r.ct { 44 } else { 14 }, r.table)
+            };
+            w.bytes(&nx_head(subtype, 16, [p0, p1, table, 0, 0, 0]));
         }
         Action::Learn(l) => learn(w, l)?,
         Action::Conjunction {
@@ -474,21 +580,28 @@ fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<
             }
         }
         Action::Ct(ct) => {
-            let start = nx_hdr(w, 35, 0);
-            w.u16(ct.flags);
-            match &ct.zone {
-                CtZone::Field(sf) => {
-                    w.u32(header32(sf.field, "ct zone")?);
-                    w.u16(ofs_nbits(sf));
-                }
-                CtZone::Imm(z) => {
-                    w.u32(0);
-                    w.u16(*z);
-                }
-            }
-            w.u8(ct.recirc_table);
-            w.zeros(3);
-            w.u16(ct.alg);
+            let start = w.len();
+            let (src, zone) = match &ct.zone {
+                CtZone::Field(sf) => match header32(sf.field, "ct zone") {
+                    Ok(h) => (h, ofs_nbits(sf)),
+                    Err(e) => {
+                        // What the field-by-field writer leaves behind.
+                        nx_hdr(w, 35, 0);
+                        w.u16(ct.flags);
+                        return Err(e);
+                    }
+                },
+                CtZone::Imm(z) => (0, *z),
+            };
+            let [f0, f1] = ct.flags.to_be_bytes();
+            let [s0, s1, s2, s3] = src.to_be_bytes();
+            let [z0, z1] = zone.to_be_bytes();
+            let [a0, a1] = ct.alg.to_be_bytes();
+            let head = nx_head(35, 0, [f0, f1, s0, s1, s2, s3]);
+            let mut buf = [0u8; 24];
+            buf[..16].copy_from_slice(&head);
+            buf[16..].copy_from_slice(&[z0, z1, ct.recirc_table, 0, 0, 0, a0, a1]);
+            w.bytes(&buf);
             actions(&ct.actions, w, version, depth + 1)?;
             w.patch_len(start + 2, start, "ct")?;
         }
@@ -696,11 +809,14 @@ fn learn(w: &mut Writer, l: &Learn) -> Result<()> {
 }
 
 fn nat(w: &mut Writer, n: &Nat) -> Result<()> {
-    let start = nx_hdr(w, 36, 0);
-    w.zeros(2);
-    w.u16(n.flags);
-    let present_at = w.len();
-    w.u16(0);
+    // Header (10), padding (2), flags (2), present bits (2), then at most two IPv6
+    // addresses and two ports, padded to 8: built on the stack and written at once.
+    let mut buf = [0u8; 56];
+    let mut len = 16;
+    let mut put = |bytes: &[u8]| {
+        buf[len..len + bytes.len()].copy_from_slice(bytes);
+        len += bytes.len();
+    };
     let mut present = 0u16;
     let (pmin, pmax) = match &n.range {
         NatRange::None => (0, 0),
@@ -711,11 +827,11 @@ fn nat(w: &mut Writer, n: &Nat) -> Result<()> {
             proto_max,
         } => {
             if !min.is_unspecified() {
-                w.u32(u32::from(*min));
+                put(&min.octets());
                 present |= 1;
             }
             if !max.is_unspecified() {
-                w.u32(u32::from(*max));
+                put(&max.octets());
                 present |= 2;
             }
             (*proto_min, *proto_max)
@@ -727,24 +843,28 @@ fn nat(w: &mut Writer, n: &Nat) -> Result<()> {
             proto_max,
         } => {
             if !min.is_unspecified() {
-                w.bytes(&min.octets());
+                put(&min.octets());
                 present |= 4;
             }
             if !max.is_unspecified() {
-                w.bytes(&max.octets());
+                put(&max.octets());
                 present |= 8;
             }
             (*proto_min, *proto_max)
         }
     };
     if pmin != 0 {
-        w.u16(pmin);
+        put(&pmin.to_be_bytes());
         present |= 16;
     }
     if pmax != 0 {
-        w.u16(pmax);
+        put(&pmax.to_be_bytes());
         present |= 32;
     }
-    w.patch_u16(present_at, present);
-    finish(w, start, "nat")
+    let padded = len.next_multiple_of(8);
+    let [f0, f1] = n.flags.to_be_bytes();
+    let [p0, p1] = present.to_be_bytes();
+    buf[..16].copy_from_slice(&nx_head(36, padded as u16, [0, 0, f0, f1, p0, p1]));
+    w.bytes(&buf[..padded]);
+    Ok(())
 }

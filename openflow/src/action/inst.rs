@@ -1,6 +1,7 @@
 //! Instructions (OpenFlow 1.1+) and their relation to ovs-ofctl's flat action lists.
 
 use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
@@ -53,6 +54,15 @@ pub(super) fn verify(
     allow_instructions: bool,
     outer: NestIn,
 ) -> Option<String> {
+    let fine = if outer == NestIn::Ct {
+        actions.iter().all(ct_plain)
+    } else {
+        actions.iter().all(plain)
+    };
+    if fine {
+        // Actions only, none that the nesting rules restrict: nothing to report.
+        return None;
+    }
     if actions
         .iter()
         .any(|a| matches!(a, Action::Conjunction { .. }))
@@ -107,6 +117,35 @@ pub(super) fn verify(
         inst = next;
     }
     None
+}
+
+/// Whether `a` is an action no rule of [`verify`] concerns outside `ct` (not an
+/// instruction, `conjunction`, `nat` or `meter`, and not a write to a conntrack field).
+fn plain(a: &Action) -> bool {
+    match a {
+        Action::SetField(sf) => !matches!(sf.field, Field::CtMark | Field::CtLabel),
+        Action::Move(m) => !matches!(m.dst.field, Field::CtMark | Field::CtLabel),
+        Action::Conjunction { .. }
+        | Action::Nat(_)
+        | Action::Meter(_)
+        | Action::ClearActions
+        | Action::WriteActions(_)
+        | Action::WriteMetadata { .. }
+        | Action::GotoTable(_)
+        | Action::UnknownInstruction(_) => false,
+        _ => true,
+    }
+}
+
+/// Whether `a` is an action [`verify`] allows in `ct` without looking further: `nat`, or a
+/// write to a conntrack field.
+fn ct_plain(a: &Action) -> bool {
+    match a {
+        Action::SetField(sf) => matches!(sf.field, Field::CtMark | Field::CtLabel),
+        Action::Move(m) => matches!(m.dst.field, Field::CtMark | Field::CtLabel),
+        Action::Nat(_) => true,
+        _ => false,
+    }
 }
 
 /// Groups a flat ovs-ofctl action list into the instructions `version` sends, as Open
@@ -390,18 +429,23 @@ pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> 
                 w.u64(*mask);
             }
             Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
-                if a.iter().all(|x| super::encode::emits_nothing(x, version)) {
+                // From OpenFlow 1.5 on every action encodes to something.
+                let nothing = if version >= Version::Of15 {
+                    a.is_empty()
+                } else {
+                    a.iter().all(|x| super::encode::emits_nothing(x, version))
+                };
+                if nothing {
                     // Open vSwitch leaves out an instruction whose actions encode to nothing
                     // (set_fields of no bits, none at all).
                     continue;
                 }
-                w.u16(if matches!(i, Instruction::WriteActions(_)) {
+                let typ = if matches!(i, Instruction::WriteActions(_)) {
                     3
                 } else {
                     4
-                });
-                w.u16(0);
-                w.zeros(4);
+                };
+                w.bytes(&[0, typ, 0, 0, 0, 0, 0, 0]);
                 super::encode::actions(a, w, version, 0)?;
                 w.patch_len(start + 2, start, "instruction")?;
             }

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::numfmt;
-use crate::text::{find_bytes, is_sep, split_byte, value_len};
+use crate::text::{find_bytes, skip_parens, split_byte};
 use crate::version::Version;
 
 use super::decode::NestIn;
@@ -1054,13 +1054,131 @@ fn format_learn(l: &Learn, out: &mut String) {
 pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
     let _ = version;
     let p = Parser { text };
-    let mut out = Vec::with_capacity(4);
-    p.list_into(0, text.len(), true, NestIn::Top, 0, &mut out)?;
+    let mut out = Vec::with_capacity(8);
+    p.list_into(0, Bound::to(text.len()), true, NestIn::Top, 0, &mut out)?;
     Ok(out)
 }
 
 struct Parser<'a> {
     text: &'a str,
+}
+
+/// How far a list of items reaches: up to byte `end` of the text and, with `closer`, only
+/// up to the first `)` outside parentheses there.
+///
+/// A parenthesised list (`ct(...)`, `exec(...)`, `clone(...)`) is read in place with
+/// `closer`: its end is found as its items are read, so the text is scanned once rather
+/// than once to find the `)` and again for the items. That reads the same items as
+/// `ofputil_parse_key_value` over the delimited value would: inside the parentheses every
+/// `(` is matched before the closing `)`, so the first `)` outside parentheses is the
+/// closing one.
+#[derive(Clone, Copy)]
+struct Bound {
+    end: usize,
+    closer: bool,
+}
+
+impl Bound {
+    /// Up to byte `end`, whatever the parentheses.
+    fn to(end: usize) -> Bound {
+        Bound { end, closer: false }
+    }
+}
+
+/// Byte class of the item scanner: a separator (`,`, white space).
+const SEP: u8 = 1;
+/// Byte class: what ends a key and starts its value (`:`, `=`, `(`).
+const DELIM: u8 = 2;
+/// Byte class: `(`.
+const OPEN: u8 = 4;
+/// Byte class: `)`.
+const CLOSE: u8 = 8;
+
+/// The class bits of each byte.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b',' as usize] = SEP;
+    t[b' ' as usize] = SEP;
+    t[b'\t' as usize] = SEP;
+    t[b'\r' as usize] = SEP;
+    t[b'\n' as usize] = SEP;
+    t[b':' as usize] = DELIM;
+    t[b'=' as usize] = DELIM;
+    t[b'(' as usize] = DELIM | OPEN;
+    t[b')' as usize] = CLOSE;
+    t
+};
+
+/// The class bits of `c`.
+#[inline]
+fn class(c: u8) -> u8 {
+    CLASS[usize::from(c)]
+}
+
+/// The index of the first byte of `b` from `i` on whose class is in `stop` (separators
+/// and parentheses only), outside parentheses (a `(` skips to its matching `)`; an
+/// unmatched one runs to the end), or `b.len()`.
+///
+/// Every byte it stops at is below `0x2d`, so runs of other bytes are skipped eight at a
+/// time (a word is tested for a byte below `0x2d` with the usual borrow trick; its lowest
+/// flagged byte is always a real one).
+#[inline]
+fn scan(b: &[u8], mut i: usize, stop: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let x = u64::from_le_bytes(*w);
+            let low = x.wrapping_sub(LO * 0x2d) & !x & HI;
+            if low != 0 {
+                i += (low.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = b.get(i) else {
+            return b.len();
+        };
+        let cl = class(c);
+        if cl & stop != 0 {
+            return i;
+        }
+        i = if cl & OPEN != 0 {
+            skip_parens(b, i)
+        } else {
+            i + 1
+        };
+    }
+}
+
+/// The index of the first byte of `b` from `i` on whose class is in `stop` (separators,
+/// delimiters, parentheses), or `b.len()`: where a key ends. Each such byte is below `0x2d`
+/// or is `:` or `=`, so other bytes are skipped eight at a time as in [`scan`].
+#[inline]
+fn scan_key(b: &[u8], mut i: usize, stop: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let x = u64::from_le_bytes(*w);
+            let colon = x ^ (LO * u64::from(b':'));
+            let equal = x ^ (LO * u64::from(b'='));
+            let found = (x.wrapping_sub(LO * 0x2d) & !x
+                | colon.wrapping_sub(LO) & !colon
+                | equal.wrapping_sub(LO) & !equal)
+                & HI;
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match b.get(i) {
+            None => return b.len(),
+            Some(&c) if class(c) & stop != 0 => return i,
+            Some(_) => i += 1,
+        }
+    }
 }
 
 /// A `key[:=(]value` item of an ovs-ofctl list, with byte positions in the whole text.
@@ -1072,52 +1190,302 @@ struct Item<'a> {
     value_at: usize,
 }
 
-/// `ofputil_parse_key_value` over `s[pos..end]`.
-fn next_item<'a>(s: &'a str, pos: &mut usize, end: usize) -> Option<Item<'a>> {
-    let b = s.as_bytes().get(..end)?;
-    while b.get(*pos).is_some_and(|&c| is_sep(c)) {
-        *pos += 1;
+/// The start of an item: its key and how its value begins.
+#[derive(Clone, Copy)]
+struct Key<'a> {
+    key: &'a str,
+    key_at: usize,
+    /// `:`, `=` or `(`; 0 when the key has no value.
+    delim: u8,
+    /// Where the value starts: after the delimiter, or at the key's end without one.
+    value_at: usize,
+}
+
+impl<'a> Parser<'a> {
+    /// The text's bytes up to `end`.
+    fn bytes_to(&self, end: usize) -> &'a [u8] {
+        self.text.as_bytes().get(..end).unwrap_or_default()
     }
-    if *pos >= end {
-        return None;
+
+    /// The text from `from` to `to`.
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        self.text.get(from..to).unwrap_or_default()
     }
-    let key_at = *pos;
-    let mut k = *pos;
-    while b
-        .get(k)
-        .is_some_and(|&c| !matches!(c, b':' | b'=' | b'(') && !is_sep(c))
-    {
-        k += 1;
-    }
-    let key = s.get(key_at..k)?;
-    let delim = b.get(k).copied().unwrap_or(0);
-    *pos = if k < end { k + 1 } else { k };
-    let to_paren = match delim {
-        b':' | b'=' => false,
-        b'(' => true,
-        _ => {
-            return Some(Item {
-                key,
-                key_at,
-                value: "",
-                value_at: k,
-            });
+
+    /// Where the next item from `i` within `bound` starts: past any separators.
+    #[inline]
+    fn skip_seps(&self, mut i: usize, bound: Bound) -> usize {
+        let b = self.bytes_to(bound.end);
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
         }
-    };
-    let value_at = *pos;
-    let rest = b.get(value_at..)?;
-    let mut n = value_at + value_len(rest, to_paren);
-    if to_paren && n + 2 < end && b.get(n..n + 3) == Some(b")->") {
-        n += b.get(n..).map_or(0, |r| value_len(r, false));
+        i
     }
-    let value = s.get(value_at..n)?;
-    *pos = if n < end { n + 1 } else { n };
-    Some(Item {
-        key,
-        key_at,
-        value,
-        value_at,
+
+    /// What [`Parser::next_key`] reads at `i` (within `bound`) when the text there starts
+    /// with `key_delim`, a key and its delimiter (`nat(`, `dst=`), recognised without
+    /// scanning.
+    #[inline]
+    fn known_key(&self, i: usize, bound: Bound, key_delim: &'static [u8]) -> Option<Key<'a>> {
+        let (&delim, key) = key_delim.split_last()?;
+        if !self.bytes_to(bound.end).get(i..)?.starts_with(key_delim) {
+            return None;
+        }
+        Some(Key {
+            key: self.slice(i, i + key.len()),
+            key_at: i,
+            delim,
+            value_at: i + key_delim.len(),
+        })
+    }
+
+    /// The first half of `ofputil_parse_key_value`: the key of the next item within
+    /// `bound` from `*pos`, which moves past the key and its delimiter; `None` (with
+    /// `*pos` at the list's end) when the list has no more items.
+    #[inline(always)]
+    fn next_key(&self, pos: &mut usize, bound: Bound) -> Option<Key<'a>> {
+        let b = self.bytes_to(bound.end);
+        let mut i = *pos;
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
+        }
+        let Some(&first) = b.get(i) else {
+            *pos = i;
+            return None;
+        };
+        let stop = if bound.closer {
+            if first == b')' {
+                *pos = i;
+                return None;
+            }
+            SEP | DELIM | CLOSE
+        } else {
+            SEP | DELIM
+        };
+        let key_at = i;
+        let i = scan_key(b, i, stop);
+        let key = self.slice(key_at, i);
+        let (delim, value_at) = match b.get(i) {
+            Some(&c) if class(c) & DELIM != 0 => (c, i + 1),
+            _ => (0, i),
+        };
+        // Past the delimiter or separator; a closing `)` ends the list instead.
+        *pos = if b.get(i).is_some_and(|&c| c != b')') {
+            i + 1
+        } else {
+            i
+        };
+        Some(Key {
+            key,
+            key_at,
+            delim,
+            value_at,
+        })
+    }
+
+    /// The second half of `ofputil_parse_key_value`: the value of the item `k` (up to a
+    /// separator, or for `(` to its `)`, and then on through a `)->...` that follows);
+    /// `*pos` moves past it and what ends it.
+    #[inline(always)]
+    fn value(&self, k: &Key<'a>, pos: &mut usize, bound: Bound) -> &'a str {
+        let b = self.bytes_to(bound.end);
+        let plain = if bound.closer { SEP | CLOSE } else { SEP };
+        let at = k.value_at;
+        let n = match k.delim {
+            0 => return "",
+            b'(' => {
+                let n = scan(b, at, CLOSE);
+                if b.get(n..n + 3) != Some(b")->") {
+                    *pos = if n < b.len() { n + 1 } else { n };
+                    return self.slice(at, n);
+                }
+                scan(b, n + 1, plain)
+            }
+            _ => scan(b, at, plain),
+        };
+        *pos = if b.get(n).is_some_and(|&c| c != b')') {
+            n + 1
+        } else {
+            n
+        };
+        self.slice(at, n)
+    }
+
+    /// `ofputil_parse_key_value`: the next item within `bound` from `*pos`.
+    fn next_item(&self, pos: &mut usize, bound: Bound) -> Option<Item<'a>> {
+        let k = self.next_key(pos, bound)?;
+        let value = self.value(&k, pos, bound);
+        Some(Item {
+            key: k.key,
+            key_at: k.key_at,
+            value,
+            value_at: k.value_at,
+        })
+    }
+
+    /// Reads the value of item `k` with `parse`, which reads from `k.value_at` within the
+    /// bound it is given and returns what it made and where it stopped. A parenthesised
+    /// value is read in place (see [`Bound`]); any other value, or one that `)->...`
+    /// follows (which the tokenizer makes part of the value), is delimited first and read
+    /// within its end.
+    fn nested<T>(
+        &self,
+        k: &Key<'a>,
+        pos: &mut usize,
+        bound: Bound,
+        mut parse: impl FnMut(Bound) -> Result<(T, usize)>,
+    ) -> Result<T> {
+        if k.delim == b'(' {
+            let r = parse(Bound {
+                end: bound.end,
+                closer: true,
+            });
+            let b = self.bytes_to(bound.end);
+            let n = match &r {
+                Ok((_, n)) => *n,
+                Err(_) => scan(b, k.value_at, CLOSE),
+            };
+            if b.get(n..n + 3) != Some(b")->") {
+                *pos = if n < b.len() { n + 1 } else { n };
+                return r.map(|(t, _)| t);
+            }
+        }
+        let v = self.value(k, pos, bound);
+        parse(Bound::to(k.value_at + v.len())).map(|(t, _)| t)
+    }
+}
+
+/// The `NXAST_REG_LOAD` of `imm` into `dst` (which it fits).
+fn reg_load(dst: Subfield, imm: u128) -> Action {
+    let n_bits = u32::from(dst.n_bits);
+    let ofs = u32::from(dst.ofs);
+    let ones = if n_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n_bits) - 1
+    };
+    Action::SetField(SetField {
+        field: dst.field,
+        value: imm << ofs,
+        mask: ones << ofs,
+        form: SetFieldForm::RegLoad,
     })
+}
+
+/// The usual spellings of an integer at the start of `b`, which `parse_int` reads the same
+/// way: `0x` and at least one hex digit with at most 16 significant ones, or a decimal
+/// number without a leading zero of at most 19 digits. The value and the number's length;
+/// `None` for anything else. (`parse_int` rejects such a value for a width of fewer bytes
+/// than the value's significant ones, as `quick_load` checks.)
+fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
+    match b {
+        [b'0', b'x' | b'X', ..] => {
+            let mut v = 0u64;
+            let mut i = 2;
+            while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(16)) {
+                if v >> 60 != 0 {
+                    return None;
+                }
+                v = v << 4 | u64::from(d);
+                i += 1;
+            }
+            (i > 2).then_some((v, i))
+        }
+        [b'1'..=b'9', ..] => {
+            let mut v = 0u64;
+            let mut i = 0;
+            while let Some(&c) = b.get(i) {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if i == 19 {
+                    return None;
+                }
+                v = v * 10 + u64::from(d);
+                i += 1;
+            }
+            Some((v, i))
+        }
+        _ => None,
+    }
+}
+
+/// The usual IPv4 NAT range, `A[-B][:P[-Q]]` (addresses as `Ipv4Addr`'s parser reads
+/// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in
+/// one pass as [`Parser::nat_range`] reads it. `None` for anything else.
+fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
+    /// A dotted quad at `b[i..]` and the index after it.
+    fn ipv4(b: &[u8], mut i: usize) -> Option<(Ipv4Addr, usize)> {
+        let mut octets = [0u8; 4];
+        for (k, o) in octets.iter_mut().enumerate() {
+            if k > 0 {
+                if b.get(i) != Some(&b'.') {
+                    return None;
+                }
+                i += 1;
+            }
+            let (v, n) = decimal_at(b, i, 3)?;
+            if n > 1 && b.get(i) == Some(&b'0') {
+                // A leading zero: left to the general reader.
+                return None;
+            }
+            *o = u8::try_from(v).ok()?;
+            i += n;
+        }
+        Some((Ipv4Addr::from(octets), i))
+    }
+    /// A port of 1 to 5 digits at `b[i..]` and the index after it.
+    fn port(b: &[u8], i: usize) -> Option<(u16, usize)> {
+        let (v, n) = decimal_at(b, i, 5)?;
+        Some((u16::try_from(v).ok()?, i + n))
+    }
+    let (min, mut i) = ipv4(b, 0)?;
+    let mut max = Ipv4Addr::UNSPECIFIED;
+    if b.get(i) == Some(&b'-') {
+        let (m, j) = ipv4(b, i + 1)?;
+        if m < min {
+            return None;
+        }
+        (max, i) = (m, j);
+    }
+    let (mut proto_min, mut proto_max) = (0, 0);
+    if b.get(i) == Some(&b':') {
+        let (p, j) = port(b, i + 1)?;
+        (proto_min, i) = (p, j);
+        if b.get(i) == Some(&b'-') {
+            let (q, j) = port(b, i + 1)?;
+            if q < p {
+                return None;
+            }
+            (proto_max, i) = (q, j);
+        }
+    }
+    (i == b.len()).then_some(NatRange::Ipv4 {
+        min,
+        max,
+        proto_min,
+        proto_max,
+    })
+}
+
+/// The decimal number of 1 to `max` (at most 9) digits at `b[i..]`, not followed by
+/// another digit: its value and length.
+fn decimal_at(b: &[u8], i: usize, max: usize) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut n = 0;
+    while let Some(&c) = b.get(i + n) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if n == max {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
 }
 
 /// C `strtoull(s, &end, 0)`-like parse of the whole string (optional `+`, `0x` hex,
@@ -1240,58 +1608,86 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list(
-        &self,
-        start: usize,
-        end: usize,
-        allow_instructions: bool,
-        outer: NestIn,
-        depth: usize,
-    ) -> Result<Vec<Action>> {
-        let mut out = Vec::new();
-        self.list_into(start, end, allow_instructions, outer, depth, &mut out)?;
-        Ok(out)
-    }
-
-    /// [`Parser::list`], appending the actions to `out` (the checks apply to the appended
-    /// actions alone).
+    /// Parses the items of a list from `start` within `bound` into `out`, with the checks
+    /// of a whole list (applied to the appended actions alone); returns where the list
+    /// ends.
     fn list_into(
         &self,
         start: usize,
-        end: usize,
+        bound: Bound,
         allow_instructions: bool,
         outer: NestIn,
         depth: usize,
         out: &mut Vec<Action>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         if depth >= MAX_NESTING {
-            return Err(self.err(&self.text[start..end], start, "Action nested too deeply"));
+            let end = if bound.closer {
+                scan(self.bytes_to(bound.end), start, CLOSE)
+            } else {
+                bound.end
+            };
+            return Err(self.err(self.slice(start, end), start, "Action nested too deeply"));
         }
         let base = out.len();
         let mut drop = false;
         let mut pos = start;
-        while let Some(item) = next_item(self.text, &mut pos, end) {
-            if item.key.eq_ignore_ascii_case("drop") {
-                drop = true;
+        loop {
+            pos = self.skip_seps(pos, bound);
+            if let Some((a, next)) = self.quick_item(pos, bound) {
+                out.push(a);
+                pos = next;
                 continue;
             }
-            self.item(item, out, depth)?;
+            let Some(k) = self.next_key(&mut pos, bound) else {
+                break;
+            };
+            if k.key.eq_ignore_ascii_case("drop") {
+                drop = true;
+                self.value(&k, &mut pos, bound);
+                continue;
+            }
+            self.item(k, &mut pos, bound, out, depth)?;
         }
+        let end = pos;
         let added = out.get(base..).unwrap_or(&[]);
         if drop && !added.is_empty() {
             return Err(self.err(
-                &self.text[start..end],
+                self.slice(start, end),
                 start,
                 "\"drop\" must not be accompanied by any other action or instruction",
             ));
         }
         if let Some(msg) = inst::verify(added, allow_instructions, outer) {
-            return Err(self.err(&self.text[start..end], start, msg));
+            return Err(self.err(self.slice(start, end), start, msg));
         }
-        Ok(())
+        Ok(end)
     }
 
-    fn item(&self, it: Item<'_>, out: &mut Vec<Action>, depth: usize) -> Result<()> {
+    /// A nested action list (`clone(...)`, `write_actions(...)`) as the value of `k`.
+    fn sublist(
+        &self,
+        k: &Key<'a>,
+        pos: &mut usize,
+        bound: Bound,
+        outer: NestIn,
+        depth: usize,
+    ) -> Result<Vec<Action>> {
+        self.nested(k, pos, bound, |b| {
+            let mut list = Vec::new();
+            let end = self.list_into(k.value_at, b, false, outer, depth + 1, &mut list)?;
+            Ok((list, end))
+        })
+    }
+
+    /// Parses the item `k` (its value from `*pos` on, which moves past it) into `out`.
+    fn item(
+        &self,
+        it: Key<'a>,
+        pos: &mut usize,
+        bound: Bound,
+        out: &mut Vec<Action>,
+        depth: usize,
+    ) -> Result<()> {
         // Action names are case-insensitive; avoid allocating for the usual lowercase.
         let lower;
         let key: &str = if it.key.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -1300,7 +1696,25 @@ impl<'a> Parser<'a> {
         } else {
             it.key
         };
-        let v = it.value;
+        // The actions that hold items of their own are read in place.
+        let a = match key {
+            "ct" => self.nested(&it, pos, bound, |b| self.ct(it.value_at, b, depth))?,
+            "nat" => Action::Nat(self.nested(&it, pos, bound, |b| self.nat(it.value_at, b))?),
+            "clone" => Action::Clone(self.sublist(&it, pos, bound, NestIn::Clone, depth)?),
+            "write_actions" => {
+                Action::WriteActions(self.sublist(&it, pos, bound, NestIn::WriteActions, depth)?)
+            }
+            _ => self.other_item(key, &it, pos, bound)?,
+        };
+        out.push(a);
+        Ok(())
+    }
+
+    /// [`Parser::item`] for the actions whose value is read as a whole: `key` (the item's
+    /// key in lowercase) with the value of `it`.
+    #[inline(never)]
+    fn other_item(&self, key: &str, it: &Key<'a>, pos: &mut usize, bound: Bound) -> Result<Action> {
+        let v = self.value(it, pos, bound);
         let at = it.value_at;
         let a = match key {
             "output" | "output_reg" => self.output(v, at)?,
@@ -1509,7 +1923,7 @@ impl<'a> Parser<'a> {
             "fin_timeout" => {
                 let (mut idle, mut hard) = (0, 0);
                 let mut pos = at;
-                while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+                while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
                     match kv.key {
                         "idle_timeout" => {
                             idle = self.u16v(kv.value, kv.value_at, "idle_timeout")?
@@ -1537,24 +1951,12 @@ impl<'a> Parser<'a> {
             ),
             "exit" => Action::Exit,
             "sample" => self.sample(v, at)?,
-            "ct" => self.ct(v, at, depth)?,
             "ct_clear" => Action::CtClear,
-            "nat" => Action::Nat(self.nat(v, at)?),
-            "clone" => {
-                Action::Clone(self.list(at, at + v.len(), false, NestIn::Clone, depth + 1)?)
-            }
             "check_pkt_larger" => self.check_pkt_larger(v, at)?,
             "debug_recirc" => Action::DebugRecirc,
             "debug_slow" => Action::DebugSlow,
             "meter" => Action::Meter(self.u32v(v, at)?),
             "clear_actions" => Action::ClearActions,
-            "write_actions" => Action::WriteActions(self.list(
-                at,
-                at + v.len(),
-                false,
-                NestIn::WriteActions,
-                depth + 1,
-            )?),
             "write_metadata" => {
                 let (val, mask) = match v.split_once('/') {
                     Some((a, m)) => (self.u64v(a, at)?, self.u64v(m, at + a.len() + 1)?),
@@ -1605,8 +2007,7 @@ impl<'a> Parser<'a> {
                 }
             },
         };
-        out.push(a);
-        Ok(())
+        Ok(a)
     }
 
     fn output(&self, v: &str, at: usize) -> Result<Action> {
@@ -1614,7 +2015,7 @@ impl<'a> Parser<'a> {
             let mut port = None;
             let mut max_len = 0u32;
             let mut pos = at;
-            while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
                 match kv.key {
                     "port" => {
                         let p = self.port(kv.value, kv.value_at)?;
@@ -1698,7 +2099,7 @@ impl<'a> Parser<'a> {
             c.max_len = self.u16v(v, at, "max_len")?;
         } else {
             let mut pos = at;
-            while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+            while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
                 match kv.key {
                     "reason" => {
                         c.reason = (0u8..8)
@@ -1916,18 +2317,120 @@ impl<'a> Parser<'a> {
                 format_args!("{v}: value {shown} does not fit into {n_bits} bits"),
             ));
         }
-        let ofs = u32::from(dst.ofs);
-        let ones = if n_bits >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << n_bits) - 1
+        Ok(reg_load(dst, imm))
+    }
+
+    /// The usual spellings of the commonest actions, recognised by their first bytes and
+    /// read in one pass from `i`: the action and where the next item starts. `None` for
+    /// anything else, errors included, which the general reader then reads (the same way).
+    #[inline]
+    fn quick_item(&self, i: usize, bound: Bound) -> Option<(Action, usize)> {
+        let b = self.bytes_to(bound.end);
+        let (a, end) = match b.get(i..)? {
+            [b'l', b'o', b'a', b'd', b':', ..] => self.quick_load(i + 5, bound)?,
+            [
+                b'r',
+                b'e',
+                b's',
+                b'u',
+                b'b',
+                b'm',
+                b'i',
+                b't',
+                b'(',
+                b',',
+                ..,
+            ] => {
+                // `resubmit(,TABLE)`.
+                let (table, n) = decimal_at(b, i + 10, 3)?;
+                let close = i + 10 + n;
+                if table >= 255
+                    || b.get(close) != Some(&b')')
+                    || b.get(close + 1..close + 3) == Some(b"->")
+                {
+                    return None;
+                }
+                let r = Resubmit {
+                    in_port: OfpPort::IN_PORT,
+                    table: table as u8,
+                    ct: false,
+                    legacy: false,
+                };
+                return Some((Action::Resubmit(r), close + 1));
+            }
+            [
+                b'm',
+                b'o',
+                b'd',
+                b'_',
+                b'd',
+                b'l',
+                b'_',
+                s @ (b's' | b'd'),
+                b'r' | b's',
+                b'c' | b't',
+                b':',
+                ..,
+            ] => {
+                let src = *s == b's';
+                let key = if src { b"mod_dl_src" } else { b"mod_dl_dst" };
+                if b.get(i..i + 10) != Some(key) {
+                    return None;
+                }
+                let (mac, rest) = crate::field::value::scan_eth(self.slice(i + 11, b.len()))?;
+                let end = b.len() - rest.len();
+                if !self.ends_value(end, bound) {
+                    return None;
+                }
+                let m = mac.to_be_bytes();
+                let mac = [m[2], m[3], m[4], m[5], m[6], m[7]];
+                let a = if src {
+                    Action::SetEthSrc(mac)
+                } else {
+                    Action::SetEthDst(mac)
+                };
+                (a, end)
+            }
+            _ => return None,
         };
-        Ok(Action::SetField(SetField {
-            field: dst.field,
-            value: imm << ofs,
-            mask: ones << ofs,
-            form: SetFieldForm::RegLoad,
-        }))
+        // Past the separator that ends the value; a `)` ends the list instead.
+        let next = if b.get(end).is_some_and(|&c| c != b')') {
+            end + 1
+        } else {
+            end
+        };
+        Some((a, next))
+    }
+
+    /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
+    /// destination as [`Subfield::parse_simple_prefix`] does), read at the cursor without
+    /// delimiting the value first: the action and the value's end. `None` for anything
+    /// else, errors included, which [`Parser::load`] then reads.
+    fn quick_load(&self, at: usize, bound: Bound) -> Option<(Action, usize)> {
+        let b = self.bytes_to(bound.end);
+        let (imm, len) = quick_int(b.get(at..)?)?;
+        let arrow = at + len;
+        if b.get(arrow..arrow + 2) != Some(b"->") {
+            return None;
+        }
+        let (dst, n) = Subfield::parse_simple_prefix(self.slice(arrow + 2, bound.end))?;
+        let end = arrow + 2 + n;
+        let n_bits = u32::from(dst.n_bits);
+        let fits = (64 - imm.leading_zeros()).div_ceil(8) as usize <= dst.field.bytes()
+            && (n_bits >= 64 || imm >> n_bits == 0);
+        if !self.ends_value(end, bound) || dst.field.is_tun_metadata() || !fits {
+            return None;
+        }
+        Some((reg_load(dst, u128::from(imm)), end))
+    }
+
+    /// Whether byte `i` ends a value within `bound` (the end, a separator, or the `)`
+    /// that closes the list).
+    fn ends_value(&self, i: usize, bound: Bound) -> bool {
+        match self.bytes_to(bound.end).get(i) {
+            None => true,
+            Some(&c) => class(c) & SEP != 0 || (bound.closer && c == b')'),
+        }
     }
 
     fn resubmit(&self, v: &str, at: usize) -> Result<Action> {
@@ -2080,7 +2583,7 @@ impl<'a> Parser<'a> {
             form: 1,
         };
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+        while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
             let (val, vat) = (kv.value, kv.value_at);
             match kv.key {
                 "probability" => {
@@ -2118,81 +2621,206 @@ impl<'a> Parser<'a> {
         Ok(Action::Sample(Box::new(s)))
     }
 
-    fn ct(&self, v: &str, at: usize, depth: usize) -> Result<Action> {
+    /// `ct`'s items from `at` within `bound`; the action and where they end.
+    fn ct(&self, at: usize, bound: Bound, depth: usize) -> Result<(Action, usize)> {
         let mut ct = Ct::default();
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
-            let (val, vat) = (kv.value, kv.value_at);
+        loop {
+            // The usual `commit` and `zone=SUBFIELD`, recognised by their first bytes.
+            pos = self.skip_seps(pos, bound);
+            let rest = self.bytes_to(bound.end).get(pos..).unwrap_or_default();
+            if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) {
+                ct.flags |= CT_COMMIT;
+                pos += 6;
+                continue;
+            }
+            if rest.starts_with(b"zone=")
+                && rest.get(5).is_some_and(u8::is_ascii_alphabetic)
+                && let Some((sf, n)) = Subfield::parse_simple_prefix(self.slice(pos + 5, bound.end))
+                && self.ends_value(pos + 5 + n, bound)
+            {
+                ct.zone = CtZone::Field(sf);
+                pos += 5 + n;
+                continue;
+            }
+            if rest.starts_with(b"nat(")
+                && let Some((nat, next)) = self.quick_nat(pos + 4, bound)
+            {
+                ct.actions.push(Action::Nat(nat));
+                pos = next;
+                continue;
+            }
+            let known = self
+                .known_key(pos, bound, b"nat(")
+                .or_else(|| self.known_key(pos, bound, b"exec("));
+            let kv = match known {
+                Some(k) => {
+                    pos = k.value_at;
+                    k
+                }
+                None => match self.next_key(&mut pos, bound) {
+                    Some(k) => k,
+                    None => break,
+                },
+            };
             match kv.key {
-                "commit" => ct.flags |= CT_COMMIT,
-                "force" => ct.flags |= CT_FORCE,
-                "table" => {
-                    let t = self.table(val, vat)?;
-                    if t == 255 {
-                        return Err(self.err(val, vat, format_args!("invalid table {t:#x}")));
-                    }
-                    ct.recirc_table = t;
+                "nat" => {
+                    let n = self.nested(&kv, &mut pos, bound, |b| self.nat(kv.value_at, b))?;
+                    ct.actions.push(Action::Nat(n));
                 }
-                "zone" => {
-                    ct.zone = match c_uint(val, u128::from(u16::MAX)) {
-                        Some(z) => CtZone::Imm(z as u16),
-                        None => CtZone::Field(self.subfield(val, vat)?),
-                    };
-                }
-                "alg" => {
-                    ct.alg = match val {
-                        "ftp" => 21,
-                        "tftp" => 69,
-                        _ => {
-                            return Err(self.err(
-                                val,
-                                vat,
-                                format_args!("invalid conntrack helper \"{val}\""),
-                            ));
-                        }
-                    };
-                }
-                "nat" => ct.actions.push(Action::Nat(self.nat(val, vat)?)),
                 "exec" => {
-                    self.list_into(
-                        vat,
-                        vat + val.len(),
-                        false,
-                        NestIn::Ct,
-                        depth + 1,
-                        &mut ct.actions,
-                    )?;
+                    let actions = &mut ct.actions;
+                    let base = actions.len();
+                    self.nested(&kv, &mut pos, bound, |b| {
+                        actions.truncate(base);
+                        let end =
+                            self.list_into(kv.value_at, b, false, NestIn::Ct, depth + 1, actions)?;
+                        Ok(((), end))
+                    })?;
                 }
-                k => {
-                    return Err(self.err(
-                        k,
-                        kv.key_at,
-                        format_args!("invalid argument to \"ct\" action: `{k}'"),
-                    ));
+                _ => {
+                    let val = self.value(&kv, &mut pos, bound);
+                    self.ct_item(&mut ct, &kv, val)?;
                 }
             }
         }
+        let v = self.slice(at, pos);
         if ct.flags & CT_FORCE != 0 && ct.flags & CT_COMMIT == 0 {
             return Err(self.err(v, at, "\"force\" flag requires \"commit\" flag."));
         }
         if let CtZone::Field(sf) = &ct.zone
             && sf.n_bits != 16
         {
-            {
+            return Err(self.err(
+                v,
+                at,
+                format_args!("zone n_bits {} not within valid range [16..16]", sf.n_bits),
+            ));
+        }
+        Ok((Action::Ct(ct), pos))
+    }
+
+    /// One of `ct`'s items other than `nat` and `exec`, with value `val`.
+    fn ct_item(&self, ct: &mut Ct, kv: &Key<'a>, val: &str) -> Result<()> {
+        let vat = kv.value_at;
+        match kv.key {
+            "commit" => ct.flags |= CT_COMMIT,
+            "force" => ct.flags |= CT_FORCE,
+            "table" => {
+                let t = self.table(val, vat)?;
+                if t == 255 {
+                    return Err(self.err(val, vat, format_args!("invalid table {t:#x}")));
+                }
+                ct.recirc_table = t;
+            }
+            "zone" => {
+                ct.zone = match c_uint(val, u128::from(u16::MAX)) {
+                    Some(z) => CtZone::Imm(z as u16),
+                    None => CtZone::Field(self.subfield(val, vat)?),
+                };
+            }
+            "alg" => {
+                ct.alg = match val {
+                    "ftp" => 21,
+                    "tftp" => 69,
+                    _ => {
+                        return Err(self.err(
+                            val,
+                            vat,
+                            format_args!("invalid conntrack helper \"{val}\""),
+                        ));
+                    }
+                };
+            }
+            k => {
                 return Err(self.err(
-                    v,
-                    at,
-                    format_args!("zone n_bits {} not within valid range [16..16]", sf.n_bits),
+                    k,
+                    kv.key_at,
+                    format_args!("invalid argument to \"ct\" action: `{k}'"),
                 ));
             }
         }
-        Ok(Action::Ct(ct))
+        Ok(())
     }
 
-    fn nat(&self, v: &str, at: usize) -> Result<Nat> {
+    /// The usual `nat(src=RANGE[,FLAG]...)` or `nat(dst=...)` inside `ct` (the range as
+    /// [`quick_nat_range`] reads it; `random`, `hash` or `persistent` flags, not both of
+    /// the first two), read in one pass from `at`, just after `nat(`: the action and where
+    /// the next item starts. `None` for anything else, which [`Parser::nat`] reads.
+    fn quick_nat(&self, at: usize, bound: Bound) -> Option<(Nat, usize)> {
+        let b = self.bytes_to(bound.end);
+        let mut flags = match b.get(at..at + 4)? {
+            b"src=" => NAT_SRC,
+            b"dst=" => NAT_DST,
+            _ => return None,
+        };
+        let end = scan(b, at + 4, SEP | CLOSE);
+        let range = quick_nat_range(b.get(at + 4..end)?)?;
+        let inner = Bound {
+            end: bound.end,
+            closer: true,
+        };
+        let mut i = end;
+        while b.get(i) != Some(&b')') {
+            i = self.skip_seps(i, inner);
+            let (flag, len) = match b.get(i..)? {
+                [b')', ..] => continue,
+                [b'r', b'a', b'n', b'd', b'o', b'm', ..] => (NAT_RANDOM, 6),
+                [b'h', b'a', b's', b'h', ..] => (NAT_HASH, 4),
+                [
+                    b'p',
+                    b'e',
+                    b'r',
+                    b's',
+                    b'i',
+                    b's',
+                    b't',
+                    b'e',
+                    b'n',
+                    b't',
+                    ..,
+                ] => (NAT_PERSISTENT, 10),
+                _ => return None,
+            };
+            if !self.ends_value(i + len, inner) || i + len >= b.len() {
+                return None;
+            }
+            flags |= flag;
+            i += len;
+        }
+        if b.get(i + 1..i + 3) == Some(b"->")
+            || flags & (NAT_HASH | NAT_RANDOM) == NAT_HASH | NAT_RANDOM
+        {
+            return None;
+        }
+        Some((Nat { flags, range }, i + 1))
+    }
+
+    /// `nat`'s items from `at` within `bound`; the action and where they end.
+    fn nat(&self, at: usize, bound: Bound) -> Result<(Nat, usize)> {
         let mut n = Nat::default();
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+        loop {
+            pos = self.skip_seps(pos, bound);
+            let known = self
+                .known_key(pos, bound, b"dst=")
+                .or_else(|| self.known_key(pos, bound, b"src="));
+            let k = match known {
+                Some(k) => {
+                    pos = k.value_at;
+                    k
+                }
+                None => match self.next_key(&mut pos, bound) {
+                    Some(k) => k,
+                    None => break,
+                },
+            };
+            let kv = Item {
+                key: k.key,
+                key_at: k.key_at,
+                value: self.value(&k, &mut pos, bound),
+                value_at: k.value_at,
+            };
             match kv.key {
                 "src" | "dst" => {
                     n.flags |= if kv.key == "src" { NAT_SRC } else { NAT_DST };
@@ -2210,6 +2838,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let v = self.slice(at, pos);
         if n.flags & NAT_SRC != 0 && n.flags & NAT_DST != 0 {
             return Err(self.err(v, at, "May only specify one of \"src\" or \"dst\"."));
         }
@@ -2224,10 +2853,13 @@ impl<'a> Parser<'a> {
         if n.flags & NAT_HASH != 0 && n.flags & NAT_RANDOM != 0 {
             return Err(self.err(v, at, "Both \"hash\" and \"random\" are not allowed."));
         }
-        Ok(n)
+        Ok((n, pos))
     }
 
     fn nat_range(&self, s: &str, at: usize) -> Result<NatRange> {
+        if let Some(r) = quick_nat_range(s.as_bytes()) {
+            return Ok(r);
+        }
         let bad = || self.err(s, at, format_args!("invalid nat range \"{s}\""));
         if s.is_empty() {
             return Ok(NatRange::None);
@@ -2393,7 +3025,7 @@ impl<'a> Parser<'a> {
     fn learn(&self, v: &str, at: usize) -> Result<Action> {
         let mut l = Learn::default();
         let mut pos = at;
-        while let Some(kv) = next_item(self.text, &mut pos, at + v.len()) {
+        while let Some(kv) = self.next_item(&mut pos, Bound::to(at + v.len())) {
             let (val, vat) = (kv.value, kv.value_at);
             match kv.key {
                 "table" => {
@@ -2596,4 +3228,107 @@ fn put_dec_ttl_ids(ids: &[u16], out: &mut String) {
         numfmt::dec(out, u64::from(*id));
     }
     out.push(')');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(s: &str) -> std::result::Result<String, String> {
+        match parse_actions(s, Version::Of15) {
+            Ok(a) => {
+                let mut out = String::new();
+                format_actions(&a, Version::Of15, &mut out);
+                Ok(out)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Values read in place (`ct(...)`, `exec(...)`) and by the quick readers end where the
+    /// delimited values end, and errors name the same tokens (as ovs-ofctl's tokenizer
+    /// makes them, `)->...` included).
+    #[test]
+    fn in_place_and_quick_reads_match_the_tokenizer() {
+        let ok = [
+            (
+                "ct(commit,exec(load:0x1->NXM_NX_CT_MARK[1]),nat(dst=10.0.0.1:80)",
+                "ct(commit,exec(set_field:0x2/0x2->ct_mark,nat(dst=10.0.0.1:80)))",
+            ),
+            ("ct:commit", "ct(commit)"),
+            (
+                "ct(commit,nat(src=10.0.0.1,random,))",
+                "ct(commit,nat(src=10.0.0.1,random))",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.1 , random))",
+                "ct(commit,nat(src=10.0.0.1,random))",
+            ),
+            ("ct(commit,nat(src=10.0.0.1", "ct(commit,nat(src=10.0.0.1))"),
+            (
+                "clone(ct(commit,exec(set_field:1->ct_mark)),output:1),resubmit(,2)",
+                "clone(ct(commit,exec(set_field:0x1->ct_mark)),output:1),resubmit(,2)",
+            ),
+            (
+                "ct(commit,zone=NXM_NX_REG13[0..15],exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+                "ct(commit,zone=NXM_NX_REG13[0..15],exec(set_field:0x2/0x2->ct_mark)),set_field:0x8/0x8->reg10,resubmit(,15)",
+            ),
+        ];
+        for (s, want) in ok {
+            assert_eq!(parsed(s), Ok(want.to_string()), "{s}");
+        }
+        let bad = [
+            (
+                "ct(commit)->reg0[0]",
+                "invalid argument to \"ct\" action: `commit)->reg0[0]' (at column 4: `commit)->reg0[0]`)",
+            ),
+            (
+                "ct(bogus)->x",
+                "invalid argument to \"ct\" action: `bogus)->x' (at column 4: `bogus)->x`)",
+            ),
+            (
+                "ct(commit,exec(load:1->ct_mark[1])->foo)",
+                "unexpected input following field syntax (at column 24: `ct_mark[1])->foo`)",
+            ),
+            (
+                "ct(commit,zone=NXM_NX_REG13[0..7])",
+                "zone n_bits 8 not within valid range [16..16] (at column 4: `commit,zone=NXM_NX_REG13[0..7]`)",
+            ),
+            (
+                "ct(exec(output:1))",
+                "ct action doesn't support nested action output (at column 9: `output:1`)",
+            ),
+            (
+                "load:0x1->NXM_NX_REG16[]",
+                "NXM_NX_REG16[]: unknown field `NXM_NX_REG16' (at column 11: `NXM_NX_REG16[]`)",
+            ),
+            (
+                "load:0x100->NXM_NX_REG0[0..7]",
+                "0x100->NXM_NX_REG0[0..7]: value 0x100 does not fit into 8 bits (at column 6: `0x100`)",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.1,hash,random))",
+                "Both \"hash\" and \"random\" are not allowed. (at column 15: `src=10.0.0.1,hash,random`)",
+            ),
+            (
+                "ct(commit,nat(dst=10.0.0.1:80,persistent))->x",
+                "invalid argument to \"ct\" action: `)->x' (at column 42: `)->x`)",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.1,randomx))",
+                "invalid key \"randomx\" in \"nat\" argument (at column 28: `randomx`)",
+            ),
+            (
+                "resubmit(,255)",
+                "at least one \"in_port\" or \"table\" must be specified on resubmit (at column 10: `,255`)",
+            ),
+            (
+                "ct(commit,nat(src=10.0.0.9-10.0.0.1))",
+                "invalid nat range \"10.0.0.9-10.0.0.1\" (at column 19: `10.0.0.9-10.0.0.1`)",
+            ),
+        ];
+        for (s, want) in bad {
+            assert_eq!(parsed(s), Err(want.to_string()), "{s}");
+        }
+    }
 }

@@ -82,7 +82,60 @@ impl Subfield {
     /// Parses a whole string as a subfield (`reg0[0..15]`, `reg0[5]`, `reg0[]`,
     /// `NXM_NX_REG0[0..15]`, `OXM_OF_VLAN_VID[]`, `eth_dst`).
     pub fn parse(s: &str) -> Result<Subfield> {
-        Self::parse_at(s, 1)
+        match Self::parse_simple(s) {
+            Some(sf) => Ok(sf),
+            None => Self::parse_at(s, 1),
+        }
+    }
+
+    /// [`Subfield::parse`] of the usual spellings (see [`Subfield::parse_simple_prefix`])
+    /// in one pass; `None` for anything else, which [`Subfield::parse_at`] reads (the same
+    /// way) or rejects.
+    #[inline]
+    pub(crate) fn parse_simple(s: &str) -> Option<Subfield> {
+        Self::parse_simple_prefix(s).and_then(|(sf, n)| (n == s.len()).then_some(sf))
+    }
+
+    /// A subfield in its usual spelling at the start of `s`, and how many bytes it takes:
+    /// a name that names a field, up to the first `[` or byte below `0`, then nothing,
+    /// `[]`, `[N]` or `[A..B]` (plain decimal numbers) within the field. `None` for
+    /// anything else.
+    ///
+    /// When what follows is the end of `s` or a separator (`,`, white space, `)`), this is
+    /// what [`Subfield::parse_prefix`] reads there.
+    pub(crate) fn parse_simple_prefix(s: &str) -> Option<(Subfield, usize)> {
+        let b = s.as_bytes();
+        let (field, n) = match nxm_register(b) {
+            Some(r) => r,
+            None => {
+                let n = name_stop(b);
+                (lookup_name(s.get(..n)?)?, n)
+            }
+        };
+        if b.get(n) != Some(&b'[') {
+            return Some((Subfield::whole(field), n));
+        }
+        if b.get(n + 1) == Some(&b']') {
+            return Some((Subfield::whole(field), n + 2));
+        }
+        let (start, i) = bit_number(b, n + 1)?;
+        let (end, i) = match b.get(i)? {
+            b']' => (start, i),
+            b'.' if b.get(i + 1) == Some(&b'.') => {
+                let (end, j) = bit_number(b, i + 2)?;
+                (b.get(j) == Some(&b']')).then_some((end, j))?
+            }
+            _ => return None,
+        };
+        if start > end || end >= u32::from(field.bits()) {
+            return None;
+        }
+        let sf = Subfield {
+            field,
+            ofs: start as u16,
+            n_bits: (end - start + 1) as u16,
+        };
+        Some((sf, i + 1))
     }
 
     /// [`Subfield::parse`], naming `column` as the position of `s` in errors.
@@ -107,44 +160,43 @@ impl Subfield {
     /// [`Subfield::parse_prefix`], naming `column` as the position of `s` in errors.
     pub fn parse_prefix_at(s: &str, column: usize) -> Result<(Subfield, &str)> {
         let err = |reason: String| Error::parse(s, column, reason);
-        let name_len = s
-            .bytes()
-            .position(|c| c == b'[' || c == b'-')
-            .unwrap_or(s.len());
-        let name = &s[..name_len];
-        let header_name = name.strip_suffix("_W").filter(|_| name.len() > 2);
-        let field = header_name
-            .and_then(Field::from_header_name)
-            .or_else(|| Field::from_header_name(name))
-            .or_else(|| Field::from_name(name))
-            .filter(|f| f.info().bits > 0)
-            .ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
+        let name_len = name_end(s.as_bytes());
+        let name = s.get(..name_len).unwrap_or(s);
+        let field = lookup_name(name).ok_or_else(|| err(format!("{s}: unknown field `{name}'")))?;
         let bits = i64::from(field.bits());
-        let mut rest = &s[name_len..];
+        let mut rest = s.get(name_len..).unwrap_or("");
         let (mut start, mut end) = (0i64, bits - 1);
-        if rest.starts_with('[') {
-            let close = rest.bytes().position(|c| c == b']').ok_or_else(|| {
-                err(format!(
-                    "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
-                ))
-            })?;
-            let inner = &rest[1..close];
-            if !inner.is_empty() {
-                let parsed = simple_range(inner.as_bytes()).or_else(|| {
-                    let dots = crate::text::find_bytes(inner, b"..");
-                    match dots.and_then(|i| Some((inner.get(..i)?, inner.get(i + 2..)?))) {
-                        Some((a, b)) => scan_int(a).zip(scan_int(b)),
-                        None => scan_int(inner).map(|a| (a, a)),
-                    }
-                });
-                let Some((a, b)) = parsed else {
-                    return Err(err(format!(
+        if let Some(after) = rest.strip_prefix('[') {
+            if let Some((range, used)) = simple_brackets(after.as_bytes()) {
+                // The usual `[]`, `[N]`, `[A..B]`, read in one pass.
+                if let Some((a, b)) = range {
+                    (start, end) = (a, b);
+                }
+                rest = after.get(used..).unwrap_or("");
+            } else {
+                let close = rest.bytes().position(|c| c == b']').ok_or_else(|| {
+                    err(format!(
                         "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
-                    )));
-                };
-                (start, end) = (a, b);
+                    ))
+                })?;
+                let inner = &rest[1..close];
+                if !inner.is_empty() {
+                    let parsed = simple_range(inner.as_bytes()).or_else(|| {
+                        let dots = crate::text::find_bytes(inner, b"..");
+                        match dots.and_then(|i| Some((inner.get(..i)?, inner.get(i + 2..)?))) {
+                            Some((a, b)) => scan_int(a).zip(scan_int(b)),
+                            None => scan_int(inner).map(|a| (a, a)),
+                        }
+                    });
+                    let Some((a, b)) = parsed else {
+                        return Err(err(format!(
+                            "{s}: syntax error expecting [] or [<bit>] or [<start>..<end>]"
+                        )));
+                    };
+                    (start, end) = (a, b);
+                }
+                rest = &rest[close + 1..];
             }
-            rest = &rest[close + 1..];
         }
         if start > end {
             return Err(err(format!(
@@ -258,6 +310,151 @@ impl Subfield {
     /// fails (naming the offset of `r`'s last read) when it does not fit the field.
     pub fn from_ofs_nbits(field: Field, packed: u16) -> Result<Subfield> {
         Subfield::new(field, packed >> 6, (packed & 0x3f) + 1)
+    }
+}
+
+/// The commonest subfield names, `NXM_NX_REG<N>` and `NXM_NX_XXREG<N>` (`N` in plain
+/// decimal), recognised without the name tables: the field and the name's length, when the
+/// name ends there (at the end, a `[` or a byte below `0`, as for [`name_stop`]). The tables
+/// name the same fields (as a test checks).
+#[inline]
+fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
+    let rest = b.strip_prefix(b"NXM_NX_")?;
+    let (xx, digits) = match rest {
+        [b'R', b'E', b'G', d @ ..] => (false, d),
+        [b'X', b'X', b'R', b'E', b'G', d @ ..] => (true, d),
+        _ => return None,
+    };
+    let (n, len) = match digits {
+        [d @ b'0'..=b'9', e @ b'0'..=b'9', ..] if *d != b'0' => ((d - b'0') * 10 + (e - b'0'), 2),
+        [d @ b'0'..=b'9', ..] => (d - b'0', 1),
+        _ => return None,
+    };
+    let end = b.len() - digits.len() + len;
+    if b.get(end).is_some_and(|&c| c != b'[' && c >= b'0') {
+        return None;
+    }
+    let field = if xx { Field::xxreg(n)? } else { Field::reg(n)? };
+    Some((field, end))
+}
+
+/// A bit number of 1 to 5 decimal digits at `b[i..]` (no field is wider than 65535 bits),
+/// not followed by another digit: its value and the index after it.
+#[inline]
+fn bit_number(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut j = i;
+    while let Some(&c) = b.get(j) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if j - i == 5 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+        j += 1;
+    }
+    (j > i).then_some((v, j))
+}
+
+/// The field a subfield's name names: an NXM/OXM header name (with or without `_W`), else
+/// a field name or alias; only fields with a known width.
+#[inline]
+fn lookup_name(name: &str) -> Option<Field> {
+    let unmasked = name.strip_suffix("_W").filter(|n| !n.is_empty());
+    unmasked
+        .and_then(Field::from_header_name)
+        .or_else(|| Field::from_header_name(name))
+        .or_else(|| Field::from_name(name))
+        .filter(|f| f.info().bits > 0)
+}
+
+/// The index of the first `[` or byte below `0` (`-`, `,`, `)`, white space...) in `b`,
+/// or `b.len()`: where a name in the usual spelling ends. Eight bytes at a time, as
+/// [`name_end`].
+fn name_stop(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        let open = x ^ (LO * u64::from(b'['));
+        let low = x.wrapping_sub(LO * u64::from(b'0')) & !x;
+        let found = (open.wrapping_sub(LO) & !open | low) & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'[' || c < b'0' {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The length of the field name at the start of `b`: the position of the first `[` or `-`
+/// (or `b.len()`), found eight bytes at a time (a word is tested for either byte with the
+/// usual zero-byte bit trick; its lowest flagged byte is always a real match).
+fn name_end(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*w);
+        let open = x ^ (LO * u64::from(b'['));
+        let dash = x ^ (LO * u64::from(b'-'));
+        let found = (open.wrapping_sub(LO) & !open | dash.wrapping_sub(LO) & !dash) & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'[' || c == b'-' {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The usual bracket forms after a field name's `[`: `]` (the whole field: `None`), `N]` or
+/// `A..B]` with plain decimal numbers of at most 9 digits, and how many bytes they take
+/// (through the `]`). `None` for anything else, which the general reader handles (the
+/// same forms read the same there).
+fn simple_brackets(b: &[u8]) -> Option<(Option<(i64, i64)>, usize)> {
+    /// The decimal number at `b[i..]` (1 to 9 digits) and the index after it.
+    fn num(b: &[u8], mut i: usize) -> Option<(i64, usize)> {
+        let from = i;
+        let mut v = 0i64;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v * 10 + i64::from(d);
+            i += 1;
+            if i - from > 9 {
+                return None;
+            }
+        }
+        (i > from).then_some((v, i))
+    }
+    if b.first() == Some(&b']') {
+        return Some((None, 1));
+    }
+    let (a, i) = num(b, 0)?;
+    match b.get(i)? {
+        b']' => Some((Some((a, a)), i + 1)),
+        b'.' if b.get(i + 1) == Some(&b'.') => {
+            let (z, j) = num(b, i + 2)?;
+            (b.get(j) == Some(&b']')).then_some((Some((a, z)), j + 1))
+        }
+        _ => None,
     }
 }
 
@@ -400,6 +597,39 @@ mod tests {
         let (sf, rest) = Subfield::parse_prefix("reg1[0..3]->reg2[0..3]").unwrap();
         assert_eq!(sf.field, Field::Reg1);
         assert_eq!(rest, "->reg2[0..3]");
+    }
+
+    #[test]
+    fn registers_as_the_tables_name_them() {
+        for n in 0..20u8 {
+            for (name, field) in [
+                (format!("NXM_NX_REG{n}"), Field::reg(n)),
+                (format!("NXM_NX_XXREG{n}"), Field::xxreg(n)),
+            ] {
+                assert_eq!(lookup_name(&name), field, "{name}");
+                assert_eq!(
+                    nxm_register(name.as_bytes()).map(|(f, _)| f),
+                    field,
+                    "{name}"
+                );
+                for s in [format!("{name}[1]"), format!("{name}[]"), name.clone()] {
+                    assert_eq!(
+                        Subfield::parse_simple(&s),
+                        Subfield::parse_at(&s, 1).ok(),
+                        "{s}"
+                    );
+                }
+            }
+        }
+        for s in [
+            "NXM_NX_REG01[]",
+            "NXM_NX_REG1x[]",
+            "NXM_NX_REG",
+            "NXM_NX_REG16",
+            "NXM_NX_REG1_W",
+        ] {
+            assert_eq!(nxm_register(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]
