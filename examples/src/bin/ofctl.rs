@@ -141,8 +141,10 @@ async fn run(cli: Cli) -> Result<()> {
                     v,
                     |flows| {
                         let mut part = template.clone();
-                        part.reserve(flows.len() * 280);
-                        for (cmd, f) in flows {
+                        // Bundle adds take a little more than the flows' text.
+                        part.reserve(flows.text_len + flows.text_len / 4);
+                        for flow in flows {
+                            let (cmd, f) = flow?;
                             part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
                         }
                         Ok(part)
@@ -213,8 +215,11 @@ async fn run(cli: Cli) -> Result<()> {
             let pending = openflow::sync::start_dump(&h)?;
             // Read and encoded on the worker threads, a piece at a time.
             let parts = parse_file(&file, v, |flows| {
-                let flows: Vec<Flow> = flows.into_iter().map(|(_, f)| f).collect();
-                Ok(Desired::encode(flows, v)?)
+                let mut all = Vec::with_capacity(flows.text_len / 128);
+                for flow in flows {
+                    all.push(flow?.1);
+                }
+                Ok(Desired::encode(all, v)?)
             })?;
             let desired = Desired::concat(parts, v)?;
             let plan = openflow::sync::sync_with(&h, &desired, pending).await?;
@@ -550,9 +555,11 @@ fn line_cutter() -> impl FnMut(&[u8], usize, bool) -> Result<Cut> {
 }
 
 /// The flow_mods of `flows`, one after the other, with xid 0.
-fn encode_flow_mods(flows: Vec<(Command, Flow)>, v: Version) -> Result<Vec<u8>> {
-    let mut w = Writer::with_capacity(flows.len() * 256);
-    for (cmd, f) in flows {
+fn encode_flow_mods(flows: &mut PieceFlows<'_>, v: Version) -> Result<Vec<u8>> {
+    // Flow_mods take about as many bytes as their text.
+    let mut w = Writer::with_capacity(flows.text_len + flows.text_len / 8);
+    for flow in flows {
+        let (cmd, f) = flow?;
         Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(v, 0, &mut w)?;
     }
     Ok(w.into_vec())
@@ -573,13 +580,39 @@ fn set_xids(messages: &mut [u8], mut next: impl FnMut() -> u32) {
     }
 }
 
+/// The flows of one piece of a file, parsed one at a time as they are taken (a parse
+/// error names the file and line).
+struct PieceFlows<'a> {
+    file: &'a str,
+    v: Version,
+    line0: usize,
+    /// About how many bytes of text the piece has.
+    text_len: usize,
+    lines: Box<dyn Iterator<Item = (usize, Command, &'a str)> + 'a>,
+}
+
+impl Iterator for PieceFlows<'_> {
+    type Item = Result<(Command, Flow)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (n, cmd, l) = self.lines.next()?;
+        Some(
+            Flow::parse_command(l, cmd, self.v)
+                .map(|f| (cmd, f))
+                .map_err(|e| anyhow!("{}:{}: {e}", self.file, self.line0 + n)),
+        )
+    }
+}
+
 /// Parses the flows of `file` on [`n_threads`] threads, a piece of whole lines at a time:
-/// `work` gets each piece's flows and returns what comes back, in order. The first flow
-/// that does not parse (file and line) or the first error of `work` is the error.
+/// `work` takes each piece's flows (parsing them as it goes, so that each flow can be
+/// encoded and dropped before the next is parsed) and returns what comes back, in order.
+/// The first flow that does not parse (file and line) or the first error of `work` is the
+/// error.
 fn parse_file<R: Send>(
     file: &str,
     v: Version,
-    work: impl Fn(Vec<(Command, Flow)>) -> Result<R> + Sync,
+    work: impl Fn(&mut PieceFlows<'_>) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
     let mut results = Vec::new();
     parse_file_with(file, v, work, |r| {
@@ -594,7 +627,7 @@ fn parse_file<R: Send>(
 fn parse_file_with<R: Send>(
     file: &str,
     v: Version,
-    work: impl Fn(Vec<(Command, Flow)>) -> Result<R> + Sync,
+    work: impl Fn(&mut PieceFlows<'_>) -> Result<R> + Sync,
     mut consume: impl FnMut(R) -> Result<()>,
 ) -> Result<()> {
     pipeline(
@@ -603,13 +636,13 @@ fn parse_file_with<R: Send>(
             let (line0, _) = piece.before;
             let text = std::str::from_utf8(&piece.bytes)
                 .map_err(|_| anyhow!("cannot read {file}: stream did not contain valid UTF-8"))?;
-            let mut flows = Vec::new();
-            for (n, cmd, l) in flow_lines(text) {
-                let f = Flow::parse_command(l, cmd, v)
-                    .map_err(|e| anyhow!("{file}:{}: {e}", line0 + n))?;
-                flows.push((cmd, f));
-            }
-            work(flows)
+            work(&mut PieceFlows {
+                file,
+                v,
+                line0,
+                text_len: text.len(),
+                lines: Box::new(flow_lines(text)),
+            })
         },
         |r| consume(r?),
     )
