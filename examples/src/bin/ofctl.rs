@@ -26,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use openflow::Version;
-use openflow::conn::{self, Config, Handle};
+use openflow::conn::{self, Bundle, Config, Handle};
 use openflow::flow::{self, Command, Flow};
 use openflow::message::{FlowMod, Message, frame_len};
 use openflow::sync::Desired;
@@ -136,21 +136,46 @@ async fn run(cli: Cli) -> Result<()> {
             let result = if cli.bundle {
                 let mut bundle = h.open_bundle()?;
                 let template = bundle.part();
-                parse_file_with(
-                    &file,
-                    v,
-                    |flows| {
-                        let mut part = template.clone();
-                        // Bundle adds take a little more than the flows' text.
-                        part.reserve(flows.text_len + flows.text_len / 4);
-                        for flow in flows {
-                            let (cmd, f) = flow?;
-                            part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
-                        }
-                        Ok(part)
-                    },
-                    |part| Ok(bundle.send(part)?),
-                )?;
+                // Parsed on threads of its own; the parts come back through a short queue,
+                // and at most PACE bytes wait to be written, so that memory stays small
+                // however large the file (the switch reads slower than we parse).
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<Bundle>(2);
+                let parser = {
+                    let file = file.clone();
+                    std::thread::spawn(move || {
+                        parse_file_with(
+                            &file,
+                            v,
+                            |flows| {
+                                let mut part = template.clone();
+                                // Bundle adds take a little more than the flows' text.
+                                part.reserve(flows.text_len + flows.text_len / 4);
+                                for flow in flows {
+                                    let (cmd, f) = flow?;
+                                    part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
+                                }
+                                Ok(part)
+                            },
+                            |part| {
+                                tx.blocking_send(part)
+                                    .map_err(|_| anyhow!("the connection is gone"))
+                            },
+                        )
+                    })
+                };
+                const PACE: usize = 2 << 20;
+                let mut queued = 0;
+                while let Some(part) = rx.recv().await {
+                    queued += part.byte_len();
+                    bundle.send(part)?;
+                    if queued >= PACE {
+                        h.flushed().await?;
+                        queued = 0;
+                    }
+                }
+                parser
+                    .join()
+                    .map_err(|_| anyhow!("the flow parser failed"))??;
                 bundle.commit().await
             } else {
                 // As ovs-ofctl: every flow is parsed before any is sent (outside a bundle,
@@ -360,7 +385,9 @@ fn pipeline<R: Send>(
     let stop = AtomicBool::new(false);
     let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Piece>(2 * threads);
     let job_rx = std::sync::Mutex::new(job_rx);
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, R)>();
+    // Bounded too: when `consume` waits (on a switch that reads slower than we parse),
+    // the workers wait, and so does the reader; memory stays a few pieces.
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads);
     std::thread::scope(|scope| {
         let stop = &stop;
         let reader = scope.spawn(move || {

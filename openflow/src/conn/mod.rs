@@ -150,6 +150,8 @@ enum Watch {
     },
     /// More messages of the batch whose last message has xid `end` (not sent yet).
     Extend { end: u32, part: Part },
+    /// Tell `tx` once every byte queued before is written to the socket.
+    Flushed(oneshot::Sender<()>),
 }
 
 /// The xids of one part of a batch (the messages sent in one piece), each with its index
@@ -290,6 +292,16 @@ impl Handle {
     pub fn send(&self, messages: Vec<u8>) -> Result<()> {
         check_messages(&messages)?;
         self.submit(messages, Watch::None)
+    }
+
+    /// Waits until every message sent before the call is written to the socket (handed to
+    /// the kernel), not answered. A producer of many messages waits on this now and then
+    /// to keep what is queued in memory bounded when the switch reads slower than it
+    /// produces.
+    pub async fn flushed(&self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.submit(Vec::new(), Watch::Flushed(tx))?;
+        rx.await.map_err(|_| Error::Closed(None))
     }
 
     /// Sends one request and waits for its reply: every part of a multipart reply, in
@@ -724,6 +736,11 @@ impl Bundle {
         self.xids.is_empty()
     }
 
+    /// How many bytes the bundle's messages take on the wire.
+    pub fn byte_len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Reserves room for about `bytes` more bytes of messages.
     pub fn reserve(&mut self, bytes: usize) {
         self.buf.reserve(bytes);
@@ -1020,7 +1037,7 @@ struct State {
 impl State {
     fn register(&mut self, bytes: &[u8], watch: Watch) {
         match watch {
-            Watch::None => {}
+            Watch::None | Watch::Flushed(_) => {}
             Watch::Reply(tx) => {
                 let xid = xid_of(bytes);
                 self.waiters.insert(
@@ -1132,6 +1149,11 @@ struct WriteQueue {
     chunks: std::collections::VecDeque<Vec<u8>>,
     /// How much of the first chunk is written.
     head: usize,
+    /// Bytes queued and bytes written since the connection began.
+    pushed: u64,
+    written: u64,
+    /// Who waits for the bytes up to a count to be written.
+    flushes: Vec<(u64, oneshot::Sender<()>)>,
 }
 
 impl WriteQueue {
@@ -1149,7 +1171,23 @@ impl WriteQueue {
             .unwrap_or_default()
     }
 
+    /// Waits for every byte queued so far to be written.
+    fn on_flush(&mut self, tx: oneshot::Sender<()>) {
+        if self.written >= self.pushed {
+            let _ = tx.send(());
+        } else {
+            self.flushes.push((self.pushed, tx));
+        }
+    }
+
     fn advance(&mut self, n: usize) {
+        self.written += n as u64;
+        if !self.flushes.is_empty() {
+            let written = self.written;
+            for (_, tx) in self.flushes.extract_if(.., |(upto, _)| *upto <= written) {
+                let _ = tx.send(());
+            }
+        }
         self.head += n;
         if self.chunks.front().is_some_and(|c| self.head >= c.len()) {
             self.chunks.pop_front();
@@ -1159,6 +1197,7 @@ impl WriteQueue {
 
     fn push(&mut self, bytes: Vec<u8>) {
         if bytes.len() >= Self::OWN_CHUNK {
+            self.pushed += bytes.len() as u64;
             self.chunks.push_back(bytes);
         } else {
             self.push_slice(&bytes);
@@ -1169,9 +1208,21 @@ impl WriteQueue {
         if bytes.is_empty() {
             return;
         }
+        self.pushed += bytes.len() as u64;
         match self.chunks.back_mut() {
             Some(c) if c.len() < Self::OWN_CHUNK => c.extend_from_slice(bytes),
             _ => self.chunks.push_back(bytes.to_vec()),
+        }
+    }
+}
+
+/// Queues a command's bytes, after registering what waits for their answer.
+fn take(cmd: Cmd, state: &mut State, wbuf: &mut WriteQueue) {
+    match cmd.watch {
+        Watch::Flushed(tx) => wbuf.on_flush(tx),
+        watch => {
+            state.register(&cmd.bytes, watch);
+            wbuf.push(cmd.bytes);
         }
     }
 }
@@ -1244,12 +1295,10 @@ async fn drive(
             cmd = rx.recv(), if !handles_gone => {
                 match cmd {
                     Some(cmd) => {
-                        state.register(&cmd.bytes, cmd.watch);
-                        wbuf.push(cmd.bytes);
+                        take(cmd, &mut state, &mut wbuf);
                         // Take what else is queued, so writes are large.
                         while let Ok(cmd) = rx.try_recv() {
-                            state.register(&cmd.bytes, cmd.watch);
-                            wbuf.push(cmd.bytes);
+                            take(cmd, &mut state, &mut wbuf);
                         }
                     }
                     None => handles_gone = true,
@@ -1309,6 +1358,28 @@ mod tests {
         }
         assert_eq!(out.len(), 3 + WriteQueue::OWN_CHUNK + 1);
         assert_eq!((out[..3].to_vec(), out[out.len() - 1]), (vec![1, 2, 3], 4));
+    }
+
+    #[test]
+    fn flush_waiters_wake_when_their_bytes_are_written() {
+        let mut q = WriteQueue::default();
+        let (tx0, mut rx0) = oneshot::channel();
+        q.on_flush(tx0);
+        assert_eq!(rx0.try_recv(), Ok(()), "nothing queued: at once");
+        q.push(vec![1; 10]);
+        let (tx1, mut rx1) = oneshot::channel();
+        q.on_flush(tx1);
+        q.push(vec![2; WriteQueue::OWN_CHUNK]);
+        let (tx2, mut rx2) = oneshot::channel();
+        q.on_flush(tx2);
+        q.advance(9);
+        assert!(rx1.try_recv().is_err());
+        q.advance(1);
+        assert_eq!(rx1.try_recv(), Ok(()));
+        assert!(rx2.try_recv().is_err());
+        q.advance(WriteQueue::OWN_CHUNK);
+        assert_eq!(rx2.try_recv(), Ok(()));
+        assert!(q.is_empty());
     }
 
     #[test]
