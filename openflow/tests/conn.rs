@@ -196,6 +196,8 @@ async fn requests_bundles_and_errors_against_vswitchd() {
             w.send(part).unwrap();
         }
         assert_eq!(w.len(), 300);
+        // Every part is written to the socket (not yet answered).
+        handle.flushed().await.expect("flushed");
         w.commit().await.expect("commit in parts");
         assert_eq!(count_flows(&sw, &remote), before + 300);
         let mut w = handle.open_bundle().expect("open");
