@@ -565,7 +565,9 @@ fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
 }
 
 /// Cuts input into pieces of whole lines, each noting the lines and flows before it.
-fn line_cutter() -> impl FnMut(&[u8], usize, bool) -> Result<Cut> {
+/// With `count_flows` false, the flows before each piece are not counted (left 0), and
+/// lines are counted at memory speed.
+fn line_cutter(count_flows: bool) -> impl FnMut(&[u8], usize, bool) -> Result<Cut> {
     let (mut lines, mut flows) = (0usize, 0usize);
     move |buf: &[u8], _offset: usize, eof: bool| -> Result<Cut> {
         let whole = if eof {
@@ -574,9 +576,16 @@ fn line_cutter() -> impl FnMut(&[u8], usize, bool) -> Result<Cut> {
             buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
         };
         let before = (lines, flows);
-        let (l, f) = count_lines_and_flows(&buf[..whole]);
-        lines += l;
-        flows += f;
+        let piece = &buf[..whole];
+        if count_flows {
+            let (l, f) = count_lines_and_flows(piece);
+            lines += l;
+            flows += f;
+        } else {
+            // As `str::lines` counts them: a last line needs no line end.
+            lines += piece.iter().filter(|&&b| b == b'\n').count()
+                + usize::from(piece.last().is_some_and(|&b| b != b'\n'));
+        }
         Ok((whole, before))
     }
 }
@@ -658,7 +667,7 @@ fn parse_file_with<R: Send>(
     mut consume: impl FnMut(R) -> Result<()>,
 ) -> Result<()> {
     pipeline(
-        |emit| read_pieces(file, line_cutter(), emit),
+        |emit| read_pieces(file, line_cutter(false), emit),
         |piece| -> Result<R> {
             let (line0, _) = piece.before;
             let text = std::str::from_utf8(&piece.bytes)
@@ -691,7 +700,7 @@ struct Parsed {
 fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
     let mut results: Vec<Parsed> = Vec::new();
     pipeline(
-        |emit| read_pieces(file, line_cutter(), emit),
+        |emit| read_pieces(file, line_cutter(true), emit),
         |piece| {
             let (line0, flow0) = piece.before;
             let mut r = Parsed {
@@ -794,5 +803,15 @@ mod tests {
         let mut bytes = text.as_bytes().to_vec();
         bytes.extend_from_slice(b"\n\xff");
         assert_eq!(count_lines_and_flows(&bytes), (lines + 1, flows));
+        // Lines alone, counted the fast way, agree.
+        for counting in [false, true] {
+            let mut cut = line_cutter(counting);
+            assert_eq!(cut(text.as_bytes(), 0, true).unwrap(), (text.len(), (0, 0)));
+            let (_, (after, _)) = cut(b"x\n", text.len(), true).unwrap();
+            assert_eq!(after, lines);
+        }
+        let mut cut = line_cutter(false);
+        cut(b"a\nb\n", 0, false).unwrap();
+        assert_eq!(cut(b"c", 4, true).unwrap().1, (2, 0));
     }
 }
