@@ -400,7 +400,12 @@ impl PendingDump {
             return Err(version_mismatch(self.version, planner.version));
         }
         while let Some(part) = self.stream.next().await {
-            planner.feed(&part?)?;
+            // The parts already here are taken together (on two threads when many).
+            let mut parts = vec![part?];
+            while let Some(part) = self.stream.try_next() {
+                parts.push(part?);
+            }
+            planner.feed_parts(&parts)?;
         }
         planner.finish()
     }
@@ -464,6 +469,17 @@ pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
     planner.finish()
 }
 
+/// Below this many bytes of dump at hand, [`Planner::feed_parts`] stays on one thread.
+const PARALLEL_FEED_BYTES: usize = 256 * 1024;
+
+/// What looking up some dumped flows on a thread of their own found.
+#[derive(Debug, Default)]
+struct Found {
+    held: Vec<usize>,
+    plan: Plan,
+    unpaired: Vec<Flow>,
+}
+
 /// Computes [`plan`] from a dump given a part (or an entry) at a time.
 #[derive(Debug)]
 pub struct Planner<'d> {
@@ -522,19 +538,90 @@ impl<'d> Planner<'d> {
 
     /// Takes in one dumped flow.
     pub fn feed_entry(&mut self, have: &FlowStatsView<'_>) -> Result<()> {
+        let mut plan = std::mem::take(&mut self.plan);
+        let mut unpaired = std::mem::take(&mut self.unpaired);
+        let held = self.look_up(have, &mut plan, &mut unpaired);
+        self.plan = plan;
+        self.unpaired = unpaired;
+        if let Some(i) = held? {
+            self.held[i] = true;
+        }
+        Ok(())
+    }
+
+    /// Looks `have` up among the desired flows: returns the index of the desired flow it
+    /// is (by encoded key), after adding the change to `plan` if they differ; a flow no
+    /// desired key names goes to `unpaired`.
+    fn look_up(
+        &self,
+        have: &FlowStatsView<'_>,
+        plan: &mut Plan,
+        unpaired: &mut Vec<Flow>,
+    ) -> Result<Option<usize>> {
         let v = self.version;
         let h = &have.flow;
-        match self.last.get(&(h.table_id, h.priority, h.match_bytes)) {
-            None => self.unpaired.push(Flow::from_stats(&have.decode()?)),
-            Some(&i) => {
-                self.held[i] = true;
-                // The same flow, byte for byte.
-                if self.views[i] != *h {
-                    let want = self.desired.flow(i)?.canonical(v);
-                    let have = Flow::from_stats(&have.decode()?).canonical(v);
-                    self.plan.compare(&want, &have);
+        let Some(&i) = self.last.get(&(h.table_id, h.priority, h.match_bytes)) else {
+            unpaired.push(Flow::from_stats(&have.decode()?));
+            return Ok(None);
+        };
+        // The same flow, byte for byte.
+        if self.views[i] != *h {
+            let want = self.desired.flow(i)?.canonical(v);
+            let have = Flow::from_stats(&have.decode()?).canonical(v);
+            plan.compare(&want, &have);
+        }
+        Ok(Some(i))
+    }
+
+    /// Takes in several parts of an `OFPMP_FLOW` reply, in order, comparing them on two
+    /// threads when there are enough entries to be worth it (what [`Planner::feed`] on
+    /// each part would do, in the same order).
+    pub fn feed_parts(&mut self, replies: &[Frame]) -> Result<()> {
+        let bytes: usize = replies.iter().map(|r| r.bytes().len()).sum();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || replies.len() < 2 || bytes < PARALLEL_FEED_BYTES {
+            for r in replies {
+                self.feed(r)?;
+            }
+            return Ok(());
+        }
+        // Two runs of whole parts with about as many bytes each.
+        let mut split = 0;
+        let mut first_bytes = 0;
+        while split < replies.len() - 1 && first_bytes < bytes / 2 {
+            first_bytes += replies[split].bytes().len();
+            split += 1;
+        }
+        let (a, b) = replies.split_at(split);
+        let base = self.parts;
+        let this = &*self;
+        let run = |parts: &[Frame], first: usize| -> Result<Found> {
+            let mut found = Found::default();
+            for (k, reply) in parts.iter().enumerate() {
+                let entries = flow_reply_body(reply, this.version, first + k)?;
+                for entry in flow_stats_views(entries, this.version) {
+                    if let Some(i) = this.look_up(&entry?, &mut found.plan, &mut found.unpaired)? {
+                        found.held.push(i);
+                    }
                 }
             }
+            Ok(found)
+        };
+        let (fa, fb) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| run(b, base + a.len()));
+            let mine = run(a, base);
+            let theirs = other
+                .join()
+                .unwrap_or_else(|_| Err(Error::encode("flow dump", "a planner thread failed")));
+            (mine, theirs)
+        });
+        self.parts += replies.len();
+        for found in [fa?, fb?] {
+            for i in found.held {
+                self.held[i] = true;
+            }
+            self.plan.extend(found.plan);
+            self.unpaired.extend(found.unpaired);
         }
         Ok(())
     }
@@ -689,5 +776,100 @@ mod tests {
         assert_eq!(joined.flow_mod(3), None);
         let other = Desired::encode(Vec::new(), Version::Of13).unwrap();
         assert!(Desired::concat(vec![other], v).is_err());
+    }
+
+    /// `flows` as a switch dumps them: `OFPMP_FLOW` replies of about 16 KiB.
+    fn dump_frames(flows: &[Flow], v: Version) -> Vec<Frame> {
+        use crate::message::{FlowStats, MultipartReply, MultipartReplyBody};
+        let chunks: Vec<&[Flow]> = flows.chunks(100).collect();
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(k, chunk)| {
+                let stats = chunk
+                    .iter()
+                    .map(|f| {
+                        let fm = f.to_flow_mod(Command::Add, v).unwrap();
+                        FlowStats {
+                            table_id: fm.table_id,
+                            priority: fm.priority,
+                            cookie: fm.cookie,
+                            idle_timeout: fm.idle_timeout,
+                            match_: fm.match_,
+                            instructions: fm.instructions,
+                            ..FlowStats::default()
+                        }
+                    })
+                    .collect();
+                let m = Message::MultipartReply(MultipartReply {
+                    flags: u16::from(k + 1 < chunks.len()),
+                    body: MultipartReplyBody::Flow(stats),
+                });
+                Frame::new(m.encode(v, 7).unwrap().into()).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_fed_on_two_threads_plan_as_one_by_one() {
+        let v = Version::Of15;
+        let line = |i: usize| {
+            format!(
+                "table={},priority={},tcp,reg14={i:#x},tp_dst={},actions=load:{i:#x}->NXM_NX_REG15[],resubmit(,9)",
+                i % 7,
+                100 + i % 3,
+                i % 1000
+            )
+        };
+        let held: Vec<Flow> = (0..3000)
+            .map(|i| Flow::parse(&line(i), v).unwrap())
+            .collect();
+        let frames = dump_frames(&held, v);
+        assert!(frames.iter().map(|f| f.bytes().len()).sum::<usize>() > PARALLEL_FEED_BYTES);
+        // Changes spread over both halves: other actions, other timeouts, gone, new.
+        let mut want = held.clone();
+        for f in want.iter_mut().step_by(97) {
+            f.actions = Flow::parse("actions=output:7", v).unwrap().actions;
+        }
+        for f in want.iter_mut().skip(5).step_by(89) {
+            f.idle_timeout = 30;
+        }
+        let mut want: Vec<Flow> = want
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % 101 != 3)
+            .map(|(_, f)| f)
+            .collect();
+        want.push(Flow::parse("table=9,priority=1,actions=drop", v).unwrap());
+        let desired = Desired::encode(want.clone(), v).unwrap();
+        let texts =
+            |flows: &[Flow]| -> Vec<String> { flows.iter().map(|f| f.to_dump_text(v)).collect() };
+        let mut one = Planner::new(&desired).unwrap();
+        for f in &frames {
+            one.feed(f).unwrap();
+        }
+        let one = one.finish().unwrap();
+        let mut two = Planner::new(&desired).unwrap();
+        two.feed_parts(&frames).unwrap();
+        let two = two.finish().unwrap();
+        for (a, b) in [
+            (&one.adds, &two.adds),
+            (&one.modifies, &two.modifies),
+            (&one.replaces, &two.replaces),
+            (&one.deletes, &two.deletes),
+        ] {
+            assert_eq!(texts(a), texts(b));
+        }
+        let typed = diff(&want, &held, v);
+        assert_eq!(one.len(), typed.len());
+        assert_eq!(
+            (
+                one.adds.len(),
+                one.modifies.len(),
+                one.replaces.len(),
+                one.deletes.len()
+            ),
+            (1, 31, 33, 30)
+        );
     }
 }

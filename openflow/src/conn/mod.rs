@@ -691,6 +691,30 @@ impl ReplyStream {
         }
     }
 
+    /// The next part if it has arrived already (`None`: not yet, or no more).
+    pub fn try_next(&mut self) -> Option<Result<Frame>> {
+        if self.done {
+            return None;
+        }
+        match self.rx.try_recv() {
+            Ok(Ok(f)) => {
+                if !raw::is_multipart_more(&f) {
+                    self.done = true;
+                }
+                Some(Ok(f))
+            }
+            Ok(Err(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => {
+                self.done = true;
+                Some(Err(Error::Closed(None)))
+            }
+        }
+    }
+
     /// Every remaining part, in order.
     pub async fn collect(mut self) -> Result<Vec<Frame>> {
         let mut parts = Vec::new();
