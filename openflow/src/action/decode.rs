@@ -1466,11 +1466,7 @@ fn ct(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> 
     let mut nested = spare.take();
     actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
     check_nested(a, &nested, NestIn::Ct)?;
-    if flags & CT_COMMIT == 0
-        && nested.iter().any(
-            |n| !matches!(n, Action::Nat(nat) if nat.flags == 0 && nat.range == NatRange::None),
-        )
-    {
+    if flags & CT_COMMIT == 0 && super::ct_needs_commit(&nested) {
         return Err(a.error_at(
             start,
             "ct actions other than a bare nat need the commit flag",

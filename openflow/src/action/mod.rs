@@ -389,6 +389,14 @@ impl SetField {
     }
 }
 
+/// Whether a `ct` with these nested actions needs the `commit` flag: anything but a `nat`
+/// without arguments does (Open vSwitch refuses the action otherwise).
+pub(crate) fn ct_needs_commit(actions: &[Action]) -> bool {
+    actions
+        .iter()
+        .any(|n| !matches!(n, Action::Nat(nat) if nat.flags == 0 && nat.range == NatRange::None))
+}
+
 /// All ones over `field`'s bytes (what Open vSwitch calls an exact mask).
 pub(crate) fn bytes_mask(field: Field) -> u128 {
     let n = field.bytes().min(16) * 8;

@@ -2688,6 +2688,16 @@ impl<'a> Parser<'a> {
         if ct.flags & CT_FORCE != 0 && ct.flags & CT_COMMIT == 0 {
             return Err(self.err(v, at, "\"force\" flag requires \"commit\" flag."));
         }
+        // ovs-ofctl parses this and its decoder then refuses it; it is refused here at once,
+        // in the words of Open vSwitch's decoder.
+        if ct.flags & CT_COMMIT == 0 && super::ct_needs_commit(&ct.actions) {
+            return Err(self.err(
+                v,
+                at,
+                "CT action requires commit flag if actions other than NAT without arguments \
+                 are specified.",
+            ));
+        }
         if let CtZone::Field(sf) = &ct.zone
             && sf.n_bits != 16
         {
