@@ -295,13 +295,15 @@ impl Match {
     /// Bit `i` set when `reg<i>` is present.
     #[inline]
     fn reg_bits(&self) -> u32 {
-        let mut bits = 0;
-        for i in 0..16 {
-            if self.has(reg_slot(i)) {
-                bits |= 1 << i;
-            }
+        // The registers' slots are consecutive: their bits are read out of `present`.
+        const _: () = assert!(Field::Reg15 as usize == Field::Reg0 as usize + 15);
+        const AT: usize = Field::Reg0 as usize;
+        let word = |k: usize| self.present.get(k).copied().unwrap_or(0);
+        let mut bits = word(AT / 64) >> (AT % 64);
+        if AT % 64 > 48 {
+            bits |= word(AT / 64 + 1) << ((64 - AT % 64) % 64);
         }
-        bits
+        (bits & 0xffff) as u32
     }
 
     /// Whether `entries` holds `slot`.
@@ -1763,12 +1765,14 @@ impl Match {
             }
         } else {
             let regs = self.reg_bits();
-            for i in 0..8u8 {
-                let Some(f) = Field::xreg(i) else { break };
-                let r = usize::from(i) * 2;
-                if regs >> r & 3 == 0 {
-                    continue;
-                }
+            // Bit 2i set when xreg<i> has a part present: only those are visited.
+            let mut pairs = (regs | regs >> 1) & 0x5555;
+            while pairs != 0 {
+                let r = pairs.trailing_zeros() as usize;
+                pairs &= pairs - 1;
+                let Some(f) = Field::xreg((r / 2) as u8) else {
+                    break;
+                };
                 let (hv, hm) = ix.get(reg_slot(r));
                 let (lv, lm) = ix.get(reg_slot(r + 1));
                 let (v, m) = (hv << 32 | lv, hm << 32 | lm);
@@ -2029,7 +2033,7 @@ impl Put<'_> {
     /// Writes an entry of `field`, `mask` being `None` for an exact match: Open vSwitch's
     /// `nxm_put__`. The one out-of-line entry writer of the encoder (with the header
     /// lookup and the fixed-width write inlined), so that each entry costs one call.
-    #[inline(never)]
+    #[inline(always)]
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
         let info = field.info();
         if info.prereq != Prereq::None {
