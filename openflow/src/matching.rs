@@ -1776,7 +1776,7 @@ impl Match {
                 let (hv, hm) = ix.get(reg_slot(r));
                 let (lv, lm) = ix.get(reg_slot(r + 1));
                 let (v, m) = (hv << 32 | lv, hm << 32 | lm);
-                p.masked(f, v, m)?;
+                p.xreg(f, v, m)?;
             }
         }
         p.slot(PktMark, ix.get(PktMark))?;
@@ -2055,6 +2055,25 @@ impl Put<'_> {
             return Ok(());
         }
         self.entry(field, value & mask, (mask != full).then_some(mask))
+    }
+
+    /// [`Put::masked`] of an `xreg<N>` (64 bits, maskable, no prerequisite), with its
+    /// width known here rather than looked up for a field only known at run time.
+    #[inline(always)]
+    fn xreg(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
+        const FULL: u128 = u64::MAX as u128;
+        debug_assert!(value_bytes(field) == 8 && field.info().prereq == Prereq::None);
+        let mask = mask & FULL;
+        if mask == 0 {
+            return Ok(());
+        }
+        field.put_entry_inline(
+            self.w,
+            self.oxm,
+            8,
+            value & mask,
+            (mask != FULL).then_some(mask),
+        )
     }
 
     /// [`Put::masked`] of a `(value, mask)` pair.

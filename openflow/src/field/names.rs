@@ -171,12 +171,20 @@ fn lookup(t: &[Slot; SLOTS], name: &str) -> Option<Field> {
         if s.len as usize == b.len()
             && s.first == first
             && s.last == last
-            && (b.len() <= 16 || name_of(usize::from(s.field) - 1, s.which) == name)
+            && (b.len() <= 16 || long_name_is(s, name))
         {
             return ALL.get(usize::from(s.field) - 1).copied();
         }
         h = (h + 1) & (SLOTS - 1);
     }
+}
+
+/// Whether `s` holds `name`, a name longer than 16 bytes (whose first and last words
+/// alone do not tell it apart): out of line, so that [`lookup`] stays a small leaf.
+#[cold]
+#[inline(never)]
+fn long_name_is(s: &Slot, name: &str) -> bool {
+    name_of(usize::from(s.field) - 1, s.which) == name
 }
 
 /// The field with canonical name or alias `name`.
