@@ -566,10 +566,31 @@ impl Match {
         }
     }
 
+    #[inline]
     fn set_default_packet_type(&mut self) {
-        if self.mask_of(Field::PacketType) == 0 {
-            self.put_slot(Field::PacketType, 0, 0xffff_ffff);
+        // A present slot has a nonzero mask. Only `dp_hash` and `recirc_id` come before
+        // `packet_type`: its index is the number of them present.
+        const _: () = assert!(
+            Field::DpHash as usize == 0
+                && Field::RecircId as usize == 1
+                && Field::PacketType as usize == 2
+        );
+        if self.has(Field::PacketType) {
+            return;
         }
+        let i = (self.present[0] & 0b11).count_ones() as usize;
+        if self.entries.capacity() == 0 {
+            self.entries.reserve(8);
+        }
+        self.entries.insert(
+            i.min(self.entries.len()),
+            Entry {
+                slot: Field::PacketType,
+                value: 0,
+                mask: 0xffff_ffff,
+            },
+        );
+        self.present[0] |= 1 << (Field::PacketType as usize);
     }
 
     /// The value and mask of `field` (in the field's own representation), or `None` when

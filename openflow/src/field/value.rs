@@ -713,7 +713,7 @@ pub(crate) fn parse_value_fast(field: Field, s: &str) -> Option<(u128, u128)> {
 }
 
 /// [`scan_ipv4`] on bytes: the address and the length of its text.
-#[inline]
+#[inline(always)]
 fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
     let mut i = 0;
     let mut v = 0u32;
@@ -844,7 +844,7 @@ fn hex_digit(c: u8) -> Option<u8> {
 /// [`parse_int_prefix`] for the usual forms, a decimal number without leading zero (at
 /// most 19 digits) or `0x` with at most 16 significant hex digits and no white space:
 /// the value and the end of the digits. `None` when the general parser must decide.
-#[inline]
+#[inline(always)]
 fn int_fast(b: &[u8], width: usize) -> Option<std::result::Result<(u64, usize), bool>> {
     match b {
         [b'1'..=b'9', ..] => {
