@@ -709,21 +709,39 @@ impl Match {
         }
         // The protocol facts, from one pass over the entries (each entry's test uses a
         // few of them; absent slots are zeros).
-        let (mut pt, mut ptm, mut eth_type, mut proto) = (0, 0, 0, 0);
-        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) = (0, 0, 0, 0, 0, 0);
+        // All of them fit in 64 bits (32 at most): gathered as such, half the registers.
+        let (mut pt, mut ptm, mut eth_type, mut proto) = (0u64, 0u64, 0u64, 0u64);
+        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) =
+            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         for e in &self.entries {
+            let (v, m) = (e.value as u64, e.mask as u64);
             match e.slot {
-                PacketType => (pt, ptm) = (e.value, e.mask),
-                EthType => eth_type = e.value,
-                NwProto => proto = e.value,
-                IpFrag => frag = e.value,
-                CtState => (cs, csm) = (e.value, e.mask),
-                CtNwProto => ct_proto = e.value,
-                TcpSrc => tp_src = e.value,
-                TcpDst => tp_dst = e.value,
+                PacketType => (pt, ptm) = (v, m),
+                EthType => eth_type = v,
+                NwProto => proto = v,
+                IpFrag => frag = v,
+                CtState => (cs, csm) = (v, m),
+                CtNwProto => ct_proto = v,
+                TcpSrc => tp_src = v,
+                TcpDst => tp_dst = v,
                 _ => {}
             }
         }
+        let [
+            pt,
+            ptm,
+            eth_type,
+            proto,
+            frag,
+            cs,
+            csm,
+            ct_proto,
+            tp_src,
+            tp_dst,
+        ] = [
+            pt, ptm, eth_type, proto, frag, cs, csm, ct_proto, tp_src, tp_dst,
+        ]
+        .map(u128::from);
         // `dl_type`, `is_ct_valid`, `is_nd`.
         let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
             pt & 0xffff
