@@ -902,9 +902,9 @@ impl Match {
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if let Some((dl_type, proto)) = protocol(key) {
-            self.put_slot_inline(Field::EthType, dl_type, 0xffff);
-            if let Some(p) = proto {
-                self.put_slot_inline(Field::NwProto, p, 0xff);
+            self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
+            if proto != 0 {
+                self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
             }
             self.set_default_packet_type();
             return Ok(());
@@ -2296,28 +2296,28 @@ fn value_is_valid(field: Field, v: u128) -> bool {
     }
 }
 
-/// A protocol shorthand's Ethernet type and IP protocol (told apart by length first: most
+/// A protocol shorthand's Ethernet type and IP protocol, 0 for none (told apart by length first: most
 /// keys are field names, longer than any shorthand).
 #[inline]
-fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
+fn protocol(name: &str) -> Option<(u16, u8)> {
     if name.len() > 5 {
         return None;
     }
     Some(match (name.len(), name) {
-        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP, None),
-        (3, "arp") => (ETH_TYPE_ARP, None),
-        (4, "icmp") => (ETH_TYPE_IP, Some(1)),
-        (3, "tcp") => (ETH_TYPE_IP, Some(6)),
-        (3, "udp") => (ETH_TYPE_IP, Some(17)),
-        (4, "sctp") => (ETH_TYPE_IP, Some(132)),
-        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6, None),
-        (5, "icmp6") => (ETH_TYPE_IPV6, Some(58)),
-        (4, "tcp6") => (ETH_TYPE_IPV6, Some(6)),
-        (4, "udp6") => (ETH_TYPE_IPV6, Some(17)),
-        (5, "sctp6") => (ETH_TYPE_IPV6, Some(132)),
-        (4, "rarp") => (ETH_TYPE_RARP, None),
-        (4, "mpls") => (ETH_TYPE_MPLS, None),
-        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST, None),
+        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP as u16, 0),
+        (3, "arp") => (ETH_TYPE_ARP as u16, 0),
+        (4, "icmp") => (ETH_TYPE_IP as u16, 1),
+        (3, "tcp") => (ETH_TYPE_IP as u16, 6),
+        (3, "udp") => (ETH_TYPE_IP as u16, 17),
+        (4, "sctp") => (ETH_TYPE_IP as u16, 132),
+        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6 as u16, 0),
+        (5, "icmp6") => (ETH_TYPE_IPV6 as u16, 58),
+        (4, "tcp6") => (ETH_TYPE_IPV6 as u16, 6),
+        (4, "udp6") => (ETH_TYPE_IPV6 as u16, 17),
+        (5, "sctp6") => (ETH_TYPE_IPV6 as u16, 132),
+        (4, "rarp") => (ETH_TYPE_RARP as u16, 0),
+        (4, "mpls") => (ETH_TYPE_MPLS as u16, 0),
+        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST as u16, 0),
         _ => return None,
     })
 }
