@@ -251,12 +251,13 @@ impl Match {
         // long one counted in `present`, which has a bit per entry (the index is the
         // number of present slots below this one).
         if self.entries.len() <= 16 {
-            let i = self
-                .entries
-                .iter()
-                .position(|e| e.slot >= slot)
-                .unwrap_or(self.entries.len());
-            return (i, self.entries.get(i).is_some_and(|e| e.slot == slot));
+            // From the end: parsed fields mostly come in about the entries' order, each
+            // after most of those already there.
+            return match self.entries.iter().rposition(|e| e.slot <= slot) {
+                Some(k) if self.entries.get(k).is_some_and(|e| e.slot == slot) => (k, true),
+                Some(k) => (k + 1, false),
+                None => (0, false),
+            };
         }
         let i = slot as usize;
         let (w, bit) = (i / 64, i % 64);
