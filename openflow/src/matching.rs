@@ -901,6 +901,7 @@ impl Match {
     /// or `subfield=value`. When `key` is none of these, fails with an [`Error::Parse`]
     /// whose reason is [`NOT_A_MATCH_FIELD`], so a flow parser can try its own keywords.
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
+    #[inline(always)]
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if let Some((dl_type, proto)) = protocol(key) {
             self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
