@@ -251,12 +251,13 @@ impl Match {
         // long one counted in `present`, which has a bit per entry (the index is the
         // number of present slots below this one).
         if self.entries.len() <= 16 {
-            let i = self
-                .entries
-                .iter()
-                .position(|e| e.slot >= slot)
-                .unwrap_or(self.entries.len());
-            return (i, self.entries.get(i).is_some_and(|e| e.slot == slot));
+            // From the end: parsed fields mostly come in about the entries' order, each
+            // after most of those already there.
+            return match self.entries.iter().rposition(|e| e.slot <= slot) {
+                Some(k) if self.entries.get(k).is_some_and(|e| e.slot == slot) => (k, true),
+                Some(k) => (k + 1, false),
+                None => (0, false),
+            };
         }
         let i = slot as usize;
         let (w, bit) = (i / 64, i % 64);
@@ -295,13 +296,15 @@ impl Match {
     /// Bit `i` set when `reg<i>` is present.
     #[inline]
     fn reg_bits(&self) -> u32 {
-        let mut bits = 0;
-        for i in 0..16 {
-            if self.has(reg_slot(i)) {
-                bits |= 1 << i;
-            }
+        // The registers' slots are consecutive: their bits are read out of `present`.
+        const _: () = assert!(Field::Reg15 as usize == Field::Reg0 as usize + 15);
+        const AT: usize = Field::Reg0 as usize;
+        let word = |k: usize| self.present.get(k).copied().unwrap_or(0);
+        let mut bits = word(AT / 64) >> (AT % 64);
+        if AT % 64 > 48 {
+            bits |= word(AT / 64 + 1) << ((64 - AT % 64) % 64);
         }
-        bits
+        (bits & 0xffff) as u32
     }
 
     /// Whether `entries` holds `slot`.
@@ -564,10 +567,31 @@ impl Match {
         }
     }
 
+    #[inline]
     fn set_default_packet_type(&mut self) {
-        if self.mask_of(Field::PacketType) == 0 {
-            self.put_slot(Field::PacketType, 0, 0xffff_ffff);
+        // A present slot has a nonzero mask. Only `dp_hash` and `recirc_id` come before
+        // `packet_type`: its index is the number of them present.
+        const _: () = assert!(
+            Field::DpHash as usize == 0
+                && Field::RecircId as usize == 1
+                && Field::PacketType as usize == 2
+        );
+        if self.has(Field::PacketType) {
+            return;
         }
+        let i = (self.present[0] & 0b11).count_ones() as usize;
+        if self.entries.capacity() == 0 {
+            self.entries.reserve(8);
+        }
+        self.entries.insert(
+            i.min(self.entries.len()),
+            Entry {
+                slot: Field::PacketType,
+                value: 0,
+                mask: 0xffff_ffff,
+            },
+        );
+        self.present[0] |= 1 << (Field::PacketType as usize);
     }
 
     /// The value and mask of `field` (in the field's own representation), or `None` when
@@ -686,21 +710,39 @@ impl Match {
         }
         // The protocol facts, from one pass over the entries (each entry's test uses a
         // few of them; absent slots are zeros).
-        let (mut pt, mut ptm, mut eth_type, mut proto) = (0, 0, 0, 0);
-        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) = (0, 0, 0, 0, 0, 0);
+        // All of them fit in 64 bits (32 at most): gathered as such, half the registers.
+        let (mut pt, mut ptm, mut eth_type, mut proto) = (0u64, 0u64, 0u64, 0u64);
+        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) =
+            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         for e in &self.entries {
+            let (v, m) = (e.value as u64, e.mask as u64);
             match e.slot {
-                PacketType => (pt, ptm) = (e.value, e.mask),
-                EthType => eth_type = e.value,
-                NwProto => proto = e.value,
-                IpFrag => frag = e.value,
-                CtState => (cs, csm) = (e.value, e.mask),
-                CtNwProto => ct_proto = e.value,
-                TcpSrc => tp_src = e.value,
-                TcpDst => tp_dst = e.value,
+                PacketType => (pt, ptm) = (v, m),
+                EthType => eth_type = v,
+                NwProto => proto = v,
+                IpFrag => frag = v,
+                CtState => (cs, csm) = (v, m),
+                CtNwProto => ct_proto = v,
+                TcpSrc => tp_src = v,
+                TcpDst => tp_dst = v,
                 _ => {}
             }
         }
+        let [
+            pt,
+            ptm,
+            eth_type,
+            proto,
+            frag,
+            cs,
+            csm,
+            ct_proto,
+            tp_src,
+            tp_dst,
+        ] = [
+            pt, ptm, eth_type, proto, frag, cs, csm, ct_proto, tp_src, tp_dst,
+        ]
+        .map(u128::from);
         // `dl_type`, `is_ct_valid`, `is_nd`.
         let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
             pt & 0xffff
@@ -859,11 +901,12 @@ impl Match {
     /// or `subfield=value`. When `key` is none of these, fails with an [`Error::Parse`]
     /// whose reason is [`NOT_A_MATCH_FIELD`], so a flow parser can try its own keywords.
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
+    #[inline(always)]
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
         if let Some((dl_type, proto)) = protocol(key) {
-            self.put_slot_inline(Field::EthType, dl_type, 0xffff);
-            if let Some(p) = proto {
-                self.put_slot_inline(Field::NwProto, p, 0xff);
+            self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
+            if proto != 0 {
+                self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
             }
             self.set_default_packet_type();
             return Ok(());
@@ -1763,16 +1806,18 @@ impl Match {
             }
         } else {
             let regs = self.reg_bits();
-            for i in 0..8u8 {
-                let Some(f) = Field::xreg(i) else { break };
-                let r = usize::from(i) * 2;
-                if regs >> r & 3 == 0 {
-                    continue;
-                }
+            // Bit 2i set when xreg<i> has a part present: only those are visited.
+            let mut pairs = (regs | regs >> 1) & 0x5555;
+            while pairs != 0 {
+                let r = pairs.trailing_zeros() as usize;
+                pairs &= pairs - 1;
+                let Some(f) = Field::xreg((r / 2) as u8) else {
+                    break;
+                };
                 let (hv, hm) = ix.get(reg_slot(r));
                 let (lv, lm) = ix.get(reg_slot(r + 1));
                 let (v, m) = (hv << 32 | lv, hm << 32 | lm);
-                p.masked(f, v, m)?;
+                p.xreg(f, v, m)?;
             }
         }
         p.slot(PktMark, ix.get(PktMark))?;
@@ -2029,7 +2074,7 @@ impl Put<'_> {
     /// Writes an entry of `field`, `mask` being `None` for an exact match: Open vSwitch's
     /// `nxm_put__`. The one out-of-line entry writer of the encoder (with the header
     /// lookup and the fixed-width write inlined), so that each entry costs one call.
-    #[inline(never)]
+    #[inline(always)]
     fn entry(&mut self, field: Field, value: u128, mask: Option<u128>) -> Result<()> {
         let info = field.info();
         if info.prereq != Prereq::None {
@@ -2051,6 +2096,25 @@ impl Put<'_> {
             return Ok(());
         }
         self.entry(field, value & mask, (mask != full).then_some(mask))
+    }
+
+    /// [`Put::masked`] of an `xreg<N>` (64 bits, maskable, no prerequisite), with its
+    /// width known here rather than looked up for a field only known at run time.
+    #[inline(always)]
+    fn xreg(&mut self, field: Field, value: u128, mask: u128) -> Result<()> {
+        const FULL: u128 = u64::MAX as u128;
+        debug_assert!(value_bytes(field) == 8 && field.info().prereq == Prereq::None);
+        let mask = mask & FULL;
+        if mask == 0 {
+            return Ok(());
+        }
+        field.put_entry_inline(
+            self.w,
+            self.oxm,
+            8,
+            value & mask,
+            (mask != FULL).then_some(mask),
+        )
     }
 
     /// [`Put::masked`] of a `(value, mask)` pair.
@@ -2234,28 +2298,28 @@ fn value_is_valid(field: Field, v: u128) -> bool {
     }
 }
 
-/// A protocol shorthand's Ethernet type and IP protocol (told apart by length first: most
+/// A protocol shorthand's Ethernet type and IP protocol, 0 for none (told apart by length first: most
 /// keys are field names, longer than any shorthand).
 #[inline]
-fn protocol(name: &str) -> Option<(u128, Option<u128>)> {
+fn protocol(name: &str) -> Option<(u16, u8)> {
     if name.len() > 5 {
         return None;
     }
     Some(match (name.len(), name) {
-        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP, None),
-        (3, "arp") => (ETH_TYPE_ARP, None),
-        (4, "icmp") => (ETH_TYPE_IP, Some(1)),
-        (3, "tcp") => (ETH_TYPE_IP, Some(6)),
-        (3, "udp") => (ETH_TYPE_IP, Some(17)),
-        (4, "sctp") => (ETH_TYPE_IP, Some(132)),
-        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6, None),
-        (5, "icmp6") => (ETH_TYPE_IPV6, Some(58)),
-        (4, "tcp6") => (ETH_TYPE_IPV6, Some(6)),
-        (4, "udp6") => (ETH_TYPE_IPV6, Some(17)),
-        (5, "sctp6") => (ETH_TYPE_IPV6, Some(132)),
-        (4, "rarp") => (ETH_TYPE_RARP, None),
-        (4, "mpls") => (ETH_TYPE_MPLS, None),
-        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST, None),
+        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP as u16, 0),
+        (3, "arp") => (ETH_TYPE_ARP as u16, 0),
+        (4, "icmp") => (ETH_TYPE_IP as u16, 1),
+        (3, "tcp") => (ETH_TYPE_IP as u16, 6),
+        (3, "udp") => (ETH_TYPE_IP as u16, 17),
+        (4, "sctp") => (ETH_TYPE_IP as u16, 132),
+        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6 as u16, 0),
+        (5, "icmp6") => (ETH_TYPE_IPV6 as u16, 58),
+        (4, "tcp6") => (ETH_TYPE_IPV6 as u16, 6),
+        (4, "udp6") => (ETH_TYPE_IPV6 as u16, 17),
+        (5, "sctp6") => (ETH_TYPE_IPV6 as u16, 132),
+        (4, "rarp") => (ETH_TYPE_RARP as u16, 0),
+        (4, "mpls") => (ETH_TYPE_MPLS as u16, 0),
+        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST as u16, 0),
         _ => return None,
     })
 }

@@ -168,10 +168,33 @@ fn lookup(t: &[Slot; SLOTS], name: &str) -> Option<Field> {
         if s.field == 0 {
             return None;
         }
+        if s.len as usize == b.len() && s.first == first && s.last == last {
+            if b.len() > 16 {
+                // A tail call, so that this stays a leaf that saves no registers.
+                return lookup_long(t, name, h);
+            }
+            return ALL.get(usize::from(s.field) - 1).copied();
+        }
+        h = (h + 1) & (SLOTS - 1);
+    }
+}
+
+/// [`lookup`] of a name longer than 16 bytes (whose first and last words alone do not
+/// tell it apart) from slot `h` on, comparing whole names: out of line.
+#[cold]
+#[inline(never)]
+fn lookup_long(t: &[Slot; SLOTS], name: &str, mut h: usize) -> Option<Field> {
+    let b = name.as_bytes();
+    let (first, last) = words(b);
+    loop {
+        let s = t.get(h)?;
+        if s.field == 0 {
+            return None;
+        }
         if s.len as usize == b.len()
             && s.first == first
             && s.last == last
-            && (b.len() <= 16 || name_of(usize::from(s.field) - 1, s.which) == name)
+            && name_of(usize::from(s.field) - 1, s.which) == name
         {
             return ALL.get(usize::from(s.field) - 1).copied();
         }

@@ -61,11 +61,20 @@ pub fn value_bytes(field: Field) -> usize {
 /// All ones over `n` bytes (at most 16).
 #[inline]
 pub fn ones(n: usize) -> u128 {
-    // A shift by 128 (n = 0) gives no bits.
-    u128::MAX
-        .checked_shr(128 - 8 * n.min(16) as u32)
-        .unwrap_or(0)
+    // One load rather than a 128-bit shift by a variable amount.
+    ONES.get(n.min(16)).copied().unwrap_or(u128::MAX)
 }
+
+/// [`ones`] of each width from 0 to 16 bytes.
+static ONES: [u128; 17] = {
+    let mut t = [0u128; 17];
+    let mut n = 1;
+    while n <= 16 {
+        t[n] = u128::MAX >> (128 - 8 * n);
+        n += 1;
+    }
+    t
+};
 
 /// Whether `mask` is all ones over the field's width (an exact match). For `tun_metadata`
 /// fields, wider than 16 bytes, `u128::MAX` counts as all ones.
@@ -713,7 +722,7 @@ pub(crate) fn parse_value_fast(field: Field, s: &str) -> Option<(u128, u128)> {
 }
 
 /// [`scan_ipv4`] on bytes: the address and the length of its text.
-#[inline]
+#[inline(always)]
 fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
     let mut i = 0;
     let mut v = 0u32;
@@ -844,7 +853,7 @@ fn hex_digit(c: u8) -> Option<u8> {
 /// [`parse_int_prefix`] for the usual forms, a decimal number without leading zero (at
 /// most 19 digits) or `0x` with at most 16 significant hex digits and no white space:
 /// the value and the end of the digits. `None` when the general parser must decide.
-#[inline]
+#[inline(always)]
 fn int_fast(b: &[u8], width: usize) -> Option<std::result::Result<(u64, usize), bool>> {
     match b {
         [b'1'..=b'9', ..] => {
