@@ -213,61 +213,73 @@ impl Writer {
     }
 
     /// Bytes written so far.
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
 
     /// Whether nothing was written.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// The bytes written.
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         &self.buf
     }
 
     /// The bytes written, mutably (to patch a field written earlier).
+    #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
     /// The buffer.
+    #[inline]
     pub fn into_vec(self) -> Vec<u8> {
         self.buf
     }
 
     /// Appends one byte.
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
 
     /// Appends a big-endian `u16`.
+    #[inline]
     pub fn u16(&mut self, v: u16) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Appends a big-endian `u32`.
+    #[inline]
     pub fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Appends a big-endian `u64`.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Appends bytes.
+    #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
     }
 
     /// Appends `n` zero bytes.
+    #[inline]
     pub fn zeros(&mut self, n: usize) {
         self.buf.resize(self.buf.len() + n, 0);
     }
 
     /// Appends zero bytes until the length since `start` is a multiple of `align`.
+    #[inline]
     pub fn pad_from(&mut self, start: usize, align: usize) {
         let len = self.buf.len() - start;
         self.zeros(len.next_multiple_of(align) - len);
