@@ -309,6 +309,35 @@ impl<'a> Iterator for KeyValues<'a> {
     }
 }
 
+/// Pseudo-random byte strings for tests that check a fast scanner against a plain one:
+/// `count` strings of `min_len` to `max_len` bytes from `alphabet`, the same every run.
+#[cfg(test)]
+pub(crate) fn random_texts(
+    alphabet: &[u8],
+    mut seed: u64,
+    min_len: usize,
+    max_len: usize,
+    count: usize,
+) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = min_len + (seed % (max_len - min_len + 1) as u64) as usize;
+            let mut r = seed;
+            (0..len)
+                .map(|_| {
+                    r = r
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(r >> 33) as usize % alphabet.len()]
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,20 +378,7 @@ mod tests {
     #[test]
     fn scanners_match_byte_at_a_time() {
         let alphabet = b"a0(),= \t:.-+>[]\xc3\xa9\x80\x2c\x2d\x2b";
-        let mut seed = 0x1234_5678_9abc_def0u64;
-        for _ in 0..20000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 40) as usize;
-            let mut t = Vec::with_capacity(len);
-            let mut r = seed;
-            for _ in 0..len {
-                r = r
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                t.push(alphabet[(r >> 33) as usize % alphabet.len()]);
-            }
+        for t in random_texts(alphabet, 0x1234_5678_9abc_def0, 0, 39, 20000) {
             for tp in [false, true] {
                 assert_eq!(value_len(&t, tp), value_len_ref(&t, tp), "{t:?}");
             }
@@ -455,20 +471,7 @@ mod tests {
     #[test]
     fn tokenizer_matches_byte_at_a_time() {
         let alphabet = b"ab0_(),=: \t:.-+>[]/\xc3\xa9\x2c\x2d\x2b\x3d\x3e";
-        let mut seed = 0x0bad_cafe_1234_5678u64;
-        for _ in 0..20000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 60) as usize;
-            let mut t = Vec::with_capacity(len);
-            let mut r = seed;
-            for _ in 0..len {
-                r = r
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                t.push(alphabet[(r >> 33) as usize % alphabet.len()]);
-            }
+        for t in random_texts(alphabet, 0x0bad_cafe_1234_5678, 0, 59, 20000) {
             let t = String::from_utf8_lossy(&t).into_owned();
             let got: Vec<Item<'_>> = KeyValues::new(&t, 3).collect();
             assert_eq!(got, items_ref(&t, 3), "{t:?}");

@@ -1391,22 +1391,7 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
             }
             (i > 2).then_some((v, i))
         }
-        [b'1'..=b'9', ..] => {
-            let mut v = 0u64;
-            let mut i = 0;
-            while let Some(&c) = b.get(i) {
-                let d = c.wrapping_sub(b'0');
-                if d > 9 {
-                    break;
-                }
-                if i == 19 {
-                    return None;
-                }
-                v = v * 10 + u64::from(d);
-                i += 1;
-            }
-            Some((v, i))
-        }
+        [b'1'..=b'9', ..] => crate::field::value::dec_u64(b),
         _ => None,
     }
 }

@@ -371,50 +371,52 @@ fn lookup_name(name: &str) -> Option<Field> {
 }
 
 /// The index of the first `[` or byte below `0` (`-`, `,`, `)`, white space...) in `b`,
-/// or `b.len()`: where a name in the usual spelling ends. Eight bytes at a time, as
-/// [`name_end`].
+/// or `b.len()`: where a name in the usual spelling ends.
 fn name_stop(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
-        let x = u64::from_le_bytes(*w);
-        let open = x ^ (LO * u64::from(b'['));
-        let low = x.wrapping_sub(LO * u64::from(b'0')) & !x;
-        let found = (open.wrapping_sub(LO) & !open | low) & HI;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'[' || c < b'0' {
-            return i;
-        }
-        i += 1;
-    }
-    b.len()
+    find_flagged(
+        b,
+        |x| {
+            let open = x ^ (LO * u64::from(b'['));
+            let low = x.wrapping_sub(LO * u64::from(b'0')) & !x;
+            (open.wrapping_sub(LO) & !open | low) & HI
+        },
+        |c| c == b'[' || c < b'0',
+    )
 }
 
 /// The length of the field name at the start of `b`: the position of the first `[` or `-`
-/// (or `b.len()`), found eight bytes at a time (a word is tested for either byte with the
-/// usual zero-byte bit trick; its lowest flagged byte is always a real match).
+/// (or `b.len()`).
 fn name_end(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
+    find_flagged(
+        b,
+        |x| {
+            let open = x ^ (LO * u64::from(b'['));
+            let dash = x ^ (LO * u64::from(b'-'));
+            (open.wrapping_sub(LO) & !open | dash.wrapping_sub(LO) & !dash) & HI
+        },
+        |c| c == b'[' || c == b'-',
+    )
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The index of the first byte of `b` that `stop` takes (or `b.len()`), eight bytes at a
+/// time: `flags` marks (in bit 7 of each byte of a little-endian word) the bytes `stop`
+/// takes, with the usual zero-byte bit trick, whose lowest flagged byte is always a real
+/// one; the tail is read a byte at a time.
+#[inline(always)]
+fn find_flagged(b: &[u8], flags: impl Fn(u64) -> u64, stop: impl Fn(u8) -> bool) -> usize {
     let mut i = 0;
     while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
-        let x = u64::from_le_bytes(*w);
-        let open = x ^ (LO * u64::from(b'['));
-        let dash = x ^ (LO * u64::from(b'-'));
-        let found = (open.wrapping_sub(LO) & !open | dash.wrapping_sub(LO) & !dash) & HI;
+        let found = flags(u64::from_le_bytes(*w));
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
     while let Some(&c) = b.get(i) {
-        if c == b'[' || c == b'-' {
+        if stop(c) {
             return i;
         }
         i += 1;
@@ -552,6 +554,22 @@ impl fmt::Display for Subfield {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_scanners_match_byte_at_a_time() {
+        let alphabet = b"aZ_0[]-,.() \x80\xc3";
+        for t in crate::text::random_texts(alphabet, 0x5eed_5ca7, 0, 30, 20000) {
+            let stop = t
+                .iter()
+                .position(|&c| c == b'[' || c < b'0')
+                .unwrap_or(t.len());
+            let end = t
+                .iter()
+                .position(|&c| c == b'[' || c == b'-')
+                .unwrap_or(t.len());
+            assert_eq!((name_stop(&t), name_end(&t)), (stop, end), "{t:?}");
+        }
+    }
 
     #[test]
     fn parse_and_display() {

@@ -850,6 +850,26 @@ fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
+/// The decimal digits at the start of `b` (at most 19, so that they fit a `u64`) as a value,
+/// and how many there are; `None` past 19 digits. Callers check what may lead (no `0`).
+#[inline(always)]
+pub(crate) fn dec_u64(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i == 19 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+        i += 1;
+    }
+    Some((v, i))
+}
+
 /// [`parse_int_prefix`] for the usual forms, a decimal number without leading zero (at
 /// most 19 digits) or `0x` with at most 16 significant hex digits and no white space:
 /// the value and the end of the digits. `None` when the general parser must decide.
@@ -857,19 +877,7 @@ fn hex_digit(c: u8) -> Option<u8> {
 fn int_fast(b: &[u8], width: usize) -> Option<std::result::Result<(u64, usize), bool>> {
     match b {
         [b'1'..=b'9', ..] => {
-            let mut v = 0u64;
-            let mut i = 0;
-            while let Some(&c) = b.get(i) {
-                let d = c.wrapping_sub(b'0');
-                if d > 9 {
-                    break;
-                }
-                if i == 19 {
-                    return None;
-                }
-                v = v * 10 + u64::from(d);
-                i += 1;
-            }
+            let (v, i) = dec_u64(b)?;
             Some(if width < 8 && v >> (8 * width) != 0 {
                 Err(true)
             } else {
@@ -1422,23 +1430,12 @@ mod tests {
             "0xffffffffffffffffff",
             "*",
         ];
-        let mut seed = 0x005e_ed0f_fa57_u64;
         let mut texts: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
-        for _ in 0..20000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 14) as usize + 1;
-            let mut r = seed;
-            let mut t = String::new();
-            for _ in 0..len {
-                r = r
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                t.push(alphabet[(r >> 33) as usize % alphabet.len()] as char);
-            }
-            texts.push(t);
-        }
+        texts.extend(
+            crate::text::random_texts(alphabet, 0x005e_ed0f_fa57, 1, 14, 20000)
+                .into_iter()
+                .map(|t| t.into_iter().map(char::from).collect::<String>()),
+        );
         for f in fields {
             let full = ones(value_bytes(f));
             for t in &texts {
