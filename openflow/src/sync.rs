@@ -396,8 +396,8 @@ impl PendingDump {
     /// the dump compared as soon as it arrives.
     pub async fn plan(mut self, desired: &Desired<'_>) -> Result<Plan> {
         let mut planner = Planner::new(desired)?;
-        if planner.version != self.version {
-            return Err(version_mismatch(self.version, planner.version));
+        if planner.index.version != self.version {
+            return Err(version_mismatch(self.version, planner.index.version));
         }
         while let Some(part) = self.stream.next().await {
             // The parts already here are taken together (on two threads when many).
@@ -472,7 +472,7 @@ pub fn plan(desired: &Desired<'_>, dump: &Dump) -> Result<Plan> {
 /// Below this many bytes of dump at hand, [`Planner::feed_parts`] stays on one thread.
 const PARALLEL_FEED_BYTES: usize = 256 * 1024;
 
-/// What looking up some dumped flows on a thread of their own found.
+/// What looking up some dumped flows ([`Index::look_up`]) on a thread of its own found.
 #[derive(Debug, Default)]
 struct Found {
     held: Vec<usize>,
@@ -483,11 +483,7 @@ struct Found {
 /// Computes [`plan`] from a dump given a part (or an entry) at a time.
 #[derive(Debug)]
 pub struct Planner<'d> {
-    version: Version,
-    desired: &'d Desired<'d>,
-    views: Vec<FlowView<'d>>,
-    /// Each encoded key's last desired flow (the last one wins).
-    last: FxMap<RawKey<'d>, usize>,
+    index: Index<'d>,
     /// Which desired flows (the last of their key) the switch holds.
     held: Vec<bool>,
     /// Desired flows a later one with the same encoded key replaces (rare).
@@ -498,57 +494,18 @@ pub struct Planner<'d> {
     parts: usize,
 }
 
-impl<'d> Planner<'d> {
-    /// A planner for `desired`, before any dumped flow.
-    pub fn new(desired: &'d Desired<'_>) -> Result<Planner<'d>> {
-        let n = desired.len();
-        let mut views = Vec::with_capacity(n);
-        let mut last: FxMap<RawKey<'d>, usize> = FxMap::default();
-        last.reserve(n);
-        let mut superseded = Vec::new();
-        for i in 0..n {
-            let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?.flow;
-            if let Some(j) = last.insert((fm.table_id, fm.priority, fm.match_bytes), i) {
-                superseded.push(j);
-            }
-            views.push(fm);
-        }
-        Ok(Planner {
-            version: desired.version,
-            desired,
-            views,
-            last,
-            held: vec![false; n],
-            superseded,
-            plan: Plan::default(),
-            unpaired: Vec::new(),
-            parts: 0,
-        })
-    }
+/// The desired flows by encoded key: what the planner looks dumped flows up in (read
+/// only, so that several threads can).
+#[derive(Debug)]
+struct Index<'d> {
+    version: Version,
+    desired: &'d Desired<'d>,
+    views: Vec<FlowView<'d>>,
+    /// Each encoded key's last desired flow (the last one wins).
+    last: FxMap<RawKey<'d>, usize>,
+}
 
-    /// Takes in one part of an `OFPMP_FLOW` reply.
-    pub fn feed(&mut self, reply: &Frame) -> Result<()> {
-        let entries = flow_reply_body(reply, self.version, self.parts)?;
-        self.parts += 1;
-        for entry in flow_stats_views(entries, self.version) {
-            self.feed_entry(&entry?)?;
-        }
-        Ok(())
-    }
-
-    /// Takes in one dumped flow.
-    pub fn feed_entry(&mut self, have: &FlowStatsView<'_>) -> Result<()> {
-        let mut plan = std::mem::take(&mut self.plan);
-        let mut unpaired = std::mem::take(&mut self.unpaired);
-        let held = self.look_up(have, &mut plan, &mut unpaired);
-        self.plan = plan;
-        self.unpaired = unpaired;
-        if let Some(i) = held? {
-            self.held[i] = true;
-        }
-        Ok(())
-    }
-
+impl Index<'_> {
     /// Looks `have` up among the desired flows: returns the index of the desired flow it
     /// is (by encoded key), after adding the change to `plan` if they differ; a flow no
     /// desired key names goes to `unpaired`.
@@ -572,6 +529,59 @@ impl<'d> Planner<'d> {
         }
         Ok(Some(i))
     }
+}
+
+impl<'d> Planner<'d> {
+    /// A planner for `desired`, before any dumped flow.
+    pub fn new(desired: &'d Desired<'_>) -> Result<Planner<'d>> {
+        let n = desired.len();
+        let mut views = Vec::with_capacity(n);
+        let mut last: FxMap<RawKey<'d>, usize> = FxMap::default();
+        last.reserve(n);
+        let mut superseded = Vec::new();
+        for i in 0..n {
+            let fm = FlowModView::read(desired.flow_mod(i).unwrap_or_default())?.flow;
+            if let Some(j) = last.insert((fm.table_id, fm.priority, fm.match_bytes), i) {
+                superseded.push(j);
+            }
+            views.push(fm);
+        }
+        Ok(Planner {
+            index: Index {
+                version: desired.version,
+                desired,
+                views,
+                last,
+            },
+            held: vec![false; n],
+            superseded,
+            plan: Plan::default(),
+            unpaired: Vec::new(),
+            parts: 0,
+        })
+    }
+
+    /// Takes in one part of an `OFPMP_FLOW` reply.
+    pub fn feed(&mut self, reply: &Frame) -> Result<()> {
+        let v = self.index.version;
+        let entries = flow_reply_body(reply, v, self.parts)?;
+        self.parts += 1;
+        for entry in flow_stats_views(entries, v) {
+            self.feed_entry(&entry?)?;
+        }
+        Ok(())
+    }
+
+    /// Takes in one dumped flow.
+    pub fn feed_entry(&mut self, have: &FlowStatsView<'_>) -> Result<()> {
+        if let Some(i) = self
+            .index
+            .look_up(have, &mut self.plan, &mut self.unpaired)?
+        {
+            self.held[i] = true;
+        }
+        Ok(())
+    }
 
     /// Takes in several parts of an `OFPMP_FLOW` reply, in order, comparing them on two
     /// threads when there are enough entries to be worth it (what [`Planner::feed`] on
@@ -594,13 +604,13 @@ impl<'d> Planner<'d> {
         }
         let (a, b) = replies.split_at(split);
         let base = self.parts;
-        let this = &*self;
+        let index = &self.index;
         let run = |parts: &[Frame], first: usize| -> Result<Found> {
             let mut found = Found::default();
             for (k, reply) in parts.iter().enumerate() {
-                let entries = flow_reply_body(reply, this.version, first + k)?;
-                for entry in flow_stats_views(entries, this.version) {
-                    if let Some(i) = this.look_up(&entry?, &mut found.plan, &mut found.unpaired)? {
+                let entries = flow_reply_body(reply, index.version, first + k)?;
+                for entry in flow_stats_views(entries, index.version) {
+                    if let Some(i) = index.look_up(&entry?, &mut found.plan, &mut found.unpaired)? {
                         found.held.push(i);
                     }
                 }
@@ -629,10 +639,13 @@ impl<'d> Planner<'d> {
     /// The plan, once every dumped flow is in.
     pub fn finish(self) -> Result<Plan> {
         let Planner {
-            version,
-            desired,
-            views,
-            last,
+            index:
+                Index {
+                    version,
+                    desired,
+                    views,
+                    last,
+                },
             held,
             superseded,
             mut plan,
