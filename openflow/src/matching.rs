@@ -987,6 +987,17 @@ impl Match {
                     ),
                 ));
             }
+            // Values are kept in 16 bytes: bits past them (of tun_metadata) cannot be set.
+            if u32::from(sf.ofs) + u32::from(sf.n_bits) > 128 {
+                return Err(Error::parse(
+                    token(key),
+                    column,
+                    format_args!(
+                        "{key}: bits past 127 of {} are not supported (values are kept in 16 bytes)",
+                        field.name()
+                    ),
+                ));
+            }
             let (ov, om) = self.get(field).unwrap_or((0, 0));
             let bits = sf.mask();
             let nv = (ov & !bits) | ((v << sf.ofs) & bits);

@@ -669,6 +669,24 @@ fn cases() -> Vec<Case> {
         b"udp,actions=ct(,table=123,nat(src=192.168.0.3:1024-6555,random),exec(load:0x4->NXM_NX_CT_LABEL[0..22]))".to_vec(),
         Error("CT action requires commit flag"),
     ));
+    // of_actions: an NXAST_REG_LOAD into bits 900..907 of tun_metadata0 (any length is
+    // allowed in its header) shifted a 128-bit value past its width; of_text found the same
+    // in a match on those bits. Both are refused: values are kept in 16 bytes.
+    let mut load = ((900u16 << 6) | 7).to_be_bytes().to_vec();
+    load.extend(0x0001_507cu32.to_be_bytes());
+    load.extend(1u64.to_be_bytes());
+    out.push(case(
+        "fuzz_reg_load_tun_metadata_high_bits",
+        Actions(v13),
+        nx(7, &load),
+        Error("bits past 127"),
+    ));
+    out.push(case(
+        "fuzz_match_tun_metadata_high_bits",
+        Text,
+        b"tun_metadata0[900..907]=1,actions=drop".to_vec(),
+        Error("bits past 127"),
+    ));
     out.push(case(
         "fuzz_nxm_vlan_tci_cfi_clear",
         Fields(v13),

@@ -897,6 +897,16 @@ fn nx_action(
             a.skip(4)?;
             let dst = subfield(field, ofs, n_bits);
             check_dst(a, start, &dst)?;
+            // Values are kept in 16 bytes: bits past them (of tun_metadata) cannot be set.
+            if u32::from(ofs) + u32::from(n_bits) > 128 {
+                return Err(a.error_at(
+                    start,
+                    format_args!(
+                        "reg_load into bits past 127 of {} (not supported)",
+                        field.name()
+                    ),
+                ));
+            }
             let v = a.u64()?;
             if n_bits < 64 && v >> n_bits != 0 {
                 return Err(a.error(format_args!("value {v:#x} wider than {n_bits} bits")));
