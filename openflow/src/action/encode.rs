@@ -209,8 +209,7 @@ fn set_field_action(
 }
 
 /// [`set_field_action`] for the other fields: built on the stack and written at once for a
-/// field of at most 16 bytes with a header for the version, field by field otherwise (and
-/// for the errors).
+/// field of at most 16 bytes, field by field for tun_metadata.
 #[inline(never)]
 fn set_field_wide(
     w: &mut Writer,
@@ -220,33 +219,14 @@ fn set_field_wide(
     mask: Option<u128>,
 ) -> Result<()> {
     let n = field.bytes();
-    let header = if n <= 16 && !field.is_tun_metadata() {
-        field.header_word(Some(version), mask.is_some(), n).ok()
-    } else {
-        None
-    };
-    let Some((raw, experimenter)) = header else {
+    if n > 16 || field.is_tun_metadata() {
         let start = of_hdr(w, 25, 0);
         put_entry(w, field, Some(version), value, mask)?;
         return finish(w, start, "set_field");
-    };
-    // Type and length (4), header (4 or 8), value and mask (at most 16 each), padding.
+    }
+    // Type and length (4), the entry (at most 40), padding.
     let mut buf = [0u8; 48];
-    buf[4..8].copy_from_slice(&raw.to_be_bytes());
-    let mut len = 8;
-    if let Some(e) = experimenter {
-        buf[8..12].copy_from_slice(&e.to_be_bytes());
-        len = 12;
-    }
-    // The value and mask as whole 16-byte blocks shifted so that their `n` bytes come
-    // first, then zeros (overwritten by the mask, or the padding).
-    let shift = 8 * (16 - n) as u32;
-    buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
-    len += n;
-    if let Some(m) = mask {
-        buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
-        len += n;
-    }
+    let len = field.entry_at(&mut buf, 4, Some(version), n, value, mask)?;
     let padded = len.next_multiple_of(8);
     buf[..4].copy_from_slice(&[0, 25, 0, padded as u8]);
     w.bytes(&buf[..padded]);

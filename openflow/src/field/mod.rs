@@ -321,24 +321,45 @@ impl Field {
         value: u128,
         mask: Option<u128>,
     ) -> Result<()> {
+        let mut buf = [0u8; 40];
+        let len = self.entry_at(&mut buf, 0, version, n, value, mask)?;
+        w.bytes(&buf[..len]);
+        Ok(())
+    }
+
+    /// Builds this field's entry (header, `n` bytes of value, of mask if any; `n` at most
+    /// 16) in `buf` at `at`, which must leave 40 bytes: the value and mask go in as whole
+    /// 16-byte blocks shifted so that their `n` bytes come first (what follows them is
+    /// overwritten or left out). Returns where the entry ends.
+    #[inline]
+    pub(crate) fn entry_at(
+        self,
+        buf: &mut [u8],
+        at: usize,
+        version: Option<Version>,
+        n: usize,
+        value: u128,
+        mask: Option<u128>,
+    ) -> Result<usize> {
         let n = n.min(16);
         let (raw, experimenter) = self.header_word(version, mask.is_some(), n)?;
-        let mut buf = [0u8; 40];
-        buf[..4].copy_from_slice(&raw.to_be_bytes());
+        let Some(out) = buf.get_mut(at..at + 40) else {
+            return Err(crate::Error::encode(self.name(), "no room for the entry"));
+        };
+        out[..4].copy_from_slice(&raw.to_be_bytes());
         let mut len = 4;
         if let Some(e) = experimenter {
-            buf[4..8].copy_from_slice(&e.to_be_bytes());
+            out[4..8].copy_from_slice(&e.to_be_bytes());
             len = 8;
         }
         let shift = 8 * (16 - n) as u32;
-        buf[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
+        out[len..len + 16].copy_from_slice(&value.checked_shl(shift).unwrap_or(0).to_be_bytes());
         len += n;
         if let Some(m) = mask {
-            buf[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
+            out[len..len + 16].copy_from_slice(&m.checked_shl(shift).unwrap_or(0).to_be_bytes());
             len += n;
         }
-        w.bytes(&buf[..len]);
-        Ok(())
+        Ok(at + len)
     }
 
     /// The wire header for this field with `hasmask` and a payload of `value_len` bytes
