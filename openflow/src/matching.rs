@@ -988,9 +988,9 @@ impl Match {
                 ));
             }
             // Values are kept in 16 bytes: bits past them (of tun_metadata) cannot be set.
-            if u32::from(sf.ofs) + u32::from(sf.n_bits) > 128 {
+            if !sf.fits_value() {
                 return Err(Error::parse(
-                    token(key),
+                    token(s),
                     column,
                     format_args!(
                         "{key}: bits past 127 of {} are not supported (values are kept in 16 bytes)",

@@ -687,6 +687,13 @@ fn cases() -> Vec<Case> {
         b"tun_metadata0[900..907]=1,actions=drop".to_vec(),
         Error("bits past 127"),
     ));
+    // ...while the whole field, as a subfield, is a match on it (as in ovs-ofctl).
+    out.push(case(
+        "text_match_tun_metadata_whole_subfield",
+        Text,
+        b"tun_metadata0[]=0x5,actions=drop".to_vec(),
+        Clean,
+    ));
     out.push(case(
         "fuzz_nxm_vlan_tci_cfi_clear",
         Fields(v13),

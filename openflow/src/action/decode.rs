@@ -898,7 +898,7 @@ fn nx_action(
             let dst = subfield(field, ofs, n_bits);
             check_dst(a, start, &dst)?;
             // Values are kept in 16 bytes: bits past them (of tun_metadata) cannot be set.
-            if u32::from(ofs) + u32::from(n_bits) > 128 {
+            if !dst.fits_value() {
                 return Err(a.error_at(
                     start,
                     format_args!(

@@ -2277,10 +2277,7 @@ impl<'a> Parser<'a> {
         let dst = self.subfield(key, at + i + 2)?;
         // tun_metadata values are kept in 16 bytes: a part of the field must lie within
         // them, and not be exactly them (that reads as the whole field).
-        if dst.field.is_tun_metadata()
-            && !dst.is_whole()
-            && (u32::from(dst.ofs) + u32::from(dst.n_bits) > 128 || dst.mask() == u128::MAX)
-        {
+        if !dst.fits_value() || (!dst.is_whole() && dst.mask() == u128::MAX) {
             return Err(self.err(
                 key,
                 at + i + 2,

@@ -52,6 +52,12 @@ impl Subfield {
         self.ofs == 0 && self.n_bits == self.field.bits()
     }
 
+    /// Whether a value for this subfield fits the 16 bytes values are kept in: the whole
+    /// field, or bits within 0..127 (only `tun_metadata` is wider).
+    pub fn fits_value(&self) -> bool {
+        self.is_whole() || u32::from(self.ofs) + u32::from(self.n_bits) <= 128
+    }
+
     /// Fails unless the subfield is non-empty and within its field.
     pub fn check(&self) -> Result<()> {
         let bits = u32::from(self.field.bits());
