@@ -515,7 +515,7 @@ struct Index<'d> {
 }
 
 /// Per table, where the next dumped flow is guessed to be in [`Index::by_table`].
-type Cursor = Vec<u32>;
+type Cursor = [u32; 256];
 
 impl Index<'_> {
     /// Looks `have` up among the desired flows: returns the index of the desired flow it
@@ -531,7 +531,7 @@ impl Index<'_> {
         let v = self.version;
         let h = &have.flow;
         let t = usize::from(h.table_id);
-        let next = cursor.get(t).copied().unwrap_or(0);
+        let next = cursor[t];
         let guess = self
             .by_table
             .get(t)
@@ -551,9 +551,7 @@ impl Index<'_> {
                 }
             },
         };
-        if let Some(c) = cursor.get_mut(t) {
-            *c = self.position[i].wrapping_add(1);
-        }
+        cursor[t] = self.position[i].wrapping_add(1);
         // The same flow, byte for byte.
         if self.views[i] != *h {
             let want = self.desired.flow(i)?.canonical(v);
@@ -600,7 +598,7 @@ impl<'d> Planner<'d> {
                 by_table,
                 position,
             },
-            cursor: vec![0; 256],
+            cursor: [0; 256],
             held: vec![false; n],
             superseded,
             plan: Plan::default(),
@@ -655,7 +653,7 @@ impl<'d> Planner<'d> {
         let index = &self.index;
         let run = |parts: &[Frame], first: usize| -> Result<Found> {
             let mut found = Found::default();
-            let mut cursor = vec![0; 256];
+            let mut cursor = [0; 256];
             for (k, reply) in parts.iter().enumerate() {
                 let entries = flow_reply_body(reply, index.version, first + k)?;
                 for entry in flow_stats_views(entries, index.version) {
