@@ -17,8 +17,8 @@
 #              receives during each are counted (its ofproto_recv_openflow coverage counter:
 #              flow_mods or bundle adds, plus a few requests, barriers and bundle controls)
 #
-# Each command runs under /usr/bin/time -f '%e %U %S' (wall, user, system seconds of the
-# client process; the switch's CPU is not included). Prints every measurement and a table of
+# Each command is timed by bash's `time` to the millisecond (wall, user, system seconds of
+# the client process, its threads included; the switch's CPU is not included). Prints every measurement and a table of
 # medians with the ratios the issue sets targets for. Run on an idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +29,6 @@ export PATH="$PATH:/usr/sbin:/sbin"
 for b in ovsdb-server ovsdb-tool ovs-vsctl ovs-vswitchd ovs-ofctl ovs-appctl; do
     command -v "$b" >/dev/null || { echo "openflow.sh: $b is missing (scripts/test installs OVS)" >&2; exit 1; }
 done
-[ -x /usr/bin/time ] || { echo "openflow.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 cargo build --release --quiet -p examples --bin ofctl
 ofctl="$root/target/release/ofctl"
 
@@ -67,14 +66,17 @@ echo "# $n flows: text $(du -h "$flows" | cut -f1), flow_mods $(du -h "$bin" | c
 
 results="$dir/results"
 : > "$results"
-# Runs "$@" under /usr/bin/time, stdout to $out; records "CASE CLIENT wall user sys".
+# Runs "$@" under bash's `time`, stdout to $out, stderr to $dir/stderr (shown if it fails);
+# records "CASE CLIENT wall user sys".
 # Each command a switch takes part in starts a second after the one before, so that work
 # the switch defers (freeing 100k replaced or deleted flows) does not fall on the next.
 measure() {
     local case=$1 client=$2 out=$3
     shift 3
     [ "$case" = parse ] || [ "$case" = decode ] || sleep 1
-    /usr/bin/time -f '%e %U %S' -o "$dir/time" "$@" > "$out"
+    local TIMEFORMAT='%3R %3U %3S' status=0
+    { time "$@" > "$out" 2> "$dir/stderr" || status=$?; } 2> "$dir/time"
+    [ "$status" = 0 ] || { cat "$dir/stderr" >&2; echo "$case $client failed ($status)" >&2; exit 1; }
     read -r wall user sys < "$dir/time"
     printf '%-10s %-10s %8s %8s %8s\n' "$case" "$client" "$wall" "$user" "$sys"
     echo "$case $client $wall $user $sys" >> "$results"

@@ -83,14 +83,21 @@ enum Cmd {
 
 /// The flow lines of a file: (line number, command, text), skipping blanks and comments.
 fn flow_lines(text: &str) -> impl Iterator<Item = (usize, Command, &str)> {
-    text.lines().enumerate().filter_map(|(i, line)| {
-        let line = match line.find('#') {
+    // One search of the whole text for a comment instead of one per line (most files have
+    // none; a short search per line costs more than the line's share of one long one).
+    let comments = text.as_bytes().contains(&b'#');
+    text.lines().enumerate().filter_map(move |(i, line)| {
+        let line = match comments.then(|| line.find('#')).flatten() {
             Some(p) => &line[..p],
             None => line,
         };
         let t = line.trim_start();
         if t.trim_end().is_empty() {
             return None;
+        }
+        // Only a line starting as a command word can be one.
+        if !matches!(t.as_bytes()[0], b'a' | b'm' | b'd') {
+            return Some((i + 1, Command::Add, t));
         }
         let word_end = t
             .find(|c: char| c == ',' || c.is_whitespace())
@@ -298,6 +305,46 @@ fn n_threads() -> usize {
 /// out costs nothing.
 const PIECE: usize = 256 * 1024;
 
+/// Buffers handed back after use, to be used again: a buffer of a few hundred KiB, freshly
+/// allocated, comes from new pages that the kernel must fault in and zero, which costs
+/// more than reading or encoding into it.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    /// How many buffers are kept at most: about as many as are in flight at once.
+    const KEEP: usize = 16;
+
+    /// An empty buffer of at least `capacity` bytes: one handed back, else a new one.
+    fn take(&self, capacity: usize) -> Vec<u8> {
+        let kept = match self.0.lock() {
+            Ok(mut kept) => kept.pop(),
+            Err(poisoned) => poisoned.into_inner().pop(),
+        };
+        let mut buf = kept.unwrap_or_default();
+        buf.reserve(capacity);
+        buf
+    }
+
+    /// Hands `buf` back (cleared) for a later [`Buffers::take`].
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut kept = match self.0.lock() {
+            Ok(kept) => kept,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if kept.len() < Self::KEEP {
+            kept.push(buf);
+        }
+    }
+
+    /// An empty string of at least `capacity` bytes, from [`Buffers::take`].
+    fn take_string(&self, capacity: usize) -> String {
+        // An empty buffer is valid UTF-8.
+        String::from_utf8(self.take(capacity)).unwrap_or_default()
+    }
+}
+
 /// A piece of input: its index, where it starts in the input, what the cutter noted
 /// about what precedes it, and its bytes.
 struct Piece {
@@ -314,18 +361,20 @@ type Cut = (usize, (usize, usize));
 /// Reads `path` (`-`: standard input) in pieces of whole units, about [`PIECE`] bytes
 /// each, giving them to `emit` in order; stops early when `emit` returns false. `cut(buf,
 /// offset, eof)` says how many leading bytes of `buf` (found at `offset` in the input) are
-/// whole units, or fails when `buf` starts with a broken one.
+/// whole units, or fails when `buf` starts with a broken one. Pieces are read into
+/// buffers from `buffers`.
 fn read_pieces(
     path: &str,
     mut cut: impl FnMut(&[u8], usize, bool) -> Result<Cut>,
     emit: &mut dyn FnMut(Piece) -> bool,
+    buffers: &Buffers,
 ) -> Result<()> {
     let mut input: Box<dyn Read> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
         Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * PIECE);
+    let mut buf = buffers.take(2 * PIECE);
     let (mut offset, mut index, mut eof, mut want_more) = (0usize, 0usize, false, false);
     loop {
         while !eof && (buf.len() < PIECE || want_more) {
@@ -355,7 +404,7 @@ fn read_pieces(
             want_more = true;
             continue;
         }
-        let mut bytes = std::mem::replace(&mut buf, Vec::with_capacity(2 * PIECE));
+        let mut bytes = std::mem::replace(&mut buf, buffers.take(2 * PIECE));
         buf.extend_from_slice(&bytes[whole..]);
         bytes.truncate(whole);
         let piece = Piece {
@@ -374,11 +423,12 @@ fn read_pieces(
 
 /// Runs `work` on the pieces `produce` emits (on its own thread), on [`n_threads`] threads,
 /// and gives the results to `consume` in order, on this thread, as soon as each one and
-/// all before it are done. Returns `consume`'s error, else `produce`'s.
+/// all before it are done. Returns `consume`'s error, else `produce`'s. All three share
+/// `buffers`; a piece's buffer goes back to it once `work` is done with the piece.
 fn pipeline<R: Send>(
-    produce: impl FnOnce(&mut dyn FnMut(Piece) -> bool) -> Result<()> + Send,
-    work: impl Fn(Piece) -> R + Sync,
-    mut consume: impl FnMut(R) -> Result<()>,
+    produce: impl FnOnce(&mut dyn FnMut(Piece) -> bool, &Buffers) -> Result<()> + Send,
+    work: impl Fn(&Piece, &Buffers) -> R + Sync,
+    mut consume: impl FnMut(R, &Buffers) -> Result<()>,
 ) -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     let threads = n_threads().max(1);
@@ -388,11 +438,12 @@ fn pipeline<R: Send>(
     // Bounded too: when `consume` waits (on a switch that reads slower than we parse),
     // the workers wait, and so does the reader; memory stays a few pieces.
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads);
+    let buffers = &Buffers::default();
     std::thread::scope(|scope| {
         let stop = &stop;
         let reader = scope.spawn(move || {
             let mut emit = |p: Piece| !stop.load(Relaxed) && job_tx.send(p).is_ok();
-            produce(&mut emit)
+            produce(&mut emit, buffers)
         });
         for _ in 0..threads {
             let (job_rx, done_tx, work) = (&job_rx, done_tx.clone(), &work);
@@ -408,8 +459,9 @@ fn pipeline<R: Send>(
                     if stop.load(Relaxed) {
                         continue;
                     }
-                    let index = piece.index;
-                    if done_tx.send((index, work(piece))).is_err() {
+                    let result = work(&piece, buffers);
+                    buffers.give(piece.bytes);
+                    if done_tx.send((piece.index, result)).is_err() {
                         stop.store(true, Relaxed);
                     }
                 }
@@ -426,7 +478,7 @@ fn pipeline<R: Send>(
             pending.insert(i, r);
             while let Some(r) = pending.remove(&want) {
                 want += 1;
-                result = consume(r);
+                result = consume(r, buffers);
                 if result.is_err() {
                     stop.store(true, Relaxed);
                     break;
@@ -466,9 +518,9 @@ fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
         Ok((at, (0, 0)))
     };
     pipeline(
-        |emit| read_pieces(file, cut, emit),
-        |piece| {
-            let mut text = String::with_capacity(piece.bytes.len() * 3 / 2);
+        |emit, buffers| read_pieces(file, cut, emit, buffers),
+        |piece, buffers| {
+            let mut text = buffers.take_string(piece.bytes.len() * 3 / 2);
             let data = &piece.bytes;
             // One flow_mod decoded into again and again: its memory is reused.
             let mut fm = FlowMod::default();
@@ -488,7 +540,11 @@ fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
             }
             text
         },
-        |text| Ok(out.write_all(text.as_bytes())?),
+        |text, buffers| {
+            out.write_all(text.as_bytes())?;
+            buffers.give(text.into_bytes());
+            Ok(())
+        },
     )
 }
 
@@ -564,6 +620,16 @@ fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
     (lines, flows)
 }
 
+/// How many `\n` bytes `bytes` has. Counted a chunk at a time into a byte-sized sum (a
+/// chunk has fewer than 256 bytes), which the compiler turns into wide compares: several
+/// times faster than counting into a `usize` byte by byte.
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(128)
+        .map(|c| usize::from(c.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>()))
+        .sum()
+}
+
 /// Cuts input into pieces of whole lines, each noting the lines and flows before it.
 /// With `count_flows` false, the flows before each piece are not counted (left 0), and
 /// lines are counted at memory speed.
@@ -583,8 +649,7 @@ fn line_cutter(count_flows: bool) -> impl FnMut(&[u8], usize, bool) -> Result<Cu
             flows += f;
         } else {
             // As `str::lines` counts them: a last line needs no line end.
-            lines += piece.iter().filter(|&&b| b == b'\n').count()
-                + usize::from(piece.last().is_some_and(|&b| b != b'\n'));
+            lines += count_newlines(piece) + usize::from(piece.last().is_some_and(|&b| b != b'\n'));
         }
         Ok((whole, before))
     }
@@ -667,8 +732,8 @@ fn parse_file_with<R: Send>(
     mut consume: impl FnMut(R) -> Result<()>,
 ) -> Result<()> {
     pipeline(
-        |emit| read_pieces(file, line_cutter(false), emit),
-        |piece| -> Result<R> {
+        |emit, buffers| read_pieces(file, line_cutter(false), emit, buffers),
+        |piece, _| -> Result<R> {
             let (line0, _) = piece.before;
             let text = std::str::from_utf8(&piece.bytes)
                 .map_err(|_| anyhow!("cannot read {file}: stream did not contain valid UTF-8"))?;
@@ -680,7 +745,7 @@ fn parse_file_with<R: Send>(
                 lines: Box::new(flow_lines(text)),
             })
         },
-        |r| consume(r?),
+        |r, _| consume(r?),
     )
 }
 
@@ -700,8 +765,8 @@ struct Parsed {
 fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
     let mut results: Vec<Parsed> = Vec::new();
     pipeline(
-        |emit| read_pieces(file, line_cutter(true), emit),
-        |piece| {
+        |emit, buffers| read_pieces(file, line_cutter(true), emit, buffers),
+        |piece, _| {
             let (line0, flow0) = piece.before;
             let mut r = Parsed {
                 text: String::with_capacity(piece.bytes.len() * 3 / 2),
@@ -735,7 +800,7 @@ fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
             }
             r
         },
-        |r| {
+        |r, _| {
             results.push(r);
             Ok(())
         },
@@ -813,5 +878,53 @@ mod tests {
         let mut cut = line_cutter(false);
         cut(b"a\nb\n", 0, false).unwrap();
         assert_eq!(cut(b"c", 4, true).unwrap().1, (2, 0));
+    }
+
+    #[test]
+    fn flow_lines_take_commands_and_cut_comments() {
+        let lines: Vec<_> = flow_lines("delete_strict priority=1\nmodify,in_port=1 # x\nd=1\n")
+            .map(|(n, cmd, l)| (n, cmd, l.trim()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (1, Command::DeleteStrict, "priority=1"),
+                (2, Command::Modify, ",in_port=1"),
+                (3, Command::Add, "d=1"),
+            ]
+        );
+        // Without a comment anywhere, nothing is cut.
+        let (_, _, l) = flow_lines("actions=note:61").next().unwrap();
+        assert_eq!(l, "actions=note:61");
+    }
+
+    #[test]
+    fn newlines_are_counted_across_chunks() {
+        for len in [0, 1, 127, 128, 129, 300, 1000] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 0 { b'\n' } else { b'x' })
+                .collect();
+            let want = bytes.iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(count_newlines(&bytes), want, "{len} bytes");
+        }
+        assert_eq!(count_newlines(&[b'\n'; 1000]), 1000);
+    }
+
+    #[test]
+    fn buffers_are_handed_back_and_taken_again() {
+        let buffers = Buffers::default();
+        let mut b = buffers.take(1000);
+        assert!(b.capacity() >= 1000);
+        b.extend_from_slice(b"abc");
+        let at = b.as_ptr();
+        buffers.give(b);
+        let again = buffers.take(10);
+        assert!(again.is_empty());
+        assert_eq!(again.as_ptr(), at, "the same buffer");
+        assert!(buffers.take_string(5).capacity() >= 5);
+        for _ in 0..2 * Buffers::KEEP {
+            buffers.give(Vec::with_capacity(1));
+        }
+        assert_eq!(buffers.0.lock().unwrap().len(), Buffers::KEEP);
     }
 }

@@ -253,6 +253,38 @@ struct Cmd {
 struct Shared {
     version: Version,
     next_xid: AtomicU32,
+    /// Large buffers the connection has written, for [`Bundle::reserve`] to fill again.
+    spare: Arc<Spare>,
+}
+
+/// Large written buffers, kept for reuse: a stream of bundle parts of a few hundred KiB
+/// each would otherwise have every part fault in and zero fresh pages, which costs more
+/// than encoding into them.
+#[derive(Default)]
+struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Spare {
+    /// How many buffers are kept at most: about as many parts as are in flight at once.
+    const KEEP: usize = 4;
+    /// Larger buffers are not kept (a one-off huge batch would hold its memory).
+    const MAX_CAPACITY: usize = 4 << 20;
+
+    /// Keeps `buf` (cleared) unless enough are kept or it is too large.
+    fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() > Self::MAX_CAPACITY {
+            return;
+        }
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() < Self::KEEP {
+            buf.clear();
+            kept.push(buf);
+        }
+    }
+
+    /// A kept buffer, if any.
+    fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
 }
 
 /// Talks to the switch through its [`Connection`]; cheap to clone.
@@ -765,8 +797,14 @@ impl Bundle {
         self.buf.len()
     }
 
-    /// Reserves room for about `bytes` more bytes of messages.
+    /// Reserves room for about `bytes` more bytes of messages. An empty part takes its
+    /// memory from a buffer the connection has written, when it kept one.
     pub fn reserve(&mut self, bytes: usize) {
+        if self.buf.capacity() == 0
+            && let Some(spare) = self.shared.spare.take()
+        {
+            self.buf = spare;
+        }
         self.buf.reserve(bytes);
     }
 
@@ -966,12 +1004,14 @@ pub async fn handshake(
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let (etx, erx) = mpsc::unbounded_channel();
+    let spare = Arc::new(Spare::default());
     let shared = Arc::new(Shared {
         version,
         next_xid: AtomicU32::new(1),
+        spare: spare.clone(),
     });
     let conn = Connection {
-        inner: Box::pin(drive(io, buf, rx, etx, config, version)),
+        inner: Box::pin(drive(io, buf, rx, etx, config, version, spare)),
     };
     Ok((conn, Handle { tx, shared }, erx))
 }
@@ -1178,6 +1218,8 @@ struct WriteQueue {
     written: u64,
     /// Who waits for the bytes up to a count to be written.
     flushes: Vec<(u64, oneshot::Sender<()>)>,
+    /// Where chunks of their own go once written.
+    spare: Arc<Spare>,
 }
 
 impl WriteQueue {
@@ -1214,7 +1256,11 @@ impl WriteQueue {
         }
         self.head += n;
         if self.chunks.front().is_some_and(|c| self.head >= c.len()) {
-            self.chunks.pop_front();
+            if let Some(c) = self.chunks.pop_front()
+                && c.capacity() >= Self::OWN_CHUNK
+            {
+                self.spare.give(c);
+            }
             self.head = 0;
         }
     }
@@ -1264,6 +1310,7 @@ async fn drive(
     events: mpsc::UnboundedSender<Frame>,
     config: Config,
     version: Version,
+    spare: Arc<Spare>,
 ) -> Result<()> {
     let (mut rd, mut wr) = tokio::io::split(io);
     let mut state = State {
@@ -1272,7 +1319,10 @@ async fn drive(
         events,
         version,
     };
-    let mut wbuf = WriteQueue::default();
+    let mut wbuf = WriteQueue {
+        spare,
+        ..WriteQueue::default()
+    };
     let mut handles_gone = false;
     let mut last_rx = Instant::now();
     let mut probe_sent = false;
@@ -1382,6 +1432,26 @@ mod tests {
         }
         assert_eq!(out.len(), 3 + WriteQueue::OWN_CHUNK + 1);
         assert_eq!((out[..3].to_vec(), out[out.len() - 1]), (vec![1, 2, 3], 4));
+        // The large message's buffer was kept for reuse, empty.
+        let kept = q.spare.take().expect("a written chunk is kept");
+        assert!(kept.is_empty() && kept.capacity() >= WriteQueue::OWN_CHUNK);
+    }
+
+    #[test]
+    fn spare_buffers_are_bounded() {
+        let spare = Spare::default();
+        assert!(spare.take().is_none());
+        spare.give(Vec::with_capacity(Spare::MAX_CAPACITY + 1));
+        assert!(spare.take().is_none(), "too large to keep");
+        for _ in 0..2 * Spare::KEEP {
+            spare.give(vec![1; 10]);
+        }
+        let mut n = 0;
+        while let Some(b) = spare.take() {
+            assert!(b.is_empty());
+            n += 1;
+        }
+        assert_eq!(n, Spare::KEEP);
     }
 
     #[test]
