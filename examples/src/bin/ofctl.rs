@@ -170,7 +170,7 @@ async fn run(cli: Cli) -> Result<()> {
                         )
                     })
                 };
-                const PACE: usize = 2 << 20;
+                const PACE: usize = 1 << 20;
                 let mut queued = 0;
                 while let Some(part) = rx.recv().await {
                     queued += part.byte_len();
@@ -433,7 +433,7 @@ fn pipeline<R: Send>(
     use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     let threads = n_threads().max(1);
     let stop = AtomicBool::new(false);
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Piece>(2 * threads);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Piece>(threads);
     let job_rx = std::sync::Mutex::new(job_rx);
     // Bounded too: when `consume` waits (on a switch that reads slower than we parse),
     // the workers wait, and so does the reader; memory stays a few pieces.
