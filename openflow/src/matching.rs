@@ -328,6 +328,13 @@ impl Match {
         }
     }
 
+    /// The value and mask stored in storage slot `slot` (zeros when absent): what
+    /// [`Match::get`] returns for a field stored as itself, without its dispatch.
+    #[inline]
+    pub(crate) fn slot_entry(&self, slot: Field) -> (u128, u128) {
+        self.slot(slot)
+    }
+
     fn value_of(&self, slot: Field) -> u128 {
         self.slot(slot).0
     }
