@@ -1618,8 +1618,7 @@ impl<'a> Parser<'a> {
         let mut pos = start;
         loop {
             pos = self.skip_seps(pos, bound);
-            if let Some((a, next)) = self.quick_item(pos, bound) {
-                out.push(a);
+            if let Some(next) = self.quick_item(pos, bound, out) {
                 pos = next;
                 continue;
             }
@@ -2303,10 +2302,12 @@ impl<'a> Parser<'a> {
     }
 
     /// The usual spellings of the commonest actions, recognised by their first bytes and
-    /// read in one pass from `i`: the action and where the next item starts. `None` for
-    /// anything else, errors included, which the general reader then reads (the same way).
+    /// read in one pass from `i`: appends the action to `out` (built in place there rather
+    /// than moved through a return value) and returns where the next item starts. `None`,
+    /// having appended nothing, for anything else, errors included, which the general
+    /// reader then reads (the same way).
     #[inline]
-    fn quick_item(&self, i: usize, bound: Bound) -> Option<(Action, usize)> {
+    fn quick_item(&self, i: usize, bound: Bound, out: &mut Vec<Action>) -> Option<usize> {
         let b = self.bytes_to(bound.end);
         let (a, end) = match b.get(i..)? {
             [b'l', b'o', b'a', b'd', b':', ..] => self.quick_load(i + 5, bound)?,
@@ -2338,7 +2339,8 @@ impl<'a> Parser<'a> {
                     ct: false,
                     legacy: false,
                 };
-                return Some((Action::Resubmit(r), close + 1));
+                out.push(Action::Resubmit(r));
+                return Some(close + 1);
             }
             [
                 b'm',
@@ -2375,13 +2377,13 @@ impl<'a> Parser<'a> {
             }
             _ => return None,
         };
+        out.push(a);
         // Past the separator that ends the value; a `)` ends the list instead.
-        let next = if b.get(end).is_some_and(|&c| c != b')') {
+        Some(if b.get(end).is_some_and(|&c| c != b')') {
             end + 1
         } else {
             end
-        };
-        Some((a, next))
+        })
     }
 
     /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
