@@ -374,7 +374,8 @@ impl Match {
             }
         } else {
             if self.entries.capacity() == 0 {
-                self.entries.reserve(8);
+                // A direct allocation (cheaper than the growth path of `reserve`).
+                self.entries = Vec::with_capacity(8);
             }
             // At the end (a push) when the slot is past every present one.
             let i = i.min(self.entries.len());
@@ -588,7 +589,7 @@ impl Match {
         }
         let i = (self.present[0] & 0b11).count_ones() as usize;
         if self.entries.capacity() == 0 {
-            self.entries.reserve(8);
+            self.entries = Vec::with_capacity(8);
         }
         self.entries.insert(
             i.min(self.entries.len()),
