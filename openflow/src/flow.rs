@@ -785,12 +785,11 @@ pub fn format_flow_mod_line(fm: &FlowMod, version: Version, xid: u32, out: &mut 
 
 /// The facts of a match that action encodings depend on.
 fn match_context(m: &Match) -> MatchContext {
-    let ip_proto = m
-        .get(Field::NwProto)
-        .filter(|(_, m)| *m == 0xff)
-        .map(|(v, _)| v as u8);
-    let has_vlan = m
-        .get(Field::VlanTci)
-        .is_some_and(|(v, m)| v & m & 0x1000 != 0);
+    // Both fields are stored as themselves: their slots are what `Match::get` returns,
+    // read without its dispatch over the folded fields.
+    let (proto, proto_mask) = m.slot_entry(Field::NwProto);
+    let ip_proto = (proto_mask == 0xff).then_some(proto as u8);
+    let (tci, tci_mask) = m.slot_entry(Field::VlanTci);
+    let has_vlan = tci & tci_mask & 0x1000 != 0;
     MatchContext { ip_proto, has_vlan }
 }

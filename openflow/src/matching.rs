@@ -328,6 +328,13 @@ impl Match {
         }
     }
 
+    /// The value and mask stored in storage slot `slot` (zeros when absent): what
+    /// [`Match::get`] returns for a field stored as itself, without its dispatch.
+    #[inline]
+    pub(crate) fn slot_entry(&self, slot: Field) -> (u128, u128) {
+        self.slot(slot)
+    }
+
     fn value_of(&self, slot: Field) -> u128 {
         self.slot(slot).0
     }
@@ -367,7 +374,8 @@ impl Match {
             }
         } else {
             if self.entries.capacity() == 0 {
-                self.entries.reserve(8);
+                // A direct allocation (cheaper than the growth path of `reserve`).
+                self.entries = Vec::with_capacity(8);
             }
             // At the end (a push) when the slot is past every present one.
             let i = i.min(self.entries.len());
@@ -581,7 +589,7 @@ impl Match {
         }
         let i = (self.present[0] & 0b11).count_ones() as usize;
         if self.entries.capacity() == 0 {
-            self.entries.reserve(8);
+            self.entries = Vec::with_capacity(8);
         }
         self.entries.insert(
             i.min(self.entries.len()),

@@ -164,6 +164,15 @@ pub fn actions_into_instructions(
     actions: Vec<Action>,
     version: Version,
 ) -> Result<Vec<Instruction>> {
+    if actions.iter().all(plain) {
+        // The usual list: actions only, none that a rule of `verify` concerns (so it
+        // passes), each of them part of one apply-actions holding the list as it is.
+        return Ok(if actions.is_empty() {
+            Vec::new()
+        } else {
+            vec![Instruction::ApplyActions(actions)]
+        });
+    }
     if let Some(msg) = verify(&actions, true, NestIn::Top) {
         return Err(Error::encode("instructions", msg));
     }
