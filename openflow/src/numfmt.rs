@@ -23,26 +23,61 @@ fn push_byte(out: &mut String, c: u8) {
     out.push(char::from(c & 0x7f));
 }
 
+/// Two-character pieces of a table: `"00"` to `"ff"` (hexadecimal, 256 of them) or `"00"`
+/// to `"99"` (decimal, 100), one after another.
+const fn pair_table<const N: usize>(base: usize) -> [u8; N] {
+    let mut t = [0u8; N];
+    let mut i = 0;
+    while 2 * i + 1 < N {
+        t[2 * i] = HEX[i / base];
+        t[2 * i + 1] = HEX[i % base];
+        i += 1;
+    }
+    t
+}
+
+/// The bytes of [`HEX_PAIRS`].
+const HEX_PAIR_BYTES: [u8; 512] = pair_table(16);
+/// The bytes of [`DEC_PAIRS`].
+const DEC_PAIR_BYTES: [u8; 200] = pair_table(10);
+
+/// Every byte as two lowercase hexadecimal digits, `"00"` to `"ff"`: digits go out two at
+/// a time, one 2-byte copy where pushing characters checks the capacity for each.
+const HEX_PAIRS: &str = match std::str::from_utf8(&HEX_PAIR_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("hexadecimal digits are ASCII"),
+};
+
+/// `"00"` to `"99"`, as [`HEX_PAIRS`] for decimal digits.
+const DEC_PAIRS: &str = match std::str::from_utf8(&DEC_PAIR_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("decimal digits are ASCII"),
+};
+
+/// Appends pair `i` of `table` ([`HEX_PAIRS`] or [`DEC_PAIRS`]).
+#[inline(always)]
+fn push_pair(out: &mut String, table: &'static str, i: usize) {
+    if let Some(p) = table.get(2 * i..2 * i + 2) {
+        out.push_str(p);
+    }
+}
+
 /// `{v}` for an unsigned integer.
 pub(crate) fn dec(out: &mut String, v: u64) {
     let digit = |d: u64| char::from((b'0' + d as u8) & 0x7f);
     if v < 10 {
         out.push(digit(v));
     } else if v < 100 {
-        out.push(digit(v / 10));
-        out.push(digit(v % 10));
+        push_pair(out, DEC_PAIRS, v as usize);
     } else if v < 1000 {
         out.push(digit(v / 100));
-        out.push(digit(v / 10 % 10));
-        out.push(digit(v % 10));
+        push_pair(out, DEC_PAIRS, (v % 100) as usize);
     } else if v < 100_000 {
         if v >= 10_000 {
             out.push(digit(v / 10_000));
         }
-        out.push(digit(v / 1000 % 10));
-        out.push(digit(v / 100 % 10));
-        out.push(digit(v / 10 % 10));
-        out.push(digit(v % 10));
+        push_pair(out, DEC_PAIRS, (v / 100 % 100) as usize);
+        push_pair(out, DEC_PAIRS, (v % 100) as usize);
     } else {
         let mut buf = [0u8; 20];
         let mut i = buf.len();
@@ -118,13 +153,18 @@ fn hex_digits_wide(out: &mut String, v: u128, digits: usize) {
     out.push_str(&ZEROS[..zeros]);
 }
 
-/// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded.
+/// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded: an odd first digit
+/// alone, then pairs.
 #[inline]
 fn hex_digits64(out: &mut String, v: u64, n: usize) {
     let n = n.min(16);
-    out.reserve(n);
-    for i in (0..n).rev() {
-        push_byte(out, HEX[((v >> (4 * i)) & 0xf) as usize]);
+    if n % 2 == 1 {
+        push_byte(out, HEX[((v >> (4 * (n - 1))) & 0xf) as usize]);
+    }
+    let mut i = n / 2;
+    while i > 0 {
+        i -= 1;
+        push_pair(out, HEX_PAIRS, ((v >> (8 * i)) & 0xff) as usize);
     }
 }
 
@@ -156,9 +196,7 @@ pub(crate) fn hex_0x_width(out: &mut String, v: u128, width: usize) {
 
 /// `{b:02x}`.
 pub(crate) fn hex2(out: &mut String, b: u8) {
-    out.reserve(2);
-    push_byte(out, HEX[usize::from(b >> 4)]);
-    push_byte(out, HEX[usize::from(b & 0xf)]);
+    push_pair(out, HEX_PAIRS, usize::from(b));
 }
 
 /// `"{b}."` for every byte value: the pieces of a dotted-quad IPv4 address (the last
@@ -213,6 +251,23 @@ mod tests {
             for ip in [b, b << 8, b << 16 | 7, b << 24 | (255 - b)] {
                 assert_eq!(s(|o| ipv4(o, ip)), std::net::Ipv4Addr::from(ip).to_string());
             }
+        }
+    }
+
+    #[test]
+    fn digit_pairs_as_core_fmt() {
+        let mut wide = vec![0u128];
+        for shift in 0..128 {
+            for low in [1u128, 3, 0xf, 0x5a] {
+                wide.push(low << shift);
+                wide.push((low << shift).wrapping_sub(1));
+            }
+        }
+        for v in (0..70_000u128).chain(wide) {
+            assert_eq!(s(|o| dec128(o, v)), format!("{v}"));
+            assert_eq!(s(|o| hex_0x(o, v)), format!("{v:#x}"));
+            assert_eq!(s(|o| hex_0x_width(o, v, 6)), format!("{v:#06x}"));
+            assert_eq!(s(|o| hex2(o, v as u8)), format!("{:02x}", v as u8));
         }
     }
 
