@@ -91,7 +91,12 @@ pub(super) fn actions_into(
             )));
         }
         let mut a = r.sub(len, "action")?;
-        out.push(action(&mut a, version, depth, spare)?);
+        // The quick forms are pushed as they are made (one move of the action, not three
+        // through `Option` and `Result`).
+        match quick_action(a.rest(), version) {
+            Some(quick) => out.push(quick),
+            None => out.push(general_action(&mut a, version, depth, spare)?),
+        }
     }
     Ok(())
 }
@@ -128,15 +133,8 @@ fn rest_zero(r: &mut Reader<'_>, what: &str) -> Result<()> {
     zeros(r, n, what)
 }
 
-fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
-    let all = a.rest();
-    if let Some(quick) = quick_action(all, version) {
-        return Ok(quick);
-    }
-    general_action(a, version, depth, spare)
-}
-
-/// [`action`] without the quick paths.
+/// One action (all of `a`), as the general decoders read it: every form, every check
+/// ([`quick_action`] takes the common ones first).
 fn general_action(
     a: &mut Reader<'_>,
     version: Version,
