@@ -1081,7 +1081,7 @@ impl Match {
                 format_flags(ct_state_name, cs as u32, out);
             } else {
                 out.push_str("ct_state=");
-                format_flags_masked(ct_state_name, cs as u32, csm as u32, 0xff, out);
+                value::format_ct_state_masked(cs as u32, csm as u32, out);
             }
             out.push(',');
         }
