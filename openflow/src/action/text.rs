@@ -44,13 +44,24 @@ pub fn format_instructions(
     version: Version,
     out: &mut String,
 ) {
+    format_instructions_lazy(instructions, || ctx, version, out);
+}
+
+/// [`format_instructions`] with the match context made by `ctx` only if an action
+/// depends on it (most lists have none: the match is not looked at).
+pub(crate) fn format_instructions_lazy(
+    instructions: &[Instruction],
+    ctx: impl FnOnce() -> MatchContext,
+    version: Version,
+    out: &mut String,
+) {
     let needs_ctx = instructions.iter().any(|i| match i {
         Instruction::ApplyActions(l) | Instruction::WriteActions(l) => depends_on_context(l),
         _ => false,
     });
     if needs_ctx {
         let mut actions = instructions_to_actions(instructions);
-        apply_match_context(&mut actions, ctx);
+        apply_match_context(&mut actions, ctx());
         format_actions(&actions, version, out);
         return;
     }
