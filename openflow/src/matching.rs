@@ -1530,47 +1530,36 @@ impl Match {
     /// The body of [`Match::decode_fields_into`], into the empty `self`; on error the
     /// entries may be out of order.
     fn decode_fields_unsorted(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
-        let mut r = r.sub(len, "OXM match field")?;
+        let r = r.sub(len, "OXM match field")?;
         let all = r.clone();
         let m = self;
         let mut sorted = true;
         // Fields are at least 5 bytes on the wire, OVN's mostly 6 to 12.
         m.entries.reserve((len / 6).clamp(4, 32));
-        while !r.is_empty() {
-            let at = r.offset();
-            let raw = r.peek_u32(0)?;
-            // The common case: a registered field with a 32-bit header and its exact
-            // width (twice with a mask), at most 16 bytes.
-            let fast = crate::field::field_of_raw_header(raw).filter(|f| {
-                !f.is_tun_metadata() && usize::from(raw as u8) == f.bytes() << ((raw >> 8) & 1)
-            });
-            let (field, value, mask) = match fast {
-                Some(field) => {
-                    let hasmask = raw & 0x100 != 0;
-                    let n = field.bytes();
-                    let payload = usize::from(raw as u8);
-                    r.skip(4)?;
-                    let body = match r.bytes(payload) {
-                        Ok(b) => b,
-                        Err(_) => return Err(short_payload(&r, at, field, payload)),
-                    };
-                    let value = be_small(&body[..n]);
-                    if hasmask {
-                        let mask = be_small(&body[n..]);
-                        if value & !mask != 0 {
-                            return Err(bad_wildcards(&r, at, field));
-                        }
-                        (field, value, mask)
-                    } else {
-                        (field, value, ones(n))
-                    }
+        // The fields are read from the bytes with a plain index (kept in a register); a
+        // reader is positioned for the general path only.
+        let list = r.rest();
+        let base = r.offset();
+        let mut pos = 0;
+        while pos < list.len() {
+            let at = base + pos;
+            let (field, value, mask) = match quick_field(list, pos) {
+                Some((field, value, mask, next)) => {
+                    pos = next;
+                    (field, value, mask)
                 }
-                None => decode_field_slow(&mut r, at)?,
+                None => {
+                    let mut fr = all.clone();
+                    fr.skip(pos)?;
+                    let decoded = decode_field(&mut fr, at)?;
+                    pos = fr.offset() - base;
+                    decoded
+                }
             };
             let full = ones(value_bytes(field));
             let info = field.info();
             if !info.maskable && mask != 0 && mask != full {
-                return Err(r.error_at(
+                return Err(all.error_at(
                     at,
                     format_args!(
                         "{}: mask on a field that cannot be masked (OFPBMC_BAD_MASK)",
@@ -1579,7 +1568,7 @@ impl Match {
                 ));
             }
             if !value_is_valid(field, value) {
-                return Err(r.error_at(
+                return Err(all.error_at(
                     at,
                     format_args!(
                         "{}: invalid value {} (OFPBMC_BAD_VALUE)",
@@ -1594,7 +1583,7 @@ impl Match {
                 let i = field as usize - Field::Xreg0 as usize;
                 let (hi, lo) = (reg_slot(2 * i), reg_slot(2 * i + 1));
                 if m.has(hi) || m.has(lo) {
-                    return Err(r.error_at(
+                    return Err(all.error_at(
                         at,
                         format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                     ));
@@ -1621,7 +1610,7 @@ impl Match {
                 Some((slot, _)) => m.has(slot),
                 None => m.tests(field),
             } {
-                return Err(r.error_at(
+                return Err(all.error_at(
                     at,
                     format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                 ));
@@ -1636,7 +1625,7 @@ impl Match {
                 }
             } else {
                 m.set_masked(field, value, mask)
-                    .map_err(|e| r.error_at(at, e))?;
+                    .map_err(|e| all.error_at(at, e))?;
             }
         }
         if !sorted {
@@ -2224,6 +2213,66 @@ fn bad_wildcards(r: &Reader<'_>, at: usize, field: Field) -> Error {
             field.name()
         ),
     )
+}
+
+/// The common match field at `pos` of the field list `list`: a registered field with a
+/// 32-bit header and its exact width (twice with a mask), at most 16 bytes, all there, no
+/// value bits outside the mask. Its field, value, mask and the position after it; `None`
+/// for anything else, which [`decode_field`] reads (or rejects).
+#[inline]
+fn quick_field(list: &[u8], pos: usize) -> Option<(Field, u128, u128, usize)> {
+    let h = list.get(pos..pos + 4)?;
+    let raw = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+    let field = crate::field::field_of_raw_header(raw)?;
+    let n = field.bytes();
+    let payload = usize::from(raw as u8);
+    if field.is_tun_metadata() || payload != n << ((raw >> 8) & 1) {
+        return None;
+    }
+    let body = list.get(pos + 4..pos + 4 + payload)?;
+    let value = be_small(body.get(..n)?);
+    let mask = if payload > n {
+        be_small(body.get(n..)?)
+    } else {
+        ones(n)
+    };
+    if value & !mask != 0 {
+        return None;
+    }
+    Some((field, value, mask, pos + 4 + payload))
+}
+
+/// Reads one match field from `r` (at offset `at`): what [`quick_field`] reads, with the
+/// errors it leaves to this (a payload cut short, value bits outside the mask), and every
+/// other field the general way ([`decode_field_slow`]).
+#[cold]
+#[inline(never)]
+fn decode_field(r: &mut Reader<'_>, at: usize) -> Result<(Field, u128, u128)> {
+    let raw = r.peek_u32(0)?;
+    let fast = crate::field::field_of_raw_header(raw).filter(|f| {
+        !f.is_tun_metadata() && usize::from(raw as u8) == f.bytes() << ((raw >> 8) & 1)
+    });
+    let Some(field) = fast else {
+        return decode_field_slow(r, at);
+    };
+    let hasmask = raw & 0x100 != 0;
+    let n = field.bytes();
+    let payload = usize::from(raw as u8);
+    r.skip(4)?;
+    let body = match r.bytes(payload) {
+        Ok(b) => b,
+        Err(_) => return Err(short_payload(r, at, field, payload)),
+    };
+    let value = be_small(&body[..n]);
+    if hasmask {
+        let mask = be_small(&body[n..]);
+        if value & !mask != 0 {
+            return Err(bad_wildcards(r, at, field));
+        }
+        Ok((field, value, mask))
+    } else {
+        Ok((field, value, ones(n)))
+    }
 }
 
 /// Reads one match field the general way (experimenter headers, `tun_metadata`, and the
