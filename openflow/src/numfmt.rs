@@ -115,7 +115,12 @@ pub(crate) fn hex(out: &mut String, v: u128) {
 /// `{v:x}` for a `u64`.
 #[inline]
 pub(crate) fn hex64(out: &mut String, v: u64) {
-    let digits = ((64 - (v | 1).leading_zeros()).div_ceil(4)) as usize;
+    if v < 16 {
+        // One digit, the most common case (flags, small register values).
+        push_byte(out, HEX[v as usize]);
+        return;
+    }
+    let digits = ((64 - v.leading_zeros()).div_ceil(4)) as usize;
     hex_digits64(out, v, digits);
 }
 
