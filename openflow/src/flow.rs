@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 use crate::action::{
     Action, MatchContext, actions_into_instructions, apply_match_context, canonical_actions,
-    format_actions, format_instructions, instructions_to_actions, parse_actions,
+    format_actions, format_instructions_lazy, instructions_to_actions, parse_actions,
 };
 use crate::error::{Error, Result};
 use crate::field::Field;
@@ -630,7 +630,7 @@ pub fn format_flow_stats(fs: &FlowStats, version: Version, show_stats: bool, out
         out.push(' ');
     }
     out.push_str("actions=");
-    format_instructions(&fs.instructions, match_context(&fs.match_), version, out);
+    format_instructions_lazy(&fs.instructions, || match_context(&fs.match_), version, out);
 }
 
 /// [`format_flow_stats`] the slow way, through [`Flow::from_stats`] and [`Flow`]'s
@@ -762,7 +762,7 @@ pub fn format_flow_mod(fm: &FlowMod, version: Version, out: &mut String) {
     }
     format_flags(fm.flags, out);
     out.push_str("actions=");
-    format_instructions(&fm.instructions, match_context(&fm.match_), version, out);
+    format_instructions_lazy(&fm.instructions, || match_context(&fm.match_), version, out);
 }
 
 /// The line `ovs-ofctl parse-flows` prints for a flow_mod message:

@@ -1059,25 +1059,28 @@ impl Match {
                 None => (0, 0),
             }
         };
-        put_u32_hex(out, "pkt_mark", slot(PktMark));
+        // Most matches test none of these: one test skips them all.
         let mut megaflow = false;
-        if slot(RecircId).1 != 0 {
-            put_u32_hex(out, "recirc_id", slot(RecircId));
-            megaflow = true;
-        }
-        put_u32_hex(out, "dp_hash", slot(DpHash));
-        if slot(ConjId).1 != 0 {
-            out.push_str("conj_id=");
-            numfmt::dec128(out, slot(ConjId).0);
-            out.push(',');
-        }
-        if slot(SkbPriority).1 != 0 {
-            let _ = write!(out, "skb_priority={},", Hx(slot(SkbPriority).0));
-        }
-        if slot(ActsetOutput).1 != 0 {
-            out.push_str("actset_output=");
-            format_port(slot(ActsetOutput).0 as u16, out);
-            out.push(',');
+        if self.any_of(&FORMAT_META) {
+            put_u32_hex(out, "pkt_mark", slot(PktMark));
+            if slot(RecircId).1 != 0 {
+                put_u32_hex(out, "recirc_id", slot(RecircId));
+                megaflow = true;
+            }
+            put_u32_hex(out, "dp_hash", slot(DpHash));
+            if slot(ConjId).1 != 0 {
+                out.push_str("conj_id=");
+                numfmt::dec128(out, slot(ConjId).0);
+                out.push(',');
+            }
+            if slot(SkbPriority).1 != 0 {
+                let _ = write!(out, "skb_priority={},", Hx(slot(SkbPriority).0));
+            }
+            if slot(ActsetOutput).1 != 0 {
+                out.push_str("actset_output=");
+                format_port(slot(ActsetOutput).0 as u16, out);
+                out.push(',');
+            }
         }
         let (cs, csm) = slot(CtState);
         if csm != 0 {
@@ -1086,32 +1089,34 @@ impl Match {
                 format_flags(ct_state_name, cs as u32, out);
             } else {
                 out.push_str("ct_state=");
-                format_flags_masked(ct_state_name, cs as u32, csm as u32, 0xff, out);
+                value::format_ct_state_masked(cs as u32, csm as u32, out);
             }
             out.push(',');
         }
-        put_u16_dec(out, "ct_zone", slot(CtZone));
-        put_u32_hex(out, "ct_mark", slot(CtMark));
-        let (lv, lm) = slot(CtLabel);
-        if lm != 0 {
-            out.push_str("ct_label=");
-            format_hex(lv, out);
-            if lm != u128::MAX {
-                out.push('/');
-                format_hex(lm, out);
+        if self.any_of(&FORMAT_CT) {
+            put_u16_dec(out, "ct_zone", slot(CtZone));
+            put_u32_hex(out, "ct_mark", slot(CtMark));
+            let (lv, lm) = slot(CtLabel);
+            if lm != 0 {
+                out.push_str("ct_label=");
+                format_hex(lv, out);
+                if lm != u128::MAX {
+                    out.push('/');
+                    format_hex(lm, out);
+                }
+                out.push(',');
             }
-            out.push(',');
-        }
-        put_ipv4(out, "ct_nw_src", slot(CtNwSrc));
-        put_ipv6(out, "ct_ipv6_src", slot(CtIpv6Src));
-        put_ipv4(out, "ct_nw_dst", slot(CtNwDst));
-        put_ipv6(out, "ct_ipv6_dst", slot(CtIpv6Dst));
-        if slot(CtNwProto).1 != 0 {
-            out.push_str("ct_nw_proto=");
-            numfmt::dec128(out, slot(CtNwProto).0);
-            out.push(',');
-            put_u16_dec(out, "ct_tp_src", slot(CtTpSrc));
-            put_u16_dec(out, "ct_tp_dst", slot(CtTpDst));
+            put_ipv4(out, "ct_nw_src", slot(CtNwSrc));
+            put_ipv6(out, "ct_ipv6_src", slot(CtIpv6Src));
+            put_ipv4(out, "ct_nw_dst", slot(CtNwDst));
+            put_ipv6(out, "ct_ipv6_dst", slot(CtIpv6Dst));
+            if slot(CtNwProto).1 != 0 {
+                out.push_str("ct_nw_proto=");
+                numfmt::dec128(out, slot(CtNwProto).0);
+                out.push(',');
+                put_u16_dec(out, "ct_tp_src", slot(CtTpSrc));
+                put_u16_dec(out, "ct_tp_dst", slot(CtTpDst));
+            }
         }
         let (pt, ptm) = slot(PacketType);
         let mut dl_type = slot(EthType).0;
@@ -1162,10 +1167,15 @@ impl Match {
                 None => skip_type = false,
             }
         }
-        let any_reg = self.any_in(Reg0, Reg15);
-        for (i, key) in REG_KEYS.iter().enumerate().take_while(|_| any_reg) {
+        // Only the registers present, in order.
+        let mut regs = self.reg_bits();
+        while regs != 0 {
+            let i = regs.trailing_zeros() as usize;
+            regs &= regs - 1;
             let (v, m) = slot(reg_slot(i));
-            if m != 0 {
+            if let Some(key) = REG_KEYS.get(i)
+                && m != 0
+            {
                 out.push_str(key);
                 put_hex32(out, v, m);
             }
@@ -1181,44 +1191,46 @@ impl Match {
             }
             out.push(',');
         }
-        if slot(InPort).1 != 0 {
-            out.push_str("in_port=");
-            format_port(slot(InPort).0 as u16, out);
-            out.push(',');
-        }
-        let (tci, tcim) = slot(VlanTci);
-        if tcim != 0 {
-            let vid_mask = tcim & VLAN_VID_MASK;
-            let pcp_mask = tcim & VLAN_PCP_MASK;
-            let cfi = tcim & VLAN_CFI;
-            if cfi != 0
-                && tci & VLAN_CFI != 0
-                && (vid_mask == 0 || vid_mask == VLAN_VID_MASK)
-                && (pcp_mask == 0 || pcp_mask == VLAN_PCP_MASK)
-                && (vid_mask != 0 || pcp_mask != 0)
-            {
-                if vid_mask != 0 {
-                    out.push_str("dl_vlan=");
-                    numfmt::dec128(out, tci & VLAN_VID_MASK);
-                    out.push(',');
-                }
-                if pcp_mask != 0 {
-                    out.push_str("dl_vlan_pcp=");
-                    numfmt::dec128(out, tci >> 13);
-                    out.push(',');
-                }
-            } else {
-                out.push_str("vlan_tci=");
-                numfmt::hex_0x_width(out, tci, 6);
-                if tcim != 0xffff {
-                    out.push('/');
-                    numfmt::hex_0x_width(out, tcim, 6);
-                }
+        if self.any_of(&FORMAT_L2) {
+            if slot(InPort).1 != 0 {
+                out.push_str("in_port=");
+                format_port(slot(InPort).0 as u16, out);
                 out.push(',');
             }
+            let (tci, tcim) = slot(VlanTci);
+            if tcim != 0 {
+                let vid_mask = tcim & VLAN_VID_MASK;
+                let pcp_mask = tcim & VLAN_PCP_MASK;
+                let cfi = tcim & VLAN_CFI;
+                if cfi != 0
+                    && tci & VLAN_CFI != 0
+                    && (vid_mask == 0 || vid_mask == VLAN_VID_MASK)
+                    && (pcp_mask == 0 || pcp_mask == VLAN_PCP_MASK)
+                    && (vid_mask != 0 || pcp_mask != 0)
+                {
+                    if vid_mask != 0 {
+                        out.push_str("dl_vlan=");
+                        numfmt::dec128(out, tci & VLAN_VID_MASK);
+                        out.push(',');
+                    }
+                    if pcp_mask != 0 {
+                        out.push_str("dl_vlan_pcp=");
+                        numfmt::dec128(out, tci >> 13);
+                        out.push(',');
+                    }
+                } else {
+                    out.push_str("vlan_tci=");
+                    numfmt::hex_0x_width(out, tci, 6);
+                    if tcim != 0xffff {
+                        out.push('/');
+                        numfmt::hex_0x_width(out, tcim, 6);
+                    }
+                    out.push(',');
+                }
+            }
+            put_eth(out, "dl_src", slot(EthSrc));
+            put_eth(out, "dl_dst", slot(EthDst));
         }
-        put_eth(out, "dl_src", slot(EthSrc));
-        put_eth(out, "dl_dst", slot(EthDst));
         if !skip_type && slot(EthType).1 != 0 {
             out.push_str("dl_type=");
             numfmt::hex_0x_width(out, dl_type, 6);
@@ -1254,46 +1266,48 @@ impl Match {
             put_eth(out, "arp_sha", slot(ArpSha));
             put_eth(out, "arp_tha", slot(ArpTha));
         }
-        let (tos, tosm) = slot(NwTos);
-        if tosm & IP_DSCP_MASK != 0 {
-            put_dec(out, "nw_tos=", tos & IP_DSCP_MASK);
-        }
-        if tosm & IP_ECN_MASK != 0 {
-            put_dec(out, "nw_ecn=", tos & IP_ECN_MASK);
-        }
-        let (ttl, ttlm) = slot(NwTtl);
-        if ttlm != 0 {
-            put_dec(out, "nw_ttl=", ttl);
-        }
-        let (lse, lsem) = slot(MplsLabel);
-        if lsem & MPLS_LABEL_MASK != 0 {
-            let _ = write!(out, "mpls_label={},", lse >> 12);
-        }
-        if lsem & MPLS_TC_MASK != 0 {
-            let _ = write!(out, "mpls_tc={},", (lse >> 9) & 7);
-        }
-        if lsem & MPLS_TTL_MASK != 0 {
-            let _ = write!(out, "mpls_ttl={},", lse & 0xff);
-        }
-        if lsem & MPLS_BOS_MASK != 0 {
-            let _ = write!(out, "mpls_bos={},", (lse >> 8) & 1);
-        }
-        let (fv, fm) = slot(IpFrag);
-        let frag = match fm & 3 {
-            3 => Some(match fv & 3 {
-                0 => "no",
-                1 => "first",
-                3 => "later",
-                _ => "<error>",
-            }),
-            1 => Some(if fv & 1 != 0 { "yes" } else { "no" }),
-            2 => Some(if fv & 2 != 0 { "later" } else { "not_later" }),
-            _ => None,
-        };
-        if let Some(f) = frag {
-            out.push_str("nw_frag=");
-            out.push_str(f);
-            out.push(',');
+        if self.any_of(&FORMAT_L3_MISC) {
+            let (tos, tosm) = slot(NwTos);
+            if tosm & IP_DSCP_MASK != 0 {
+                put_dec(out, "nw_tos=", tos & IP_DSCP_MASK);
+            }
+            if tosm & IP_ECN_MASK != 0 {
+                put_dec(out, "nw_ecn=", tos & IP_ECN_MASK);
+            }
+            let (ttl, ttlm) = slot(NwTtl);
+            if ttlm != 0 {
+                put_dec(out, "nw_ttl=", ttl);
+            }
+            let (lse, lsem) = slot(MplsLabel);
+            if lsem & MPLS_LABEL_MASK != 0 {
+                let _ = write!(out, "mpls_label={},", lse >> 12);
+            }
+            if lsem & MPLS_TC_MASK != 0 {
+                let _ = write!(out, "mpls_tc={},", (lse >> 9) & 7);
+            }
+            if lsem & MPLS_TTL_MASK != 0 {
+                let _ = write!(out, "mpls_ttl={},", lse & 0xff);
+            }
+            if lsem & MPLS_BOS_MASK != 0 {
+                let _ = write!(out, "mpls_bos={},", (lse >> 8) & 1);
+            }
+            let (fv, fm) = slot(IpFrag);
+            let frag = match fm & 3 {
+                3 => Some(match fv & 3 {
+                    0 => "no",
+                    1 => "first",
+                    3 => "later",
+                    _ => "<error>",
+                }),
+                1 => Some(if fv & 1 != 0 { "yes" } else { "no" }),
+                2 => Some(if fv & 2 != 0 { "later" } else { "not_later" }),
+                _ => None,
+            };
+            if let Some(f) = frag {
+                out.push_str("nw_frag=");
+                out.push_str(f);
+                out.push(',');
+            }
         }
         if dl_type == ETH_TYPE_IP && proto == 1 {
             put_u16_dec(out, "icmp_type", slot(TcpSrc));
@@ -1524,47 +1538,36 @@ impl Match {
     /// The body of [`Match::decode_fields_into`], into the empty `self`; on error the
     /// entries may be out of order.
     fn decode_fields_unsorted(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
-        let mut r = r.sub(len, "OXM match field")?;
+        let r = r.sub(len, "OXM match field")?;
         let all = r.clone();
         let m = self;
         let mut sorted = true;
         // Fields are at least 5 bytes on the wire, OVN's mostly 6 to 12.
         m.entries.reserve((len / 6).clamp(4, 32));
-        while !r.is_empty() {
-            let at = r.offset();
-            let raw = r.peek_u32(0)?;
-            // The common case: a registered field with a 32-bit header and its exact
-            // width (twice with a mask), at most 16 bytes.
-            let fast = crate::field::field_of_raw_header(raw).filter(|f| {
-                !f.is_tun_metadata() && usize::from(raw as u8) == f.bytes() << ((raw >> 8) & 1)
-            });
-            let (field, value, mask) = match fast {
-                Some(field) => {
-                    let hasmask = raw & 0x100 != 0;
-                    let n = field.bytes();
-                    let payload = usize::from(raw as u8);
-                    r.skip(4)?;
-                    let body = match r.bytes(payload) {
-                        Ok(b) => b,
-                        Err(_) => return Err(short_payload(&r, at, field, payload)),
-                    };
-                    let value = be_small(&body[..n]);
-                    if hasmask {
-                        let mask = be_small(&body[n..]);
-                        if value & !mask != 0 {
-                            return Err(bad_wildcards(&r, at, field));
-                        }
-                        (field, value, mask)
-                    } else {
-                        (field, value, ones(n))
-                    }
+        // The fields are read from the bytes with a plain index (kept in a register); a
+        // reader is positioned for the general path only.
+        let list = r.rest();
+        let base = r.offset();
+        let mut pos = 0;
+        while pos < list.len() {
+            let at = base + pos;
+            let (field, value, mask) = match quick_field(list, pos) {
+                Some((field, value, mask, next)) => {
+                    pos = next;
+                    (field, value, mask)
                 }
-                None => decode_field_slow(&mut r, at)?,
+                None => {
+                    let mut fr = all.clone();
+                    fr.skip(pos)?;
+                    let decoded = decode_field(&mut fr, at)?;
+                    pos = fr.offset() - base;
+                    decoded
+                }
             };
             let full = ones(value_bytes(field));
             let info = field.info();
             if !info.maskable && mask != 0 && mask != full {
-                return Err(r.error_at(
+                return Err(all.error_at(
                     at,
                     format_args!(
                         "{}: mask on a field that cannot be masked (OFPBMC_BAD_MASK)",
@@ -1573,7 +1576,7 @@ impl Match {
                 ));
             }
             if !value_is_valid(field, value) {
-                return Err(r.error_at(
+                return Err(all.error_at(
                     at,
                     format_args!(
                         "{}: invalid value {} (OFPBMC_BAD_VALUE)",
@@ -1588,7 +1591,7 @@ impl Match {
                 let i = field as usize - Field::Xreg0 as usize;
                 let (hi, lo) = (reg_slot(2 * i), reg_slot(2 * i + 1));
                 if m.has(hi) || m.has(lo) {
-                    return Err(r.error_at(
+                    return Err(all.error_at(
                         at,
                         format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                     ));
@@ -1615,7 +1618,7 @@ impl Match {
                 Some((slot, _)) => m.has(slot),
                 None => m.tests(field),
             } {
-                return Err(r.error_at(
+                return Err(all.error_at(
                     at,
                     format_args!("{}: duplicate field (OFPBMC_DUP_FIELD)", info.name),
                 ));
@@ -1630,7 +1633,7 @@ impl Match {
                 }
             } else {
                 m.set_masked(field, value, mask)
-                    .map_err(|e| r.error_at(at, e))?;
+                    .map_err(|e| all.error_at(at, e))?;
             }
         }
         if !sorted {
@@ -2008,6 +2011,39 @@ const fn slot_set(slots: &[Field]) -> [u64; PRESENT_WORDS] {
     set
 }
 
+/// Slots [`Match::format_with_priority`] prints before `ct_state`, absent from most
+/// matches.
+const FORMAT_META: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::PktMark,
+    Field::RecircId,
+    Field::DpHash,
+    Field::ConjId,
+    Field::SkbPriority,
+    Field::ActsetOutput,
+]);
+
+/// The connection tracking slots [`Match::format_with_priority`] prints after `ct_state`
+/// (`ct_tp_src` and `ct_tp_dst` are printed only with `ct_nw_proto`).
+const FORMAT_CT: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::CtZone,
+    Field::CtMark,
+    Field::CtLabel,
+    Field::CtNwSrc,
+    Field::CtIpv6Src,
+    Field::CtNwDst,
+    Field::CtIpv6Dst,
+    Field::CtNwProto,
+]);
+
+/// The Ethernet slots [`Match::format_with_priority`] prints after `metadata`.
+const FORMAT_L2: [u64; PRESENT_WORDS] =
+    slot_set(&[Field::InPort, Field::VlanTci, Field::EthSrc, Field::EthDst]);
+
+/// The IP and MPLS slots [`Match::format_with_priority`] prints after `nw_proto`, absent
+/// from most matches.
+const FORMAT_L3_MISC: [u64; PRESENT_WORDS] =
+    slot_set(&[Field::NwTos, Field::NwTtl, Field::MplsLabel, Field::IpFrag]);
+
 /// The slots the encoder looks at before `eth_type`, absent from most matches.
 const ENCODE_BEFORE_ETH_TYPE: [u64; PRESENT_WORDS] = slot_set(&[
     Field::DpHash,
@@ -2187,6 +2223,66 @@ fn bad_wildcards(r: &Reader<'_>, at: usize, field: Field) -> Error {
     )
 }
 
+/// The common match field at `pos` of the field list `list`: a registered field with a
+/// 32-bit header and its exact width (twice with a mask), at most 16 bytes, all there, no
+/// value bits outside the mask. Its field, value, mask and the position after it; `None`
+/// for anything else, which [`decode_field`] reads (or rejects).
+#[inline]
+fn quick_field(list: &[u8], pos: usize) -> Option<(Field, u128, u128, usize)> {
+    let h = list.get(pos..pos + 4)?;
+    let raw = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+    let field = crate::field::field_of_raw_header(raw)?;
+    let n = field.bytes();
+    let payload = usize::from(raw as u8);
+    if field.is_tun_metadata() || payload != n << ((raw >> 8) & 1) {
+        return None;
+    }
+    let body = list.get(pos + 4..pos + 4 + payload)?;
+    let value = be_small(body.get(..n)?);
+    let mask = if payload > n {
+        be_small(body.get(n..)?)
+    } else {
+        ones(n)
+    };
+    if value & !mask != 0 {
+        return None;
+    }
+    Some((field, value, mask, pos + 4 + payload))
+}
+
+/// Reads one match field from `r` (at offset `at`): what [`quick_field`] reads, with the
+/// errors it leaves to this (a payload cut short, value bits outside the mask), and every
+/// other field the general way ([`decode_field_slow`]).
+#[cold]
+#[inline(never)]
+fn decode_field(r: &mut Reader<'_>, at: usize) -> Result<(Field, u128, u128)> {
+    let raw = r.peek_u32(0)?;
+    let fast = crate::field::field_of_raw_header(raw).filter(|f| {
+        !f.is_tun_metadata() && usize::from(raw as u8) == f.bytes() << ((raw >> 8) & 1)
+    });
+    let Some(field) = fast else {
+        return decode_field_slow(r, at);
+    };
+    let hasmask = raw & 0x100 != 0;
+    let n = field.bytes();
+    let payload = usize::from(raw as u8);
+    r.skip(4)?;
+    let body = match r.bytes(payload) {
+        Ok(b) => b,
+        Err(_) => return Err(short_payload(r, at, field, payload)),
+    };
+    let value = be_small(&body[..n]);
+    if hasmask {
+        let mask = be_small(&body[n..]);
+        if value & !mask != 0 {
+            return Err(bad_wildcards(r, at, field));
+        }
+        Ok((field, value, mask))
+    } else {
+        Ok((field, value, ones(n)))
+    }
+}
+
 /// Reads one match field the general way (experimenter headers, `tun_metadata`, and the
 /// errors of unknown or mis-sized headers): its field, value and mask.
 #[cold]
@@ -2356,12 +2452,19 @@ fn put_dec(out: &mut String, key: &str, v: u128) {
     out.push(',');
 }
 
+/// Appends the slot `(v, m)` as `name=...,` when it is present (a nonzero mask): the test
+/// is inlined into the caller, the printing is [`put_u32_hex_present`].
+#[inline(always)]
 fn put_u32_hex(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        out.push_str(name);
-        out.push('=');
-        put_hex32(out, v, m);
+        put_u32_hex_present(out, name, v, m);
     }
+}
+
+fn put_u32_hex_present(out: &mut String, name: &str, v: u128, m: u128) {
+    out.push_str(name);
+    out.push('=');
+    put_hex32(out, v, m);
 }
 
 fn put_hex32(out: &mut String, v: u128, m: u128) {
@@ -2373,19 +2476,26 @@ fn put_hex32(out: &mut String, v: u128, m: u128) {
     out.push(',');
 }
 
+/// Appends the slot `(v, m)` as `name=...,` when it is present (a nonzero mask): the test
+/// is inlined into the caller, the printing is [`put_u16_dec_present`].
+#[inline(always)]
 fn put_u16_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        out.push_str(name);
-        out.push('=');
-        if m == 0xffff {
-            numfmt::dec128(out, v);
-        } else {
-            numfmt::hex_0x(out, v);
-            out.push('/');
-            numfmt::hex_0x(out, m);
-        }
-        out.push(',');
+        put_u16_dec_present(out, name, v, m);
     }
+}
+
+fn put_u16_dec_present(out: &mut String, name: &str, v: u128, m: u128) {
+    out.push_str(name);
+    out.push('=');
+    if m == 0xffff {
+        numfmt::dec128(out, v);
+    } else {
+        numfmt::hex_0x(out, v);
+        out.push('/');
+        numfmt::hex_0x(out, m);
+    }
+    out.push(',');
 }
 
 fn put_u32_dec(out: &mut String, name: &str, (v, m): (u128, u128)) {
@@ -2408,35 +2518,56 @@ fn put_u8_masked(out: &mut String, name: &str, (v, m): (u128, u128)) {
     }
 }
 
+/// Appends the slot `(v, m)` as `name=...,` when it is present (a nonzero mask): the test
+/// is inlined into the caller, the printing is [`put_ipv4_present`].
+#[inline(always)]
 fn put_ipv4(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        out.push_str(name);
-        out.push('=');
-        format_ipv4_masked(v as u32, m as u32, out);
-        out.push(',');
+        put_ipv4_present(out, name, v, m);
     }
 }
 
+fn put_ipv4_present(out: &mut String, name: &str, v: u128, m: u128) {
+    out.push_str(name);
+    out.push('=');
+    format_ipv4_masked(v as u32, m as u32, out);
+    out.push(',');
+}
+
+/// Appends the slot `(v, m)` as `name=...,` when it is present (a nonzero mask): the test
+/// is inlined into the caller, the printing is [`put_ipv6_present`].
+#[inline(always)]
 fn put_ipv6(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        out.push_str(name);
-        out.push('=');
-        format_ipv6_masked(v, m, out);
-        out.push(',');
+        put_ipv6_present(out, name, v, m);
     }
 }
 
+fn put_ipv6_present(out: &mut String, name: &str, v: u128, m: u128) {
+    out.push_str(name);
+    out.push('=');
+    format_ipv6_masked(v, m, out);
+    out.push(',');
+}
+
+/// Appends the slot `(v, m)` as `name=...,` when it is present (a nonzero mask): the test
+/// is inlined into the caller, the printing is [`put_eth_present`].
+#[inline(always)]
 fn put_eth(out: &mut String, name: &str, (v, m): (u128, u128)) {
     if m != 0 {
-        out.push_str(name);
-        out.push('=');
-        format_eth(v as u64, out);
-        if m != ones(6) {
-            out.push('/');
-            format_eth(m as u64, out);
-        }
-        out.push(',');
+        put_eth_present(out, name, v, m);
     }
+}
+
+fn put_eth_present(out: &mut String, name: &str, v: u128, m: u128) {
+    out.push_str(name);
+    out.push('=');
+    format_eth(v as u64, out);
+    if m != ones(6) {
+        out.push('/');
+        format_eth(m as u64, out);
+    }
+    out.push(',');
 }
 
 impl std::fmt::Display for Match {

@@ -23,26 +23,61 @@ fn push_byte(out: &mut String, c: u8) {
     out.push(char::from(c & 0x7f));
 }
 
+/// Two-character pieces of a table: `"00"` to `"ff"` (hexadecimal, 256 of them) or `"00"`
+/// to `"99"` (decimal, 100), one after another.
+const fn pair_table<const N: usize>(base: usize) -> [u8; N] {
+    let mut t = [0u8; N];
+    let mut i = 0;
+    while 2 * i + 1 < N {
+        t[2 * i] = HEX[i / base];
+        t[2 * i + 1] = HEX[i % base];
+        i += 1;
+    }
+    t
+}
+
+/// The bytes of [`HEX_PAIRS`].
+const HEX_PAIR_BYTES: [u8; 512] = pair_table(16);
+/// The bytes of [`DEC_PAIRS`].
+const DEC_PAIR_BYTES: [u8; 200] = pair_table(10);
+
+/// Every byte as two lowercase hexadecimal digits, `"00"` to `"ff"`: digits go out two at
+/// a time, one 2-byte copy where pushing characters checks the capacity for each.
+const HEX_PAIRS: &str = match std::str::from_utf8(&HEX_PAIR_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("hexadecimal digits are ASCII"),
+};
+
+/// `"00"` to `"99"`, as [`HEX_PAIRS`] for decimal digits.
+const DEC_PAIRS: &str = match std::str::from_utf8(&DEC_PAIR_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("decimal digits are ASCII"),
+};
+
+/// Appends pair `i` of `table` ([`HEX_PAIRS`] or [`DEC_PAIRS`]).
+#[inline(always)]
+fn push_pair(out: &mut String, table: &'static str, i: usize) {
+    if let Some(p) = table.get(2 * i..2 * i + 2) {
+        out.push_str(p);
+    }
+}
+
 /// `{v}` for an unsigned integer.
 pub(crate) fn dec(out: &mut String, v: u64) {
     let digit = |d: u64| char::from((b'0' + d as u8) & 0x7f);
     if v < 10 {
         out.push(digit(v));
     } else if v < 100 {
-        out.push(digit(v / 10));
-        out.push(digit(v % 10));
+        push_pair(out, DEC_PAIRS, v as usize);
     } else if v < 1000 {
         out.push(digit(v / 100));
-        out.push(digit(v / 10 % 10));
-        out.push(digit(v % 10));
+        push_pair(out, DEC_PAIRS, (v % 100) as usize);
     } else if v < 100_000 {
         if v >= 10_000 {
             out.push(digit(v / 10_000));
         }
-        out.push(digit(v / 1000 % 10));
-        out.push(digit(v / 100 % 10));
-        out.push(digit(v / 10 % 10));
-        out.push(digit(v % 10));
+        push_pair(out, DEC_PAIRS, (v / 100 % 100) as usize);
+        push_pair(out, DEC_PAIRS, (v % 100) as usize);
     } else {
         let mut buf = [0u8; 20];
         let mut i = buf.len();
@@ -80,7 +115,12 @@ pub(crate) fn hex(out: &mut String, v: u128) {
 /// `{v:x}` for a `u64`.
 #[inline]
 pub(crate) fn hex64(out: &mut String, v: u64) {
-    let digits = ((64 - (v | 1).leading_zeros()).div_ceil(4)) as usize;
+    if v < 16 {
+        // One digit, the most common case (flags, small register values).
+        push_byte(out, HEX[v as usize]);
+        return;
+    }
+    let digits = ((64 - v.leading_zeros()).div_ceil(4)) as usize;
     hex_digits64(out, v, digits);
 }
 
@@ -118,13 +158,18 @@ fn hex_digits_wide(out: &mut String, v: u128, digits: usize) {
     out.push_str(&ZEROS[..zeros]);
 }
 
-/// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded.
+/// The low `n` (at most 16) hexadecimal digits of `v`, zero-padded: an odd first digit
+/// alone, then pairs.
 #[inline]
 fn hex_digits64(out: &mut String, v: u64, n: usize) {
     let n = n.min(16);
-    out.reserve(n);
-    for i in (0..n).rev() {
-        push_byte(out, HEX[((v >> (4 * i)) & 0xf) as usize]);
+    if n % 2 == 1 {
+        push_byte(out, HEX[((v >> (4 * (n - 1))) & 0xf) as usize]);
+    }
+    let mut i = n / 2;
+    while i > 0 {
+        i -= 1;
+        push_pair(out, HEX_PAIRS, ((v >> (8 * i)) & 0xff) as usize);
     }
 }
 
@@ -156,45 +201,33 @@ pub(crate) fn hex_0x_width(out: &mut String, v: u128, width: usize) {
 
 /// `{b:02x}`.
 pub(crate) fn hex2(out: &mut String, b: u8) {
-    out.reserve(2);
-    push_byte(out, HEX[usize::from(b >> 4)]);
-    push_byte(out, HEX[usize::from(b & 0xf)]);
+    push_pair(out, HEX_PAIRS, usize::from(b));
 }
 
-/// `"{b}."` for every byte value: the pieces of a dotted-quad IPv4 address (the last
-/// written without its dot).
-const DEC_DOT: [&str; 256] = [
-    "0.", "1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9.", "10.", "11.", "12.", "13.", "14.",
-    "15.", "16.", "17.", "18.", "19.", "20.", "21.", "22.", "23.", "24.", "25.", "26.", "27.",
-    "28.", "29.", "30.", "31.", "32.", "33.", "34.", "35.", "36.", "37.", "38.", "39.", "40.",
-    "41.", "42.", "43.", "44.", "45.", "46.", "47.", "48.", "49.", "50.", "51.", "52.", "53.",
-    "54.", "55.", "56.", "57.", "58.", "59.", "60.", "61.", "62.", "63.", "64.", "65.", "66.",
-    "67.", "68.", "69.", "70.", "71.", "72.", "73.", "74.", "75.", "76.", "77.", "78.", "79.",
-    "80.", "81.", "82.", "83.", "84.", "85.", "86.", "87.", "88.", "89.", "90.", "91.", "92.",
-    "93.", "94.", "95.", "96.", "97.", "98.", "99.", "100.", "101.", "102.", "103.", "104.",
-    "105.", "106.", "107.", "108.", "109.", "110.", "111.", "112.", "113.", "114.", "115.", "116.",
-    "117.", "118.", "119.", "120.", "121.", "122.", "123.", "124.", "125.", "126.", "127.", "128.",
-    "129.", "130.", "131.", "132.", "133.", "134.", "135.", "136.", "137.", "138.", "139.", "140.",
-    "141.", "142.", "143.", "144.", "145.", "146.", "147.", "148.", "149.", "150.", "151.", "152.",
-    "153.", "154.", "155.", "156.", "157.", "158.", "159.", "160.", "161.", "162.", "163.", "164.",
-    "165.", "166.", "167.", "168.", "169.", "170.", "171.", "172.", "173.", "174.", "175.", "176.",
-    "177.", "178.", "179.", "180.", "181.", "182.", "183.", "184.", "185.", "186.", "187.", "188.",
-    "189.", "190.", "191.", "192.", "193.", "194.", "195.", "196.", "197.", "198.", "199.", "200.",
-    "201.", "202.", "203.", "204.", "205.", "206.", "207.", "208.", "209.", "210.", "211.", "212.",
-    "213.", "214.", "215.", "216.", "217.", "218.", "219.", "220.", "221.", "222.", "223.", "224.",
-    "225.", "226.", "227.", "228.", "229.", "230.", "231.", "232.", "233.", "234.", "235.", "236.",
-    "237.", "238.", "239.", "240.", "241.", "242.", "243.", "244.", "245.", "246.", "247.", "248.",
-    "249.", "250.", "251.", "252.", "253.", "254.", "255.",
-];
+/// `{b}` for a byte: one digit, or a pair of them, or a digit and a pair.
+#[inline(always)]
+fn dec_u8(out: &mut String, b: u8) {
+    if b < 10 {
+        push_byte(out, b'0' + b);
+    } else if b < 100 {
+        push_pair(out, DEC_PAIRS, usize::from(b));
+    } else {
+        push_byte(out, b'0' + b / 100);
+        push_pair(out, DEC_PAIRS, usize::from(b % 100));
+    }
+}
 
-/// An IPv4 address as `a.b.c.d` (`Ipv4Addr`'s `Display`), a table piece per byte.
+/// An IPv4 address as `a.b.c.d` (`Ipv4Addr`'s `Display`): digits one or two at a time,
+/// no copy of unknown length.
 pub(crate) fn ipv4(out: &mut String, v: u32) {
     let [a, b, c, d] = v.to_be_bytes();
-    out.push_str(DEC_DOT[usize::from(a)]);
-    out.push_str(DEC_DOT[usize::from(b)]);
-    out.push_str(DEC_DOT[usize::from(c)]);
-    let last = DEC_DOT[usize::from(d)];
-    out.push_str(last.get(..last.len() - 1).unwrap_or(last));
+    dec_u8(out, a);
+    out.push('.');
+    dec_u8(out, b);
+    out.push('.');
+    dec_u8(out, c);
+    out.push('.');
+    dec_u8(out, d);
 }
 
 #[cfg(test)]
@@ -213,6 +246,23 @@ mod tests {
             for ip in [b, b << 8, b << 16 | 7, b << 24 | (255 - b)] {
                 assert_eq!(s(|o| ipv4(o, ip)), std::net::Ipv4Addr::from(ip).to_string());
             }
+        }
+    }
+
+    #[test]
+    fn digit_pairs_as_core_fmt() {
+        let mut wide = vec![0u128];
+        for shift in 0..128 {
+            for low in [1u128, 3, 0xf, 0x5a] {
+                wide.push(low << shift);
+                wide.push((low << shift).wrapping_sub(1));
+            }
+        }
+        for v in (0..70_000u128).chain(wide) {
+            assert_eq!(s(|o| dec128(o, v)), format!("{v}"));
+            assert_eq!(s(|o| hex_0x(o, v)), format!("{v:#x}"));
+            assert_eq!(s(|o| hex_0x_width(o, v, 6)), format!("{v:#06x}"));
+            assert_eq!(s(|o| hex2(o, v as u8)), format!("{:02x}", v as u8));
         }
     }
 

@@ -91,7 +91,11 @@ pub(super) fn actions_into(
             )));
         }
         let mut a = r.sub(len, "action")?;
-        out.push(action(&mut a, version, depth, spare)?);
+        // The quick forms are pushed as they are made (no move of the action through
+        // `Option` and `Result`).
+        if quick_action_into(a.rest(), version, out).is_none() {
+            out.push(general_action(&mut a, version, depth, spare)?);
+        }
     }
     Ok(())
 }
@@ -128,15 +132,8 @@ fn rest_zero(r: &mut Reader<'_>, what: &str) -> Result<()> {
     zeros(r, n, what)
 }
 
-fn action(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> Result<Action> {
-    let all = a.rest();
-    if let Some(quick) = quick_action(all, version) {
-        return Ok(quick);
-    }
-    general_action(a, version, depth, spare)
-}
-
-/// [`action`] without the quick paths.
+/// One action (all of `a`), as the general decoders read it: every form, every check
+/// ([`quick_action_into`] takes the common ones first).
 fn general_action(
     a: &mut Reader<'_>,
     version: Version,
@@ -216,9 +213,10 @@ fn quick_entry(b: &[u8], may_mask: bool) -> Option<(Field, u128, u128)> {
 
 /// The common actions (OVN's `set_field`/`load`, `resubmit`, `dec_ttl`) decoded straight
 /// from their bytes `all` (one whole action, its length a multiple of 8), when they pass
-/// every check the general decoders make; `None` sends anything else (and every error)
-/// to them.
-fn quick_action(all: &[u8], version: Version) -> Option<Action> {
+/// every check the general decoders make, and pushed onto `out`; `None` (nothing pushed)
+/// sends anything else (and every error) to them. Each form is built in place in its own
+/// arm, rather than returned (a move of the whole `Action` through `Option`).
+fn quick_action_into(all: &[u8], version: Version, out: &mut Vec<Action>) -> Option<()> {
     let len = all.len();
     match be16(all, 0)? {
         // OFPAT_SET_FIELD.
@@ -227,44 +225,54 @@ fn quick_action(all: &[u8], version: Version) -> Option<Action> {
             let ok = field != Field::InPortOxm
                 && field.info().writable
                 && (field != Field::VlanVid || (value & 0x1000 != 0 && mask & 0x1000 != 0));
-            ok.then_some(Action::SetField(SetField {
+            if !ok {
+                return None;
+            }
+            out.push(Action::SetField(SetField {
                 field,
                 value,
                 mask,
                 form: SetFieldForm::SetField,
-            }))
+            }));
         }
         // OFPAT_DEC_NW_TTL.
-        24 if len == 8 => Some(Action::DecTtl {
+        24 if len == 8 => out.push(Action::DecTtl {
             controller_ids: vec![0],
             cnt_ids: false,
         }),
         0xffff if len >= 16 && be32(all, 4)? == NX_VENDOR_ID => match be16(all, 8)? {
             // NXAST_RESUBMIT.
-            1 if len == 16 => Some(Action::Resubmit(Resubmit {
-                in_port: OfpPort(be16(all, 10)?),
-                table: 255,
-                ct: false,
-                legacy: true,
-            })),
+            1 if len == 16 => {
+                let in_port = OfpPort(be16(all, 10)?);
+                out.push(Action::Resubmit(Resubmit {
+                    in_port,
+                    table: 255,
+                    ct: false,
+                    legacy: true,
+                }));
+            }
             // NXAST_RESUBMIT_TABLE(_CT).
             sub @ (14 | 44) if len == 16 && all.get(13..16)? == [0, 0, 0] => {
-                Some(Action::Resubmit(Resubmit {
-                    in_port: OfpPort(be16(all, 10)?),
-                    table: *all.get(12)?,
+                let (in_port, table) = (OfpPort(be16(all, 10)?), *all.get(12)?);
+                out.push(Action::Resubmit(Resubmit {
+                    in_port,
+                    table,
                     ct: sub == 44,
                     legacy: false,
-                }))
+                }));
             }
             // NXAST_REG_LOAD2.
             33 if version < Version::Of15 => {
                 let (field, value, mask) = quick_entry(all.get(10..)?, true)?;
-                field.info().writable.then_some(Action::SetField(SetField {
+                if !field.info().writable {
+                    return None;
+                }
+                out.push(Action::SetField(SetField {
                     field,
                     value,
                     mask,
                     form: SetFieldForm::RegLoad2,
-                }))
+                }));
             }
             // NXAST_REG_LOAD.
             7 if version < Version::Of15 && len == 24 => {
@@ -282,17 +290,26 @@ fn quick_action(all: &[u8], version: Version) -> Option<Action> {
                 } else {
                     (1u128 << n_bits) - 1
                 };
-                Some(Action::SetField(SetField {
+                out.push(Action::SetField(SetField {
                     field,
                     value: u128::from(v) << ofs,
                     mask: ones << ofs,
                     form: SetFieldForm::RegLoad,
-                }))
+                }));
             }
-            _ => None,
+            _ => return None,
         },
-        _ => None,
+        _ => return None,
     }
+    Some(())
+}
+
+/// [`quick_action_into`] returning the action, for the tests.
+#[cfg(test)]
+fn quick_action(all: &[u8], version: Version) -> Option<Action> {
+    let mut out = Vec::new();
+    quick_action_into(all, version, &mut out)?;
+    out.pop()
 }
 
 fn of_action(a: &mut Reader<'_>, typ: u16, version: Version, all: &[u8]) -> Result<Action> {

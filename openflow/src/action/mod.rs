@@ -54,6 +54,7 @@ mod values;
 pub use crate::field::subfield::Subfield;
 pub use inst::{actions_into_instructions, actions_to_instructions, instructions_to_actions};
 pub use port::OfpPort;
+pub(crate) use text::format_instructions_lazy;
 pub use text::{format_actions, format_actions_reference, format_instructions, parse_actions};
 
 /// How deeply actions may nest (`clone(clone(...))`, `ct(exec(...))`, `write_actions`)

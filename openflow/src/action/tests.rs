@@ -111,3 +111,56 @@ fn tun_metadata_limits_are_errors() {
         "set_field:0x7000000000000000000000000000000->tun_metadata1"
     );
 }
+
+#[test]
+fn instructions_print_in_type_order_whatever_their_order() {
+    let all = [
+        Instruction::GotoTable(3),
+        Instruction::Unknown(vec![0xff, 0xff, 0, 8, 0, 0, 0x23, 0x20]),
+        Instruction::WriteMetadata {
+            value: 5,
+            mask: 0xff,
+        },
+        Instruction::WriteActions(vec![Action::Resubmit(Resubmit {
+            in_port: OfpPort(0xfff8),
+            table: 4,
+            ct: false,
+            legacy: false,
+        })]),
+        Instruction::ClearActions,
+        Instruction::ApplyActions(vec![Action::DecTtl {
+            controller_ids: vec![0],
+            cnt_ids: false,
+        }]),
+        Instruction::Meter(7),
+    ];
+    let ctx = MatchContext {
+        ip_proto: None,
+        has_vlan: false,
+    };
+    let print = |list: &[Instruction]| {
+        let mut s = String::new();
+        format_instructions(list, ctx, Version::Of13, &mut s);
+        s
+    };
+    // In type order (reversed `all`), then every rotation of it and of `all`.
+    let mut sorted = all.to_vec();
+    sorted.reverse();
+    let want = print(&sorted);
+    assert!(
+        want.starts_with("meter:7,dec_ttl,clear_actions,write_actions("),
+        "{want}"
+    );
+    for base in [sorted.clone(), all.to_vec()] {
+        for k in 0..base.len() {
+            let mut list = base.clone();
+            list.rotate_left(k);
+            assert_eq!(print(&list), want, "{list:?}");
+            // Two of the same type keep their order.
+            list.push(Instruction::Unknown(vec![
+                0xff, 0xff, 0, 8, 0, 0, 0x23, 0x21,
+            ]));
+            assert!(print(&list).ends_with("2320),raw_instruction(ffff000800002321)"));
+        }
+    }
+}

@@ -44,59 +44,102 @@ pub fn format_instructions(
     version: Version,
     out: &mut String,
 ) {
+    format_instructions_lazy(instructions, || ctx, version, out);
+}
+
+/// [`format_instructions`] with the match context made by `ctx` only if an action
+/// depends on it (most lists have none: the match is not looked at).
+pub(crate) fn format_instructions_lazy(
+    instructions: &[Instruction],
+    ctx: impl FnOnce() -> MatchContext,
+    version: Version,
+    out: &mut String,
+) {
     let needs_ctx = instructions.iter().any(|i| match i {
         Instruction::ApplyActions(l) | Instruction::WriteActions(l) => depends_on_context(l),
         _ => false,
     });
     if needs_ctx {
         let mut actions = instructions_to_actions(instructions);
-        apply_match_context(&mut actions, ctx);
+        apply_match_context(&mut actions, ctx());
         format_actions(&actions, version, out);
         return;
     }
+    // Printed in Open vSwitch's order of instruction types: in one pass when they come in
+    // that order (as decoded and parsed lists do), else a pass per type.
     let mut first = true;
-    for rank in 0..7u8 {
+    let in_order = instructions
+        .windows(2)
+        .all(|w| instruction_rank(&w[0]) <= instruction_rank(&w[1]));
+    if in_order {
         for i in instructions {
-            match (rank, i) {
-                (0, Instruction::Meter(m)) => {
-                    format_canonical(&Action::Meter(*m), version, &mut first, out);
-                }
-                (1, Instruction::ApplyActions(list)) => {
-                    for a in list {
-                        format_canonical(a, version, &mut first, out);
-                    }
-                }
-                (2, Instruction::ClearActions) => {
-                    format_canonical(&Action::ClearActions, version, &mut first, out);
-                }
-                (3, Instruction::WriteActions(list)) if !list.is_empty() => {
-                    sep(&mut first, out);
-                    out.push_str("write_actions(");
-                    format_actions(list, version, out);
-                    out.push(')');
-                }
-                (4, Instruction::WriteMetadata { value, mask }) => {
-                    let a = Action::WriteMetadata {
-                        value: *value,
-                        mask: *mask,
-                    };
-                    format_canonical(&a, version, &mut first, out);
-                }
-                (5, Instruction::GotoTable(t)) => {
-                    format_canonical(&Action::GotoTable(*t), version, &mut first, out);
-                }
-                (6, Instruction::Unknown(b)) => {
-                    sep(&mut first, out);
-                    out.push_str("raw_instruction(");
-                    plain_hex(out, b);
-                    out.push(')');
-                }
-                _ => {}
+            format_instruction(i, version, &mut first, out);
+        }
+    } else {
+        for rank in 0..7u8 {
+            for i in instructions.iter().filter(|i| instruction_rank(i) == rank) {
+                format_instruction(i, version, &mut first, out);
             }
         }
     }
     if first {
         out.push_str("drop");
+    }
+}
+
+/// Where ovs-ofctl prints an instruction among a flow's: meter, apply_actions,
+/// clear_actions, write_actions, write_metadata, goto_table, then unknown ones.
+fn instruction_rank(i: &Instruction) -> u8 {
+    match i {
+        Instruction::Meter(_) => 0,
+        Instruction::ApplyActions(_) => 1,
+        Instruction::ClearActions => 2,
+        Instruction::WriteActions(_) => 3,
+        Instruction::WriteMetadata { .. } => 4,
+        Instruction::GotoTable(_) => 5,
+        Instruction::Unknown(_) => 6,
+    }
+}
+
+/// Appends one instruction of [`format_instructions`] (its actions, comma-separated from
+/// what `*first` says came before).
+fn format_instruction(i: &Instruction, version: Version, first: &mut bool, out: &mut String) {
+    match i {
+        Instruction::Meter(m) => {
+            format_canonical(&Action::Meter(*m), version, first, out);
+        }
+        Instruction::ApplyActions(list) => {
+            for a in list {
+                format_canonical(a, version, first, out);
+            }
+        }
+        Instruction::ClearActions => {
+            format_canonical(&Action::ClearActions, version, first, out);
+        }
+        Instruction::WriteActions(list) => {
+            if !list.is_empty() {
+                sep(first, out);
+                out.push_str("write_actions(");
+                format_actions(list, version, out);
+                out.push(')');
+            }
+        }
+        Instruction::WriteMetadata { value, mask } => {
+            let a = Action::WriteMetadata {
+                value: *value,
+                mask: *mask,
+            };
+            format_canonical(&a, version, first, out);
+        }
+        Instruction::GotoTable(t) => {
+            format_canonical(&Action::GotoTable(*t), version, first, out);
+        }
+        Instruction::Unknown(b) => {
+            sep(first, out);
+            out.push_str("raw_instruction(");
+            plain_hex(out, b);
+            out.push(')');
+        }
     }
 }
 

@@ -523,6 +523,32 @@ pub fn format_flags_masked(
     }
 }
 
+/// [`format_flags_masked`] of `ct_state` ([`ct_state_name`], `max_mask` 0xff), as the
+/// match printer uses it: each flag's name is a literal here, copied in place, where the
+/// general function calls `name_of` and copies a name of unknown length.
+pub(crate) fn format_ct_state_masked(flags: u32, mask: u32, out: &mut String) {
+    if mask == 0xff || mask == 0 || mask & !0xff != 0 {
+        format_flags_masked(ct_state_name, flags, mask, 0xff, out);
+        return;
+    }
+    let mut m = mask;
+    while m != 0 {
+        let bit = m & m.wrapping_neg();
+        out.push(if flags & bit != 0 { '+' } else { '-' });
+        match bit {
+            0x01 => out.push_str("new"),
+            0x02 => out.push_str("est"),
+            0x04 => out.push_str("rel"),
+            0x08 => out.push_str("rpl"),
+            0x10 => out.push_str("inv"),
+            0x20 => out.push_str("trk"),
+            0x40 => out.push_str("snat"),
+            _ => out.push_str("dnat"),
+        }
+        m &= !bit;
+    }
+}
+
 struct Frag {
     name: &'static str,
     mask: u8,
@@ -1314,6 +1340,18 @@ mod tests {
 
     fn fmt(f: Field, v: u128, m: Option<u128>) -> String {
         value_to_string(f, v, m)
+    }
+
+    #[test]
+    fn ct_state_masked_as_general() {
+        for mask in (0..=0x1ffu32).chain([0xffff_ffff]) {
+            for flags in 0..=0xffu32 {
+                let (mut a, mut b) = (String::new(), String::new());
+                format_ct_state_masked(flags, mask, &mut a);
+                format_flags_masked(ct_state_name, flags, mask, 0xff, &mut b);
+                assert_eq!(a, b, "flags {flags:#x} mask {mask:#x}");
+            }
+        }
     }
 
     #[test]

@@ -64,18 +64,27 @@ impl FlowMod {
 
     /// [`FlowMod::decode`] into `self`, reusing the memory of its match and instructions.
     pub(crate) fn decode_into(&mut self, r: &mut Reader<'_>, v: Version) -> Result<()> {
-        let cookie = r.u64()?;
-        let cookie_mask = r.u64()?;
-        let table_id = r.u8()?;
-        let command = r.u8()?;
-        let idle_timeout = r.u16()?;
-        let hard_timeout = r.u16()?;
-        let priority = r.u16()?;
-        let buffer_id = r.u32()?;
-        let out_port = r.u32()?;
-        let out_group = r.u32()?;
-        let flags = r.u16()?;
-        let importance = r.u16()?;
+        // The 40 fixed bytes in one read when they are all there (a field at a time
+        // otherwise, for the error naming the first one cut short).
+        let fixed = if r.remaining() >= 40 {
+            FixedPart::from_bytes(&r.array::<40>()?)
+        } else {
+            FixedPart::read(r)?
+        };
+        let FixedPart {
+            cookie,
+            cookie_mask,
+            table_id,
+            command,
+            idle_timeout,
+            hard_timeout,
+            priority,
+            buffer_id,
+            out_port,
+            out_group,
+            flags,
+            importance,
+        } = fixed;
         let importance = if v >= Version::Of14 { importance } else { 0 };
         read_match_into(r, v, &mut self.match_)?;
         let n = r.remaining();
@@ -121,6 +130,63 @@ impl FlowMod {
         self.match_.encode(w, v)?;
         encode_instructions(&self.instructions, w, v)?;
         Ok(())
+    }
+}
+
+/// The 40 bytes of a flow_mod before its match.
+struct FixedPart {
+    cookie: u64,
+    cookie_mask: u64,
+    table_id: u8,
+    command: u8,
+    idle_timeout: u16,
+    hard_timeout: u16,
+    priority: u16,
+    buffer_id: u32,
+    out_port: u32,
+    out_group: u32,
+    flags: u16,
+    importance: u16,
+}
+
+impl FixedPart {
+    /// The fields out of their 40 bytes.
+    fn from_bytes(b: &[u8; 40]) -> FixedPart {
+        let u16_at = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let u64_at = |i: usize| (u64::from(u32_at(i)) << 32) | u64::from(u32_at(i + 4));
+        FixedPart {
+            cookie: u64_at(0),
+            cookie_mask: u64_at(8),
+            table_id: b[16],
+            command: b[17],
+            idle_timeout: u16_at(18),
+            hard_timeout: u16_at(20),
+            priority: u16_at(22),
+            buffer_id: u32_at(24),
+            out_port: u32_at(28),
+            out_group: u32_at(32),
+            flags: u16_at(36),
+            importance: u16_at(38),
+        }
+    }
+
+    /// The fields read one by one (the error is the first field's that is cut short).
+    fn read(r: &mut Reader<'_>) -> Result<FixedPart> {
+        Ok(FixedPart {
+            cookie: r.u64()?,
+            cookie_mask: r.u64()?,
+            table_id: r.u8()?,
+            command: r.u8()?,
+            idle_timeout: r.u16()?,
+            hard_timeout: r.u16()?,
+            priority: r.u16()?,
+            buffer_id: r.u32()?,
+            out_port: r.u32()?,
+            out_group: r.u32()?,
+            flags: r.u16()?,
+            importance: r.u16()?,
+        })
     }
 }
 

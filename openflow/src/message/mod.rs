@@ -206,6 +206,17 @@ impl Header {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Header> {
+        if r.remaining() >= HEADER_LEN {
+            // All 8 bytes at once.
+            let [version, type_, l0, l1, x0, x1, x2, x3] = r.array::<8>()?;
+            return Ok(Header {
+                version,
+                type_,
+                length: u16::from_be_bytes([l0, l1]),
+                xid: u32::from_be_bytes([x0, x1, x2, x3]),
+            });
+        }
+        // A field at a time, for the error naming the first one cut short.
         Ok(Header {
             version: r.u8()?,
             type_: r.u8()?,
