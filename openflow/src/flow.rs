@@ -787,9 +787,9 @@ pub fn format_flow_mod_line(fm: &FlowMod, version: Version, xid: u32, out: &mut 
 fn match_context(m: &Match) -> MatchContext {
     // Both fields are stored as themselves: their slots are what `Match::get` returns,
     // read without its dispatch over the folded fields.
-    let (proto, proto_mask) = m.slot_entry(Field::NwProto);
+    let (proto, proto_mask) = m.slot(Field::NwProto);
     let ip_proto = (proto_mask == 0xff).then_some(proto as u8);
-    let (tci, tci_mask) = m.slot_entry(Field::VlanTci);
+    let (tci, tci_mask) = m.slot(Field::VlanTci);
     let has_vlan = tci & tci_mask & 0x1000 != 0;
     MatchContext { ip_proto, has_vlan }
 }

@@ -316,8 +316,10 @@ impl Match {
             .is_some_and(|w| w >> (i % 64) & 1 != 0)
     }
 
+    /// The value and mask stored in storage slot `slot` (zeros when absent): what
+    /// [`Match::get`] returns for a field stored as itself, without its dispatch.
     #[inline]
-    fn slot(&self, slot: Field) -> (u128, u128) {
+    pub(crate) fn slot(&self, slot: Field) -> (u128, u128) {
         if !self.has(slot) {
             return (0, 0);
         }
@@ -326,13 +328,6 @@ impl Match {
             Some(e) => (e.value, e.mask),
             None => (0, 0),
         }
-    }
-
-    /// The value and mask stored in storage slot `slot` (zeros when absent): what
-    /// [`Match::get`] returns for a field stored as itself, without its dispatch.
-    #[inline]
-    pub(crate) fn slot_entry(&self, slot: Field) -> (u128, u128) {
-        self.slot(slot)
     }
 
     fn value_of(&self, slot: Field) -> u128 {
