@@ -217,22 +217,30 @@ pub fn actions_into_instructions(
     Ok(out)
 }
 
+impl Instruction {
+    /// Where Open vSwitch puts the instruction among a flow's when it prints them or
+    /// flattens them into an action list: meter, apply-actions, clear-actions,
+    /// write-actions, write-metadata, goto-table, then unknown ones (0 to 6).
+    pub(crate) fn print_rank(&self) -> u8 {
+        match self {
+            Instruction::Meter(_) => 0,
+            Instruction::ApplyActions(_) => 1,
+            Instruction::ClearActions => 2,
+            Instruction::WriteActions(_) => 3,
+            Instruction::WriteMetadata { .. } => 4,
+            Instruction::GotoTable(_) => 5,
+            Instruction::Unknown(_) => 6,
+        }
+    }
+}
+
 /// The flat ovs-ofctl action list of `instructions`, in Open vSwitch's order (meter,
 /// apply-actions, clear-actions, write-actions, write-metadata, goto-table; unknown
 /// instructions last, as [`Action::UnknownInstruction`]).
 pub fn instructions_to_actions(instructions: &[Instruction]) -> Vec<Action> {
     let mut out = Vec::new();
-    let rank = |i: &Instruction| match i {
-        Instruction::Meter(_) => 0,
-        Instruction::ApplyActions(_) => 1,
-        Instruction::ClearActions => 2,
-        Instruction::WriteActions(_) => 3,
-        Instruction::WriteMetadata { .. } => 4,
-        Instruction::GotoTable(_) => 5,
-        Instruction::Unknown(_) => 6,
-    };
     for r in 0..7 {
-        for i in instructions.iter().filter(|i| rank(i) == r) {
+        for i in instructions.iter().filter(|i| i.print_rank() == r) {
             match i {
                 Instruction::Meter(m) => out.push(Action::Meter(*m)),
                 Instruction::ApplyActions(list) => out.extend(list.iter().cloned()),

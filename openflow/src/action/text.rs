@@ -70,34 +70,20 @@ pub(crate) fn format_instructions_lazy(
     let mut first = true;
     let in_order = instructions
         .windows(2)
-        .all(|w| instruction_rank(&w[0]) <= instruction_rank(&w[1]));
+        .all(|w| w[0].print_rank() <= w[1].print_rank());
     if in_order {
         for i in instructions {
             format_instruction(i, version, &mut first, out);
         }
     } else {
         for rank in 0..7u8 {
-            for i in instructions.iter().filter(|i| instruction_rank(i) == rank) {
+            for i in instructions.iter().filter(|i| i.print_rank() == rank) {
                 format_instruction(i, version, &mut first, out);
             }
         }
     }
     if first {
         out.push_str("drop");
-    }
-}
-
-/// Where ovs-ofctl prints an instruction among a flow's: meter, apply_actions,
-/// clear_actions, write_actions, write_metadata, goto_table, then unknown ones.
-fn instruction_rank(i: &Instruction) -> u8 {
-    match i {
-        Instruction::Meter(_) => 0,
-        Instruction::ApplyActions(_) => 1,
-        Instruction::ClearActions => 2,
-        Instruction::WriteActions(_) => 3,
-        Instruction::WriteMetadata { .. } => 4,
-        Instruction::GotoTable(_) => 5,
-        Instruction::Unknown(_) => 6,
     }
 }
 
