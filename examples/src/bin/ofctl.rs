@@ -81,18 +81,42 @@ enum Cmd {
     OfpParse { file: String },
 }
 
+/// The lines of `text` as `str::lines` cuts them (at `\n`, and at `\r\n` without its
+/// `\r`), found with memchr's vector search: `str::lines` searches a word at a time, which
+/// costs flows files about as much as reading them.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        Some(match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(end) => {
+                let line = &rest[..end];
+                rest = &rest[end + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut rest),
+        })
+    })
+}
+
 /// The flow lines of a file: (line number, command, text), skipping blanks and comments.
 fn flow_lines(text: &str) -> impl Iterator<Item = (usize, Command, &str)> {
     // One search of the whole text for a comment instead of one per line (most files have
     // none; a short search per line costs more than the line's share of one long one).
-    let comments = text.as_bytes().contains(&b'#');
-    text.lines().enumerate().filter_map(move |(i, line)| {
-        let line = match comments.then(|| line.find('#')).flatten() {
+    let comments = memchr::memchr(b'#', text.as_bytes()).is_some();
+    lines(text).enumerate().filter_map(move |(i, line)| {
+        let line = match comments
+            .then(|| memchr::memchr(b'#', line.as_bytes()))
+            .flatten()
+        {
             Some(p) => &line[..p],
             None => line,
         };
+        // After `trim_start`, a line is blank only when empty.
         let t = line.trim_start();
-        if t.trim_end().is_empty() {
+        if t.is_empty() {
             return None;
         }
         // Only a line starting as a command word can be one.
@@ -587,16 +611,15 @@ fn format_message(bytes: &[u8], at: usize, fm: &mut FlowMod, text: &mut String) 
 /// first non-blank character is not `#`.
 fn count_lines_and_flows(text: &[u8]) -> (usize, usize) {
     if let Ok(text) = std::str::from_utf8(text) {
-        // `str::lines` finds line ends with memchr: much faster than byte by byte.
-        let (mut lines, mut flows) = (0, 0);
-        for line in text.lines() {
-            lines += 1;
+        let (mut n, mut flows) = (0, 0);
+        for line in lines(text) {
+            n += 1;
             let t = line.trim_start();
             if !t.is_empty() && !t.starts_with('#') {
                 flows += 1;
             }
         }
-        return (lines, flows);
+        return (n, flows);
     }
     let (mut lines, mut flows) = (0, 0);
     for line in text.split_inclusive(|&b| b == b'\n') {
@@ -854,6 +877,29 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_cut_as_str_lines_cuts_them() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r\r\n",
+            "x\r",
+            "foo\nbar\n\r",
+            "\r\n\r\n\n",
+            "one\n\ntwo\r\n\u{a0}three\r",
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn piece_counts_agree_with_flow_lines() {
