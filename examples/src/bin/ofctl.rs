@@ -26,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use openflow::Version;
-use openflow::conn::{self, Bundle, Config, Handle};
+use openflow::conn::{self, Config, Handle};
 use openflow::flow::{self, Command, Flow};
 use openflow::message::{FlowMod, Message, frame_len};
 use openflow::sync::Desired;
@@ -167,45 +167,42 @@ async fn run(cli: Cli) -> Result<()> {
             let result = if cli.bundle {
                 let mut bundle = h.open_bundle()?;
                 let template = bundle.part();
-                // Parsed on threads of its own; the parts come back through a short queue,
-                // and at most PACE bytes wait to be written, so that memory stays small
-                // however large the file (the switch reads slower than we parse).
-                let (tx, mut rx) = tokio::sync::mpsc::channel::<Bundle>(2);
-                let parser = {
-                    let file = file.clone();
-                    std::thread::spawn(move || {
-                        parse_file_with(
-                            &file,
-                            v,
-                            |flows| {
-                                let mut part = template.clone();
-                                // Bundle adds take a little more than the flows' text.
-                                part.reserve(flows.text_len + flows.text_len / 4);
-                                for flow in flows {
-                                    let (cmd, f) = flow?;
-                                    part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
-                                }
-                                Ok(part)
-                            },
-                            |part| {
-                                tx.blocking_send(part)
-                                    .map_err(|_| anyhow!("the connection is gone"))
-                            },
-                        )
-                    })
-                };
+                // Parsed on threads of their own; each part is sent, in order, from the
+                // thread that puts the parts in order (no hop through an async task), and
+                // at most PACE bytes wait to be written, so that memory stays small however
+                // large the file (the switch reads slower than we parse).
                 const PACE: usize = 1 << 20;
-                let mut queued = 0;
-                while let Some(part) = rx.recv().await {
-                    queued += part.byte_len();
-                    bundle.send(part)?;
-                    if queued >= PACE {
-                        h.flushed().await?;
-                        queued = 0;
-                    }
-                }
-                parser
-                    .join()
+                let rt = tokio::runtime::Handle::current();
+                let (file, flushed) = (file.clone(), h.clone());
+                let parser = tokio::task::spawn_blocking(move || -> Result<conn::BundleWriter> {
+                    let mut queued = 0;
+                    parse_file_with(
+                        &file,
+                        v,
+                        |flows| {
+                            let mut part = template.clone();
+                            // Bundle adds take a little more than the flows' text.
+                            part.reserve(flows.text_len + flows.text_len / 4);
+                            for flow in flows {
+                                let (cmd, f) = flow?;
+                                part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
+                            }
+                            Ok(part)
+                        },
+                        |part| {
+                            queued += part.byte_len();
+                            bundle.send(part)?;
+                            if queued >= PACE {
+                                rt.block_on(flushed.flushed())?;
+                                queued = 0;
+                            }
+                            Ok(())
+                        },
+                    )?;
+                    Ok(bundle)
+                });
+                let bundle = parser
+                    .await
                     .map_err(|_| anyhow!("the flow parser failed"))??;
                 bundle.commit().await
             } else {
