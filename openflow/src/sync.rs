@@ -200,8 +200,10 @@ impl<'a> Desired<'a> {
         version: Version,
     ) -> Result<Desired<'static>> {
         let flows = flows.into_iter();
-        let mut w = Writer::with_capacity(flows.size_hint().0 * 256);
-        let mut ends = Vec::with_capacity(flows.size_hint().0);
+        // Flows streamed in (no count known) start with room for a few hundred.
+        let hint = flows.size_hint().0.max(256);
+        let mut w = Writer::with_capacity(hint * 256);
+        let mut ends = Vec::with_capacity(hint);
         for f in flows {
             Message::FlowMod(f.into_flow_mod(Command::Add, version)?)
                 .encode_into(version, 0, &mut w)?;

@@ -267,12 +267,21 @@ async fn run(cli: Cli) -> Result<()> {
             let h = connect(&switch, v).await?;
             let pending = openflow::sync::start_dump(&h)?;
             // Read and encoded on the worker threads, a piece at a time.
+            // Each flow is encoded as soon as it is parsed, and dropped.
             let parts = parse_file(&file, v, |flows| {
-                let mut all = Vec::with_capacity(flows.text_len / 128);
-                for flow in flows {
-                    all.push(flow?.1);
+                let mut failed = None;
+                let parsed = std::iter::from_fn(|| match flows.next()? {
+                    Ok((_, f)) => Some(f),
+                    Err(e) => {
+                        failed = Some(e);
+                        None
+                    }
+                });
+                let desired = Desired::encode(parsed, v)?;
+                match failed {
+                    Some(e) => Err(e),
+                    None => Ok(desired),
                 }
-                Ok(Desired::encode(all, v)?)
             })?;
             let desired = Desired::concat(parts, v)?;
             let plan = openflow::sync::sync_with(&h, &desired, pending).await?;
