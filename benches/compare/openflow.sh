@@ -30,6 +30,10 @@ for b in ovsdb-server ovsdb-tool ovs-vsctl ovs-vswitchd ovs-ofctl ovs-appctl; do
     command -v "$b" >/dev/null || { echo "openflow.sh: $b is missing (scripts/test installs OVS)" >&2; exit 1; }
 done
 cargo build --release --quiet -p examples --bin ofctl
+# One userspace datapath per machine: wait for any test's switch to go (the lock testkit's
+# Vswitch holds), and keep the tests' switches out while this one runs.
+exec 9>/tmp/testkit-ovs-netdev.lock
+flock 9
 ofctl="$root/target/release/ofctl"
 
 dir=$(mktemp -d /tmp/of-compare.XXXXXX)
