@@ -95,7 +95,12 @@ fn put_header(w: &mut Writer, field: Field, version: Option<Version>) -> Result<
 
 /// The 32-bit NXM/OXM header of `field` (Open vSwitch's `mf_nxm_header`), if it has one.
 pub(super) fn nxm_header32(field: Field) -> Option<u32> {
-    match field.header_word(None, false, field.bytes()) {
+    // `Field::header_word(None, false, n)` for the usual width, from the table.
+    let n = field.bytes();
+    if n <= 64 {
+        return field.plain_header_word(None).map(|word| word | n as u32);
+    }
+    match field.header_word(None, false, n) {
         Ok((raw, None)) => Some(raw),
         _ => None,
     }
@@ -163,9 +168,14 @@ fn set_field_action(
     mask: Option<u128>,
 ) -> Result<()> {
     let n = field.bytes();
+    // What `field.header_word(Some(version), mask.is_some(), n)` gives for a plain header,
+    // from the table.
+    let word = field.plain_header_word(Some(version)).map(|word| {
+        word | u32::from(mask.is_some()) << 8 | (n << usize::from(mask.is_some())) as u32
+    });
     if (1..=8).contains(&n)
         && !field.is_tun_metadata()
-        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+        && let Some(raw) = word
     {
         // The value's (and the mask's) `n` low bytes moved to the top of a word.
         let shift = 8 * (8 - n) as u32;
@@ -188,7 +198,7 @@ fn set_field_action(
         return Ok(());
     }
     if n == 16
-        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+        && let Some(raw) = word
     {
         // 128-bit fields (`xxreg`, `ct_label`, IPv6 addresses): 24 or 40 bytes in all.
         let mut buf = [0u8; 40];
