@@ -152,15 +152,28 @@ fn put_set_field(w: &mut Writer, version: Version, field: Field, value: u128) ->
 #[inline]
 fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     let mask = (!sf.is_exact()).then_some(sf.mask);
-    set_field_action(w, version, sf.field, sf.value & sf.mask, mask)
+    set_field_entry(w, version, sf.field, sf.value & sf.mask, mask)
 }
 
 /// `OFPAT_SET_FIELD` of `field`: its entry for `version` (with `mask`, if any), padded to
 /// 8 bytes. The commonest (a 4-byte header and at most 8 bytes of value, and of mask: 16
 /// or 24 bytes in all) is built from 64-bit words and written at once, and so is one of a
 /// 16-byte field.
-#[inline]
+#[inline(never)]
 fn set_field_action(
+    w: &mut Writer,
+    version: Version,
+    field: Field,
+    value: u128,
+    mask: Option<u128>,
+) -> Result<()> {
+    set_field_entry(w, version, field, value, mask)
+}
+
+/// [`set_field_action`], inlined into the encoder of `set_field` and `load` (the commonest
+/// actions).
+#[inline(always)]
+fn set_field_entry(
     w: &mut Writer,
     version: Version,
     field: Field,

@@ -1398,6 +1398,17 @@ fn first_room(list: &mut Vec<Action>) {
 fn reg_load(dst: Subfield, imm: u128) -> Action {
     let n_bits = u32::from(dst.n_bits);
     let ofs = u32::from(dst.ofs);
+    if n_bits >= 1 && n_bits + ofs <= 64 && imm <= u128::from(u64::MAX >> (64 - n_bits)) {
+        // The usual load into at most the low 64 bits (all of a register's): the same
+        // value and mask as below, computed in 64 bits.
+        let ones = u64::MAX >> (64 - n_bits);
+        return Action::SetField(SetField {
+            field: dst.field,
+            value: u128::from((imm as u64) << ofs),
+            mask: u128::from(ones << ofs),
+            form: SetFieldForm::RegLoad,
+        });
+    }
     let ones = if n_bits >= 128 {
         u128::MAX
     } else {
@@ -1421,7 +1432,9 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         [b'0', b'x' | b'X', ..] => {
             let mut v = 0u64;
             let mut i = 2;
-            while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(16)) {
+            while let Some(&d) = b.get(i).map(|&c| &HEX_DIGIT[usize::from(c)])
+                && d < 16
+            {
                 if v >> 60 != 0 {
                     return None;
                 }
@@ -1434,6 +1447,21 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         _ => None,
     }
 }
+
+/// The value of each byte as a hex digit (either case), or 0xff for a byte that is none:
+/// one table look-up per digit for [`quick_int`].
+static HEX_DIGIT: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match (c as u8 as char).to_digit(16) {
+            Some(d) => d as u8,
+            None => 0xff,
+        };
+        c += 1;
+    }
+    t
+};
 
 /// The usual IPv4 NAT range, `A[-B][:P[-Q]]` (addresses as `Ipv4Addr`'s parser reads
 /// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in
@@ -2649,34 +2677,43 @@ impl<'a> Parser<'a> {
         let mut ct = Ct::default();
         let mut pos = at;
         loop {
-            // The usual `commit` and `zone=SUBFIELD`, recognised by their first bytes.
+            // The usual `commit`, `zone=SUBFIELD` and `nat(...)`, recognised by their first
+            // bytes (one look at the first tells which to try); anything else, and these
+            // when the quick readers decline them, goes to the general reader below.
             pos = self.skip_seps(pos, bound);
             let rest = self.bytes_to(bound.end).get(pos..).unwrap_or_default();
-            if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) {
-                ct.flags |= CT_COMMIT;
-                pos += 6;
-                continue;
+            let mut known = None;
+            match rest.first() {
+                Some(b'c') if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) => {
+                    ct.flags |= CT_COMMIT;
+                    pos += 6;
+                    continue;
+                }
+                Some(b'z')
+                    if rest.starts_with(b"zone=")
+                        && rest.get(5).is_some_and(u8::is_ascii_alphabetic) =>
+                {
+                    if let Some((sf, n)) =
+                        Subfield::parse_simple_prefix(self.slice(pos + 5, bound.end))
+                        && self.ends_value(pos + 5 + n, bound)
+                    {
+                        ct.zone = CtZone::Field(sf);
+                        pos += 5 + n;
+                        continue;
+                    }
+                }
+                Some(b'n') if rest.starts_with(b"nat(") => {
+                    if let Some((nat, next)) = self.quick_nat(pos + 4, bound) {
+                        first_room(&mut ct.actions);
+                        ct.actions.push(Action::Nat(nat));
+                        pos = next;
+                        continue;
+                    }
+                    known = self.known_key(pos, bound, b"nat(");
+                }
+                Some(b'e') => known = self.known_key(pos, bound, b"exec("),
+                _ => {}
             }
-            if rest.starts_with(b"zone=")
-                && rest.get(5).is_some_and(u8::is_ascii_alphabetic)
-                && let Some((sf, n)) = Subfield::parse_simple_prefix(self.slice(pos + 5, bound.end))
-                && self.ends_value(pos + 5 + n, bound)
-            {
-                ct.zone = CtZone::Field(sf);
-                pos += 5 + n;
-                continue;
-            }
-            if rest.starts_with(b"nat(")
-                && let Some((nat, next)) = self.quick_nat(pos + 4, bound)
-            {
-                first_room(&mut ct.actions);
-                ct.actions.push(Action::Nat(nat));
-                pos = next;
-                continue;
-            }
-            let known = self
-                .known_key(pos, bound, b"nat(")
-                .or_else(|| self.known_key(pos, bound, b"exec("));
             let kv = match known {
                 Some(k) => {
                     pos = k.value_at;

@@ -346,7 +346,7 @@ fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
 
 /// A bit number of 1 to 5 decimal digits at `b[i..]` (no field is wider than 65535 bits),
 /// not followed by another digit: its value and the index after it.
-#[inline]
+#[inline(always)]
 fn bit_number(b: &[u8], i: usize) -> Option<(u32, usize)> {
     let mut v = 0u32;
     let mut j = i;
