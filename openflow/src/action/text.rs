@@ -3403,4 +3403,97 @@ mod tests {
             assert_eq!(parsed(s), Err(want.to_string()), "{s}");
         }
     }
+
+    /// The 64-bit computation of [`reg_load`] gives what the 128-bit one does, at the
+    /// edges of its range (the low 64 bits, one bit, all of them) and past them.
+    #[test]
+    fn register_loads_in_64_bits_match_128() {
+        let wide = |dst: Subfield, imm: u128| {
+            let ones = if dst.n_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << dst.n_bits) - 1
+            };
+            (imm << dst.ofs, ones << dst.ofs)
+        };
+        let cases = [
+            (Field::Reg0, 0, 1, 1u128),
+            (Field::Reg0, 31, 1, 1),
+            (Field::Reg0, 0, 32, 0xffff_ffff),
+            (Field::Xreg0, 0, 64, u128::from(u64::MAX)),
+            (Field::Xreg0, 63, 1, 1),
+            (Field::Xxreg0, 63, 2, 3),
+            (Field::Xxreg0, 96, 32, 0xa00_0001),
+            (Field::Xxreg0, 0, 128, u128::MAX),
+            (Field::CtLabel, 0, 32, 4),
+            (Field::CtLabel, 64, 64, 0),
+        ];
+        for (field, ofs, n_bits, imm) in cases {
+            let dst = Subfield { field, ofs, n_bits };
+            let Action::SetField(sf) = reg_load(dst, imm) else {
+                panic!("{dst}: not a set_field");
+            };
+            assert_eq!((sf.value, sf.mask), wide(dst, imm), "{dst} {imm:#x}");
+            assert_eq!(sf.form, SetFieldForm::RegLoad);
+        }
+    }
+
+    /// `quick_int`'s digit table reads what the general integer reader reads, and leaves
+    /// what it does not take (too many digits, no digits) to it.
+    #[test]
+    fn quick_hex_integers() {
+        for (s, want) in [
+            ("0x1", Some((1, 3))),
+            ("0XaF->", Some((0xaf, 4))),
+            ("0xdeadBEEF", Some((0xdead_beef, 10))),
+            ("0x00000000000000000001", Some((1, 22))),
+            ("0xffffffffffffffff", Some((u64::MAX, 18))),
+            ("0x1ffffffffffffffff", None),
+            ("0x", None),
+            ("0xg", None),
+            ("12", Some((12, 2))),
+        ] {
+            assert_eq!(quick_int(s.as_bytes()), want, "{s}");
+        }
+        // Every byte after `0x`: a digit exactly when `char::to_digit` says so.
+        for c in 0..=255u8 {
+            let b = [b'0', b'x', c];
+            let want = (c as char).to_digit(16).map(|d| (u64::from(d), 3));
+            assert_eq!(quick_int(&b), want, "{c:#x}");
+        }
+    }
+
+    /// `ct`'s items tried by their first byte read as the general reader reads them, in any
+    /// order, and hand over what they do not take.
+    #[test]
+    fn ct_items_by_first_byte() {
+        for (s, want) in [
+            (
+                "ct(nat(src=10.0.0.1),commit,zone=NXM_NX_REG12[0..15],table=13)",
+                "ct(commit,table=13,zone=NXM_NX_REG12[0..15],nat(src=10.0.0.1))",
+            ),
+            (
+                "ct(zone=5,commit,exec(load:0x4->NXM_NX_CT_LABEL[0..31]))",
+                "ct(commit,zone=5,exec(set_field:0x4/0xffffffff->ct_label))",
+            ),
+            ("ct(commitx)", "error"),
+            (
+                "ct(zone=reg0[0..15],commit)",
+                "ct(commit,zone=NXM_NX_REG0[0..15])",
+            ),
+            ("ct(nat,commit)", "ct(commit,nat)"),
+            ("ct(exec(),commit)", "ct(commit)"),
+            ("ct(execx(),commit)", "error"),
+            ("ct(commit,nat(dst=10.0.0.1:80-70))", "error"),
+            (
+                "ct(commit,nat(dst=[fe80::1]:80))",
+                "ct(commit,nat(dst=[fe80::1]:80))",
+            ),
+        ] {
+            match parsed(s) {
+                Ok(got) => assert_eq!(got, want, "{s}"),
+                Err(e) => assert_eq!("error", want, "{s}: {e}"),
+            }
+        }
+    }
 }
