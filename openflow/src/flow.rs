@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 
 use crate::action::{
-    Action, MatchContext, actions_into_instructions, apply_match_context, canonical_actions,
+    Action, MatchContext, apply_match_context, canonical_actions, flow_mod_instructions,
     format_actions, format_instructions_lazy, instructions_to_actions, parse_actions,
 };
 use crate::error::{Error, Result};
@@ -416,11 +416,11 @@ impl Flow {
     /// [`Flow::to_flow_mod`], consuming the flow (its match and actions move into the
     /// flow_mod instead of being copied).
     pub fn into_flow_mod(self, command: Command, version: Version) -> Result<FlowMod> {
-        let ctx = self.match_context();
-        let mut actions = self.actions;
-        apply_match_context(&mut actions, ctx);
+        // Without actions the flow_mod has no instructions, so the match context does not
+        // matter.
         let instructions = if command.has_actions() {
-            actions_into_instructions(actions, version)?
+            let m = &self.match_;
+            flow_mod_instructions(self.actions, || match_context(m), version)?
         } else {
             Vec::new()
         };

@@ -95,7 +95,12 @@ fn put_header(w: &mut Writer, field: Field, version: Option<Version>) -> Result<
 
 /// The 32-bit NXM/OXM header of `field` (Open vSwitch's `mf_nxm_header`), if it has one.
 pub(super) fn nxm_header32(field: Field) -> Option<u32> {
-    match field.header_word(None, false, field.bytes()) {
+    // `Field::header_word(None, false, n)` for the usual width, from the table.
+    let n = field.bytes();
+    if n <= 64 {
+        return field.plain_header_word(None).map(|word| word | n as u32);
+    }
+    match field.header_word(None, false, n) {
         Ok((raw, None)) => Some(raw),
         _ => None,
     }
@@ -147,14 +152,14 @@ fn put_set_field(w: &mut Writer, version: Version, field: Field, value: u128) ->
 #[inline]
 fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     let mask = (!sf.is_exact()).then_some(sf.mask);
-    set_field_action(w, version, sf.field, sf.value & sf.mask, mask)
+    set_field_entry(w, version, sf.field, sf.value & sf.mask, mask)
 }
 
 /// `OFPAT_SET_FIELD` of `field`: its entry for `version` (with `mask`, if any), padded to
 /// 8 bytes. The commonest (a 4-byte header and at most 8 bytes of value, and of mask: 16
 /// or 24 bytes in all) is built from 64-bit words and written at once, and so is one of a
 /// 16-byte field.
-#[inline]
+#[inline(never)]
 fn set_field_action(
     w: &mut Writer,
     version: Version,
@@ -162,10 +167,28 @@ fn set_field_action(
     value: u128,
     mask: Option<u128>,
 ) -> Result<()> {
+    set_field_entry(w, version, field, value, mask)
+}
+
+/// [`set_field_action`], inlined into the encoder of `set_field` and `load` (the commonest
+/// actions).
+#[inline(always)]
+fn set_field_entry(
+    w: &mut Writer,
+    version: Version,
+    field: Field,
+    value: u128,
+    mask: Option<u128>,
+) -> Result<()> {
     let n = field.bytes();
+    // What `field.header_word(Some(version), mask.is_some(), n)` gives for a plain header,
+    // from the table.
+    let word = field.plain_header_word(Some(version)).map(|word| {
+        word | u32::from(mask.is_some()) << 8 | (n << usize::from(mask.is_some())) as u32
+    });
     if (1..=8).contains(&n)
         && !field.is_tun_metadata()
-        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+        && let Some(raw) = word
     {
         // The value's (and the mask's) `n` low bytes moved to the top of a word.
         let shift = 8 * (8 - n) as u32;
@@ -188,7 +211,7 @@ fn set_field_action(
         return Ok(());
     }
     if n == 16
-        && let Ok((raw, None)) = field.header_word(Some(version), mask.is_some(), n)
+        && let Some(raw) = word
     {
         // 128-bit fields (`xxreg`, `ct_label`, IPv6 addresses): 24 or 40 bytes in all.
         let mut buf = [0u8; 40];

@@ -49,6 +49,10 @@ fn kind(a: &Action, version: Option<Version>) -> Kind {
 /// Open vSwitch's `ofpacts_verify` for a parsed list: instruction order, allowed
 /// instructions, `conjunction` only with `note`, nesting rules. The error text is Open
 /// vSwitch's.
+///
+/// Inlined into the parser for its usual list (actions only, none that the nesting rules
+/// restrict, which passes at once); anything else takes [`verify_rules`].
+#[inline]
 pub(super) fn verify(
     actions: &[Action],
     allow_instructions: bool,
@@ -63,6 +67,12 @@ pub(super) fn verify(
         // Actions only, none that the nesting rules restrict: nothing to report.
         return None;
     }
+    verify_rules(actions, allow_instructions, outer)
+}
+
+/// [`verify`]'s rules, for a list that is not plainly fine.
+#[inline(never)]
+fn verify_rules(actions: &[Action], allow_instructions: bool, outer: NestIn) -> Option<String> {
     if actions
         .iter()
         .any(|a| matches!(a, Action::Conjunction { .. }))
@@ -145,6 +155,63 @@ fn ct_plain(a: &Action) -> bool {
         Action::Move(m) => matches!(m.dst.field, Field::CtMark | Field::CtLabel),
         Action::Nat(_) => true,
         _ => false,
+    }
+}
+
+/// What [`crate::flow::Flow::into_flow_mod`] does with a flow's actions:
+/// [`apply_match_context`] with the context `ctx` computes, then
+/// [`actions_into_instructions`], in one pass over the usual list (actions only, none that
+/// depends on the match or that a rule of [`verify`] concerns), which becomes one
+/// apply-actions as it is without computing the context.
+///
+/// An action that may depend on the match (or a nested list that may hold one) hands the
+/// list to [`apply_match_context`]; a list that is not plain is then grouped by
+/// [`actions_into_instructions`].
+pub(crate) fn flow_mod_instructions(
+    mut actions: Vec<Action>,
+    ctx: impl FnOnce() -> MatchContext,
+    version: Version,
+) -> Result<Vec<Instruction>> {
+    let mut all_plain = true;
+    let mut dependent = false;
+    for a in &actions {
+        all_plain &= plain(a);
+        dependent |= may_depend_on_context(a);
+    }
+    if dependent {
+        apply_match_context(&mut actions, ctx());
+    }
+    if !all_plain {
+        return actions_into_instructions(actions, version);
+    }
+    Ok(if actions.is_empty() {
+        Vec::new()
+    } else {
+        vec![Instruction::ApplyActions(actions)]
+    })
+}
+
+/// Whether [`apply_match_context`] may change `a`: an action that reads the context, or a
+/// nested list holding one or another nested list (looked at one level deep; deeper ones
+/// count as dependent, which only costs the context's computation).
+#[inline]
+fn may_depend_on_context(a: &Action) -> bool {
+    let reads = |a: &Action| {
+        matches!(
+            a,
+            Action::SetL4SrcPort { .. }
+                | Action::SetL4DstPort { .. }
+                | Action::SetVlanVid { .. }
+                | Action::SetVlanPcp { .. }
+                | Action::Clone(_)
+                | Action::WriteActions(_)
+                | Action::Ct(_)
+        )
+    };
+    match a {
+        Action::Ct(ct) => ct.actions.iter().any(reads),
+        Action::Clone(inner) | Action::WriteActions(inner) => inner.iter().any(reads),
+        a => reads(a),
     }
 }
 

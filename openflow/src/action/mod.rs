@@ -52,6 +52,7 @@ mod text;
 mod values;
 
 pub use crate::field::subfield::Subfield;
+pub(crate) use inst::flow_mod_instructions;
 pub use inst::{actions_into_instructions, actions_to_instructions, instructions_to_actions};
 pub use port::OfpPort;
 pub(crate) use text::format_instructions_lazy;

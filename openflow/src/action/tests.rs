@@ -164,3 +164,70 @@ fn instructions_print_in_type_order_whatever_their_order() {
         }
     }
 }
+
+/// `flow_mod_instructions` (one pass, context computed only when needed) gives what
+/// `apply_match_context` then `actions_into_instructions` give, errors included.
+#[test]
+fn flow_mod_instructions_match_the_two_steps() {
+    let ctxs = [
+        MatchContext::default(),
+        MatchContext {
+            ip_proto: Some(6),
+            has_vlan: true,
+        },
+        MatchContext {
+            ip_proto: Some(17),
+            has_vlan: false,
+        },
+    ];
+    let lists = [
+        "",
+        "drop",
+        "load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+        "mod_tp_src:80,output:1",
+        "mod_vlan_vid:5,mod_vlan_pcp:2,strip_vlan,mod_vlan_vid:6",
+        "ct(commit,exec(set_field:1->ct_mark)),mod_tp_dst:53",
+        "clone(mod_tp_src:1,clone(mod_tp_dst:2)),output:1",
+        "clone(clone(clone(mod_vlan_vid:3)))",
+        "push_mpls:0x8847,mod_tp_src:1",
+        "meter:1,mod_tp_src:5,write_actions(mod_tp_dst:6,output:2),goto_table:3",
+        "write_metadata:0x1/0x1,goto_table:2",
+        "conjunction(1,1/2)",
+    ];
+    for v in [Version::Of13, Version::Of15] {
+        for text in lists {
+            let acts = parse_actions(text, v).unwrap();
+            for ctx in ctxs {
+                let mut two = acts.clone();
+                apply_match_context(&mut two, ctx);
+                let want = actions_into_instructions(two, v);
+                let mut asked = false;
+                let got = flow_mod_instructions(
+                    acts.clone(),
+                    || {
+                        asked = true;
+                        ctx
+                    },
+                    v,
+                );
+                let show = |r: &Result<Vec<Instruction>>| format!("{r:?}");
+                assert_eq!(show(&got), show(&want), "{text} {ctx:?} {v}");
+                if text.contains("mod_") {
+                    assert!(asked, "{text}: the context is needed");
+                }
+            }
+        }
+    }
+    // Lists that break an ordering rule fail as before.
+    let bad = vec![
+        Action::GotoTable(1),
+        Action::Output {
+            port: OfpPort(1),
+            max_len: 0,
+        },
+    ];
+    let got = flow_mod_instructions(bad.clone(), MatchContext::default, Version::Of15);
+    let want = actions_into_instructions(bad, Version::Of15);
+    assert!(got.is_err());
+    assert_eq!(format!("{got:?}"), format!("{want:?}"));
+}

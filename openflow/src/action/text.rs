@@ -1398,6 +1398,17 @@ fn first_room(list: &mut Vec<Action>) {
 fn reg_load(dst: Subfield, imm: u128) -> Action {
     let n_bits = u32::from(dst.n_bits);
     let ofs = u32::from(dst.ofs);
+    if n_bits >= 1 && n_bits + ofs <= 64 && imm <= u128::from(u64::MAX >> (64 - n_bits)) {
+        // The usual load into at most the low 64 bits (all of a register's): the same
+        // value and mask as below, computed in 64 bits.
+        let ones = u64::MAX >> (64 - n_bits);
+        return Action::SetField(SetField {
+            field: dst.field,
+            value: u128::from((imm as u64) << ofs),
+            mask: u128::from(ones << ofs),
+            form: SetFieldForm::RegLoad,
+        });
+    }
     let ones = if n_bits >= 128 {
         u128::MAX
     } else {
@@ -1421,7 +1432,9 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         [b'0', b'x' | b'X', ..] => {
             let mut v = 0u64;
             let mut i = 2;
-            while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(16)) {
+            while let Some(&d) = b.get(i).map(|&c| &HEX_DIGIT[usize::from(c)])
+                && d < 16
+            {
                 if v >> 60 != 0 {
                     return None;
                 }
@@ -1434,6 +1447,21 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         _ => None,
     }
 }
+
+/// The value of each byte as a hex digit (either case), or 0xff for a byte that is none:
+/// one table look-up per digit for [`quick_int`].
+static HEX_DIGIT: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match (c as u8 as char).to_digit(16) {
+            Some(d) => d as u8,
+            None => 0xff,
+        };
+        c += 1;
+    }
+    t
+};
 
 /// The usual IPv4 NAT range, `A[-B][:P[-Q]]` (addresses as `Ipv4Addr`'s parser reads
 /// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in
@@ -2649,34 +2677,43 @@ impl<'a> Parser<'a> {
         let mut ct = Ct::default();
         let mut pos = at;
         loop {
-            // The usual `commit` and `zone=SUBFIELD`, recognised by their first bytes.
+            // The usual `commit`, `zone=SUBFIELD` and `nat(...)`, recognised by their first
+            // bytes (one look at the first tells which to try); anything else, and these
+            // when the quick readers decline them, goes to the general reader below.
             pos = self.skip_seps(pos, bound);
             let rest = self.bytes_to(bound.end).get(pos..).unwrap_or_default();
-            if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) {
-                ct.flags |= CT_COMMIT;
-                pos += 6;
-                continue;
+            let mut known = None;
+            match rest.first() {
+                Some(b'c') if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) => {
+                    ct.flags |= CT_COMMIT;
+                    pos += 6;
+                    continue;
+                }
+                Some(b'z')
+                    if rest.starts_with(b"zone=")
+                        && rest.get(5).is_some_and(u8::is_ascii_alphabetic) =>
+                {
+                    if let Some((sf, n)) =
+                        Subfield::parse_simple_prefix(self.slice(pos + 5, bound.end))
+                        && self.ends_value(pos + 5 + n, bound)
+                    {
+                        ct.zone = CtZone::Field(sf);
+                        pos += 5 + n;
+                        continue;
+                    }
+                }
+                Some(b'n') if rest.starts_with(b"nat(") => {
+                    if let Some((nat, next)) = self.quick_nat(pos + 4, bound) {
+                        first_room(&mut ct.actions);
+                        ct.actions.push(Action::Nat(nat));
+                        pos = next;
+                        continue;
+                    }
+                    known = self.known_key(pos, bound, b"nat(");
+                }
+                Some(b'e') => known = self.known_key(pos, bound, b"exec("),
+                _ => {}
             }
-            if rest.starts_with(b"zone=")
-                && rest.get(5).is_some_and(u8::is_ascii_alphabetic)
-                && let Some((sf, n)) = Subfield::parse_simple_prefix(self.slice(pos + 5, bound.end))
-                && self.ends_value(pos + 5 + n, bound)
-            {
-                ct.zone = CtZone::Field(sf);
-                pos += 5 + n;
-                continue;
-            }
-            if rest.starts_with(b"nat(")
-                && let Some((nat, next)) = self.quick_nat(pos + 4, bound)
-            {
-                first_room(&mut ct.actions);
-                ct.actions.push(Action::Nat(nat));
-                pos = next;
-                continue;
-            }
-            let known = self
-                .known_key(pos, bound, b"nat(")
-                .or_else(|| self.known_key(pos, bound, b"exec("));
             let kv = match known {
                 Some(k) => {
                     pos = k.value_at;
@@ -3364,6 +3401,99 @@ mod tests {
         ];
         for (s, want) in bad {
             assert_eq!(parsed(s), Err(want.to_string()), "{s}");
+        }
+    }
+
+    /// The 64-bit computation of [`reg_load`] gives what the 128-bit one does, at the
+    /// edges of its range (the low 64 bits, one bit, all of them) and past them.
+    #[test]
+    fn register_loads_in_64_bits_match_128() {
+        let wide = |dst: Subfield, imm: u128| {
+            let ones = if dst.n_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << dst.n_bits) - 1
+            };
+            (imm << dst.ofs, ones << dst.ofs)
+        };
+        let cases = [
+            (Field::Reg0, 0, 1, 1u128),
+            (Field::Reg0, 31, 1, 1),
+            (Field::Reg0, 0, 32, 0xffff_ffff),
+            (Field::Xreg0, 0, 64, u128::from(u64::MAX)),
+            (Field::Xreg0, 63, 1, 1),
+            (Field::Xxreg0, 63, 2, 3),
+            (Field::Xxreg0, 96, 32, 0xa00_0001),
+            (Field::Xxreg0, 0, 128, u128::MAX),
+            (Field::CtLabel, 0, 32, 4),
+            (Field::CtLabel, 64, 64, 0),
+        ];
+        for (field, ofs, n_bits, imm) in cases {
+            let dst = Subfield { field, ofs, n_bits };
+            let Action::SetField(sf) = reg_load(dst, imm) else {
+                panic!("{dst}: not a set_field");
+            };
+            assert_eq!((sf.value, sf.mask), wide(dst, imm), "{dst} {imm:#x}");
+            assert_eq!(sf.form, SetFieldForm::RegLoad);
+        }
+    }
+
+    /// `quick_int`'s digit table reads what the general integer reader reads, and leaves
+    /// what it does not take (too many digits, no digits) to it.
+    #[test]
+    fn quick_hex_integers() {
+        for (s, want) in [
+            ("0x1", Some((1, 3))),
+            ("0XaF->", Some((0xaf, 4))),
+            ("0xdeadBEEF", Some((0xdead_beef, 10))),
+            ("0x00000000000000000001", Some((1, 22))),
+            ("0xffffffffffffffff", Some((u64::MAX, 18))),
+            ("0x1ffffffffffffffff", None),
+            ("0x", None),
+            ("0xg", None),
+            ("12", Some((12, 2))),
+        ] {
+            assert_eq!(quick_int(s.as_bytes()), want, "{s}");
+        }
+        // Every byte after `0x`: a digit exactly when `char::to_digit` says so.
+        for c in 0..=255u8 {
+            let b = [b'0', b'x', c];
+            let want = (c as char).to_digit(16).map(|d| (u64::from(d), 3));
+            assert_eq!(quick_int(&b), want, "{c:#x}");
+        }
+    }
+
+    /// `ct`'s items tried by their first byte read as the general reader reads them, in any
+    /// order, and hand over what they do not take.
+    #[test]
+    fn ct_items_by_first_byte() {
+        for (s, want) in [
+            (
+                "ct(nat(src=10.0.0.1),commit,zone=NXM_NX_REG12[0..15],table=13)",
+                "ct(commit,table=13,zone=NXM_NX_REG12[0..15],nat(src=10.0.0.1))",
+            ),
+            (
+                "ct(zone=5,commit,exec(load:0x4->NXM_NX_CT_LABEL[0..31]))",
+                "ct(commit,zone=5,exec(set_field:0x4/0xffffffff->ct_label))",
+            ),
+            ("ct(commitx)", "error"),
+            (
+                "ct(zone=reg0[0..15],commit)",
+                "ct(commit,zone=NXM_NX_REG0[0..15])",
+            ),
+            ("ct(nat,commit)", "ct(commit,nat)"),
+            ("ct(exec(),commit)", "ct(commit)"),
+            ("ct(execx(),commit)", "error"),
+            ("ct(commit,nat(dst=10.0.0.1:80-70))", "error"),
+            (
+                "ct(commit,nat(dst=[fe80::1]:80))",
+                "ct(commit,nat(dst=[fe80::1]:80))",
+            ),
+        ] {
+            match parsed(s) {
+                Ok(got) => assert_eq!(got, want, "{s}"),
+                Err(e) => assert_eq!("error", want, "{s}: {e}"),
+            }
         }
     }
 }

@@ -250,6 +250,17 @@ impl Field {
         }
     }
 
+    /// The class and field number of the non-experimenter header [`Field::header`] picks
+    /// for `version`, as the high 23 bits of the 32-bit header word (mask bit and length
+    /// zero), from a table; `None` for an experimenter header or none. With the mask bit
+    /// and length or-ed in, it is what [`Field::header_word`] returns.
+    #[inline]
+    pub(crate) fn plain_header_word(self, version: Option<Version>) -> Option<u32> {
+        let v = usize::from(version.map_or(0, Version::wire));
+        let word = *HEADER_WORD.get(v)?.get(self as usize)?;
+        (word != NO_HEADER_WORD).then_some(word)
+    }
+
     /// Appends one OXM/NXM entry of this field: its header for `version`, then the value's
     /// `n` (at most 16) low bytes, then as many of the mask's.
     ///

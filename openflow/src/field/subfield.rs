@@ -320,15 +320,23 @@ impl Subfield {
 }
 
 /// The commonest subfield names, `NXM_NX_REG<N>` and `NXM_NX_XXREG<N>` (`N` in plain
-/// decimal), recognised without the name tables: the field and the name's length, when the
-/// name ends there (at the end, a `[` or a byte below `0`, as for [`name_stop`]). The tables
-/// name the same fields (as a test checks).
+/// decimal), and the conntrack fields OVN loads, `NXM_NX_CT_MARK` and `NXM_NX_CT_LABEL`,
+/// recognised without the name tables: the field and the name's length, when the name ends
+/// there (at the end, a `[` or a byte below `0`, as for [`name_stop`]). The tables name the
+/// same fields (as a test checks); any other name is left to them.
 #[inline]
 fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
     let rest = b.strip_prefix(b"NXM_NX_")?;
+    let ends_at = |end: usize| b.get(end).is_none_or(|&c| c == b'[' || c < b'0');
     let (xx, digits) = match rest {
         [b'R', b'E', b'G', d @ ..] => (false, d),
         [b'X', b'X', b'R', b'E', b'G', d @ ..] => (true, d),
+        [b'C', b'T', b'_', b'M', b'A', b'R', b'K', ..] if ends_at(14) => {
+            return Some((Field::CtMark, 14));
+        }
+        [b'C', b'T', b'_', b'L', b'A', b'B', b'E', b'L', ..] if ends_at(15) => {
+            return Some((Field::CtLabel, 15));
+        }
         _ => return None,
     };
     let (n, len) = match digits {
@@ -337,7 +345,7 @@ fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
         _ => return None,
     };
     let end = b.len() - digits.len() + len;
-    if b.get(end).is_some_and(|&c| c != b'[' && c >= b'0') {
+    if !ends_at(end) {
         return None;
     }
     let field = if xx { Field::xxreg(n)? } else { Field::reg(n)? };
@@ -346,7 +354,7 @@ fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
 
 /// A bit number of 1 to 5 decimal digits at `b[i..]` (no field is wider than 65535 bits),
 /// not followed by another digit: its value and the index after it.
-#[inline]
+#[inline(always)]
 fn bit_number(b: &[u8], i: usize) -> Option<(u32, usize)> {
     let mut v = 0u32;
     let mut j = i;
@@ -645,12 +653,44 @@ mod tests {
                 }
             }
         }
+        for name in ["NXM_NX_CT_MARK", "NXM_NX_CT_LABEL"] {
+            let field = lookup_name(name);
+            assert!(field.is_some(), "{name}");
+            assert_eq!(
+                nxm_register(name.as_bytes()),
+                field.map(|f| (f, name.len()))
+            );
+            for s in [
+                format!("{name}[1]"),
+                format!("{name}[]"),
+                format!("{name}[0..31]"),
+                format!("{name}[3..2]"),
+                name.to_string(),
+            ] {
+                assert_eq!(
+                    Subfield::parse_simple(&s),
+                    Subfield::parse_at(&s, 1).ok(),
+                    "{s}"
+                );
+            }
+            // A name that only starts like them is the tables' to judge.
+            for s in [format!("{name}_W"), format!("{name}X"), format!("{name}0")] {
+                assert_eq!(nxm_register(s.as_bytes()), None, "{s}");
+                assert_eq!(
+                    Subfield::parse_simple(&s),
+                    Subfield::parse_at(&s, 1).ok(),
+                    "{s}"
+                );
+            }
+        }
         for s in [
             "NXM_NX_REG01[]",
             "NXM_NX_REG1x[]",
             "NXM_NX_REG",
             "NXM_NX_REG16",
             "NXM_NX_REG1_W",
+            "NXM_NX_CT_MAR",
+            "NXM_NX_CT_LABELS",
         ] {
             assert_eq!(nxm_register(s.as_bytes()), None, "{s}");
         }
