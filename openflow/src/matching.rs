@@ -2762,6 +2762,191 @@ impl std::str::FromStr for Match {
 mod tests {
     use super::*;
 
+    /// The prerequisite check the table-driven one replaces: every entry in order, each
+    /// tested by its slot.
+    fn check_prereqs_ref(m: &Match) -> std::result::Result<(), (Field, &'static str)> {
+        use Field::*;
+        let get = |f: Field| m.slot(f);
+        let (pt, ptm) = get(PacketType);
+        let (eth_type, proto, frag) = (get(EthType).0, get(NwProto).0, get(IpFrag).0);
+        let (cs, csm) = get(CtState);
+        let (ct_proto, tp_src, tp_dst) = (get(CtNwProto).0, get(TcpSrc).0, get(TcpDst).0);
+        let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            pt & 0xffff
+        } else {
+            eth_type
+        };
+        let ct_valid = cs & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
+            || (cs & CS_TRK != 0 && csm & CS_INV != 0 && cs & CS_INV == 0);
+        let ip = matches!(dl, ETH_TYPE_IP | ETH_TYPE_IPV6);
+        let arp = matches!(dl, ETH_TYPE_ARP | ETH_TYPE_RARP);
+        let icmp = (dl == ETH_TYPE_IP && proto == 1) || (dl == ETH_TYPE_IPV6 && proto == 58);
+        let nd = dl == ETH_TYPE_IPV6 && proto == 58 && tp_dst == 0 && matches!(tp_src, 135 | 136);
+        let later = frag & 2 != 0;
+        let ff = "a first fragment or unfragmented packet (not nw_frag=later)";
+        for (slot, value, mask) in m.iter() {
+            let ok = match slot {
+                SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
+                CtNwProto => ok_if(ct_valid, "ct_state matching a valid tracked connection"),
+                CtNwSrc | CtNwDst => ok_if(
+                    ct_valid && eth_type == ETH_TYPE_IP,
+                    "ip and ct_state matching a valid tracked connection",
+                ),
+                CtIpv6Src | CtIpv6Dst => ok_if(
+                    ct_valid && eth_type == ETH_TYPE_IPV6,
+                    "ipv6 and ct_state matching a valid tracked connection",
+                ),
+                CtTpSrc | CtTpDst => ok_if(
+                    ct_valid && ct_proto != 0,
+                    "ct_nw_proto and ct_state matching a valid tracked connection",
+                ),
+                EthSrc | EthDst | EthType | VlanTci => ok_if(pt == 0, "an Ethernet packet_type"),
+                MplsLabel => ok_if(
+                    matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
+                    "mpls or mplsm",
+                ),
+                IpSrc | IpDst => ok_if(dl == ETH_TYPE_IP || arp, "ip or arp"),
+                Ipv6Src | Ipv6Dst | Ipv6Label => ok_if(dl == ETH_TYPE_IPV6, "ipv6"),
+                NwProto => ok_if(ip || arp, "ip, ipv6 or arp"),
+                NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
+                ArpSha => ok_if(
+                    arp || (nd && tp_src == 135),
+                    "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
+                ),
+                ArpTha => ok_if(
+                    arp || (nd && tp_src == 136),
+                    "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
+                ),
+                TcpSrc | TcpDst if ip && matches!(proto, 6 | 17 | 132) => ok_if(!later, ff),
+                TcpSrc | TcpDst if icmp => ok_if(
+                    mask == 0xffff && value <= 0xff,
+                    "an exact 8-bit value for ICMP type and code",
+                ),
+                TcpSrc | TcpDst => Err("tcp, udp, sctp, icmp or their IPv6 forms"),
+                TcpFlags if ip && proto == 6 => ok_if(!later, ff),
+                TcpFlags if nd => ok_if(
+                    mask == 0xffff && value <= 0xff,
+                    "an exact 8-bit nd_options_type",
+                ),
+                TcpFlags => Err("tcp or tcp6"),
+                NdTarget | NdReserved => {
+                    ok_if(nd, "icmp6 with icmp_type=135 or 136 and icmp_code=0")
+                }
+                NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
+                | NshC4 => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
+                _ => Ok(()),
+            };
+            if let Err(needs) = ok {
+                return Err((m.display_field(slot), needs));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn prereqs_are_checked_as_per_entry() {
+        use Field::*;
+        // Fields with and without prerequisites, and values that make the facts vary.
+        let choices: &[(Field, &[(u128, u128)])] = &[
+            (
+                PacketType,
+                &[
+                    (0, 0xffff_ffff),
+                    (0x1_0800, 0xffff_ffff),
+                    (0x1_86dd, 0xffff_ffff),
+                    (0x1_0000, 0xffff_0000),
+                ],
+            ),
+            (
+                EthType,
+                &[
+                    (0x800, 0xffff),
+                    (0x86dd, 0xffff),
+                    (0x806, 0xffff),
+                    (0x8035, 0xffff),
+                    (0x8847, 0xffff),
+                    (0x894f, 0xffff),
+                    (0x1234, 0xffff),
+                ],
+            ),
+            (
+                NwProto,
+                &[
+                    (6, 0xff),
+                    (17, 0xff),
+                    (132, 0xff),
+                    (1, 0xff),
+                    (58, 0xff),
+                    (2, 0xff),
+                ],
+            ),
+            (IpFrag, &[(1, 3), (3, 3), (2, 2)]),
+            (
+                CtState,
+                &[
+                    (0x20, 0x20),
+                    (0x22, 0x22),
+                    (0x20, 0x30),
+                    (0x10, 0x10),
+                    (0x80, 0xff),
+                ],
+            ),
+            (CtNwProto, &[(6, 0xff)]),
+            (CtNwSrc, &[(1, 0xffff_ffff)]),
+            (CtIpv6Dst, &[(1, u128::MAX)]),
+            (CtTpSrc, &[(80, 0xffff)]),
+            (
+                TcpSrc,
+                &[
+                    (135, 0xffff),
+                    (136, 0xffff),
+                    (80, 0xffff),
+                    (0x100, 0xffff),
+                    (5, 0xff),
+                ],
+            ),
+            (TcpDst, &[(0, 0xffff), (80, 0xfff0), (3, 0xffff)]),
+            (TcpFlags, &[(2, 0xffff), (0x300, 0xffff), (1, 0xfff)]),
+            (IpDst, &[(1, 0xffff_ffff)]),
+            (Ipv6Src, &[(1, u128::MAX)]),
+            (NwTtl, &[(5, 0xff)]),
+            (ArpSha, &[(1, 0xffff_ffff_ffff)]),
+            (ArpTha, &[(1, 0xffff_ffff_ffff)]),
+            (NdTarget, &[(1, u128::MAX)]),
+            (MplsLabel, &[(0x1000, 0xffff_f000)]),
+            (NshSpi, &[(1, 0xff_ffff)]),
+            (SkbPriority, &[(1, 0xffff_ffff)]),
+            (EthSrc, &[(1, 0xffff_ffff_ffff)]),
+            (VlanTci, &[(0x1005, 0x1fff)]),
+            (Metadata, &[(1, u64::MAX as u128)]),
+            (Reg3, &[(1, 0xffff_ffff)]),
+        ];
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut ok, mut bad) = (0, 0);
+        for _ in 0..20000 {
+            let mut m = Match::new();
+            for _ in 0..1 + next(6) {
+                let (f, values) = choices[next(choices.len())];
+                let (v, mask) = values[next(values.len())];
+                m.put_slot(f, v, mask);
+            }
+            let got = m.check_prereqs();
+            assert_eq!(got, check_prereqs_ref(&m), "{m:?}");
+            if got.is_ok() {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        assert!(ok > 1000 && bad > 1000, "{ok} {bad}");
+    }
+
     fn rt(s: &str) -> String {
         Match::parse(s).unwrap().to_text()
     }
