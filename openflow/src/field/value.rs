@@ -921,18 +921,21 @@ fn int_fast(b: &[u8], width: usize) -> Option<std::result::Result<(u64, usize), 
             })
         }
         [b'0', b'x' | b'X', ..] => {
-            let mut v = 0u64;
-            let mut sig = 0usize;
+            // Leading zeros are free; then at most 16 significant digits (the bits shifted
+            // out of more are lost, but then the general parser decides).
             let mut i = 2;
-            while let Some(d) = b.get(i).and_then(|&c| hex_digit(c)) {
-                if d != 0 || sig > 0 {
-                    if sig == 16 {
-                        return None;
-                    }
-                    sig += 1;
-                    v = v << 4 | u64::from(d);
-                }
+            while b.get(i) == Some(&b'0') {
                 i += 1;
+            }
+            let first = i;
+            let mut v = 0u64;
+            while let Some(d) = b.get(i).and_then(|&c| hex_digit(c)) {
+                v = v << 4 | u64::from(d);
+                i += 1;
+            }
+            let sig = i - first;
+            if sig > 16 {
+                return None;
             }
             if b.get(i)
                 .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
@@ -1488,6 +1491,12 @@ mod tests {
             "-new+trk-new",
             "0xABC",
             "0XaBc/0xFF",
+            "0x00000000000000000000ffffffffffffffff",
+            "0x0000000000000000001ffffffffffffffff",
+            "0x1ffffffffffffffff",
+            "0xfedcba9876543210",
+            "0x000",
+            "0x0/0x00",
             "0x0F0/0xfF0",
             "18446744073709551615",
             "18446744073709551616",
