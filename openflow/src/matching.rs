@@ -739,10 +739,10 @@ impl Match {
     /// for the other slots), without a branch per entry. Absent slots are zeros.
     fn prereq_facts(&self) -> PrereqFacts {
         // Every fact slot is at most 32 bits wide: gathered in 64.
-        let mut v = [0u64; 16];
-        let mut m = [0u64; 16];
+        let mut v = [0u64; 10];
+        let mut m = [0u64; 10];
         for e in &self.entries {
-            let k = usize::from(FACT.get(e.slot as usize).copied().unwrap_or(0)) & 15;
+            let k = usize::from(FACT.get(e.slot as usize).copied().unwrap_or(0));
             if let (Some(v), Some(m)) = (v.get_mut(k), m.get_mut(k)) {
                 *v = e.value as u64;
                 *m = e.mask as u64;
