@@ -739,8 +739,8 @@ impl Match {
     /// for the other slots), without a branch per entry. Absent slots are zeros.
     fn prereq_facts(&self) -> PrereqFacts {
         // Every fact slot is at most 32 bits wide: gathered in 64.
-        let mut v = [0u64; 10];
-        let mut m = [0u64; 10];
+        let mut v = [0u64; FACTS];
+        let mut m = [0u64; FACTS];
         for e in &self.entries {
             let k = usize::from(FACT.get(e.slot as usize).copied().unwrap_or(0));
             if let (Some(v), Some(m)) = (v.get_mut(k), m.get_mut(k)) {
@@ -2107,6 +2107,10 @@ enum Fact {
     TcpDst,
     TcpFlags,
 }
+
+/// The number of [`Fact`] indexes, the sink included (the size of the arrays they index,
+/// which a `Fact` always fits).
+const FACTS: usize = Fact::TcpFlags as usize + 1;
 
 /// [`Fact`] by slot index (0: none).
 static FACT: [u8; crate::field::N_FIELDS] = {
