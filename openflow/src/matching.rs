@@ -707,134 +707,79 @@ impl Match {
     /// anything. Returns the first offending field (as the storage slot's usual field)
     /// and what it needs.
     pub fn check_prereqs(&self) -> std::result::Result<(), (Field, &'static str)> {
-        use Field::*;
-        if self.entries.is_empty() {
+        // Only the present slots that have a prerequisite are checked, found in `present`
+        // in slot order (the entries' order, so the first offender is the same): most
+        // slots have none, and a match without any such slot is done here.
+        let mut todo = [0u64; PRESENT_WORDS];
+        for ((t, p), c) in todo.iter_mut().zip(&self.present).zip(&PREREQ_CHECKED) {
+            *t = p & c;
+        }
+        if todo.iter().all(|&t| t == 0) {
             return Ok(());
         }
-        // The protocol facts, from one pass over the entries (each entry's test uses a
-        // few of them; absent slots are zeros).
-        // All of them fit in 64 bits (32 at most): gathered as such, half the registers.
-        let (mut pt, mut ptm, mut eth_type, mut proto) = (0u64, 0u64, 0u64, 0u64);
-        let (mut frag, mut cs, mut csm, mut ct_proto, mut tp_src, mut tp_dst) =
-            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
-        for e in &self.entries {
-            let (v, m) = (e.value as u64, e.mask as u64);
-            match e.slot {
-                PacketType => (pt, ptm) = (v, m),
-                EthType => eth_type = v,
-                NwProto => proto = v,
-                IpFrag => frag = v,
-                CtState => (cs, csm) = (v, m),
-                CtNwProto => ct_proto = v,
-                TcpSrc => tp_src = v,
-                TcpDst => tp_dst = v,
-                _ => {}
+        let facts = self.prereq_facts();
+        for (w, &word) in todo.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let i = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let (Some(&slot), Some(&needs)) = (crate::field::ALL.get(i), NEEDS.get(i)) else {
+                    continue;
+                };
+                if let Err(what) = facts.check(slot, needs) {
+                    return Err((self.display_field(slot), what));
+                }
             }
         }
-        let [
-            pt,
-            ptm,
-            eth_type,
-            proto,
-            frag,
-            cs,
-            csm,
-            ct_proto,
-            tp_src,
-            tp_dst,
-        ] = [
-            pt, ptm, eth_type, proto, frag, cs, csm, ct_proto, tp_src, tp_dst,
-        ]
-        .map(u128::from);
+        Ok(())
+    }
+
+    /// The protocol facts the prerequisites depend on, from one pass over the entries:
+    /// each entry's value and mask are stored at its slot's index in [`FACT`] (0, a sink,
+    /// for the other slots), without a branch per entry. Absent slots are zeros.
+    fn prereq_facts(&self) -> PrereqFacts {
+        // Every fact slot is at most 32 bits wide: gathered in 64.
+        let mut v = [0u64; FACTS];
+        let mut m = [0u64; FACTS];
+        for e in &self.entries {
+            let k = usize::from(FACT.get(e.slot as usize).copied().unwrap_or(0));
+            if let (Some(v), Some(m)) = (v.get_mut(k), m.get_mut(k)) {
+                *v = e.value as u64;
+                *m = e.mask as u64;
+            }
+        }
+        let at = |k: Fact| (v[k as usize], m[k as usize]);
+        let (pt, ptm) = at(Fact::PacketType);
+        let (cs, csm) = at(Fact::CtState);
+        let (proto, tp_src, tp_dst) = (at(Fact::NwProto).0, at(Fact::TcpSrc), at(Fact::TcpDst));
+        let eth_type = at(Fact::EthType).0;
         // `dl_type`, `is_ct_valid`, `is_nd`.
         let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
             pt & 0xffff
         } else {
             eth_type
         };
-        let ct_valid = cs & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
-            || (cs & CS_TRK != 0 && csm & CS_INV != 0 && cs & CS_INV == 0);
-        let ip = matches!(dl, ETH_TYPE_IP | ETH_TYPE_IPV6);
-        let arp = matches!(dl, ETH_TYPE_ARP | ETH_TYPE_RARP);
-        let icmpv4 = dl == ETH_TYPE_IP && proto == 1;
-        let icmpv6 = dl == ETH_TYPE_IPV6 && proto == 58;
-        let nd = icmpv6 && tp_dst == 0 && matches!(tp_src, 135 | 136);
-        let later = frag & 2 != 0;
-        for e in &self.entries {
-            let ok: std::result::Result<(), &'static str> = match e.slot {
-                SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
-                CtNwProto => ok_if(ct_valid, "ct_state matching a valid tracked connection"),
-                CtNwSrc | CtNwDst => ok_if(
-                    ct_valid && eth_type == ETH_TYPE_IP,
-                    "ip and ct_state matching a valid tracked connection",
-                ),
-                CtIpv6Src | CtIpv6Dst => ok_if(
-                    ct_valid && eth_type == ETH_TYPE_IPV6,
-                    "ipv6 and ct_state matching a valid tracked connection",
-                ),
-                CtTpSrc | CtTpDst => ok_if(
-                    ct_valid && ct_proto != 0,
-                    "ct_nw_proto and ct_state matching a valid tracked connection",
-                ),
-                EthSrc | EthDst | EthType | VlanTci => ok_if(pt == 0, "an Ethernet packet_type"),
-                MplsLabel => ok_if(
-                    matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
-                    "mpls or mplsm",
-                ),
-                IpSrc | IpDst => ok_if(dl == ETH_TYPE_IP || arp, "ip or arp"),
-                Ipv6Src | Ipv6Dst | Ipv6Label => ok_if(dl == ETH_TYPE_IPV6, "ipv6"),
-                NwProto => ok_if(ip || arp, "ip, ipv6 or arp"),
-                NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
-                ArpSha => ok_if(
-                    arp || (nd && tp_src == 135),
-                    "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
-                ),
-                ArpTha => ok_if(
-                    arp || (nd && tp_src == 136),
-                    "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
-                ),
-                TcpSrc | TcpDst => {
-                    if ip && matches!(proto, 6 | 17 | 132) {
-                        ok_if(
-                            !later,
-                            "a first fragment or unfragmented packet (not nw_frag=later)",
-                        )
-                    } else if icmpv4 || icmpv6 {
-                        ok_if(
-                            e.mask == 0xffff && e.value <= 0xff,
-                            "an exact 8-bit value for ICMP type and code",
-                        )
-                    } else {
-                        Err("tcp, udp, sctp, icmp or their IPv6 forms")
-                    }
-                }
-                TcpFlags => {
-                    if ip && proto == 6 {
-                        ok_if(
-                            !later,
-                            "a first fragment or unfragmented packet (not nw_frag=later)",
-                        )
-                    } else if nd {
-                        ok_if(
-                            e.mask == 0xffff && e.value <= 0xff,
-                            "an exact 8-bit nd_options_type",
-                        )
-                    } else {
-                        Err("tcp or tcp6")
-                    }
-                }
-                NdTarget | NdReserved => {
-                    ok_if(nd, "icmp6 with icmp_type=135 or 136 and icmp_code=0")
-                }
-                NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
-                | NshC4 => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
-                _ => Ok(()),
-            };
-            if let Err(needs) = ok {
-                return Err((self.display_field(e.slot), needs));
-            }
+        let cs_bit = |b: u128| b as u64;
+        let icmpv6 = dl == ETH_TYPE_IPV6 as u64 && proto == 58;
+        PrereqFacts {
+            pt,
+            eth_type,
+            dl,
+            proto,
+            ip: dl == ETH_TYPE_IP as u64 || dl == ETH_TYPE_IPV6 as u64,
+            arp: dl == ETH_TYPE_ARP as u64 || dl == ETH_TYPE_RARP as u64,
+            icmp: (dl == ETH_TYPE_IP as u64 && proto == 1) || icmpv6,
+            ct_valid: cs & cs_bit(CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
+                || (cs & cs_bit(CS_TRK) != 0
+                    && csm & cs_bit(CS_INV) != 0
+                    && cs & cs_bit(CS_INV) == 0),
+            ct_proto: at(Fact::CtNwProto).0,
+            nd: icmpv6 && tp_dst.0 == 0 && matches!(tp_src.0, 135 | 136),
+            later: at(Fact::IpFrag).0 & 2 != 0,
+            tp_src,
+            tp_dst,
+            tcp_flags: at(Fact::TcpFlags),
         }
-        Ok(())
     }
 
     /// The field a slot is usually written as, given this match's protocols.
@@ -2054,6 +1999,242 @@ const ENCODE_BEFORE_ETH_TYPE: [u64; PRESENT_WORDS] = slot_set(&[
 const ENCODE_IP_MISC: [u64; PRESENT_WORDS] =
     slot_set(&[Field::IpFrag, Field::NwTos, Field::NwTtl, Field::Ipv6Label]);
 
+/// What a slot needs of the rest of its match to be valid (Open vSwitch's
+/// `mf_are_prereqs_ok`, as [`Match::check_prereqs`] tests it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Needs {
+    /// Nothing: valid in every match.
+    Nothing,
+    /// Never valid in a flow (read-only metadata).
+    ReadOnly,
+    /// A valid tracked connection.
+    CtValid,
+    /// `ip` and a valid tracked connection.
+    CtIpv4,
+    /// `ipv6` and a valid tracked connection.
+    CtIpv6,
+    /// `ct_nw_proto` and a valid tracked connection.
+    CtProto,
+    /// An Ethernet packet type.
+    Ethernet,
+    /// `mpls` or `mplsm`.
+    Mpls,
+    /// `ip` or `arp`.
+    Ipv4OrArp,
+    /// `ipv6`.
+    Ipv6,
+    /// `ip`, `ipv6` or `arp`.
+    IpOrArp,
+    /// `ip` or `ipv6`.
+    Ip,
+    /// `arp`, or an ND solicitation (`nd_sll`).
+    ArpSha,
+    /// `arp`, or an ND advertisement (`nd_tll`).
+    ArpTha,
+    /// A transport protocol (or ICMP, with exact 8-bit type and code).
+    L4,
+    /// `tcp` (or ND, for `nd_options_type`).
+    TcpFlags,
+    /// Neighbour discovery.
+    Nd,
+    /// `dl_type=0x894f`.
+    Nsh,
+}
+
+/// The prerequisite of storage slot `slot`.
+const fn needs(slot: Field) -> Needs {
+    use Field::*;
+    match slot {
+        SkbPriority | TunTtl | TunTos => Needs::ReadOnly,
+        CtNwProto => Needs::CtValid,
+        CtNwSrc | CtNwDst => Needs::CtIpv4,
+        CtIpv6Src | CtIpv6Dst => Needs::CtIpv6,
+        CtTpSrc | CtTpDst => Needs::CtProto,
+        EthSrc | EthDst | EthType | VlanTci => Needs::Ethernet,
+        MplsLabel => Needs::Mpls,
+        IpSrc | IpDst => Needs::Ipv4OrArp,
+        Ipv6Src | Ipv6Dst | Ipv6Label => Needs::Ipv6,
+        NwProto => Needs::IpOrArp,
+        NwTos | NwTtl | IpFrag => Needs::Ip,
+        ArpSha => Needs::ArpSha,
+        ArpTha => Needs::ArpTha,
+        TcpSrc | TcpDst => Needs::L4,
+        TcpFlags => Needs::TcpFlags,
+        NdTarget | NdReserved => Needs::Nd,
+        NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3 | NshC4 => {
+            Needs::Nsh
+        }
+        _ => Needs::Nothing,
+    }
+}
+
+/// [`needs`] by slot index.
+static NEEDS: [Needs; crate::field::N_FIELDS] = {
+    let mut t = [Needs::Nothing; crate::field::N_FIELDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        t[i] = needs(crate::field::ALL[i]);
+        i += 1;
+    }
+    t
+};
+
+/// The slots [`Match::check_prereqs`] checks: those whose [`needs`] is not
+/// [`Needs::Nothing`].
+const PREREQ_CHECKED: [u64; PRESENT_WORDS] = {
+    let mut set = [0u64; PRESENT_WORDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        if !matches!(needs(crate::field::ALL[i]), Needs::Nothing) {
+            set[i / 64] |= 1 << (i % 64);
+        }
+        i += 1;
+    }
+    set
+};
+
+/// The slots whose values the prerequisites depend on, as indexes into the arrays
+/// [`Match::check_prereqs`] gathers them in (0 is for every other slot).
+#[derive(Clone, Copy)]
+enum Fact {
+    PacketType = 1,
+    EthType,
+    NwProto,
+    IpFrag,
+    CtState,
+    CtNwProto,
+    TcpSrc,
+    TcpDst,
+    TcpFlags,
+}
+
+/// The number of [`Fact`] indexes, the sink included (the size of the arrays they index,
+/// which a `Fact` always fits).
+const FACTS: usize = Fact::TcpFlags as usize + 1;
+
+/// [`Fact`] by slot index (0: none).
+static FACT: [u8; crate::field::N_FIELDS] = {
+    let mut t = [0u8; crate::field::N_FIELDS];
+    t[Field::PacketType as usize] = Fact::PacketType as u8;
+    t[Field::EthType as usize] = Fact::EthType as u8;
+    t[Field::NwProto as usize] = Fact::NwProto as u8;
+    t[Field::IpFrag as usize] = Fact::IpFrag as u8;
+    t[Field::CtState as usize] = Fact::CtState as u8;
+    t[Field::CtNwProto as usize] = Fact::CtNwProto as u8;
+    t[Field::TcpSrc as usize] = Fact::TcpSrc as u8;
+    t[Field::TcpDst as usize] = Fact::TcpDst as u8;
+    t[Field::TcpFlags as usize] = Fact::TcpFlags as u8;
+    t
+};
+
+/// A match's protocol facts, which its slots' prerequisites are tested against (absent
+/// slots count as zeros; every value here is at most 32 bits wide).
+struct PrereqFacts {
+    /// `packet_type`.
+    pt: u64,
+    /// `eth_type` as matched.
+    eth_type: u64,
+    /// The Ethernet type (`dl_type`: from `packet_type` when that names one).
+    dl: u64,
+    /// `nw_proto`.
+    proto: u64,
+    /// Whether this is IPv4 or IPv6.
+    ip: bool,
+    /// Whether this is ARP or RARP.
+    arp: bool,
+    /// Whether this is ICMP or ICMPv6.
+    icmp: bool,
+    /// Whether `ct_state` matches a valid tracked connection (`is_ct_valid`).
+    ct_valid: bool,
+    /// `ct_nw_proto`.
+    ct_proto: u64,
+    /// Whether this is neighbour discovery (`is_nd`).
+    nd: bool,
+    /// Whether `nw_frag` matches later fragments.
+    later: bool,
+    /// Value and mask of `tcp_src`, `tcp_dst` and `tcp_flags`, which are checked on their
+    /// own values.
+    tp_src: (u64, u64),
+    tp_dst: (u64, u64),
+    tcp_flags: (u64, u64),
+}
+
+impl PrereqFacts {
+    /// Whether a present `slot`, which [`needs`] `needs`, is valid; else what it needs.
+    fn check(&self, slot: Field, needs: Needs) -> std::result::Result<(), &'static str> {
+        let (dl, ip, arp) = (u128::from(self.dl), self.ip, self.arp);
+        let exact_8 = |(v, m): (u64, u64)| m == 0xffff && v <= 0xff;
+        let first_fragment = || {
+            ok_if(
+                !self.later,
+                "a first fragment or unfragmented packet (not nw_frag=later)",
+            )
+        };
+        match needs {
+            Needs::Nothing => Ok(()),
+            Needs::ReadOnly => Err("no OpenFlow encoding (read-only metadata)"),
+            Needs::CtValid => ok_if(
+                self.ct_valid,
+                "ct_state matching a valid tracked connection",
+            ),
+            Needs::CtIpv4 => ok_if(
+                self.ct_valid && u128::from(self.eth_type) == ETH_TYPE_IP,
+                "ip and ct_state matching a valid tracked connection",
+            ),
+            Needs::CtIpv6 => ok_if(
+                self.ct_valid && u128::from(self.eth_type) == ETH_TYPE_IPV6,
+                "ipv6 and ct_state matching a valid tracked connection",
+            ),
+            Needs::CtProto => ok_if(
+                self.ct_valid && self.ct_proto != 0,
+                "ct_nw_proto and ct_state matching a valid tracked connection",
+            ),
+            Needs::Ethernet => ok_if(self.pt == 0, "an Ethernet packet_type"),
+            Needs::Mpls => ok_if(
+                matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
+                "mpls or mplsm",
+            ),
+            Needs::Ipv4OrArp => ok_if(dl == ETH_TYPE_IP || arp, "ip or arp"),
+            Needs::Ipv6 => ok_if(dl == ETH_TYPE_IPV6, "ipv6"),
+            Needs::IpOrArp => ok_if(ip || arp, "ip, ipv6 or arp"),
+            Needs::Ip => ok_if(ip, "ip or ipv6"),
+            Needs::ArpSha => ok_if(
+                arp || (self.nd && self.tp_src.0 == 135),
+                "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
+            ),
+            Needs::ArpTha => ok_if(
+                arp || (self.nd && self.tp_src.0 == 136),
+                "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
+            ),
+            Needs::L4 => {
+                if ip && matches!(self.proto, 6 | 17 | 132) {
+                    first_fragment()
+                } else if self.icmp {
+                    let own = if slot == Field::TcpSrc {
+                        self.tp_src
+                    } else {
+                        self.tp_dst
+                    };
+                    ok_if(exact_8(own), "an exact 8-bit value for ICMP type and code")
+                } else {
+                    Err("tcp, udp, sctp, icmp or their IPv6 forms")
+                }
+            }
+            Needs::TcpFlags => {
+                if ip && self.proto == 6 {
+                    first_fragment()
+                } else if self.nd {
+                    ok_if(exact_8(self.tcp_flags), "an exact 8-bit nd_options_type")
+                } else {
+                    Err("tcp or tcp6")
+                }
+            }
+            Needs::Nd => ok_if(self.nd, "icmp6 with icmp_type=135 or 136 and icmp_code=0"),
+            Needs::Nsh => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
+        }
+    }
+}
+
 /// A match's slots by index, for the encoder, which looks at some 40 slots (most of them
 /// absent) in Open vSwitch's order rather than the entries' order.
 struct SlotIndex<'a> {
@@ -2584,6 +2765,191 @@ impl std::str::FromStr for Match {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The prerequisite check the table-driven one replaces: every entry in order, each
+    /// tested by its slot.
+    fn check_prereqs_ref(m: &Match) -> std::result::Result<(), (Field, &'static str)> {
+        use Field::*;
+        let get = |f: Field| m.slot(f);
+        let (pt, ptm) = get(PacketType);
+        let (eth_type, proto, frag) = (get(EthType).0, get(NwProto).0, get(IpFrag).0);
+        let (cs, csm) = get(CtState);
+        let (ct_proto, tp_src, tp_dst) = (get(CtNwProto).0, get(TcpSrc).0, get(TcpDst).0);
+        let dl = if ptm == 0xffff_ffff && pt >> 16 == 1 {
+            pt & 0xffff
+        } else {
+            eth_type
+        };
+        let ct_valid = cs & (CS_NEW | CS_EST | CS_REL | CS_RPL | CS_SNAT | CS_DNAT) != 0
+            || (cs & CS_TRK != 0 && csm & CS_INV != 0 && cs & CS_INV == 0);
+        let ip = matches!(dl, ETH_TYPE_IP | ETH_TYPE_IPV6);
+        let arp = matches!(dl, ETH_TYPE_ARP | ETH_TYPE_RARP);
+        let icmp = (dl == ETH_TYPE_IP && proto == 1) || (dl == ETH_TYPE_IPV6 && proto == 58);
+        let nd = dl == ETH_TYPE_IPV6 && proto == 58 && tp_dst == 0 && matches!(tp_src, 135 | 136);
+        let later = frag & 2 != 0;
+        let ff = "a first fragment or unfragmented packet (not nw_frag=later)";
+        for (slot, value, mask) in m.iter() {
+            let ok = match slot {
+                SkbPriority | TunTtl | TunTos => Err("no OpenFlow encoding (read-only metadata)"),
+                CtNwProto => ok_if(ct_valid, "ct_state matching a valid tracked connection"),
+                CtNwSrc | CtNwDst => ok_if(
+                    ct_valid && eth_type == ETH_TYPE_IP,
+                    "ip and ct_state matching a valid tracked connection",
+                ),
+                CtIpv6Src | CtIpv6Dst => ok_if(
+                    ct_valid && eth_type == ETH_TYPE_IPV6,
+                    "ipv6 and ct_state matching a valid tracked connection",
+                ),
+                CtTpSrc | CtTpDst => ok_if(
+                    ct_valid && ct_proto != 0,
+                    "ct_nw_proto and ct_state matching a valid tracked connection",
+                ),
+                EthSrc | EthDst | EthType | VlanTci => ok_if(pt == 0, "an Ethernet packet_type"),
+                MplsLabel => ok_if(
+                    matches!(dl, ETH_TYPE_MPLS | ETH_TYPE_MPLS_MCAST),
+                    "mpls or mplsm",
+                ),
+                IpSrc | IpDst => ok_if(dl == ETH_TYPE_IP || arp, "ip or arp"),
+                Ipv6Src | Ipv6Dst | Ipv6Label => ok_if(dl == ETH_TYPE_IPV6, "ipv6"),
+                NwProto => ok_if(ip || arp, "ip, ipv6 or arp"),
+                NwTos | NwTtl | IpFrag => ok_if(ip, "ip or ipv6"),
+                ArpSha => ok_if(
+                    arp || (nd && tp_src == 135),
+                    "arp, or icmp6 with icmp_type=135,icmp_code=0 (nd_sll)",
+                ),
+                ArpTha => ok_if(
+                    arp || (nd && tp_src == 136),
+                    "arp, or icmp6 with icmp_type=136,icmp_code=0 (nd_tll)",
+                ),
+                TcpSrc | TcpDst if ip && matches!(proto, 6 | 17 | 132) => ok_if(!later, ff),
+                TcpSrc | TcpDst if icmp => ok_if(
+                    mask == 0xffff && value <= 0xff,
+                    "an exact 8-bit value for ICMP type and code",
+                ),
+                TcpSrc | TcpDst => Err("tcp, udp, sctp, icmp or their IPv6 forms"),
+                TcpFlags if ip && proto == 6 => ok_if(!later, ff),
+                TcpFlags if nd => ok_if(
+                    mask == 0xffff && value <= 0xff,
+                    "an exact 8-bit nd_options_type",
+                ),
+                TcpFlags => Err("tcp or tcp6"),
+                NdTarget | NdReserved => {
+                    ok_if(nd, "icmp6 with icmp_type=135 or 136 and icmp_code=0")
+                }
+                NshFlags | NshTtl | NshMdtype | NshNp | NshSpi | NshSi | NshC1 | NshC2 | NshC3
+                | NshC4 => ok_if(dl == ETH_TYPE_NSH, "dl_type=0x894f"),
+                _ => Ok(()),
+            };
+            if let Err(needs) = ok {
+                return Err((m.display_field(slot), needs));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn prereqs_are_checked_as_per_entry() {
+        use Field::*;
+        // Fields with and without prerequisites, and values that make the facts vary.
+        let choices: &[(Field, &[(u128, u128)])] = &[
+            (
+                PacketType,
+                &[
+                    (0, 0xffff_ffff),
+                    (0x1_0800, 0xffff_ffff),
+                    (0x1_86dd, 0xffff_ffff),
+                    (0x1_0000, 0xffff_0000),
+                ],
+            ),
+            (
+                EthType,
+                &[
+                    (0x800, 0xffff),
+                    (0x86dd, 0xffff),
+                    (0x806, 0xffff),
+                    (0x8035, 0xffff),
+                    (0x8847, 0xffff),
+                    (0x894f, 0xffff),
+                    (0x1234, 0xffff),
+                ],
+            ),
+            (
+                NwProto,
+                &[
+                    (6, 0xff),
+                    (17, 0xff),
+                    (132, 0xff),
+                    (1, 0xff),
+                    (58, 0xff),
+                    (2, 0xff),
+                ],
+            ),
+            (IpFrag, &[(1, 3), (3, 3), (2, 2)]),
+            (
+                CtState,
+                &[
+                    (0x20, 0x20),
+                    (0x22, 0x22),
+                    (0x20, 0x30),
+                    (0x10, 0x10),
+                    (0x80, 0xff),
+                ],
+            ),
+            (CtNwProto, &[(6, 0xff)]),
+            (CtNwSrc, &[(1, 0xffff_ffff)]),
+            (CtIpv6Dst, &[(1, u128::MAX)]),
+            (CtTpSrc, &[(80, 0xffff)]),
+            (
+                TcpSrc,
+                &[
+                    (135, 0xffff),
+                    (136, 0xffff),
+                    (80, 0xffff),
+                    (0x100, 0xffff),
+                    (5, 0xff),
+                ],
+            ),
+            (TcpDst, &[(0, 0xffff), (80, 0xfff0), (3, 0xffff)]),
+            (TcpFlags, &[(2, 0xffff), (0x300, 0xffff), (1, 0xfff)]),
+            (IpDst, &[(1, 0xffff_ffff)]),
+            (Ipv6Src, &[(1, u128::MAX)]),
+            (NwTtl, &[(5, 0xff)]),
+            (ArpSha, &[(1, 0xffff_ffff_ffff)]),
+            (ArpTha, &[(1, 0xffff_ffff_ffff)]),
+            (NdTarget, &[(1, u128::MAX)]),
+            (MplsLabel, &[(0x1000, 0xffff_f000)]),
+            (NshSpi, &[(1, 0xff_ffff)]),
+            (SkbPriority, &[(1, 0xffff_ffff)]),
+            (EthSrc, &[(1, 0xffff_ffff_ffff)]),
+            (VlanTci, &[(0x1005, 0x1fff)]),
+            (Metadata, &[(1, u64::MAX as u128)]),
+            (Reg3, &[(1, 0xffff_ffff)]),
+        ];
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut ok, mut bad) = (0, 0);
+        for _ in 0..20000 {
+            let mut m = Match::new();
+            for _ in 0..1 + next(6) {
+                let (f, values) = choices[next(choices.len())];
+                let (v, mask) = values[next(values.len())];
+                m.put_slot(f, v, mask);
+            }
+            let got = m.check_prereqs();
+            assert_eq!(got, check_prereqs_ref(&m), "{m:?}");
+            if got.is_ok() {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        assert!(ok > 1000 && bad > 1000, "{ok} {bad}");
+    }
 
     fn rt(s: &str) -> String {
         Match::parse(s).unwrap().to_text()

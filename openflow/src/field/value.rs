@@ -783,39 +783,36 @@ fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
 fn ct_state_signed(b: &[u8]) -> Option<(u32, u32)> {
     // (A `/`, which would make `parse_flags` try numbers first, is in some name and fails
     // it.)
-    if !matches!(b.first(), Some(b'+' | b'-')) {
+    if b.is_empty() {
         return None;
     }
     let (mut flags, mut mask) = (0u32, 0u32);
-    let mut i = 0;
-    while let Some(&sign) = b.get(i) {
-        let start = i + 1;
-        let mut end = start;
-        while let Some(&c) = b.get(end) {
-            if c == b'+' || c == b'-' {
-                break;
-            }
-            end += 1;
-        }
-        let bit = match b.get(start..end)? {
-            b"new" => 0x01,
-            b"est" => 0x02,
-            b"rel" => 0x04,
-            b"rpl" => 0x08,
-            b"inv" => 0x10,
-            b"trk" => 0x20,
-            b"snat" => 0x40,
-            b"dnat" => 0x80,
+    let mut rest = b;
+    while let [sign, tail @ ..] = rest {
+        // A name runs to the next sign or the end: it is a flag's exactly when the text
+        // starts with that flag followed by a sign or the end (no name holds a sign), told
+        // by a decision on its bytes rather than by finding its end and comparing.
+        let (bit, n) = match tail {
+            [b'n', b'e', b'w', ..] => (0x01, 3),
+            [b'e', b's', b't', ..] => (0x02, 3),
+            [b'r', b'e', b'l', ..] => (0x04, 3),
+            [b'r', b'p', b'l', ..] => (0x08, 3),
+            [b'i', b'n', b'v', ..] => (0x10, 3),
+            [b't', b'r', b'k', ..] => (0x20, 3),
+            [b's', b'n', b'a', b't', ..] => (0x40, 4),
+            [b'd', b'n', b'a', b't', ..] => (0x80, 4),
             _ => return None,
         };
-        if mask & bit != 0 {
+        if !matches!(tail.get(n), None | Some(b'+' | b'-')) || mask & bit != 0 {
             return None;
         }
         mask |= bit;
-        if sign == b'+' {
-            flags |= bit;
+        match sign {
+            b'+' => flags |= bit,
+            b'-' => {}
+            _ => return None,
         }
-        i = end;
+        rest = tail.get(n..)?;
     }
     Some((flags, mask))
 }
@@ -865,15 +862,28 @@ pub fn parse_int_prefix(s: &str, width: usize) -> std::result::Result<(u128, &st
     }
 }
 
-/// The value of a hex digit.
+/// The value of each byte as a hex digit, 16 for a byte that is not one.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [16u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The value of a hex digit (one table load rather than three range tests).
 #[inline]
 fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    let d = HEX_VALUE[usize::from(c)];
+    (d < 16).then_some(d)
 }
 
 /// The decimal digits at the start of `b` (at most 19, so that they fit a `u64`) as a value,
@@ -911,18 +921,21 @@ fn int_fast(b: &[u8], width: usize) -> Option<std::result::Result<(u64, usize), 
             })
         }
         [b'0', b'x' | b'X', ..] => {
-            let mut v = 0u64;
-            let mut sig = 0usize;
+            // Leading zeros are free; then at most 16 significant digits (the bits shifted
+            // out of more are lost, but then the general parser decides).
             let mut i = 2;
-            while let Some(d) = b.get(i).and_then(|&c| hex_digit(c)) {
-                if d != 0 || sig > 0 {
-                    if sig == 16 {
-                        return None;
-                    }
-                    sig += 1;
-                    v = v << 4 | u64::from(d);
-                }
+            while b.get(i) == Some(&b'0') {
                 i += 1;
+            }
+            let first = i;
+            let mut v = 0u64;
+            while let Some(d) = b.get(i).and_then(|&c| hex_digit(c)) {
+                v = v << 4 | u64::from(d);
+                i += 1;
+            }
+            let sig = i - first;
+            if sig > 16 {
+                return None;
             }
             if b.get(i)
                 .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
@@ -1429,7 +1442,7 @@ mod tests {
             Field::CtLabel,
             Field::VlanVid,
         ];
-        let alphabet = b"0123456789abcdefxX./+-/ ntrkeswlpdiv";
+        let alphabet = b"0123456789abcdefxX./+-/ ntrkeswlpdivABCDEF";
         let samples = [
             "0x1",
             "1",
@@ -1463,6 +1476,28 @@ mod tests {
             "+",
             "trk",
             "+trk/0x20",
+            "+new+est+rel+rpl+inv+trk+snat+dnat",
+            "-snat-dnat",
+            "+trkx",
+            "+tr",
+            "+newnew",
+            "+new+",
+            "+new-",
+            "+new++est",
+            "+new/est",
+            "+dnatx+new",
+            "+NEW",
+            "+est+est",
+            "-new+trk-new",
+            "0xABC",
+            "0XaBc/0xFF",
+            "0x00000000000000000000ffffffffffffffff",
+            "0x0000000000000000001ffffffffffffffff",
+            "0x1ffffffffffffffff",
+            "0xfedcba9876543210",
+            "0x000",
+            "0x0/0x00",
+            "0x0F0/0xfF0",
             "18446744073709551615",
             "18446744073709551616",
             "0xffffffffffffffffff",
@@ -1489,6 +1524,32 @@ mod tests {
                     assert_eq!((v, m), (gv, gm.unwrap_or(full)), "{} {t:?}", f.name());
                 }
             }
+        }
+    }
+
+    /// The usual spellings are all taken by the fast path (else it would be no faster).
+    #[test]
+    fn fast_path_takes_usual_values() {
+        let ct = |s: &str| parse_value_fast(Field::CtState, s);
+        assert_eq!(ct("+new-est+trk"), Some((0x21, 0x23)));
+        assert_eq!(ct("-new+est-rpl+trk"), Some((0x22, 0x2b)));
+        assert_eq!(ct("+new+est+rel+rpl+inv+trk+snat+dnat"), Some((0xff, 0xff)));
+        assert_eq!(ct("-snat-dnat"), Some((0, 0xc0)));
+        for bad in [
+            "", "+", "+tr", "+trkx", "+new+", "+new/est", "trk", "+est-est", "+NEW",
+        ] {
+            assert_eq!(ct(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            parse_value_fast(Field::Reg0, "0xAbC/0xFFff"),
+            Some((0xabc, 0xffff))
+        );
+        for c in 0..=255u8 {
+            assert_eq!(
+                hex_digit(c),
+                char::from(c).to_digit(16).map(|d| d as u8),
+                "{c}"
+            );
         }
     }
 
