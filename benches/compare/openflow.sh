@@ -34,7 +34,7 @@ cargo build --release --quiet -p examples --bin ofctl
 # Vswitch holds), and keep the tests' switches out while this one runs.
 exec 9>/tmp/testkit-ovs-netdev.lock
 flock 9
-ofctl="$root/target/release/ofctl"
+ofctl="${CARGO_TARGET_DIR:-$root/target}/release/ofctl"
 
 dir=$(mktemp -d /tmp/of-compare.XXXXXX)
 export OVS_RUNDIR="$dir" OVS_LOGDIR="$dir" OVS_DBDIR="$dir" OVS_SYSCONFDIR="$dir"

@@ -225,6 +225,12 @@ impl Match {
         self.entries.is_empty()
     }
 
+    /// Makes this the match of every packet, keeping its memory for the fields matched next.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.present = [0; PRESENT_WORDS];
+    }
+
     /// The stored entries as `(slot, value, mask)`, in registry order. A slot is the field
     /// `struct flow` keeps a value in: `tcp_src` for every L4 source (and ICMP type),
     /// `reg<N>` for the registers (also `xreg`/`xxreg`), `vlan_tci` for the VLAN fields,
@@ -1400,8 +1406,7 @@ impl Match {
     /// [`Match::decode`] into `self`, replacing it and reusing its memory. On error `self`
     /// is the empty match.
     pub fn decode_into(&mut self, r: &mut Reader<'_>, _version: Version) -> Result<()> {
-        self.entries.clear();
-        self.present = [0; PRESENT_WORDS];
+        self.clear();
         let start = r.offset();
         let ty = r.peek_u16(0)?;
         let len = r.peek_u16(2)? as usize;
@@ -1465,8 +1470,7 @@ impl Match {
     /// [`Match::decode_fields`] into `self`, replacing it and reusing its memory. On error
     /// `self` is the empty match.
     pub fn decode_fields_into(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
-        self.entries.clear();
-        self.present = [0; PRESENT_WORDS];
+        self.clear();
         let res = self.decode_fields_unsorted(r, len);
         if res.is_err() {
             self.entries.clear();

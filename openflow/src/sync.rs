@@ -25,7 +25,7 @@ use std::pin::Pin;
 use crate::conn::{Frame, Handle, ReplyStream};
 use crate::error::{Error, Result};
 use crate::field::FxMap;
-use crate::flow::{Command, Flow};
+use crate::flow::{Command, Flow, FlowModEncoder};
 use crate::matching::Match;
 use crate::message::{
     FlowModView, FlowStatsRequest, FlowStatsView, FlowStatsViews, FlowView, Message,
@@ -165,6 +165,81 @@ pub fn diff(desired: &[Flow], current: &[Flow], version: Version) -> Plan {
     plan
 }
 
+/// Builds [`Desired`] flows a flow at a time, keeping only their flow_mods: from typed
+/// flows ([`DesiredEncoder::push`], as [`Desired::encode`]) or from lines of ovs-ofctl's
+/// flow syntax ([`DesiredEncoder::push_line`], parsed and encoded without allocating for
+/// each flow).
+///
+/// ```
+/// use openflow::Version;
+/// use openflow::sync::DesiredEncoder;
+///
+/// let mut enc = DesiredEncoder::new(Version::Of15);
+/// enc.push_line("table=0,priority=10,ip,actions=resubmit(,1)").unwrap();
+/// enc.push_line("table=1,actions=drop").unwrap();
+/// assert!(enc.push_line("table=1,bogus=1,actions=drop").is_err());
+/// let desired = enc.finish();
+/// assert_eq!(desired.len(), 2);
+/// ```
+#[derive(Debug)]
+pub struct DesiredEncoder {
+    enc: FlowModEncoder,
+    w: Writer,
+    ends: Vec<(u32, u32)>,
+}
+
+impl DesiredEncoder {
+    /// An encoder of desired flows under `version`.
+    pub fn new(version: Version) -> DesiredEncoder {
+        DesiredEncoder::with_capacity(version, 0)
+    }
+
+    /// [`DesiredEncoder::new`], with room for `flows` flows (a few hundred at least).
+    pub fn with_capacity(version: Version, flows: usize) -> DesiredEncoder {
+        let n = flows.max(256);
+        DesiredEncoder {
+            enc: FlowModEncoder::new(version),
+            w: Writer::with_capacity(n * 256),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    /// Adds `flow`.
+    pub fn push(&mut self, flow: Flow) -> Result<()> {
+        let version = self.enc.version();
+        Message::FlowMod(flow.into_flow_mod(Command::Add, version)?).encode_into(
+            version,
+            0,
+            &mut self.w,
+        )?;
+        self.end()
+    }
+
+    /// Adds the flow of `line`, in ovs-ofctl's flow syntax (as [`Flow::parse`] reads it).
+    pub fn push_line(&mut self, line: &str) -> Result<()> {
+        self.enc.encode_line(line, Command::Add, 0, &mut self.w)?;
+        self.end()
+    }
+
+    /// Notes where the flow_mod just added ends.
+    fn end(&mut self) -> Result<()> {
+        let end = u32::try_from(self.w.len())
+            .map_err(|_| Error::encode("desired flows", "more than 4 GiB of flow_mods"))?;
+        self.ends.push((0, end));
+        Ok(())
+    }
+
+    /// The desired flows added.
+    pub fn finish(self) -> Desired<'static> {
+        Desired {
+            version: self.enc.version(),
+            flows: None,
+            buffers: vec![self.w.into_vec()],
+            ends: self.ends,
+        }
+    }
+}
+
 /// Desired flows, each with its flow_mod (`ADD`) encoded once under one version: what
 /// [`plan`] compares a switch's [`Dump`] with. Made from typed flows kept beside their
 /// flow_mods ([`Desired::new`]), or from flows consumed as they are encoded
@@ -200,23 +275,11 @@ impl<'a> Desired<'a> {
         version: Version,
     ) -> Result<Desired<'static>> {
         let flows = flows.into_iter();
-        // Flows streamed in (no count known) start with room for a few hundred.
-        let hint = flows.size_hint().0.max(256);
-        let mut w = Writer::with_capacity(hint * 256);
-        let mut ends = Vec::with_capacity(hint);
+        let mut enc = DesiredEncoder::with_capacity(version, flows.size_hint().0);
         for f in flows {
-            Message::FlowMod(f.into_flow_mod(Command::Add, version)?)
-                .encode_into(version, 0, &mut w)?;
-            let end = u32::try_from(w.len())
-                .map_err(|_| Error::encode("desired flows", "more than 4 GiB of flow_mods"))?;
-            ends.push((0, end));
+            enc.push(f)?;
         }
-        Ok(Desired {
-            version,
-            flows: None,
-            buffers: vec![w.into_vec()],
-            ends,
-        })
+        Ok(enc.finish())
     }
 
     /// The desired flows of several parts, in order (e.g. parts encoded on several threads);

@@ -228,6 +228,49 @@ async fn requests_bundles_and_errors_against_vswitchd() {
         other.discard().await.expect("discard");
         assert_eq!(count_flows(&sw, &remote), before + 300);
 
+        // A part filled in place (push_with), as a FlowModEncoder writes: its flow_mods
+        // apply; what is not one message of the connection's version with the xid given is
+        // refused, and adds nothing.
+        let mut w = handle.open_bundle().expect("open");
+        let mut part = w.part();
+        let mut enc = openflow::flow::FlowModEncoder::new(v);
+        let add = openflow::flow::Command::Add;
+        for t in [8, 9] {
+            let line = format!("table={t},priority=1,actions=drop");
+            part.push_with(|xid, buf| enc.encode_line(&line, add, xid, buf))
+                .unwrap();
+        }
+        let good = part.byte_len();
+        let other_v = if v == Version::Of13 {
+            Version::Of15
+        } else {
+            Version::Of13
+        };
+        type Put<'a> = &'a dyn Fn(u32, &mut openflow::wire::Writer);
+        let bad: [Put<'_>; 4] = [
+            &|_, buf| buf.bytes(&flow_mod(v, 1, 8, 2, 1)),
+            &|xid, buf| buf.bytes(&flow_mod(other_v, xid, 8, 2, 1)),
+            &|xid, buf| {
+                buf.bytes(&flow_mod(v, xid, 8, 2, 1));
+                buf.bytes(&flow_mod(v, xid, 8, 3, 1));
+            },
+            &|_, _| {},
+        ];
+        for (k, f) in bad.iter().enumerate() {
+            let res = part.push_with(|xid, buf| {
+                f(xid, buf);
+                Ok(())
+            });
+            assert!(res.is_err(), "bad message {k} taken");
+        }
+        let res = part
+            .push_with(|xid, buf| enc.encode_line("table=8,bogus=1,actions=drop", add, xid, buf));
+        assert!(res.is_err());
+        assert_eq!(part.byte_len(), good);
+        w.send(part).unwrap();
+        w.commit().await.expect("commit of a part filled in place");
+        assert_eq!(count_flows(&sw, &remote), before + 302);
+
         // A checked batch sent in parts: the index counts over every part.
         let mut batch = handle.start_checked().unwrap();
         batch.send(flow_mod(v, handle.next_xid(), 7, 1, 1)).unwrap();
@@ -239,7 +282,7 @@ async fn requests_bundles_and_errors_against_vswitchd() {
             Err(openflow::Error::Failed { index, .. }) => assert_eq!(index, 2),
             other => panic!("expected message 2 to fail: {other:?}"),
         }
-        assert_eq!(count_flows(&sw, &remote), before + 302);
+        assert_eq!(count_flows(&sw, &remote), before + 304);
 
         // Fire and forget: the error arrives on the events channel.
         let xid = handle.next_xid();

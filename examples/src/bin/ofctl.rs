@@ -27,9 +27,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use openflow::Version;
 use openflow::conn::{self, Config, Handle};
-use openflow::flow::{self, Command, Flow};
+use openflow::flow::{self, Command, Flow, FlowModEncoder};
 use openflow::message::{FlowMod, Message, frame_len};
-use openflow::sync::Desired;
+use openflow::sync::{Desired, DesiredEncoder};
 use openflow::version::VersionSet;
 use openflow::wire::Writer;
 
@@ -183,10 +183,10 @@ async fn run(cli: Cli) -> Result<()> {
                             let mut part = template.clone();
                             // Bundle adds take a little more than the flows' text.
                             part.reserve(flows.text_len + flows.text_len / 4);
-                            for flow in flows {
-                                let (cmd, f) = flow?;
-                                part.push(&Message::FlowMod(f.into_flow_mod(cmd, v)?))?;
-                            }
+                            let mut enc = FlowModEncoder::new(v);
+                            flows.each_line(|cmd, line| {
+                                part.push_with(|xid, w| enc.encode_line(line, cmd, xid, w))
+                            })?;
                             Ok(part)
                         },
                         |part| {
@@ -267,21 +267,18 @@ async fn run(cli: Cli) -> Result<()> {
             let h = connect(&switch, v).await?;
             let pending = openflow::sync::start_dump(&h)?;
             // Read and encoded on the worker threads, a piece at a time.
-            // Each flow is encoded as soon as it is parsed, and dropped.
+            // Each flow is encoded as it is parsed; only the flow_mods are kept.
             let parts = parse_file(&file, v, |flows| {
-                let mut failed = None;
-                let parsed = std::iter::from_fn(|| match flows.next()? {
-                    Ok((_, f)) => Some(f),
-                    Err(e) => {
-                        failed = Some(e);
-                        None
-                    }
-                });
-                let desired = Desired::encode(parsed, v)?;
-                match failed {
-                    Some(e) => Err(e),
-                    None => Ok(desired),
-                }
+                let mut enc = DesiredEncoder::with_capacity(v, flows.text_len / 256);
+                flows.each_line(|cmd, line| match cmd {
+                    Command::Add => enc.push_line(line),
+                    _ => Err(openflow::Error::parse(
+                        line.trim_start(),
+                        1,
+                        "replace-flows takes flows to add, not modify or delete commands",
+                    )),
+                })?;
+                Ok(enc.finish())
             })?;
             let desired = Desired::concat(parts, v)?;
             let plan = openflow::sync::sync_with(&h, &desired, pending).await?;
@@ -688,10 +685,8 @@ fn line_cutter(count_flows: bool) -> impl FnMut(&[u8], usize, bool) -> Result<Cu
 fn encode_flow_mods(flows: &mut PieceFlows<'_>, v: Version) -> Result<Vec<u8>> {
     // Flow_mods take about as many bytes as their text.
     let mut w = Writer::with_capacity(flows.text_len + flows.text_len / 8);
-    for flow in flows {
-        let (cmd, f) = flow?;
-        Message::FlowMod(f.into_flow_mod(cmd, v)?).encode_into(v, 0, &mut w)?;
-    }
+    let mut enc = FlowModEncoder::new(v);
+    flows.each_line(|cmd, line| enc.encode_line(line, cmd, 0, &mut w))?;
     Ok(w.into_vec())
 }
 
@@ -721,6 +716,25 @@ struct PieceFlows<'a> {
     lines: Box<dyn Iterator<Item = (usize, Command, &'a str)> + 'a>,
 }
 
+impl PieceFlows<'_> {
+    /// The error `e` of the flow on line `n` of the piece, naming the file and line.
+    fn error(&self, n: usize, e: impl std::fmt::Display) -> anyhow::Error {
+        anyhow!("{}:{}: {e}", self.file, self.line0 + n)
+    }
+
+    /// Runs `f` on the command and text of each flow line left, stopping at its first
+    /// error, which names the file and line.
+    fn each_line(
+        &mut self,
+        mut f: impl FnMut(Command, &str) -> openflow::Result<()>,
+    ) -> Result<()> {
+        while let Some((n, cmd, l)) = self.lines.next() {
+            f(cmd, l).map_err(|e| self.error(n, e))?;
+        }
+        Ok(())
+    }
+}
+
 impl Iterator for PieceFlows<'_> {
     type Item = Result<(Command, Flow)>;
 
@@ -729,7 +743,7 @@ impl Iterator for PieceFlows<'_> {
         Some(
             Flow::parse_command(l, cmd, self.v)
                 .map(|f| (cmd, f))
-                .map_err(|e| anyhow!("{}:{}: {e}", self.file, self.line0 + n)),
+                .map_err(|e| self.error(n, e)),
         )
     }
 }

@@ -168,10 +168,24 @@ fn ct_plain(a: &Action) -> bool {
 /// list to [`apply_match_context`]; a list that is not plain is then grouped by
 /// [`actions_into_instructions`].
 pub(crate) fn flow_mod_instructions(
-    mut actions: Vec<Action>,
+    actions: Vec<Action>,
     ctx: impl FnOnce() -> MatchContext,
     version: Version,
 ) -> Result<Vec<Instruction>> {
+    let mut out = Vec::new();
+    flow_mod_instructions_into(actions, ctx, version, &mut out)?;
+    Ok(out)
+}
+
+/// [`flow_mod_instructions`] into `out` (emptied first), whose memory a caller encoding
+/// many flows reuses: a plain list becomes its one apply-actions without an allocation.
+pub(crate) fn flow_mod_instructions_into(
+    mut actions: Vec<Action>,
+    ctx: impl FnOnce() -> MatchContext,
+    version: Version,
+    out: &mut Vec<Instruction>,
+) -> Result<()> {
+    out.clear();
     let mut all_plain = true;
     let mut dependent = false;
     for a in &actions {
@@ -182,13 +196,11 @@ pub(crate) fn flow_mod_instructions(
         apply_match_context(&mut actions, ctx());
     }
     if !all_plain {
-        return actions_into_instructions(actions, version);
+        *out = actions_into_instructions(actions, version)?;
+    } else if !actions.is_empty() {
+        out.push(Instruction::ApplyActions(actions));
     }
-    Ok(if actions.is_empty() {
-        Vec::new()
-    } else {
-        vec![Instruction::ApplyActions(actions)]
-    })
+    Ok(())
 }
 
 /// Whether [`apply_match_context`] may change `a`: an action that reads the context, or a

@@ -52,10 +52,11 @@ mod text;
 mod values;
 
 pub use crate::field::subfield::Subfield;
-pub(crate) use inst::flow_mod_instructions;
 pub use inst::{actions_into_instructions, actions_to_instructions, instructions_to_actions};
+pub(crate) use inst::{flow_mod_instructions, flow_mod_instructions_into};
 pub use port::OfpPort;
 pub(crate) use text::format_instructions_lazy;
+pub(crate) use text::parse_actions_into;
 pub use text::{format_actions, format_actions_reference, format_instructions, parse_actions};
 
 /// How deeply actions may nest (`clone(clone(...))`, `ct(exec(...))`, `write_actions`)

@@ -1081,11 +1081,22 @@ fn format_learn(l: &Learn, out: &mut String) {
 /// The syntax is the same for every version; `version` only matters for what the actions
 /// later encode to.
 pub fn parse_actions(text: &str, version: Version) -> Result<Vec<Action>> {
+    let mut out = Vec::with_capacity(8);
+    parse_actions_into(text, version, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_actions`], appending the actions to `out` (whose memory a caller parsing many
+/// lists reuses). On error, `out` may hold some of the actions.
+pub(crate) fn parse_actions_into(
+    text: &str,
+    version: Version,
+    out: &mut Vec<Action>,
+) -> Result<()> {
     let _ = version;
     let p = Parser { text };
-    let mut out = Vec::with_capacity(8);
-    p.list_into(0, Bound::to(text.len()), true, NestIn::Top, 0, &mut out)?;
-    Ok(out)
+    p.list_into(0, Bound::to(text.len()), true, NestIn::Top, 0, out)?;
+    Ok(())
 }
 
 struct Parser<'a> {

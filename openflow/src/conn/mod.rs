@@ -812,19 +812,62 @@ impl Bundle {
     /// (nothing is added) when the message cannot be encoded or its bundle add would
     /// exceed 65,535 bytes.
     pub fn push(&mut self, message: &Message) -> Result<()> {
+        let version = self.version;
+        self.push_with(|xid, w| message.encode_into(version, xid, w))
+    }
+
+    /// Adds the one message `encode(xid, w)` appends to `w`, encoded under the connection's
+    /// version with transaction id `xid` (a fresh one): for encoders that write messages in
+    /// place, such as [`crate::flow::FlowModEncoder::encode_line`]. Errors (nothing is added)
+    /// when `encode` fails, when what it appends is not one message of the connection's
+    /// version with that xid, or when the bundle add would exceed 65,535 bytes.
+    pub fn push_with(
+        &mut self,
+        encode: impl FnOnce(u32, &mut crate::wire::Writer) -> Result<()>,
+    ) -> Result<()> {
         let xid = self.shared.next_xid.fetch_add(1, Ordering::Relaxed);
         let start = self.buf.len();
         raw::bundle_add_head(self.version, self.id, self.flags, xid, &mut self.buf);
+        let inner = self.buf.len();
         let mut w = crate::wire::Writer::from_vec(std::mem::take(&mut self.buf));
-        let encoded = message.encode_into(self.version, xid, &mut w);
+        let encoded = encode(xid, &mut w);
         self.buf = w.into_vec();
-        let done = encoded.and_then(|()| raw::finish_bundle_add(&mut self.buf, start));
+        let done = encoded
+            .and_then(|()| self.check_inner(inner, xid))
+            .and_then(|()| raw::finish_bundle_add(&mut self.buf, start));
         if let Err(e) = done {
             self.buf.truncate(start);
             return Err(e);
         }
         self.xids.push(xid);
         Ok(())
+    }
+
+    /// Checks that the bytes of `buf` from `inner` on are one message of the connection's
+    /// version with transaction id `xid`.
+    fn check_inner(&self, inner: usize, xid: u32) -> Result<()> {
+        let msg = self.buf.get(inner..).unwrap_or_default();
+        let header = msg.get(..raw::HEADER_LEN).unwrap_or_default();
+        let ok = match *header {
+            [ver, _, l0, l1, x0, x1, x2, x3] => {
+                ver == self.version.wire()
+                    && usize::from(u16::from_be_bytes([l0, l1])) == msg.len()
+                    && u32::from_be_bytes([x0, x1, x2, x3]) == xid
+            }
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::encode(
+                "bundle add",
+                format_args!(
+                    "the {} bytes encoded are not one OpenFlow {} message with xid {xid}",
+                    msg.len(),
+                    self.version.short_name()
+                ),
+            ))
+        }
     }
 
     /// Adds every message of `messages` (whole messages one after the other, encoded under

@@ -105,6 +105,19 @@ impl FlowMod {
     }
 
     pub(crate) fn encode(&self, w: &mut Writer, v: Version) -> Result<()> {
+        self.encode_with(&self.match_, &self.instructions, w, v)
+    }
+
+    /// [`FlowMod::encode`] with the match and instructions given apart (this flow_mod's own
+    /// are not read): for encoders that keep them elsewhere, such as
+    /// [`crate::flow::FlowModEncoder`].
+    pub(crate) fn encode_with(
+        &self,
+        match_: &Match,
+        instructions: &[Instruction],
+        w: &mut Writer,
+        v: Version,
+    ) -> Result<()> {
         if v < Version::Of14 && self.importance != 0 {
             return Err(unsupported(
                 "OFPT_FLOW_MOD",
@@ -127,8 +140,8 @@ impl FlowMod {
         b[36..38].copy_from_slice(&self.flags.to_be_bytes());
         b[38..40].copy_from_slice(&self.importance.to_be_bytes());
         w.bytes(&b);
-        self.match_.encode(w, v)?;
-        encode_instructions(&self.instructions, w, v)?;
+        match_.encode(w, v)?;
+        encode_instructions(instructions, w, v)?;
         Ok(())
     }
 }

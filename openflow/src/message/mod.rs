@@ -662,14 +662,7 @@ impl Message {
     /// Appends the encoded message to `w` (to batch messages in one buffer). On error, `w` is
     /// left as it was.
     pub fn encode_into(&self, version: Version, xid: u32, w: &mut Writer) -> Result<()> {
-        let start = w.len();
-        let res = self.encode_raw(version, xid, w, start);
-        if res.is_err() {
-            let mut v = std::mem::take(w).into_vec();
-            v.truncate(start);
-            *w = Writer::from_vec(v);
-        }
-        res
+        all_or_nothing(w, |w, start| self.encode_raw(version, xid, w, start))
     }
 
     fn wire_type(&self, v: Version) -> Result<WireType> {
@@ -818,6 +811,44 @@ impl Message {
         }
         w.patch_len(start + 2, start, name)
     }
+}
+
+/// Runs `encode(w, start)`, which appends to `w` from byte `start`; on error, takes back
+/// what it appended, leaving `w` as it was.
+fn all_or_nothing(
+    w: &mut Writer,
+    encode: impl FnOnce(&mut Writer, usize) -> Result<()>,
+) -> Result<()> {
+    let start = w.len();
+    let res = encode(w, start);
+    if res.is_err() {
+        let mut v = std::mem::take(w).into_vec();
+        v.truncate(start);
+        *w = Writer::from_vec(v);
+    }
+    res
+}
+
+/// Appends the `OFPT_FLOW_MOD` message of `head`'s fields with `match_` and `instructions`
+/// (those of `head` are not read): what [`Message::encode_into`] does for
+/// `Message::FlowMod`, for encoders that keep the match and instructions elsewhere. On
+/// error, `w` is left as it was.
+pub(crate) fn encode_flow_mod_with(
+    version: Version,
+    xid: u32,
+    head: &FlowMod,
+    match_: &Match,
+    instructions: &[crate::action::Instruction],
+    w: &mut Writer,
+) -> Result<()> {
+    all_or_nothing(w, |w, start| {
+        w.u8(version.wire());
+        w.u8(ofpt::FLOW_MOD);
+        w.u16(0);
+        w.u32(xid);
+        head.encode_with(match_, instructions, w, version)?;
+        w.patch_len(start + 2, start, "OFPT_FLOW_MOD")
+    })
 }
 
 /// Decodes a message body (after the 8-byte header). `allow_bundle` is false for the
