@@ -1,15 +1,18 @@
 //! ovs-ofctl text: parsing arbitrary UTF-8 as a flow (OpenFlow 1.3 and 1.5), an action
 //! list or a match never panics, and whatever parses prints text that parses again and
 //! prints the same (text → model → text is stable after one normalisation). Parsed flows
-//! also convert to flow_mods that encode, decode and print without panicking.
+//! also convert to flow_mods that encode, decode and print without panicking, and a
+//! `FlowModEncoder` (its memory already used by another flow) encodes the same bytes, or
+//! fails the same way leaving its buffer as it was.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use openflow::Version;
 use openflow::action::{format_actions, parse_actions};
-use openflow::flow::{Command, Flow, flow_mod_line};
+use openflow::flow::{Command, Flow, FlowModEncoder, flow_mod_line};
 use openflow::matching::Match;
 use openflow::message::Message;
+use openflow::wire::Writer;
 
 fn flow(s: &str, version: Version) {
     let Ok(f) = Flow::parse(s, version) else {
@@ -30,6 +33,28 @@ fn flow(s: &str, version: Version) {
             };
             let _ = flow_mod_line(&back, version, 1);
         }
+    }
+}
+
+fn encoder(s: &str, version: Version) {
+    let mut enc = FlowModEncoder::new(version);
+    let mut w = Writer::new();
+    let before =
+        "table=1,ip,nw_dst=10.0.0.1,actions=ct(commit,exec(load:1->NXM_NX_CT_MARK[])),output:1";
+    enc.encode_line(before, Command::Add, 1, &mut w)
+        .expect("the flow before encodes");
+    let start = w.len();
+    let got = enc.encode_line(s, Command::Add, 2, &mut w);
+    let want = Flow::parse(s, version)
+        .and_then(|f| f.into_flow_mod(Command::Add, version))
+        .and_then(|fm| Message::FlowMod(fm).encode(version, 2));
+    match (got, want) {
+        (Ok(()), Ok(bytes)) => assert_eq!(&w.as_slice()[start..], &bytes[..], "{s:?}"),
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{s:?}");
+            assert_eq!(w.len(), start, "{s:?}: a failed line left bytes");
+        }
+        (a, b) => panic!("{s:?}: the encoder gives {a:?}, the flow at a time {b:?}"),
     }
 }
 
@@ -63,6 +88,7 @@ fuzz_target!(|data: &[u8]| {
     };
     for v in [Version::Of13, Version::Of15] {
         flow(s, v);
+        encoder(s, v);
         actions(s, v);
     }
     matching(s);
