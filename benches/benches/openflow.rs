@@ -1,6 +1,7 @@
 //! OpenFlow codec and text throughput on 100,000 OVN-like flows (the shapes of
 //! `benches/compare/gen_flows.py`, about 230 bytes each as OpenFlow 1.5 flow_mods): encoding
-//! flow_mods, decoding them, parsing flow text into flow_mods, and printing.
+//! flow_mods, decoding them, parsing flow text into flow_mods (typed, and encoded in place
+//! by a `FlowModEncoder`), and printing.
 //!
 //! `cargo bench -p benches --bench openflow`
 //!
@@ -13,7 +14,7 @@ use std::hint::black_box;
 use benches::ovn_flows::ovn_flows;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use openflow::Version;
-use openflow::flow::{Command, Flow, flow_mod_line};
+use openflow::flow::{Command, Flow, FlowModEncoder, flow_mod_line};
 use openflow::message::{FlowMod, Message, frame_len};
 use openflow::wire::Writer;
 
@@ -84,6 +85,18 @@ fn parse_all(lines: &[String]) -> usize {
     bytes
 }
 
+/// Text to wire as `ofctl add-flows` does it: each line parsed and encoded in place by one
+/// encoder into one buffer.
+fn encode_lines(lines: &[String]) -> usize {
+    let mut enc = FlowModEncoder::new(V);
+    let mut w = Writer::with_capacity(lines.len() * 256);
+    for (xid, l) in (1u32..).zip(lines) {
+        enc.encode_line(l, Command::Add, xid, &mut w)
+            .expect("encodes");
+    }
+    w.len()
+}
+
 fn openflow(c: &mut Criterion) {
     let fx = fixture();
     let wire_bytes = fx.wire.len() as u64;
@@ -119,6 +132,9 @@ fn openflow(c: &mut Criterion) {
     g.throughput(per(fx.text_bytes));
     g.bench_function("parse_text_to_flow_mods", |b| {
         b.iter(|| parse_all(black_box(&fx.lines)))
+    });
+    g.bench_function("encode_text_in_place", |b| {
+        b.iter(|| assert_eq!(encode_lines(black_box(&fx.lines)), fx.wire.len()))
     });
 
     g.throughput(per(lines_out));
