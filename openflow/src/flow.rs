@@ -244,22 +244,50 @@ impl Flow {
     /// timeouts, flags, `out_port`, ...), match fields, and (for adds and modifies) the
     /// actions after `actions=`. Errors name the offending token and its column.
     pub fn parse_command(line: &str, command: Command, version: Version) -> Result<Flow> {
-        let mut flow = Flow::default();
-        flow.parse_command_into(line, command, version)?;
-        Ok(flow)
+        Flow::parse_with(line, command, version, Match::new(), Vec::new())
     }
 
     /// [`Flow::parse_command`] into `self`, replacing the flow it held and reusing the memory
     /// of its match and action list (for parsing many flows one after another; see also
-    /// [`FlowModEncoder`]). On error, `self` holds part of the line's flow.
+    /// [`FlowModEncoder`]). On error, `self` is the default flow.
     pub fn parse_command_into(
         &mut self,
         line: &str,
         command: Command,
         version: Version,
     ) -> Result<()> {
-        self.reset();
-        let flow = self;
+        let mut match_ = std::mem::take(&mut self.match_);
+        match_.clear();
+        let mut actions = std::mem::take(&mut self.actions);
+        actions.clear();
+        match Flow::parse_with(line, command, version, match_, actions) {
+            Ok(flow) => {
+                *self = flow;
+                Ok(())
+            }
+            Err(e) => {
+                *self = Flow::default();
+                Err(e)
+            }
+        }
+    }
+
+    /// Parses `line` into a flow that starts from `match_` and `actions` (both empty; their
+    /// memory is used).
+    fn parse_with(
+        line: &str,
+        command: Command,
+        version: Version,
+        match_: Match,
+        actions: Vec<Action>,
+    ) -> Result<Flow> {
+        // A local flow, moved out at the end: its fields stay in registers and on the
+        // stack while it is parsed.
+        let mut flow = Flow {
+            match_,
+            actions,
+            ..Flow::default()
+        };
         // As ovs-ofctl: everything from the first "action" on is the action list.
         let (head, actions) = match crate::text::find_action(line) {
             Some(at) if command.has_actions() => {
@@ -404,6 +432,8 @@ impl Flow {
             ));
         }
         if let Some((text, col)) = actions {
+            // Room for a usual list at once (a new flow's list would grow twice).
+            flow.actions.reserve(8);
             parse_actions_into(text, version, &mut flow.actions).map_err(|e| match e {
                 Error::Parse {
                     token,
@@ -417,20 +447,7 @@ impl Flow {
                 e => e,
             })?;
         }
-        Ok(())
-    }
-
-    /// Makes this the default flow, keeping the memory of its match and action list.
-    fn reset(&mut self) {
-        let mut match_ = std::mem::take(&mut self.match_);
-        match_.clear();
-        let mut actions = std::mem::take(&mut self.actions);
-        actions.clear();
-        *self = Flow {
-            match_,
-            actions,
-            ..Flow::default()
-        };
+        Ok(flow)
     }
 
     /// The facts of the match that action encodings depend on.

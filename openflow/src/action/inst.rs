@@ -172,20 +172,45 @@ pub(crate) fn flow_mod_instructions(
     ctx: impl FnOnce() -> MatchContext,
     version: Version,
 ) -> Result<Vec<Instruction>> {
-    let mut out = Vec::new();
-    flow_mod_instructions_into(actions, ctx, version, &mut out)?;
-    Ok(out)
+    Ok(match group_for_flow_mod(actions, ctx, version)? {
+        Grouped::Apply(actions) if actions.is_empty() => Vec::new(),
+        Grouped::Apply(actions) => vec![Instruction::ApplyActions(actions)],
+        Grouped::Instructions(list) => list,
+    })
 }
 
 /// [`flow_mod_instructions`] into `out` (emptied first), whose memory a caller encoding
 /// many flows reuses: a plain list becomes its one apply-actions without an allocation.
 pub(crate) fn flow_mod_instructions_into(
-    mut actions: Vec<Action>,
+    actions: Vec<Action>,
     ctx: impl FnOnce() -> MatchContext,
     version: Version,
     out: &mut Vec<Instruction>,
 ) -> Result<()> {
     out.clear();
+    match group_for_flow_mod(actions, ctx, version)? {
+        Grouped::Apply(actions) if actions.is_empty() => {}
+        Grouped::Apply(actions) => out.push(Instruction::ApplyActions(actions)),
+        Grouped::Instructions(list) => *out = list,
+    }
+    Ok(())
+}
+
+/// What a flow's action list becomes in its flow_mod.
+enum Grouped {
+    /// Plain actions (perhaps none): one apply-actions.
+    Apply(Vec<Action>),
+    /// Instructions grouped by [`actions_into_instructions`].
+    Instructions(Vec<Instruction>),
+}
+
+/// The body of [`flow_mod_instructions`] and [`flow_mod_instructions_into`].
+#[inline]
+fn group_for_flow_mod(
+    mut actions: Vec<Action>,
+    ctx: impl FnOnce() -> MatchContext,
+    version: Version,
+) -> Result<Grouped> {
     let mut all_plain = true;
     let mut dependent = false;
     for a in &actions {
@@ -195,12 +220,11 @@ pub(crate) fn flow_mod_instructions_into(
     if dependent {
         apply_match_context(&mut actions, ctx());
     }
-    if !all_plain {
-        *out = actions_into_instructions(actions, version)?;
-    } else if !actions.is_empty() {
-        out.push(Instruction::ApplyActions(actions));
-    }
-    Ok(())
+    Ok(if all_plain {
+        Grouped::Apply(actions)
+    } else {
+        Grouped::Instructions(actions_into_instructions(actions, version)?)
+    })
 }
 
 /// Whether [`apply_match_context`] may change `a`: an action that reads the context, or a
