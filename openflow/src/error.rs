@@ -44,9 +44,10 @@ pub enum Error {
         reason: String,
     },
 
-    /// An I/O error on the connection to a switch.
+    /// An I/O error on the connection to a switch. Its text is the error's own; it is not also the error's
+    /// `source()`, so that a chain of errors (anyhow's `{:#}`) names it once.
     #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
 
     /// The switch answered a request with an OpenFlow error message.
     #[error("switch replied with error {kind}")]
@@ -128,3 +129,9 @@ impl Error {
 
 /// This crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(e)
+    }
+}

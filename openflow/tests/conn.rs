@@ -327,6 +327,70 @@ async fn a_switch_connects_to_our_listener() {
 }
 
 #[tokio::test]
+async fn a_peer_reading_a_large_send_slowly_is_not_dropped() {
+    // A peer that says hello, then reads what we send slowly and answers nothing: taking
+    // bytes that waited for it shows it alive, however long the reading takes; once it
+    // stops reading, it is dropped.
+    const TOTAL: usize = 4 << 20;
+    let dir = tempfile_dir();
+    let path = dir.join("slow.sock");
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    let peer = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&raw::hello(
+            6,
+            openflow::version::VersionSet::of(&[Version::Of15]),
+            1,
+        ))
+        .await
+        .unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0;
+        loop {
+            match s.read(&mut buf).await {
+                Ok(n) if n > 0 => total += n,
+                _ => return total,
+            }
+            if total < TOTAL {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            } else {
+                // Everything read: silent from now on (the connection should end).
+                let mut rest = vec![0u8; 1024];
+                while s.read(&mut rest).await.map(|n| n > 0).unwrap_or(false) {}
+                return total;
+            }
+        }
+    });
+    let config = Config {
+        probe_interval: Some(Duration::from_millis(200)),
+        ..Config::default()
+    };
+    let (c, handle, _events) =
+        conn::connect(&format!("unix:{}", path.display()).parse().unwrap(), config)
+            .await
+            .unwrap();
+    let driver = tokio::spawn(c);
+    let v = handle.version();
+    let mut bytes = Vec::with_capacity(TOTAL + 4096);
+    while bytes.len() < TOTAL {
+        bytes.extend(flow_mod(v, handle.next_xid(), 1, 1, bytes.len() as u64));
+    }
+    handle.send(bytes).unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(60), driver)
+        .await
+        .expect("ends")
+        .unwrap();
+    assert!(matches!(end, Err(openflow::Error::Timeout(_))), "{end:?}");
+    let read = peer.await.unwrap();
+    assert!(
+        read >= TOTAL,
+        "the connection was dropped after {read} bytes"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
 async fn a_silent_peer_is_dropped_after_two_probe_intervals() {
     // A peer that says hello and then never answers anything, not even echo requests.
     let dir = tempfile_dir();

@@ -12,7 +12,8 @@
 //! The driver answers the server's `echo` requests (on TCP, ovsdb-server drops a client that
 //! stays silent for about 10 s), sends its own inactivity probe when the server has been silent
 //! for [`ConnectOptions::probe_interval`] and gives up if the probe goes unanswered for as long
-//! again, and routes each notification to the [`Monitor`] or [`Lock`] it belongs to. It never
+//! again (a server still reading data queued for it, such as a transaction of tens of MB, is
+//! not silent: as in Open vSwitch, queued bytes it takes count as a sign of life), and routes each notification to the [`Monitor`] or [`Lock`] it belongs to. It never
 //! blocks on a consumer: notifications are queued without bound, so a slow consumer costs memory
 //! but never loses an event or stalls the connection.
 //!
@@ -252,7 +253,9 @@ impl Driver {
         // (tokio-rustls returns from a write before the TLS records reach a full socket), so
         // every write is followed by a flush; for plain sockets the flush is a no-op.
         let mut unflushed = false;
-        let mut last_rx = Instant::now();
+        // When the server last showed it is alive: it sent something, or took data that had
+        // been waiting for it (see the write below).
+        let mut last_activity = Instant::now();
         let mut probe_sent = false;
         let mut handles_gone = false;
 
@@ -260,7 +263,9 @@ impl Driver {
             if handles_gone && self.nobody_waits() && wpos >= self.wbuf.len() && !unflushed {
                 break Ok(());
             }
-            let deadline = self.probe_interval.and_then(|p| last_rx.checked_add(p));
+            let deadline = self
+                .probe_interval
+                .and_then(|p| last_activity.checked_add(p));
             if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
                 rbuf.reserve(READ_CHUNK);
             }
@@ -290,7 +295,7 @@ impl Driver {
                             })));
                         }
                         Ok(_) => {
-                            last_rx = Instant::now();
+                            last_activity = Instant::now();
                             probe_sent = false;
                             if let Err(e) = self.input(&mut rbuf) {
                                 break Err(e);
@@ -311,6 +316,16 @@ impl Driver {
                         Ok(None) => unflushed = false,
                         Ok(Some(0)) => break Err(Error::Closed(Some("the transport accepts no more data".into()))),
                         Ok(Some(n)) => {
+                            // As Open vSwitch's jsonrpc session: bytes that waited because
+                            // the transport was full, taken now, show the server reading. A
+                            // busy server reading a large transaction (tens of MB) sends
+                            // nothing for longer than the probe interval, and our probe
+                            // waits behind the transaction. Bytes taken at once are not
+                            // counted: a stalled server takes them until its buffers fill.
+                            if wpos > 0 {
+                                last_activity = Instant::now();
+                                probe_sent = false;
+                            }
                             unflushed = true;
                             wpos += n;
                             if wpos == self.wbuf.len() {
@@ -335,7 +350,7 @@ impl Driver {
                     }
                     self.send_probe();
                     probe_sent = true;
-                    last_rx = Instant::now();
+                    last_activity = Instant::now();
                 }
             }
         };

@@ -9,9 +9,10 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on the transport.
+    /// An I/O error on the transport. Its text is the error's own; it is not also the error's
+    /// `source()`, so that a chain of errors (anyhow's `{:#}`) names it once.
     #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
 
     /// The byte stream is not a sequence of JSON objects, or a message exceeds the size limit.
     #[error("framing error at byte {offset} of the stream: {reason}")]
@@ -146,3 +147,9 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(e)
+    }
+}

@@ -795,6 +795,44 @@ async fn silent_server_times_out() {
 }
 
 #[tokio::test]
+async fn a_server_reading_a_large_request_slowly_is_not_dropped() {
+    // A server that reads a large request slowly and says nothing meanwhile (as
+    // ovsdb-server does with a transaction of tens of MB): taking the bytes that waited for
+    // it shows it alive, however long the reading takes.
+    const TOTAL: usize = 4 << 20;
+    let options = ConnectOptions {
+        probe_interval: Some(Duration::from_millis(200)),
+        ..ConnectOptions::default()
+    };
+    let (driver, handle, mut server) = unix_pair(&options);
+    let big = "x".repeat(TOTAL);
+    let p = handle.call_raw(
+        "transact",
+        &json!(["db", {"op": "comment", "comment": big}]),
+    );
+    let mut chunk = vec![0u8; 64 * 1024];
+    while server.buf.len() < TOTAL {
+        let n = guard("slow read", server.io.read(&mut chunk))
+            .await
+            .expect("server read");
+        assert!(
+            n > 0,
+            "the client closed the connection after {} bytes",
+            server.buf.len()
+        );
+        server.buf.extend_from_slice(&chunk[..n]);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let req = server.recv_request("transact").await;
+    server.reply(&req, json!([{}])).await;
+    assert_eq!(json_of(outcome(p).await), json!([{}]));
+    assert!(!handle.is_closed());
+    drop(handle);
+    drop(server);
+    let _ = ended(driver).await;
+}
+
+#[tokio::test]
 async fn answered_probes_keep_the_connection_alive() {
     let options = ConnectOptions {
         probe_interval: Some(Duration::from_millis(500)),

@@ -72,9 +72,9 @@ use crate::version::{Version, VersionSet, negotiate};
 pub struct Config {
     /// The versions we offer in our hello (all supported ones by default).
     pub versions: VersionSet,
-    /// After this long without input an echo request is sent, and after twice this long
-    /// the connection is dropped as dead (`None`: never). 5 s by default, as Open vSwitch's
-    /// controllers.
+    /// After this long without input (or progress writing data queued for the switch) an
+    /// echo request is sent, and after twice this long the connection is dropped as dead
+    /// (`None`: never). 5 s by default, as Open vSwitch's controllers.
     pub probe_interval: Option<Duration>,
     /// How long the hello exchange may take.
     pub handshake_timeout: Duration,
@@ -1367,8 +1367,12 @@ async fn drive(
         ..WriteQueue::default()
     };
     let mut handles_gone = false;
+    // When the switch last showed it is alive: it sent something, or took bytes that had
+    // waited for it (see the write below).
     let mut last_rx = Instant::now();
     let mut probe_sent = false;
+    // Bytes were left waiting after the last write.
+    let mut backlog = false;
     let probe = config.probe_interval;
     let mut ticker = tokio::time::interval(probe.map_or(Duration::from_secs(3600), |p| p / 2));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -1407,7 +1411,17 @@ async fn drive(
                 if n == 0 {
                     return Err(Error::Closed(Some("the switch stopped reading".into())));
                 }
+                // As Open vSwitch's rconn: bytes that waited behind others, taken now, show
+                // the switch reading. A switch reading a large bundle replies to nothing
+                // (our echo request waits behind the bundle) for longer than the probe
+                // interval. Bytes taken at once are not counted: a stalled switch takes
+                // them until its buffers fill.
+                if backlog {
+                    last_rx = Instant::now();
+                    probe_sent = false;
+                }
                 wbuf.advance(n);
+                backlog = !wbuf.is_empty();
             }
             cmd = rx.recv(), if !handles_gone => {
                 match cmd {
