@@ -42,7 +42,16 @@ fn topology(switches: u64, ports: u64) -> Topology {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_ports_in_one_transaction() {
     let server = OvsdbServer::nb();
-    let mut builder = ReplicaBuilder::new(server.unix_remote(), "OVN_Northbound");
+    // ovsdb-server sends nothing while it commits 100,000 rows (tens of MB in, as much out):
+    // on a slow machine that outlasts the default probe (5 s, twice unanswered), as it
+    // would for Open vSwitch's IDL, so this client waits longer, as a deployment of this
+    // size would configure.
+    let options = ovsdb_client::ConnectOptions {
+        probe_interval: Some(Duration::from_secs(30)),
+        ..ovsdb_client::ConnectOptions::default()
+    };
+    let mut builder =
+        ReplicaBuilder::new(server.unix_remote(), "OVN_Northbound").connect_options(options);
     for t in TABLES {
         builder = builder.table(*t);
     }
