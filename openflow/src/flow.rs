@@ -433,7 +433,9 @@ impl Flow {
         }
         if let Some((text, col)) = actions {
             // Room for a usual list at once (a new flow's list would grow twice).
-            flow.actions.reserve(8);
+            if flow.actions.capacity() == 0 {
+                flow.actions = Vec::with_capacity(8);
+            }
             parse_actions_into(text, version, &mut flow.actions).map_err(|e| match e {
                 Error::Parse {
                     token,
@@ -462,26 +464,28 @@ impl Flow {
 
     /// [`Flow::to_flow_mod`], consuming the flow (its match and actions move into the
     /// flow_mod instead of being copied).
-    pub fn into_flow_mod(self, command: Command, version: Version) -> Result<FlowMod> {
-        let head = self.flow_mod_head(command, version);
+    pub fn into_flow_mod(mut self, command: Command, version: Version) -> Result<FlowMod> {
         // Without actions the flow_mod has no instructions, so the match context does not
         // matter.
         let instructions = if command.has_actions() {
+            let actions = std::mem::take(&mut self.actions);
             let m = &self.match_;
-            flow_mod_instructions(self.actions, || match_context(m), version)?
+            flow_mod_instructions(actions, || match_context(m), version)?
         } else {
             Vec::new()
         };
-        Ok(FlowMod {
-            match_: self.match_,
-            instructions,
-            ..head
-        })
+        let match_ = std::mem::take(&mut self.match_);
+        Ok(self.flow_mod_with(command, version, match_, instructions))
     }
 
-    /// The flow_mod for `command` under `version` but for its match and instructions
-    /// (left empty).
-    fn flow_mod_head(&self, command: Command, version: Version) -> FlowMod {
+    /// The flow_mod for `command` under `version` with `match_` and `instructions`.
+    fn flow_mod_with(
+        &self,
+        command: Command,
+        version: Version,
+        match_: Match,
+        instructions: Vec<Instruction>,
+    ) -> FlowMod {
         let (cookie, cookie_mask) = match (command, self.cookie_match) {
             (Command::Add, _) => (self.new_cookie.unwrap_or(0), 0),
             (_, Some((c, m))) => (c, m),
@@ -510,8 +514,8 @@ impl Flow {
             } else {
                 0
             },
-            match_: Match::new(),
-            instructions: Vec::new(),
+            match_,
+            instructions,
         }
     }
 
@@ -896,7 +900,10 @@ impl FlowModEncoder {
     ) -> Result<()> {
         let v = self.version;
         self.flow.parse_command_into(line, command, v)?;
-        let head = self.flow.flow_mod_head(command, v);
+        // The fixed fields; the match and instructions are encoded from where they are.
+        let head = self
+            .flow
+            .flow_mod_with(command, v, Match::new(), Vec::new());
         let actions = std::mem::take(&mut self.flow.actions);
         let flow = &self.flow;
         let res = if command.has_actions() {
