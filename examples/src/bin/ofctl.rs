@@ -178,7 +178,6 @@ async fn run(cli: Cli) -> Result<()> {
                     let mut queued = 0;
                     parse_file_with(
                         &file,
-                        v,
                         |flows| {
                             let mut part = template.clone();
                             // Bundle adds take a little more than the flows' text.
@@ -208,7 +207,7 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 // As ovs-ofctl: every flow is parsed before any is sent (outside a bundle,
                 // the switch would keep the flows before a line that does not parse).
-                let pieces = parse_file(&file, v, |flows| encode_flow_mods(flows, v))?;
+                let pieces = parse_file(&file, |flows| encode_flow_mods(flows, v))?;
                 let mut batch = h.start_checked()?;
                 for mut piece in pieces {
                     set_xids(&mut piece, || h.next_xid());
@@ -266,9 +265,9 @@ async fn run(cli: Cli) -> Result<()> {
             // The dump is asked for first: the switch builds it while the file is read.
             let h = connect(&switch, v).await?;
             let pending = openflow::sync::start_dump(&h)?;
-            // Read and encoded on the worker threads, a piece at a time.
-            // Each flow is encoded as it is parsed; only the flow_mods are kept.
-            let parts = parse_file(&file, v, |flows| {
+            // Read and encoded on the worker threads, a piece at a time, each flow as it is
+            // parsed; only the flow_mods are kept.
+            let parts = parse_file(&file, |flows| {
                 let mut enc = DesiredEncoder::with_capacity(v, flows.text_len / 256);
                 flows.each_line(|cmd, line| match cmd {
                     Command::Add => enc.push_line(line),
@@ -305,7 +304,7 @@ fn run_offline(cli: Cli) -> Result<()> {
     match cli.command {
         Cmd::ParseFlows { file } => parse_flows(&file, v, &mut out)?,
         Cmd::EncodeFlows { file, out: path } => {
-            let pieces = parse_file(&file, v, |flows| encode_flow_mods(flows, v))?;
+            let pieces = parse_file(&file, |flows| encode_flow_mods(flows, v))?;
             // xids 1, 2, ... in file order.
             let mut all = pieces.concat();
             let mut xid = 0u32;
@@ -705,11 +704,10 @@ fn set_xids(messages: &mut [u8], mut next: impl FnMut() -> u32) {
     }
 }
 
-/// The flows of one piece of a file, parsed one at a time as they are taken (a parse
-/// error names the file and line).
+/// The flow lines of one piece of a file, to be parsed one at a time (an error names the
+/// file and line).
 struct PieceFlows<'a> {
     file: &'a str,
-    v: Version,
     line0: usize,
     /// About how many bytes of text the piece has.
     text_len: usize,
@@ -735,31 +733,16 @@ impl PieceFlows<'_> {
     }
 }
 
-impl Iterator for PieceFlows<'_> {
-    type Item = Result<(Command, Flow)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (n, cmd, l) = self.lines.next()?;
-        Some(
-            Flow::parse_command(l, cmd, self.v)
-                .map(|f| (cmd, f))
-                .map_err(|e| self.error(n, e)),
-        )
-    }
-}
-
-/// Parses the flows of `file` on [`n_threads`] threads, a piece of whole lines at a time:
-/// `work` takes each piece's flows (parsing them as it goes, so that each flow can be
-/// encoded and dropped before the next is parsed) and returns what comes back, in order.
-/// The first flow that does not parse (file and line) or the first error of `work` is the
-/// error.
+/// Reads the flows of `file` on [`n_threads`] threads, a piece of whole lines at a time:
+/// `work` takes each piece's flow lines (parsing and encoding each as it goes, see
+/// [`PieceFlows::each_line`]) and returns what comes back, in order. The first flow that
+/// fails (file and line) or the first error of `work` is the error.
 fn parse_file<R: Send>(
     file: &str,
-    v: Version,
     work: impl Fn(&mut PieceFlows<'_>) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
     let mut results = Vec::new();
-    parse_file_with(file, v, work, |r| {
+    parse_file_with(file, work, |r| {
         results.push(r);
         Ok(())
     })?;
@@ -770,7 +753,6 @@ fn parse_file<R: Send>(
 /// soon as it and those before it are ready.
 fn parse_file_with<R: Send>(
     file: &str,
-    v: Version,
     work: impl Fn(&mut PieceFlows<'_>) -> Result<R> + Sync,
     mut consume: impl FnMut(R) -> Result<()>,
 ) -> Result<()> {
@@ -782,7 +764,6 @@ fn parse_file_with<R: Send>(
                 .map_err(|_| anyhow!("cannot read {file}: stream did not contain valid UTF-8"))?;
             work(&mut PieceFlows {
                 file,
-                v,
                 line0,
                 text_len: text.len(),
                 lines: Box::new(flow_lines(text)),
