@@ -1443,9 +1443,7 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         [b'0', b'x' | b'X', ..] => {
             let mut v = 0u64;
             let mut i = 2;
-            while let Some(&d) = b.get(i).map(|&c| &HEX_DIGIT[usize::from(c)])
-                && d < 16
-            {
+            while let Some(d) = b.get(i).and_then(|&c| crate::field::value::hex_digit(c)) {
                 if v >> 60 != 0 {
                     return None;
                 }
@@ -1458,21 +1456,6 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
         _ => None,
     }
 }
-
-/// The value of each byte as a hex digit (either case), or 0xff for a byte that is none:
-/// one table look-up per digit for [`quick_int`].
-static HEX_DIGIT: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut c = 0;
-    while c < 256 {
-        t[c] = match (c as u8 as char).to_digit(16) {
-            Some(d) => d as u8,
-            None => 0xff,
-        };
-        c += 1;
-    }
-    t
-};
 
 /// The usual IPv4 NAT range, `A[-B][:P[-Q]]` (addresses as `Ipv4Addr`'s parser reads
 /// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in

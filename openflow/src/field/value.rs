@@ -881,7 +881,7 @@ static HEX_VALUE: [u8; 256] = {
 
 /// The value of a hex digit (one table load rather than three range tests).
 #[inline]
-fn hex_digit(c: u8) -> Option<u8> {
+pub(crate) fn hex_digit(c: u8) -> Option<u8> {
     let d = HEX_VALUE[usize::from(c)];
     (d < 16).then_some(d)
 }
