@@ -326,6 +326,21 @@ async fn a_switch_connects_to_our_listener() {
     assert_eq!(reply[0].msg_type(), 21);
 }
 
+/// Accepts a connection on `listener` and says hello (OpenFlow 1.5) on it, as a peer that
+/// then does what a test wants.
+async fn accept_with_hello(listener: &tokio::net::UnixListener) -> tokio::net::UnixStream {
+    use tokio::io::AsyncWriteExt;
+    let (mut s, _) = listener.accept().await.unwrap();
+    s.write_all(&raw::hello(
+        6,
+        openflow::version::VersionSet::of(&[Version::Of15]),
+        1,
+    ))
+    .await
+    .unwrap();
+    s
+}
+
 #[tokio::test]
 async fn a_peer_reading_a_large_send_slowly_is_not_dropped() {
     // A peer that says hello, then reads what we send slowly and answers nothing: taking
@@ -336,15 +351,8 @@ async fn a_peer_reading_a_large_send_slowly_is_not_dropped() {
     let path = dir.join("slow.sock");
     let listener = tokio::net::UnixListener::bind(&path).unwrap();
     let peer = tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let (mut s, _) = listener.accept().await.unwrap();
-        s.write_all(&raw::hello(
-            6,
-            openflow::version::VersionSet::of(&[Version::Of15]),
-            1,
-        ))
-        .await
-        .unwrap();
+        use tokio::io::AsyncReadExt;
+        let mut s = accept_with_hello(&listener).await;
         let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0;
         loop {
@@ -397,15 +405,8 @@ async fn a_silent_peer_is_dropped_after_two_probe_intervals() {
     let path = dir.join("silent.sock");
     let listener = tokio::net::UnixListener::bind(&path).unwrap();
     let peer = tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let (mut s, _) = listener.accept().await.unwrap();
-        s.write_all(&raw::hello(
-            6,
-            openflow::version::VersionSet::of(&[Version::Of15]),
-            1,
-        ))
-        .await
-        .unwrap();
+        use tokio::io::AsyncReadExt;
+        let mut s = accept_with_hello(&listener).await;
         let mut sink = vec![0u8; 1024];
         while s.read(&mut sink).await.map(|n| n > 0).unwrap_or(false) {}
     });
