@@ -341,6 +341,17 @@ async fn accept_with_hello(listener: &tokio::net::UnixListener) -> tokio::net::U
     s
 }
 
+/// Connects to the peer at `path` with a 200 ms inactivity probe.
+async fn connect_probing(path: &std::path::Path) -> (conn::Connection, conn::Handle, conn::Events) {
+    let config = Config {
+        probe_interval: Some(Duration::from_millis(200)),
+        ..Config::default()
+    };
+    conn::connect(&format!("unix:{}", path.display()).parse().unwrap(), config)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_peer_reading_a_large_send_slowly_is_not_dropped() {
     // A peer that says hello, then reads what we send slowly and answers nothing: taking
@@ -370,14 +381,7 @@ async fn a_peer_reading_a_large_send_slowly_is_not_dropped() {
             }
         }
     });
-    let config = Config {
-        probe_interval: Some(Duration::from_millis(200)),
-        ..Config::default()
-    };
-    let (c, handle, _events) =
-        conn::connect(&format!("unix:{}", path.display()).parse().unwrap(), config)
-            .await
-            .unwrap();
+    let (c, handle, _events) = connect_probing(&path).await;
     let driver = tokio::spawn(c);
     let v = handle.version();
     let mut bytes = Vec::with_capacity(TOTAL + 4096);
@@ -410,14 +414,7 @@ async fn a_silent_peer_is_dropped_after_two_probe_intervals() {
         let mut sink = vec![0u8; 1024];
         while s.read(&mut sink).await.map(|n| n > 0).unwrap_or(false) {}
     });
-    let config = Config {
-        probe_interval: Some(Duration::from_millis(200)),
-        ..Config::default()
-    };
-    let (c, _handle, _events) =
-        conn::connect(&format!("unix:{}", path.display()).parse().unwrap(), config)
-            .await
-            .unwrap();
+    let (c, _handle, _events) = connect_probing(&path).await;
     let end = tokio::time::timeout(Duration::from_secs(30), c)
         .await
         .expect("ends");
