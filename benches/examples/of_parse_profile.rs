@@ -1,9 +1,10 @@
 //! Parses the 100,000 OVN-like flows of the `openflow` bench into OpenFlow 1.5 flow_mods,
 //! for profiling the text path (`perf record`, `valgrind --tool=callgrind`).
 //!
-//! `cargo run --release -p benches --example of_parse_profile [ROUNDS] [--print|--encode|--in-place]`
+//! `cargo run --release -p benches --example of_parse_profile [ROUNDS] [--print|--encode|--in-place] [--file PATH]`
 //!
-//! `--print` writes the flows instead (to compare with `benches/compare/gen_flows.py`).
+//! `--file PATH` parses the flows of a file (one per line, as `ofctl add-flows` reads them)
+//! instead of the bench's. `--print` writes the flows instead (to compare with `benches/compare/gen_flows.py`).
 //! `--encode` also encodes each flow_mod (made with `into_flow_mod`) into a reused buffer, so
 //! that the whole text-to-wire path is measured. `--in-place` does the same with one
 //! `FlowModEncoder` (as `ofctl add-flows` does), which reuses its memory from flow to flow.
@@ -19,7 +20,19 @@ use openflow::wire::Writer;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let lines = ovn_flows(100_000);
+    let owned;
+    let text;
+    let lines: Vec<&str> = match args.iter().position(|a| a == "--file") {
+        Some(i) => {
+            let path = args.get(i + 1).expect("--file takes a path");
+            text = std::fs::read_to_string(path).expect("reads the file");
+            text.lines().collect()
+        }
+        None => {
+            owned = ovn_flows(100_000);
+            owned.iter().map(String::as_str).collect()
+        }
+    };
     if args.iter().any(|a| a == "--print") {
         for l in &lines {
             println!("{l}");
