@@ -165,6 +165,25 @@ enum Part {
 }
 
 impl Part {
+    /// The part of messages whose xids are the runs `runs` (`(first, count)`: xids
+    /// `first`, `first + 1`, ...), in order.
+    fn from_runs(runs: &[(u32, u32)]) -> Part {
+        match runs {
+            [] => Part::Range { first: 0, count: 0 },
+            &[(first, count)] => Part::Range {
+                first,
+                count: count as usize,
+            },
+            runs => {
+                let xids: Vec<u32> = runs
+                    .iter()
+                    .flat_map(|&(first, count)| (0..count).map(move |i| first.wrapping_add(i)))
+                    .collect();
+                Part::new(&xids)
+            }
+        }
+    }
+
     fn new(xids: &[u32]) -> Part {
         let first = xids.first().copied().unwrap_or(0);
         if xids
@@ -434,7 +453,7 @@ impl Handle {
             id: self.next_xid(),
             flags: raw::BUNDLE_ORDERED | raw::BUNDLE_ATOMIC,
             buf: Vec::new(),
-            xids: Vec::new(),
+            xids: Xids::default(),
             shared: self.shared.clone(),
         }
     }
@@ -583,7 +602,7 @@ impl BundleWriter {
             id: self.id,
             flags: self.flags,
             buf: Vec::new(),
-            xids: Vec::new(),
+            xids: Xids::default(),
             shared: self.handle.shared.clone(),
         }
     }
@@ -603,10 +622,10 @@ impl BundleWriter {
         let Some(adds) = self.adds.as_mut() else {
             return Err(Error::encode("bundle add", "the bundle is finished"));
         };
-        if part.xids.is_empty() {
+        if part.xids.len == 0 {
             return Ok(());
         }
-        adds.send_part(part.buf, Part::new(&part.xids))
+        adds.send_part(part.buf, Part::from_runs(&part.xids.runs))
     }
 
     /// How many messages were sent.
@@ -767,15 +786,69 @@ pub struct Bundle {
     id: u32,
     flags: u16,
     buf: Vec<u8>,
-    xids: Vec<u32>,
+    xids: Xids,
     shared: Arc<Shared>,
+}
+
+/// How many fresh xids a [`Bundle`] takes from its connection at once: its messages get
+/// consecutive xids (one [`Part::Range`] when it is sent, however many threads fill parts
+/// at once) and the connection's shared counter is touched once per block, not per message.
+const XID_BLOCK: u32 = 4096;
+
+/// The xids of a bundle's messages, in order, as runs of consecutive xids.
+#[derive(Debug, Default)]
+struct Xids {
+    /// `(first, count)`: xids `first`, `first + 1`, ... `first + count - 1`.
+    runs: Vec<(u32, u32)>,
+    /// How many messages there are.
+    len: usize,
+    /// The fresh xids left of the block taken last: `next` up to `end` (excluded).
+    next: u32,
+    end: u32,
+}
+
+/// A clone has the same messages but no block of fresh xids: two clones never hand out the
+/// same xid.
+impl Clone for Xids {
+    fn clone(&self) -> Xids {
+        Xids {
+            runs: self.runs.clone(),
+            len: self.len,
+            next: 0,
+            end: 0,
+        }
+    }
+}
+
+impl Xids {
+    /// A fresh xid from the block, taking a new block from `counter` when it is used up.
+    fn fresh(&mut self, counter: &AtomicU32) -> u32 {
+        if self.next == self.end {
+            self.next = counter.fetch_add(XID_BLOCK, Ordering::Relaxed);
+            self.end = self.next.wrapping_add(XID_BLOCK);
+        }
+        let xid = self.next;
+        self.next = xid.wrapping_add(1);
+        xid
+    }
+
+    /// Records one more message, with `xid`.
+    fn push(&mut self, xid: u32) {
+        match self.runs.last_mut() {
+            Some((first, count)) if first.wrapping_add(*count) == xid && *count < u32::MAX => {
+                *count += 1
+            }
+            _ => self.runs.push((xid, 1)),
+        }
+        self.len += 1;
+    }
 }
 
 impl std::fmt::Debug for Bundle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bundle")
             .field("id", &self.id)
-            .field("messages", &self.xids.len())
+            .field("messages", &self.xids.len)
             .field("bytes", &self.buf.len())
             .finish_non_exhaustive()
     }
@@ -784,12 +857,12 @@ impl std::fmt::Debug for Bundle {
 impl Bundle {
     /// How many messages the bundle holds.
     pub fn len(&self) -> usize {
-        self.xids.len()
+        self.xids.len
     }
 
     /// Whether the bundle holds no message.
     pub fn is_empty(&self) -> bool {
-        self.xids.is_empty()
+        self.xids.len == 0
     }
 
     /// How many bytes the bundle's messages take on the wire.
@@ -825,7 +898,7 @@ impl Bundle {
         &mut self,
         encode: impl FnOnce(u32, &mut crate::wire::Writer) -> Result<()>,
     ) -> Result<()> {
-        let xid = self.shared.next_xid.fetch_add(1, Ordering::Relaxed);
+        let xid = self.xids.fresh(&self.shared.next_xid);
         let start = self.buf.len();
         raw::bundle_add_head(self.version, self.id, self.flags, xid, &mut self.buf);
         let inner = self.buf.len();
@@ -890,7 +963,7 @@ impl Bundle {
                 ));
             }
             let (msg, tail) = rest.split_at(len);
-            let xid = self.shared.next_xid.fetch_add(1, Ordering::Relaxed);
+            let xid = self.xids.fresh(&self.shared.next_xid);
             let start = self.buf.len();
             raw::bundle_add_head(self.version, self.id, self.flags, xid, &mut self.buf);
             let inner = self.buf.len();
@@ -1471,6 +1544,65 @@ mod tests {
             [Some(0), Some(1), Some(2), None]
         );
         assert_eq!(Members::new(&[]).index(0), None);
+    }
+
+    /// A part's xids as runs: consecutive xids merge (across the wrap too), a part of one
+    /// run is a range, and any other part indexes each xid as the list of its xids would.
+    #[test]
+    fn bundle_xids_are_kept_as_runs() {
+        let index_of = |p: &Part, xid: u32| match p {
+            Part::Range { first, count } => {
+                let i = xid.wrapping_sub(*first) as usize;
+                (i < *count).then_some(i)
+            }
+            Part::Sorted(v, _) => v
+                .binary_search_by_key(&xid, |(x, _)| *x)
+                .ok()
+                .map(|k| v[k].1),
+        };
+        let lists: [&[u32]; 5] = [
+            &[],
+            &[5, 6, 7],
+            &[u32::MAX - 1, u32::MAX, 0, 1],
+            &[9, 3, 7, 3, 4, 5],
+            &[1, 2, 3, 10, 11, 2],
+        ];
+        for list in lists {
+            let mut xids = Xids::default();
+            for &x in list {
+                xids.push(x);
+            }
+            assert_eq!(xids.len, list.len());
+            let (runs, listed) = (Part::from_runs(&xids.runs), Part::new(list));
+            assert_eq!(runs.len(), list.len(), "{list:?}");
+            assert_eq!(
+                matches!(runs, Part::Range { .. }),
+                matches!(listed, Part::Range { .. }),
+                "{list:?}"
+            );
+            for x in list.iter().copied().chain([0, 8, 12, u32::MAX]) {
+                assert_eq!(index_of(&runs, x), index_of(&listed, x), "{list:?} {x}");
+            }
+        }
+    }
+
+    /// Fresh xids come a block at a time from the connection's counter, consecutive within
+    /// a block; a clone of a bundle's xids takes its own block.
+    #[test]
+    fn fresh_bundle_xids_come_in_blocks() {
+        let counter = AtomicU32::new(u32::MAX - 1);
+        let mut a = Xids::default();
+        let first: Vec<u32> = (0..3).map(|_| a.fresh(&counter)).collect();
+        assert_eq!(first, [u32::MAX - 1, u32::MAX, 0]);
+        assert_eq!(counter.load(Ordering::Relaxed), XID_BLOCK - 2);
+        let mut b = a.clone();
+        assert_eq!(b.fresh(&counter), XID_BLOCK - 2);
+        assert_eq!(a.fresh(&counter), 1);
+        for _ in 0..XID_BLOCK - 4 {
+            a.fresh(&counter);
+        }
+        // `a`'s block is used up: the next comes after `b`'s.
+        assert_eq!(a.fresh(&counter), 2 * XID_BLOCK - 2);
     }
 
     #[test]

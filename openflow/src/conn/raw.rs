@@ -218,25 +218,22 @@ pub fn bundle_add(
 /// it will carry), its length left for [`finish_bundle_add`] to fill in once the inner
 /// message follows it.
 pub fn bundle_add_head(version: Version, bundle_id: u32, flags: u16, xid: u32, out: &mut Vec<u8>) {
-    let onf = version == Version::Of13;
-    header(
-        out,
-        version.wire(),
-        if onf {
-            OFPT_EXPERIMENTER
-        } else {
-            OFPT_BUNDLE_ADD_MESSAGE
-        },
-        0,
-        xid,
-    );
-    if onf {
-        out.extend_from_slice(&ONF_EXPERIMENTER.to_be_bytes());
-        out.extend_from_slice(&ONFT_BUNDLE_ADD_MESSAGE.to_be_bytes());
-    }
-    out.extend_from_slice(&bundle_id.to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(&flags.to_be_bytes());
+    // Gathered and written at once (one bundle add per flow of a large bundle).
+    let mut b = [0u8; 24];
+    b[0] = version.wire();
+    b[4..8].copy_from_slice(&xid.to_be_bytes());
+    let rest = if version == Version::Of13 {
+        b[1] = OFPT_EXPERIMENTER;
+        b[8..12].copy_from_slice(&ONF_EXPERIMENTER.to_be_bytes());
+        b[12..16].copy_from_slice(&ONFT_BUNDLE_ADD_MESSAGE.to_be_bytes());
+        16
+    } else {
+        b[1] = OFPT_BUNDLE_ADD_MESSAGE;
+        8
+    };
+    b[rest..rest + 4].copy_from_slice(&bundle_id.to_be_bytes());
+    b[rest + 6..rest + 8].copy_from_slice(&flags.to_be_bytes());
+    out.extend_from_slice(&b[..rest + 8]);
 }
 
 /// Sets the length of the bundle add message that starts at `start` of `out` and runs to its
