@@ -486,6 +486,27 @@ impl Flow {
         match_: Match,
         instructions: Vec<Instruction>,
     ) -> FlowMod {
+        let f = self.fixed_part(command, version);
+        FlowMod {
+            cookie: f.cookie,
+            cookie_mask: f.cookie_mask,
+            table_id: f.table_id,
+            command: f.command,
+            idle_timeout: f.idle_timeout,
+            hard_timeout: f.hard_timeout,
+            priority: f.priority,
+            buffer_id: f.buffer_id,
+            out_port: f.out_port,
+            out_group: f.out_group,
+            flags: f.flags,
+            importance: f.importance,
+            match_,
+            instructions,
+        }
+    }
+
+    /// The fixed fields of its flow_mod for `command` under `version`.
+    fn fixed_part(&self, command: Command, version: Version) -> crate::message::FixedPart {
         let (cookie, cookie_mask) = match (command, self.cookie_match) {
             (Command::Add, _) => (self.new_cookie.unwrap_or(0), 0),
             (_, Some((c, m))) => (c, m),
@@ -497,7 +518,7 @@ impl Flow {
             (None, Command::Modify | Command::ModifyStrict) => 0xff,
             (None, Command::Add) => 0,
         };
-        FlowMod {
+        crate::message::FixedPart {
             cookie,
             cookie_mask,
             table_id,
@@ -514,8 +535,6 @@ impl Flow {
             } else {
                 0
             },
-            match_,
-            instructions,
         }
     }
 
@@ -901,9 +920,7 @@ impl FlowModEncoder {
         let v = self.version;
         self.flow.parse_command_into(line, command, v)?;
         // The fixed fields; the match and instructions are encoded from where they are.
-        let head = self
-            .flow
-            .flow_mod_with(command, v, Match::new(), Vec::new());
+        let head = self.flow.fixed_part(command, v);
         let actions = std::mem::take(&mut self.flow.actions);
         let flow = &self.flow;
         let res = if command.has_actions() {

@@ -105,12 +105,33 @@ impl FlowMod {
     }
 
     pub(crate) fn encode(&self, w: &mut Writer, v: Version) -> Result<()> {
-        self.encode_with(&self.match_, &self.instructions, w, v)
+        self.fixed()
+            .encode_with(&self.match_, &self.instructions, w, v)
     }
 
-    /// [`FlowMod::encode`] with the match and instructions given apart (this flow_mod's own
-    /// are not read): for encoders that keep them elsewhere, such as
-    /// [`crate::flow::FlowModEncoder`].
+    /// Its 40 fixed bytes' fields.
+    fn fixed(&self) -> FixedPart {
+        FixedPart {
+            cookie: self.cookie,
+            cookie_mask: self.cookie_mask,
+            table_id: self.table_id,
+            command: self.command,
+            idle_timeout: self.idle_timeout,
+            hard_timeout: self.hard_timeout,
+            priority: self.priority,
+            buffer_id: self.buffer_id,
+            out_port: self.out_port,
+            out_group: self.out_group,
+            flags: self.flags,
+            importance: self.importance,
+        }
+    }
+}
+
+impl FixedPart {
+    /// The body of a flow_mod with these fixed fields, `match_` and `instructions`
+    /// ([`FlowMod::encode`], and encoders that keep the parts elsewhere, such as
+    /// [`crate::flow::FlowModEncoder`]).
     pub(crate) fn encode_with(
         &self,
         match_: &Match,
@@ -146,20 +167,21 @@ impl FlowMod {
     }
 }
 
-/// The 40 bytes of a flow_mod before its match.
-struct FixedPart {
-    cookie: u64,
-    cookie_mask: u64,
-    table_id: u8,
-    command: u8,
-    idle_timeout: u16,
-    hard_timeout: u16,
-    priority: u16,
-    buffer_id: u32,
-    out_port: u32,
-    out_group: u32,
-    flags: u16,
-    importance: u16,
+/// The 40 bytes of a flow_mod before its match, as [`FlowMod`]'s fields.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FixedPart {
+    pub cookie: u64,
+    pub cookie_mask: u64,
+    pub table_id: u8,
+    pub command: u8,
+    pub idle_timeout: u16,
+    pub hard_timeout: u16,
+    pub priority: u16,
+    pub buffer_id: u32,
+    pub out_port: u32,
+    pub out_group: u32,
+    pub flags: u16,
+    pub importance: u16,
 }
 
 impl FixedPart {

@@ -30,6 +30,7 @@ pub use basic::{AsyncConfig, AsyncMasks, AsyncProp, FeaturesReply, Hello, HelloE
 pub use basic::{Role, RoleStatus, SwitchConfig};
 pub use bundle::{BundleAdd, BundleControl, BundleInner};
 pub use errors::ErrorMsg;
+pub(crate) use flow::FixedPart;
 pub use flow::{FlowMod, FlowRemoved, PacketIn, PacketOut};
 pub use group::{BUCKET_ALL, Bucket, GroupDesc, GroupFeatures, GroupMod, GroupStats};
 pub use meter::{MeterBand, MeterBandStats, MeterConfig, MeterFeatures, MeterMod, MeterStats};
@@ -836,7 +837,7 @@ fn all_or_nothing(
 pub(crate) fn encode_flow_mod_with(
     version: Version,
     xid: u32,
-    head: &FlowMod,
+    head: &FixedPart,
     match_: &Match,
     instructions: &[crate::action::Instruction],
     w: &mut Writer,
