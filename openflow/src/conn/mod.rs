@@ -822,6 +822,7 @@ impl Clone for Xids {
 
 impl Xids {
     /// A fresh xid from the block, taking a new block from `counter` when it is used up.
+    #[inline]
     fn fresh(&mut self, counter: &AtomicU32) -> u32 {
         if self.next == self.end {
             self.next = counter.fetch_add(XID_BLOCK, Ordering::Relaxed);
@@ -833,6 +834,7 @@ impl Xids {
     }
 
     /// Records one more message, with `xid`.
+    #[inline]
     fn push(&mut self, xid: u32) {
         match self.runs.last_mut() {
             Some((first, count)) if first.wrapping_add(*count) == xid && *count < u32::MAX => {
@@ -918,29 +920,35 @@ impl Bundle {
 
     /// Checks that the bytes of `buf` from `inner` on are one message of the connection's
     /// version with transaction id `xid`.
+    #[inline]
     fn check_inner(&self, inner: usize, xid: u32) -> Result<()> {
         let msg = self.buf.get(inner..).unwrap_or_default();
-        let header = msg.get(..raw::HEADER_LEN).unwrap_or_default();
-        let ok = match *header {
-            [ver, _, l0, l1, x0, x1, x2, x3] => {
+        let ok = match msg.first_chunk::<{ raw::HEADER_LEN }>() {
+            Some(&[ver, _, l0, l1, x0, x1, x2, x3]) => {
                 ver == self.version.wire()
                     && usize::from(u16::from_be_bytes([l0, l1])) == msg.len()
                     && u32::from_be_bytes([x0, x1, x2, x3]) == xid
             }
-            _ => false,
+            None => false,
         };
         if ok {
             Ok(())
         } else {
-            Err(Error::encode(
-                "bundle add",
-                format_args!(
-                    "the {} bytes encoded are not one OpenFlow {} message with xid {xid}",
-                    msg.len(),
-                    self.version.short_name()
-                ),
-            ))
+            self.not_one_message(msg.len(), xid)
         }
+    }
+
+    /// The error of [`Bundle::check_inner`]: `len` bytes encoded are not one message with
+    /// `xid`.
+    #[cold]
+    fn not_one_message(&self, len: usize, xid: u32) -> Result<()> {
+        Err(Error::encode(
+            "bundle add",
+            format_args!(
+                "the {len} bytes encoded are not one OpenFlow {} message with xid {xid}",
+                self.version.short_name()
+            ),
+        ))
     }
 
     /// Adds every message of `messages` (whole messages one after the other, encoded under

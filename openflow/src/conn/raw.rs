@@ -217,6 +217,7 @@ pub fn bundle_add(
 /// Appends the head of a bundle add message with transaction id `xid` (that of the message
 /// it will carry), its length left for [`finish_bundle_add`] to fill in once the inner
 /// message follows it.
+#[inline]
 pub fn bundle_add_head(version: Version, bundle_id: u32, flags: u16, xid: u32, out: &mut Vec<u8>) {
     // Gathered and written at once (one bundle add per flow of a large bundle).
     let mut b = [0u8; 24];
@@ -238,6 +239,7 @@ pub fn bundle_add_head(version: Version, bundle_id: u32, flags: u16, xid: u32, o
 
 /// Sets the length of the bundle add message that starts at `start` of `out` and runs to its
 /// end; errors when it exceeds 65,535 bytes.
+#[inline]
 pub fn finish_bundle_add(out: &mut [u8], start: usize) -> Result<()> {
     let len = out.len().saturating_sub(start);
     if len > crate::wire::MAX_MESSAGE_LEN {
