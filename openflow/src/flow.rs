@@ -21,14 +21,14 @@
 use std::fmt::Write as _;
 
 use crate::action::{
-    Action, Instruction, MatchContext, apply_match_context, canonical_actions,
-    flow_mod_instructions, flow_mod_instructions_into, format_actions, format_instructions_lazy,
-    instructions_to_actions, parse_actions_into,
+    Action, Grouped, Instruction, MatchContext, apply_match_context, canonical_actions,
+    encode_apply, encode_instructions, flow_mod_instructions, format_actions,
+    format_instructions_lazy, group_for_flow_mod, instructions_to_actions, parse_actions_into,
 };
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::matching::{DEFAULT_PRIORITY, Match, NOT_A_MATCH_FIELD};
-use crate::message::{FlowMod, FlowStats, NO_BUFFER, OFPG_ANY, OFPP_ANY};
+use crate::message::{FlowMod, FlowStats, NO_BUFFER, OFPG_ANY, OFPP_ANY, encode_flow_mod_with};
 use crate::numfmt;
 use crate::text::KeyValues;
 use crate::version::Version;
@@ -888,7 +888,8 @@ pub struct FlowModEncoder {
     version: Version,
     /// The flow being encoded (its match and action list keep their memory).
     flow: Flow,
-    /// Its instructions (an apply-actions holds the flow's action list while it is encoded).
+    /// The instructions of the last flow whose actions are more than one apply-actions
+    /// (a plain action list is written from the flow as it is).
     instructions: Vec<Instruction>,
 }
 
@@ -921,24 +922,39 @@ impl FlowModEncoder {
         self.flow.parse_command_into(line, command, v)?;
         // The fixed fields; the match and instructions are encoded from where they are.
         let head = self.flow.fixed_part(command, v);
+        if !command.has_actions() {
+            return encode_flow_mod_with(v, xid, &head, &self.flow.match_, |_| Ok(()), w);
+        }
         let actions = std::mem::take(&mut self.flow.actions);
         let flow = &self.flow;
-        let res = if command.has_actions() {
-            flow_mod_instructions_into(actions, || flow.match_context(), v, &mut self.instructions)
-        } else {
-            self.instructions.clear();
-            Ok(())
-        };
-        let res = res.and_then(|()| {
-            crate::message::encode_flow_mod_with(v, xid, &head, &flow.match_, &self.instructions, w)
-        });
-        // The action list back, for the next flow.
-        if let [Instruction::ApplyActions(_)] = self.instructions[..]
-            && let Some(Instruction::ApplyActions(actions)) = self.instructions.pop()
-        {
-            self.flow.actions = actions;
+        match group_for_flow_mod(actions, || flow.match_context(), v)? {
+            // The usual list: written as one apply-actions from where it is, and kept
+            // (its memory) for the next flow.
+            Grouped::Apply(actions) => {
+                let res = encode_flow_mod_with(
+                    v,
+                    xid,
+                    &head,
+                    &flow.match_,
+                    |w| encode_apply(&actions, w, v),
+                    w,
+                );
+                self.flow.actions = actions;
+                res
+            }
+            Grouped::Instructions(list) => {
+                self.instructions = list;
+                let instructions = &self.instructions;
+                encode_flow_mod_with(
+                    v,
+                    xid,
+                    &head,
+                    &flow.match_,
+                    |w| encode_instructions(instructions, w, v).map(drop),
+                    w,
+                )
+            }
         }
-        res
     }
 }
 

@@ -179,34 +179,18 @@ pub(crate) fn flow_mod_instructions(
     })
 }
 
-/// [`flow_mod_instructions`] into `out` (emptied first), whose memory a caller encoding
-/// many flows reuses: a plain list becomes its one apply-actions without an allocation.
-pub(crate) fn flow_mod_instructions_into(
-    actions: Vec<Action>,
-    ctx: impl FnOnce() -> MatchContext,
-    version: Version,
-    out: &mut Vec<Instruction>,
-) -> Result<()> {
-    out.clear();
-    match group_for_flow_mod(actions, ctx, version)? {
-        Grouped::Apply(actions) if actions.is_empty() => {}
-        Grouped::Apply(actions) => out.push(Instruction::ApplyActions(actions)),
-        Grouped::Instructions(list) => *out = list,
-    }
-    Ok(())
-}
-
 /// What a flow's action list becomes in its flow_mod.
-enum Grouped {
+pub(crate) enum Grouped {
     /// Plain actions (perhaps none): one apply-actions.
     Apply(Vec<Action>),
     /// Instructions grouped by [`actions_into_instructions`].
     Instructions(Vec<Instruction>),
 }
 
-/// The body of [`flow_mod_instructions`] and [`flow_mod_instructions_into`].
+/// The body of [`flow_mod_instructions`], for encoders that write a plain list as it is
+/// ([`encode_apply`]).
 #[inline]
-fn group_for_flow_mod(
+pub(crate) fn group_for_flow_mod(
     mut actions: Vec<Action>,
     ctx: impl FnOnce() -> MatchContext,
     version: Version,
@@ -531,9 +515,36 @@ pub(super) fn decode_into(
     Ok(())
 }
 
+/// Encodes the instructions of a flow_mod whose instructions are one apply-actions of
+/// `actions` (none when they encode to nothing), as [`encode`] does.
+pub(crate) fn encode_apply(actions: &[Action], w: &mut Writer, version: Version) -> Result<()> {
+    action_list(4, actions, w, version)
+}
+
+/// Writes an instruction of type `typ` (write- or apply-actions) holding `actions`, unless
+/// they encode to nothing: Open vSwitch leaves out such an instruction (set_fields of no
+/// bits, no action at all).
+#[inline]
+fn action_list(typ: u8, actions: &[Action], w: &mut Writer, version: Version) -> Result<()> {
+    // From OpenFlow 1.5 on every action encodes to something.
+    let nothing = if version >= Version::Of15 {
+        actions.is_empty()
+    } else {
+        actions
+            .iter()
+            .all(|x| super::encode::emits_nothing(x, version))
+    };
+    if nothing {
+        return Ok(());
+    }
+    let start = w.len();
+    w.bytes(&[0, typ, 0, 0, 0, 0, 0, 0]);
+    super::encode::actions(actions, w, version, 0)?;
+    w.patch_len(start + 2, start, "instruction")
+}
+
 pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> Result<()> {
     for i in list {
-        let start = w.len();
         match i {
             Instruction::GotoTable(t) => {
                 w.u16(1);
@@ -548,27 +559,8 @@ pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> 
                 w.u64(*value);
                 w.u64(*mask);
             }
-            Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
-                // From OpenFlow 1.5 on every action encodes to something.
-                let nothing = if version >= Version::Of15 {
-                    a.is_empty()
-                } else {
-                    a.iter().all(|x| super::encode::emits_nothing(x, version))
-                };
-                if nothing {
-                    // Open vSwitch leaves out an instruction whose actions encode to nothing
-                    // (set_fields of no bits, none at all).
-                    continue;
-                }
-                let typ = if matches!(i, Instruction::WriteActions(_)) {
-                    3
-                } else {
-                    4
-                };
-                w.bytes(&[0, typ, 0, 0, 0, 0, 0, 0]);
-                super::encode::actions(a, w, version, 0)?;
-                w.patch_len(start + 2, start, "instruction")?;
-            }
+            Instruction::WriteActions(a) => action_list(3, a, w, version)?,
+            Instruction::ApplyActions(a) => action_list(4, a, w, version)?,
             Instruction::ClearActions => {
                 w.u16(5);
                 w.u16(8);

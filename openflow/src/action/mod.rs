@@ -52,8 +52,8 @@ mod text;
 mod values;
 
 pub use crate::field::subfield::Subfield;
+pub(crate) use inst::{Grouped, encode_apply, flow_mod_instructions, group_for_flow_mod};
 pub use inst::{actions_into_instructions, actions_to_instructions, instructions_to_actions};
-pub(crate) use inst::{flow_mod_instructions, flow_mod_instructions_into};
 pub use port::OfpPort;
 pub(crate) use text::format_instructions_lazy;
 pub(crate) use text::parse_actions_into;

@@ -105,8 +105,12 @@ impl FlowMod {
     }
 
     pub(crate) fn encode(&self, w: &mut Writer, v: Version) -> Result<()> {
-        self.fixed()
-            .encode_with(&self.match_, &self.instructions, w, v)
+        self.fixed().encode_with(
+            &self.match_,
+            |w| encode_instructions(&self.instructions, w, v).map(drop),
+            w,
+            v,
+        )
     }
 
     /// Its 40 fixed bytes' fields.
@@ -129,13 +133,13 @@ impl FlowMod {
 }
 
 impl FixedPart {
-    /// The body of a flow_mod with these fixed fields, `match_` and `instructions`
-    /// ([`FlowMod::encode`], and encoders that keep the parts elsewhere, such as
-    /// [`crate::flow::FlowModEncoder`]).
+    /// The body of a flow_mod with these fixed fields, `match_` and the instructions
+    /// `instructions` writes ([`FlowMod::encode`], and encoders that keep the parts
+    /// elsewhere, such as [`crate::flow::FlowModEncoder`]).
     pub(crate) fn encode_with(
         &self,
         match_: &Match,
-        instructions: &[Instruction],
+        instructions: impl FnOnce(&mut Writer) -> Result<()>,
         w: &mut Writer,
         v: Version,
     ) -> Result<()> {
@@ -162,8 +166,7 @@ impl FixedPart {
         b[38..40].copy_from_slice(&self.importance.to_be_bytes());
         w.bytes(&b);
         match_.encode(w, v)?;
-        encode_instructions(instructions, w, v)?;
-        Ok(())
+        instructions(w)
     }
 }
 

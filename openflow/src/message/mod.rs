@@ -839,7 +839,7 @@ pub(crate) fn encode_flow_mod_with(
     xid: u32,
     head: &FixedPart,
     match_: &Match,
-    instructions: &[crate::action::Instruction],
+    instructions: impl FnOnce(&mut Writer) -> Result<()>,
     w: &mut Writer,
 ) -> Result<()> {
     all_or_nothing(w, |w, start| {
