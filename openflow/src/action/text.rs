@@ -1094,13 +1094,16 @@ pub(crate) fn parse_actions_into(
     out: &mut Vec<Action>,
 ) -> Result<()> {
     let _ = version;
-    let p = Parser { text };
+    let p = Parser { text, quick: true };
     p.list_into(0, Bound::to(text.len()), true, NestIn::Top, 0, out)?;
     Ok(())
 }
 
 struct Parser<'a> {
     text: &'a str,
+    /// Whether the quick readers of the usual spellings ([`Parser::quick_item`]) are tried
+    /// before the general reader (always, but in the tests that compare the two).
+    quick: bool,
 }
 
 /// How far a list of items reaches: up to byte `end` of the text and, with `closer`, only
@@ -1679,7 +1682,9 @@ impl<'a> Parser<'a> {
         let mut pos = start;
         loop {
             pos = self.skip_seps(pos, bound);
-            if let Some(next) = self.quick_item(pos, bound, out) {
+            if self.quick
+                && let Some(next) = self.quick_item(pos, bound, depth, out)
+            {
                 pos = next;
                 continue;
             }
@@ -2368,7 +2373,13 @@ impl<'a> Parser<'a> {
     /// having appended nothing, for anything else, errors included, which the general
     /// reader then reads (the same way).
     #[inline]
-    fn quick_item(&self, i: usize, bound: Bound, out: &mut Vec<Action>) -> Option<usize> {
+    fn quick_item(
+        &self,
+        i: usize,
+        bound: Bound,
+        depth: usize,
+        out: &mut Vec<Action>,
+    ) -> Option<usize> {
         let b = self.bytes_to(bound.end);
         let (a, end) = match b.get(i..)? {
             [b'l', b'o', b'a', b'd', b':', ..] => self.quick_load(i + 5, bound)?,
@@ -2436,15 +2447,137 @@ impl<'a> Parser<'a> {
                 };
                 (a, end)
             }
+            [b'c', b't', b'(', ..] if depth + 1 < MAX_NESTING => {
+                // `ct(...)` pushes itself (its nested list is built in place). Its `exec`
+                // list is one level deeper, which must be allowed.
+                let end = self.quick_ct(i + 3, bound, out)?;
+                return Some(self.past_value(end, bound));
+            }
+            [b'd', b'e', b'c', b'_', b't', b't', b'l', rest @ ..] => {
+                // `dec_ttl` and `dec_ttl()`: the one controller id 0.
+                let end = if rest.starts_with(b"()") {
+                    i + 9
+                } else {
+                    i + 7
+                };
+                if !self.ends_value(end, bound) {
+                    return None;
+                }
+                let a = Action::DecTtl {
+                    controller_ids: vec![0],
+                    cnt_ids: false,
+                };
+                (a, end)
+            }
             _ => return None,
         };
         out.push(a);
-        // Past the separator that ends the value; a `)` ends the list instead.
-        Some(if b.get(end).is_some_and(|&c| c != b')') {
+        Some(self.past_value(end, bound))
+    }
+
+    /// Where the next item starts after a value that ends at `end` (which
+    /// [`Parser::ends_value`] accepts): past the separator there; a `)` ends the list
+    /// instead.
+    #[inline]
+    fn past_value(&self, end: usize, bound: Bound) -> usize {
+        let b = self.bytes_to(bound.end);
+        if b.get(end).is_some_and(|&c| c != b')') {
             end + 1
         } else {
             end
-        })
+        }
+    }
+
+    /// `ct(...)` in its usual spelling, read in one pass from `at` (just after `ct(`):
+    /// items `commit`, `zone=SUBFIELD`, `table=N`, `nat(...)` (as [`Parser::quick_nat`]
+    /// reads it) and `exec(...)` of loads into `ct_mark` or `ct_label` (as
+    /// [`Parser::quick_load`] reads them), each followed by exactly one `,` or the closing
+    /// `)`, which a separator or the end of the list must follow. Appends the action to
+    /// `out` and returns the index after the `)`. `None`, having appended nothing, for
+    /// anything else (other items or spellings, and every error), which
+    /// [`Parser::ct`] then reads.
+    fn quick_ct(&self, at: usize, bound: Bound, out: &mut Vec<Action>) -> Option<usize> {
+        let b = self.bytes_to(bound.end);
+        // What the items of `ct(...)` and `exec(...)` are read within.
+        let inner = Bound {
+            end: bound.end,
+            closer: true,
+        };
+        let mut ct = Ct::default();
+        let mut i = at;
+        loop {
+            let rest = b.get(i..)?;
+            i = match rest.first()? {
+                b'c' if rest.starts_with(b"commit") => {
+                    ct.flags |= CT_COMMIT;
+                    i + 6
+                }
+                b'z' if rest.starts_with(b"zone=")
+                    && rest.get(5).is_some_and(u8::is_ascii_alphabetic) =>
+                {
+                    let (sf, n) = Subfield::parse_simple_prefix(self.slice(i + 5, b.len()))?;
+                    if sf.n_bits != 16 {
+                        return None;
+                    }
+                    ct.zone = CtZone::Field(sf);
+                    i + 5 + n
+                }
+                b't' if rest.starts_with(b"table=") => {
+                    // `Parser::table` reads any decimal digits; 255 is refused.
+                    let (t, n) = decimal_at(b, i + 6, 3)?;
+                    if t >= 255 {
+                        return None;
+                    }
+                    ct.recirc_table = t as u8;
+                    i + 6 + n
+                }
+                b'n' if rest.starts_with(b"nat(") => {
+                    let (nat, next) = self.quick_nat(i + 4, inner)?;
+                    first_room(&mut ct.actions);
+                    ct.actions.push(Action::Nat(nat));
+                    next
+                }
+                b'e' if rest.starts_with(b"exec(") => {
+                    // One or more loads into the conntrack fields (the only actions `ct`
+                    // allows besides `nat`), each followed by `,` or the closing `)`.
+                    first_room(&mut ct.actions);
+                    let mut j = i + 5;
+                    loop {
+                        if b.get(j..j + 5) != Some(b"load:") {
+                            return None;
+                        }
+                        let (a, end) = self.quick_load(j + 5, inner)?;
+                        if !matches!(&a, Action::SetField(sf) if matches!(sf.field, Field::CtMark | Field::CtLabel))
+                        {
+                            return None;
+                        }
+                        ct.actions.push(a);
+                        j = end + 1;
+                        match b.get(end)? {
+                            b',' => {}
+                            b')' => break,
+                            _ => return None,
+                        }
+                    }
+                    j
+                }
+                _ => return None,
+            };
+            match b.get(i)? {
+                b',' => i += 1,
+                b')' => break,
+                _ => return None,
+            }
+        }
+        // `i` is at the closing `)`, which must end the value (not `)->...`).
+        let end = i + 1;
+        if !self.ends_value(end, bound)
+            || (ct.flags & CT_COMMIT == 0 && super::ct_needs_commit(&ct.actions))
+        {
+            return None;
+        }
+        out.push(Action::Ct(ct));
+        Some(end)
     }
 
     /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
@@ -2677,7 +2810,7 @@ impl<'a> Parser<'a> {
             pos = self.skip_seps(pos, bound);
             let rest = self.bytes_to(bound.end).get(pos..).unwrap_or_default();
             let mut known = None;
-            match rest.first() {
+            match rest.first().filter(|_| self.quick) {
                 Some(b'c') if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) => {
                     ct.flags |= CT_COMMIT;
                     pos += 6;
@@ -3454,6 +3587,214 @@ mod tests {
             let b = [b'0', b'x', c];
             let want = (c as char).to_digit(16).map(|d| (u64::from(d), 3));
             assert_eq!(quick_int(&b), want, "{c:#x}");
+        }
+    }
+
+    /// The actions (or the error) the general reader alone makes of `s`, without the quick
+    /// readers of the usual spellings.
+    fn general(s: &str) -> std::result::Result<Vec<Action>, String> {
+        let p = Parser {
+            text: s,
+            quick: false,
+        };
+        let mut out = Vec::new();
+        p.list_into(0, Bound::to(s.len()), true, NestIn::Top, 0, &mut out)
+            .map(|_| out)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Action text in the spellings the quick readers take, and near misses of them: OVN's
+    /// items with their usual and unusual values, nested in `ct`, `exec` and `clone`.
+    fn usual_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let value = prop::sample::select(vec![
+            "0x1",
+            "0x0",
+            "1",
+            "0",
+            "7",
+            "0xa000001",
+            "0xFFFFFFFF",
+            "0x1ffffffff",
+            "0x",
+            "01",
+            "0x00000000000000000001",
+            "18446744073709551615",
+            "0xffffffffffffffffff",
+            "65536",
+            "0xg",
+            "-1",
+            "",
+        ]);
+        let dst = prop::sample::select(vec![
+            "NXM_NX_REG0[]",
+            "NXM_NX_REG10[3]",
+            "NXM_NX_REG13[0..15]",
+            "NXM_NX_REG15[]",
+            "NXM_NX_XXREG0[96..127]",
+            "NXM_NX_XXREG0[97]",
+            "NXM_NX_XXREG3[0..127]",
+            "NXM_NX_CT_MARK[1]",
+            "NXM_NX_CT_MARK[]",
+            "NXM_NX_CT_LABEL[0..31]",
+            "NXM_NX_CT_LABEL[64..127]",
+            "NXM_NX_CT_LABEL[]",
+            "reg0[0..3]",
+            "reg15",
+            "xxreg1[5]",
+            "NXM_NX_REG16[]",
+            "NXM_NX_REG1[5..2]",
+            "NXM_NX_REG1[0..32]",
+            "NXM_NX_REG1",
+            "NXM_NX_REG01[]",
+            "NXM_NX_XXREG4[]",
+            "NXM_NX_CT_MARKS[]",
+            "tun_metadata0[0..7]",
+            "eth_dst[]",
+            "NXM_OF_ETH_DST[]",
+            "OXM_OF_PKT_REG0[]",
+            "ct_mark",
+            "in_port[]",
+            "NXM_NX_REG2[0..]",
+            "NXM_NX_REG2[99999]",
+            "NXM_NX_REG2[0..015]",
+        ]);
+        let load = (value, dst).prop_map(|(v, d)| format!("load:{v}->{d}"));
+        let nat = prop::sample::select(vec![
+            "nat",
+            "nat(dst=172.16.0.4:8080)",
+            "nat(src=192.168.1.2:1024-65535,random)",
+            "nat(src=10.0.0.1)",
+            "nat(dst=10.0.0.1-10.0.0.9,hash)",
+            "nat(src=10.0.0.1,persistent,random)",
+            "nat(src=10.0.0.9-10.0.0.1)",
+            "nat(src=10.0.0.1,hash,random)",
+            "nat(dst=[fe80::1]:80)",
+            "nat(src=010.0.0.1)",
+            "nat(src=10.0.0.1:0)",
+            "nat()",
+            "nat(dst=1.2.3.4:99999)",
+        ]);
+        let exec = prop::collection::vec(load.clone(), 0..3)
+            .prop_map(|l| format!("exec({})", l.join(",")));
+        let ct_item = prop_oneof![
+            prop::sample::select(vec![
+                "commit",
+                "force",
+                "zone=NXM_NX_REG13[0..15]",
+                "zone=NXM_NX_REG11[0..7]",
+                "zone=reg0[0..15]",
+                "zone=5",
+                "zone=NXM_NX_CT_MARK[0..15]",
+                "table=13",
+                "table=255",
+                "table=013",
+                "table=1000",
+                "alg=ftp",
+                "commitx",
+                "",
+            ])
+            .prop_map(str::to_string),
+            nat.prop_map(str::to_string),
+            exec,
+        ];
+        let ct = prop::collection::vec(ct_item, 0..5).prop_map(|l| format!("ct({})", l.join(",")));
+        let other = prop::sample::select(vec![
+            "resubmit(,15)",
+            "resubmit(,0)",
+            "resubmit(,254)",
+            "resubmit(,255)",
+            "resubmit(1,2)",
+            "resubmit(,2,ct)",
+            "resubmit:3",
+            "mod_dl_src:0a:00:00:00:02:01",
+            "mod_dl_dst:ff:ff:ff:ff:ff:ff",
+            "mod_dl_src:0a:00:00:00:02",
+            "mod_dl_src:a:b:c:d:e:f",
+            "mod_dl_src:0a:00:00:00:02:01:03",
+            "dec_ttl",
+            "dec_ttl()",
+            "dec_ttl(1,2)",
+            "dec_ttlx",
+            "output:1",
+            "drop",
+            "set_field:0x1->reg0",
+            "move:reg0[]->reg1[]",
+            "DEC_TTL",
+            "Load:1->reg0[]",
+        ])
+        .prop_map(str::to_string);
+        let item = prop_oneof![3 => load, 2 => ct, 2 => other];
+        let list = prop::collection::vec(
+            (
+                item,
+                prop::sample::select(vec![",", ",", ",", ", ", ",,", " ", ")", "->x,"]),
+            ),
+            1..6,
+        )
+        .prop_map(|items| {
+            let mut s = String::new();
+            for (i, (item, sep)) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(sep);
+                }
+                s.push_str(item);
+            }
+            s
+        });
+        // Some lists inside `clone(...)`, some cut or with a byte changed.
+        (
+            list,
+            0..8u8,
+            any::<prop::sample::Index>(),
+            prop::sample::select(vec![
+                b',', b')', b'(', b'[', b']', b'-', b'>', b' ', b'1', b'x', b'.', b':', b'=',
+            ]),
+        )
+            .prop_map(|(s, how, at, byte)| {
+                let i = at.index(s.len() + 1);
+                match how {
+                    0 => format!("clone({s}),resubmit(,1)"),
+                    1 => s[..i].to_string(),
+                    2 => {
+                        let mut b = s.into_bytes();
+                        b.insert(i, byte);
+                        String::from_utf8(b).unwrap_or_default()
+                    }
+                    3 if i < s.len() => {
+                        let mut b = s.into_bytes();
+                        b[i] = byte;
+                        String::from_utf8(b).unwrap_or_default()
+                    }
+                    _ => s,
+                }
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The quick readers read what the general reader reads, and leave it everything
+        /// else (errors included, which therefore come out the same).
+        #[test]
+        fn quick_readers_read_as_the_general_reader(s in usual_text()) {
+            let quick = parse_actions(&s, Version::Of15).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(quick, general(&s), "{}", s);
+        }
+    }
+
+    /// The OVN lists of the benchmark read the same both ways.
+    #[test]
+    fn ovn_lists_read_as_the_general_reader() {
+        for s in [
+            "ct(commit,zone=NXM_NX_REG13[0..15],nat(dst=172.16.0.4:8080),exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+            "load:0x1->NXM_NX_XXREG0[97],load:0x715->NXM_NX_REG15[],ct(commit,zone=NXM_NX_REG11[0..15],exec(load:0x0->NXM_NX_CT_MARK[0])),resubmit(,45)",
+            "dec_ttl(),load:0xa000001->NXM_NX_XXREG0[96..127],load:0x3->NXM_NX_REG15[],mod_dl_src:0a:00:00:00:02:01,load:0x1->NXM_NX_REG10[0],resubmit(,22)",
+            "ct(commit,zone=NXM_NX_REG12[0..15],table=13,nat(src=192.168.0.4:1024-65535,random),exec(load:0x715->NXM_NX_CT_LABEL[0..31]))",
+        ] {
+            let quick = parse_actions(s, Version::Of15).map_err(|e| e.to_string());
+            assert!(quick.is_ok(), "{s}");
+            assert_eq!(quick, general(s), "{s}");
         }
     }
 
