@@ -1409,31 +1409,50 @@ fn first_room(list: &mut Vec<Action>) {
 }
 
 /// The `NXAST_REG_LOAD` of `imm` into `dst` (which it fits).
-fn reg_load(dst: Subfield, imm: u128) -> Action {
+fn reg_load(dst: Subfield, imm: u128) -> SetField {
     let n_bits = u32::from(dst.n_bits);
     let ofs = u32::from(dst.ofs);
     if n_bits >= 1 && n_bits + ofs <= 64 && imm <= u128::from(u64::MAX >> (64 - n_bits)) {
         // The usual load into at most the low 64 bits (all of a register's): the same
         // value and mask as below, computed in 64 bits.
         let ones = u64::MAX >> (64 - n_bits);
-        return Action::SetField(SetField {
+        return SetField {
             field: dst.field,
             value: u128::from((imm as u64) << ofs),
             mask: u128::from(ones << ofs),
             form: SetFieldForm::RegLoad,
-        });
+        };
     }
     let ones = if n_bits >= 128 {
         u128::MAX
     } else {
         (1u128 << n_bits) - 1
     };
-    Action::SetField(SetField {
+    SetField {
         field: dst.field,
         value: imm << ofs,
         mask: ones << ofs,
         form: SetFieldForm::RegLoad,
-    })
+    }
+}
+
+/// The MAC address spelled `hh:hh:hh:hh:hh:hh` (two hex digits each) at `b[i..]`, as the
+/// general reader (`parse_value` of `eth_src`) reads it; `None` for any other spelling.
+#[inline]
+fn quick_mac(b: &[u8], i: usize) -> Option<[u8; 6]> {
+    let s = b.get(i..i + 17)?;
+    let mut mac = [0u8; 6];
+    for (k, (o, pair)) in mac.iter_mut().zip(s.chunks(3)).enumerate() {
+        let [hi, lo, rest @ ..] = pair else {
+            return None;
+        };
+        if k < 5 && rest != b":" {
+            return None;
+        }
+        let hex = crate::field::value::hex_digit;
+        *o = hex(*hi)? << 4 | hex(*lo)?;
+    }
+    Some(mac)
 }
 
 /// The usual spellings of an integer at the start of `b`, which `parse_int` reads the same
@@ -1464,35 +1483,23 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
 /// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in
 /// one pass as [`Parser::nat_range`] reads it. `None` for anything else.
 fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
-    /// A dotted quad at `b[i..]` and the index after it.
-    fn ipv4(b: &[u8], mut i: usize) -> Option<(Ipv4Addr, usize)> {
-        let mut octets = [0u8; 4];
-        for (k, o) in octets.iter_mut().enumerate() {
-            if k > 0 {
-                if b.get(i) != Some(&b'.') {
-                    return None;
-                }
-                i += 1;
-            }
-            let (v, n) = decimal_at(b, i, 3)?;
-            if n > 1 && b.get(i) == Some(&b'0') {
-                // A leading zero: left to the general reader.
-                return None;
-            }
-            *o = u8::try_from(v).ok()?;
-            i += n;
-        }
-        Some((Ipv4Addr::from(octets), i))
-    }
+    let (range, end) = nat_range_prefix(b, 0)?;
+    (end == b.len()).then_some(range)
+}
+
+/// [`quick_nat_range`] of the range at `b[i..]` up to the first byte that cannot continue
+/// it: the range and that byte's index.
+#[inline]
+fn nat_range_prefix(b: &[u8], i: usize) -> Option<(NatRange, usize)> {
     /// A port of 1 to 5 digits at `b[i..]` and the index after it.
     fn port(b: &[u8], i: usize) -> Option<(u16, usize)> {
         let (v, n) = decimal_at(b, i, 5)?;
         Some((u16::try_from(v).ok()?, i + n))
     }
-    let (min, mut i) = ipv4(b, 0)?;
+    let (min, mut i) = ipv4_at(b, i)?;
     let mut max = Ipv4Addr::UNSPECIFIED;
     if b.get(i) == Some(&b'-') {
-        let (m, j) = ipv4(b, i + 1)?;
+        let (m, j) = ipv4_at(b, i + 1)?;
         if m < min {
             return None;
         }
@@ -1510,12 +1517,56 @@ fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
             (proto_max, i) = (q, j);
         }
     }
-    (i == b.len()).then_some(NatRange::Ipv4 {
+    let range = NatRange::Ipv4 {
         min,
         max,
         proto_min,
         proto_max,
-    })
+    };
+    Some((range, i))
+}
+
+/// A dotted quad at `b[i..]` as `Ipv4Addr`'s parser reads it (1 to 3 digits an octet, no
+/// leading zero, at most 255; not followed by another digit) and the index after it.
+#[inline]
+fn ipv4_at(b: &[u8], i: usize) -> Option<(Ipv4Addr, usize)> {
+    /// The decimal digit `b[i]`, if it is one.
+    #[inline(always)]
+    fn digit(b: &[u8], i: usize) -> Option<u8> {
+        b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9)
+    }
+    /// One octet at `b[i..]`: its value and the index after it.
+    #[inline(always)]
+    fn octet(b: &[u8], i: usize) -> Option<(u8, usize)> {
+        let d0 = digit(b, i)?;
+        let Some(d1) = digit(b, i + 1) else {
+            return Some((d0, i + 1));
+        };
+        if d0 == 0 {
+            // A leading zero: left to the general reader.
+            return None;
+        }
+        let Some(d2) = digit(b, i + 2) else {
+            return Some((d0 * 10 + d1, i + 2));
+        };
+        let v = u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2);
+        if digit(b, i + 3).is_some() {
+            return None;
+        }
+        Some((u8::try_from(v).ok()?, i + 3))
+    }
+    let mut octets = [0u8; 4];
+    let mut i = i;
+    for (k, o) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        (*o, i) = octet(b, i)?;
+    }
+    Some((Ipv4Addr::from(octets), i))
 }
 
 /// The decimal number of 1 to `max` (at most 9) digits at `b[i..]`, not followed by
@@ -2364,7 +2415,7 @@ impl<'a> Parser<'a> {
                 format_args!("{v}: value {shown} does not fit into {n_bits} bits"),
             ));
         }
-        Ok(reg_load(dst, imm))
+        Ok(Action::SetField(reg_load(dst, imm)))
     }
 
     /// The usual spellings of the commonest actions, recognised by their first bytes and
@@ -2381,21 +2432,14 @@ impl<'a> Parser<'a> {
         out: &mut Vec<Action>,
     ) -> Option<usize> {
         let b = self.bytes_to(bound.end);
-        let (a, end) = match b.get(i..)? {
-            [b'l', b'o', b'a', b'd', b':', ..] => self.quick_load(i + 5, bound)?,
-            [
-                b'r',
-                b'e',
-                b's',
-                b'u',
-                b'b',
-                b'm',
-                b'i',
-                b't',
-                b'(',
-                b',',
-                ..,
-            ] => {
+        let rest = b.get(i..)?;
+        // One look at the first byte tells which spelling to try.
+        let (a, end) = match rest.first()? {
+            b'l' if rest.starts_with(b"load:") => {
+                let (sf, end) = self.quick_load(i + 5, bound)?;
+                (Action::SetField(sf), end)
+            }
+            b'r' if rest.starts_with(b"resubmit(,") => {
                 // `resubmit(,TABLE)`.
                 let (table, n) = decimal_at(b, i + 10, 3)?;
                 let close = i + 10 + n;
@@ -2414,32 +2458,17 @@ impl<'a> Parser<'a> {
                 out.push(Action::Resubmit(r));
                 return Some(close + 1);
             }
-            [
-                b'm',
-                b'o',
-                b'd',
-                b'_',
-                b'd',
-                b'l',
-                b'_',
-                s @ (b's' | b'd'),
-                b'r' | b's',
-                b'c' | b't',
-                b':',
-                ..,
-            ] => {
-                let src = *s == b's';
-                let key = if src { b"mod_dl_src" } else { b"mod_dl_dst" };
-                if b.get(i..i + 10) != Some(key) {
-                    return None;
-                }
-                let (mac, rest) = crate::field::value::scan_eth(self.slice(i + 11, b.len()))?;
-                let end = b.len() - rest.len();
+            b'm' if rest.starts_with(b"mod_dl_") => {
+                let src = match rest.get(7..11)? {
+                    b"src:" => true,
+                    b"dst:" => false,
+                    _ => return None,
+                };
+                let mac = quick_mac(b, i + 11)?;
+                let end = i + 28;
                 if !self.ends_value(end, bound) {
                     return None;
                 }
-                let m = mac.to_be_bytes();
-                let mac = [m[2], m[3], m[4], m[5], m[6], m[7]];
                 let a = if src {
                     Action::SetEthSrc(mac)
                 } else {
@@ -2447,15 +2476,15 @@ impl<'a> Parser<'a> {
                 };
                 (a, end)
             }
-            [b'c', b't', b'(', ..] if depth + 1 < MAX_NESTING => {
+            b'c' if rest.starts_with(b"ct(") && depth + 1 < MAX_NESTING => {
                 // `ct(...)` pushes itself (its nested list is built in place). Its `exec`
                 // list is one level deeper, which must be allowed.
                 let end = self.quick_ct(i + 3, bound, out)?;
                 return Some(self.past_value(end, bound));
             }
-            [b'd', b'e', b'c', b'_', b't', b't', b'l', rest @ ..] => {
+            b'd' if rest.starts_with(b"dec_ttl") => {
                 // `dec_ttl` and `dec_ttl()`: the one controller id 0.
-                let end = if rest.starts_with(b"()") {
+                let end = if rest.get(7..9) == Some(b"()") {
                     i + 9
                 } else {
                     i + 7
@@ -2546,12 +2575,11 @@ impl<'a> Parser<'a> {
                         if b.get(j..j + 5) != Some(b"load:") {
                             return None;
                         }
-                        let (a, end) = self.quick_load(j + 5, inner)?;
-                        if !matches!(&a, Action::SetField(sf) if matches!(sf.field, Field::CtMark | Field::CtLabel))
-                        {
+                        let (sf, end) = self.quick_load(j + 5, inner)?;
+                        if !matches!(sf.field, Field::CtMark | Field::CtLabel) {
                             return None;
                         }
-                        ct.actions.push(a);
+                        ct.actions.push(Action::SetField(sf));
                         j = end + 1;
                         match b.get(end)? {
                             b',' => {}
@@ -2584,7 +2612,8 @@ impl<'a> Parser<'a> {
     /// destination as [`Subfield::parse_simple_prefix`] does), read at the cursor without
     /// delimiting the value first: the action and the value's end. `None` for anything
     /// else, errors included, which [`Parser::load`] then reads.
-    fn quick_load(&self, at: usize, bound: Bound) -> Option<(Action, usize)> {
+    #[inline(always)]
+    fn quick_load(&self, at: usize, bound: Bound) -> Option<(SetField, usize)> {
         let b = self.bytes_to(bound.end);
         let (imm, len) = quick_int(b.get(at..)?)?;
         let arrow = at + len;
@@ -2593,13 +2622,30 @@ impl<'a> Parser<'a> {
         }
         let (dst, n) = Subfield::parse_simple_prefix(self.slice(arrow + 2, bound.end))?;
         let end = arrow + 2 + n;
-        let n_bits = u32::from(dst.n_bits);
-        let fits = (64 - imm.leading_zeros()).div_ceil(8) as usize <= dst.field.bytes()
-            && (n_bits >= 64 || imm >> n_bits == 0);
-        if !self.ends_value(end, bound) || dst.field.is_tun_metadata() || !fits {
+        let (field, ofs, n_bits) = (dst.field, u32::from(dst.ofs), u32::from(dst.n_bits));
+        // `Parser::load` refuses a value wider than the subfield. (It also refuses one with
+        // more significant bytes than the field has, which a value that fits the subfield
+        // never has: no field has more bits than its bytes hold, as a test checks.)
+        if n_bits == 0
+            || (n_bits < 64 && imm >> n_bits != 0)
+            || field.is_tun_metadata()
+            || !self.ends_value(end, bound)
+        {
             return None;
         }
-        Some((reg_load(dst, u128::from(imm)), end))
+        let sf = if ofs + n_bits <= 64 {
+            // The usual load into the low 64 bits, as `reg_load` computes it.
+            let ones = u64::MAX >> (64 - n_bits);
+            SetField {
+                field,
+                value: u128::from(imm << ofs),
+                mask: u128::from(ones << ofs),
+                form: SetFieldForm::RegLoad,
+            }
+        } else {
+            reg_load(dst, u128::from(imm))
+        };
+        Some((sf, end))
     }
 
     /// Whether byte `i` ends a value within `bound` (the end, a separator, or the `)`
@@ -2953,8 +2999,12 @@ impl<'a> Parser<'a> {
             b"dst=" => NAT_DST,
             _ => return None,
         };
-        let end = scan(b, at + 4, SEP | CLOSE);
-        let range = quick_nat_range(b.get(at + 4..end)?)?;
+        // The range up to a separator or the closing `)` (what the tokenizer would delimit,
+        // as the range has no parentheses).
+        let (range, end) = nat_range_prefix(b, at + 4)?;
+        if b.get(end).is_none_or(|&c| class(c) & (SEP | CLOSE) == 0) {
+            return None;
+        }
         let inner = Bound {
             end: bound.end,
             closer: true,
@@ -3557,9 +3607,7 @@ mod tests {
         ];
         for (field, ofs, n_bits, imm) in cases {
             let dst = Subfield { field, ofs, n_bits };
-            let Action::SetField(sf) = reg_load(dst, imm) else {
-                panic!("{dst}: not a set_field");
-            };
+            let sf = reg_load(dst, imm);
             assert_eq!((sf.value, sf.mask), wide(dst, imm), "{dst} {imm:#x}");
             assert_eq!(sf.form, SetFieldForm::RegLoad);
         }
@@ -3780,6 +3828,15 @@ mod tests {
         fn quick_readers_read_as_the_general_reader(s in usual_text()) {
             let quick = parse_actions(&s, Version::Of15).map_err(|e| e.to_string());
             proptest::prop_assert_eq!(quick, general(&s), "{}", s);
+        }
+    }
+
+    /// No field has more bits than its bytes hold, as the quick reader of `load` relies
+    /// on when it checks a value's width against the subfield's alone.
+    #[test]
+    fn field_bits_fit_their_bytes() {
+        for f in crate::field::ALL {
+            assert!(usize::from(f.bits()) <= 8 * f.bytes(), "{}", f.name());
         }
     }
 
