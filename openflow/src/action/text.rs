@@ -1569,6 +1569,279 @@ fn ipv4_at(b: &[u8], i: usize) -> Option<(Ipv4Addr, usize)> {
     Some((Ipv4Addr::from(octets), i))
 }
 
+// ---------------------------------------------------------------------------------------
+// Quick readers: the usual spellings of the commonest items, read in one pass over the
+// bytes of the list (`b`, up to the end of what the list may reach) without delimiting
+// values first. Each returns `None`, having appended nothing, for anything else (errors
+// included), which the general reader then reads the same way; a test compares the two.
+// `closer` says whether a `)` closes the list (inside `ct(...)`, `exec(...)`, ...).
+
+/// Whether byte `i` of `b` ends a value: the end, a separator, or a `)` that closes the
+/// list.
+#[inline(always)]
+fn ends_value(b: &[u8], i: usize, closer: bool) -> bool {
+    match b.get(i) {
+        None => true,
+        Some(&c) => class(c) & SEP != 0 || (closer && c == b')'),
+    }
+}
+
+/// Where the next item starts after a value that ends at `end` (which [`ends_value`]
+/// accepts): past the separator there; a `)` ends the list instead.
+#[inline(always)]
+fn past_value(b: &[u8], end: usize) -> usize {
+    if b.get(end).is_some_and(|&c| c != b')') {
+        end + 1
+    } else {
+        end
+    }
+}
+
+/// The usual spellings of the commonest actions at `b[i..]`, recognised by their first
+/// byte, in a list `depth` deep: appends the action to `out` (built in place there rather
+/// than moved through a return value) and returns where the next item starts.
+#[inline(always)]
+fn quick_item(
+    b: &[u8],
+    i: usize,
+    closer: bool,
+    depth: usize,
+    out: &mut Vec<Action>,
+) -> Option<usize> {
+    let rest = b.get(i..)?;
+    let (a, end) = match rest.first()? {
+        b'l' if rest.starts_with(b"load:") => {
+            let (sf, end) = quick_load(b, i + 5, closer)?;
+            (Action::SetField(sf), end)
+        }
+        b'r' if rest.starts_with(b"resubmit(,") => {
+            // `resubmit(,TABLE)`.
+            let (table, n) = decimal_at(b, i + 10, 3)?;
+            let close = i + 10 + n;
+            if table >= 255
+                || b.get(close) != Some(&b')')
+                || b.get(close + 1..close + 3) == Some(b"->")
+            {
+                return None;
+            }
+            let r = Resubmit {
+                in_port: OfpPort::IN_PORT,
+                table: table as u8,
+                ct: false,
+                legacy: false,
+            };
+            out.push(Action::Resubmit(r));
+            return Some(close + 1);
+        }
+        b'm' if rest.starts_with(b"mod_dl_") => {
+            let src = match rest.get(7..11)? {
+                b"src:" => true,
+                b"dst:" => false,
+                _ => return None,
+            };
+            let mac = quick_mac(b, i + 11)?;
+            let end = i + 28;
+            if !ends_value(b, end, closer) {
+                return None;
+            }
+            let a = if src {
+                Action::SetEthSrc(mac)
+            } else {
+                Action::SetEthDst(mac)
+            };
+            (a, end)
+        }
+        b'c' if rest.starts_with(b"ct(") && depth + 1 < MAX_NESTING => {
+            // `ct(...)` pushes itself (its nested list is built in place). Its `exec` list
+            // is one level deeper, which must be allowed.
+            let end = quick_ct(b, i + 3, closer, out)?;
+            return Some(past_value(b, end));
+        }
+        b'd' if rest.starts_with(b"dec_ttl") => {
+            // `dec_ttl` and `dec_ttl()`: the one controller id 0.
+            let end = if rest.get(7..9) == Some(b"()") {
+                i + 9
+            } else {
+                i + 7
+            };
+            if !ends_value(b, end, closer) {
+                return None;
+            }
+            let a = Action::DecTtl {
+                controller_ids: vec![0],
+                cnt_ids: false,
+            };
+            (a, end)
+        }
+        _ => return None,
+    };
+    out.push(a);
+    Some(past_value(b, end))
+}
+
+/// `load:VALUE->DST` from `at` (just after `load:`), the value as [`quick_int`] reads it,
+/// the destination as [`Subfield::parse_simple_prefix`] does: the action and the value's
+/// end. What [`Parser::load`] reads there.
+#[inline(always)]
+fn quick_load(b: &[u8], at: usize, closer: bool) -> Option<(SetField, usize)> {
+    let (imm, len) = quick_int(b.get(at..)?)?;
+    let arrow = at + len;
+    if b.get(arrow..arrow + 2) != Some(b"->") {
+        return None;
+    }
+    let (dst, n) = Subfield::parse_simple_prefix_bytes(b.get(arrow + 2..)?)?;
+    let end = arrow + 2 + n;
+    let (field, ofs, n_bits) = (dst.field, u32::from(dst.ofs), u32::from(dst.n_bits));
+    // `Parser::load` refuses a value wider than the subfield. (It also refuses one with
+    // more significant bytes than the field has, which a value that fits the subfield
+    // never has: no field has more bits than its bytes hold, as a test checks.)
+    if n_bits == 0
+        || (n_bits < 64 && imm >> n_bits != 0)
+        || field.is_tun_metadata()
+        || !ends_value(b, end, closer)
+    {
+        return None;
+    }
+    let sf = if ofs + n_bits <= 64 {
+        // The usual load into the low 64 bits, as `reg_load` computes it.
+        let ones = u64::MAX >> (64 - n_bits);
+        SetField {
+            field,
+            value: u128::from(imm << ofs),
+            mask: u128::from(ones << ofs),
+            form: SetFieldForm::RegLoad,
+        }
+    } else {
+        reg_load(dst, u128::from(imm))
+    };
+    Some((sf, end))
+}
+
+/// `ct(...)` from `at` (just after `ct(`): items `commit`, `zone=SUBFIELD`, `table=N`,
+/// `nat(...)` (as [`quick_nat`] reads it) and `exec(...)` of loads into `ct_mark` or
+/// `ct_label` (as [`quick_load`] reads them), each followed by exactly one `,` or the
+/// closing `)`, which must end the value. Appends the action to `out` and returns the
+/// index after the `)`. What [`Parser::ct`] reads there.
+#[inline]
+fn quick_ct(b: &[u8], at: usize, closer: bool, out: &mut Vec<Action>) -> Option<usize> {
+    let mut ct = Ct::default();
+    let mut i = at;
+    loop {
+        let rest = b.get(i..)?;
+        i = match rest.first()? {
+            b'c' if rest.starts_with(b"commit") => {
+                ct.flags |= CT_COMMIT;
+                i + 6
+            }
+            b'z' if rest.starts_with(b"zone=")
+                && rest.get(5).is_some_and(u8::is_ascii_alphabetic) =>
+            {
+                let (sf, n) = Subfield::parse_simple_prefix_bytes(rest.get(5..)?)?;
+                if sf.n_bits != 16 {
+                    return None;
+                }
+                ct.zone = CtZone::Field(sf);
+                i + 5 + n
+            }
+            b't' if rest.starts_with(b"table=") => {
+                // `Parser::table` reads any decimal digits; 255 is refused.
+                let (t, n) = decimal_at(b, i + 6, 3)?;
+                if t >= 255 {
+                    return None;
+                }
+                ct.recirc_table = t as u8;
+                i + 6 + n
+            }
+            b'n' if rest.starts_with(b"nat(") => {
+                let (nat, next) = quick_nat(b, i + 4)?;
+                first_room(&mut ct.actions);
+                ct.actions.push(Action::Nat(nat));
+                next
+            }
+            b'e' if rest.starts_with(b"exec(") => {
+                // One or more loads into the conntrack fields (the only actions `ct` allows
+                // besides `nat`), each followed by `,` or the closing `)`.
+                first_room(&mut ct.actions);
+                let mut j = i + 5;
+                loop {
+                    if b.get(j..j + 5) != Some(b"load:") {
+                        return None;
+                    }
+                    let (sf, end) = quick_load(b, j + 5, true)?;
+                    if !matches!(sf.field, Field::CtMark | Field::CtLabel) {
+                        return None;
+                    }
+                    ct.actions.push(Action::SetField(sf));
+                    j = end + 1;
+                    match b.get(end)? {
+                        b',' => {}
+                        b')' => break,
+                        _ => return None,
+                    }
+                }
+                j
+            }
+            _ => return None,
+        };
+        match b.get(i)? {
+            b',' => i += 1,
+            b')' => break,
+            _ => return None,
+        }
+    }
+    // `i` is at the closing `)`, which must end the value (not `)->...`).
+    let end = i + 1;
+    if !ends_value(b, end, closer)
+        || (ct.flags & CT_COMMIT == 0 && super::ct_needs_commit(&ct.actions))
+    {
+        return None;
+    }
+    out.push(Action::Ct(ct));
+    Some(end)
+}
+
+/// `nat(src=RANGE[,FLAG]...)` or `nat(dst=...)` inside `ct` from `at` (just after `nat(`):
+/// the range as [`nat_range_prefix`] reads it, then `random`, `hash` or `persistent`
+/// flags (not both of the first two). The action and the index after the closing `)`.
+/// What [`Parser::nat`] reads there.
+fn quick_nat(b: &[u8], at: usize) -> Option<(Nat, usize)> {
+    let mut flags = match b.get(at..at + 4)? {
+        b"src=" => NAT_SRC,
+        b"dst=" => NAT_DST,
+        _ => return None,
+    };
+    // The range up to a separator or the closing `)` (what the tokenizer would delimit, as
+    // the range has no parentheses).
+    let (range, end) = nat_range_prefix(b, at + 4)?;
+    if b.get(end).is_none_or(|&c| class(c) & (SEP | CLOSE) == 0) {
+        return None;
+    }
+    let mut i = end;
+    while b.get(i) != Some(&b')') {
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
+        }
+        let (flag, len) = match b.get(i..)? {
+            [b')', ..] => continue,
+            [b'r', b'a', b'n', b'd', b'o', b'm', ..] => (NAT_RANDOM, 6),
+            [b'h', b'a', b's', b'h', ..] => (NAT_HASH, 4),
+            r if r.starts_with(b"persistent") => (NAT_PERSISTENT, 10),
+            _ => return None,
+        };
+        if !ends_value(b, i + len, true) || i + len >= b.len() {
+            return None;
+        }
+        flags |= flag;
+        i += len;
+    }
+    if b.get(i + 1..i + 3) == Some(b"->")
+        || flags & (NAT_HASH | NAT_RANDOM) == NAT_HASH | NAT_RANDOM
+    {
+        return None;
+    }
+    Some((Nat { flags, range }, i + 1))
+}
+
 /// The decimal number of 1 to `max` (at most 9) digits at `b[i..]`, not followed by
 /// another digit: its value and length.
 fn decimal_at(b: &[u8], i: usize, max: usize) -> Option<(u32, usize)> {
@@ -1731,10 +2004,11 @@ impl<'a> Parser<'a> {
         let base = out.len();
         let mut drop = false;
         let mut pos = start;
+        let b = self.bytes_to(bound.end);
         loop {
             pos = self.skip_seps(pos, bound);
             if self.quick
-                && let Some(next) = self.quick_item(pos, bound, depth, out)
+                && let Some(next) = quick_item(b, pos, bound.closer, depth, out)
             {
                 pos = next;
                 continue;
@@ -2418,243 +2692,10 @@ impl<'a> Parser<'a> {
         Ok(Action::SetField(reg_load(dst, imm)))
     }
 
-    /// The usual spellings of the commonest actions, recognised by their first bytes and
-    /// read in one pass from `i`: appends the action to `out` (built in place there rather
-    /// than moved through a return value) and returns where the next item starts. `None`,
-    /// having appended nothing, for anything else, errors included, which the general
-    /// reader then reads (the same way).
-    #[inline]
-    fn quick_item(
-        &self,
-        i: usize,
-        bound: Bound,
-        depth: usize,
-        out: &mut Vec<Action>,
-    ) -> Option<usize> {
-        let b = self.bytes_to(bound.end);
-        let rest = b.get(i..)?;
-        // One look at the first byte tells which spelling to try.
-        let (a, end) = match rest.first()? {
-            b'l' if rest.starts_with(b"load:") => {
-                let (sf, end) = self.quick_load(i + 5, bound)?;
-                (Action::SetField(sf), end)
-            }
-            b'r' if rest.starts_with(b"resubmit(,") => {
-                // `resubmit(,TABLE)`.
-                let (table, n) = decimal_at(b, i + 10, 3)?;
-                let close = i + 10 + n;
-                if table >= 255
-                    || b.get(close) != Some(&b')')
-                    || b.get(close + 1..close + 3) == Some(b"->")
-                {
-                    return None;
-                }
-                let r = Resubmit {
-                    in_port: OfpPort::IN_PORT,
-                    table: table as u8,
-                    ct: false,
-                    legacy: false,
-                };
-                out.push(Action::Resubmit(r));
-                return Some(close + 1);
-            }
-            b'm' if rest.starts_with(b"mod_dl_") => {
-                let src = match rest.get(7..11)? {
-                    b"src:" => true,
-                    b"dst:" => false,
-                    _ => return None,
-                };
-                let mac = quick_mac(b, i + 11)?;
-                let end = i + 28;
-                if !self.ends_value(end, bound) {
-                    return None;
-                }
-                let a = if src {
-                    Action::SetEthSrc(mac)
-                } else {
-                    Action::SetEthDst(mac)
-                };
-                (a, end)
-            }
-            b'c' if rest.starts_with(b"ct(") && depth + 1 < MAX_NESTING => {
-                // `ct(...)` pushes itself (its nested list is built in place). Its `exec`
-                // list is one level deeper, which must be allowed.
-                let end = self.quick_ct(i + 3, bound, out)?;
-                return Some(self.past_value(end, bound));
-            }
-            b'd' if rest.starts_with(b"dec_ttl") => {
-                // `dec_ttl` and `dec_ttl()`: the one controller id 0.
-                let end = if rest.get(7..9) == Some(b"()") {
-                    i + 9
-                } else {
-                    i + 7
-                };
-                if !self.ends_value(end, bound) {
-                    return None;
-                }
-                let a = Action::DecTtl {
-                    controller_ids: vec![0],
-                    cnt_ids: false,
-                };
-                (a, end)
-            }
-            _ => return None,
-        };
-        out.push(a);
-        Some(self.past_value(end, bound))
-    }
-
-    /// Where the next item starts after a value that ends at `end` (which
-    /// [`Parser::ends_value`] accepts): past the separator there; a `)` ends the list
-    /// instead.
-    #[inline]
-    fn past_value(&self, end: usize, bound: Bound) -> usize {
-        let b = self.bytes_to(bound.end);
-        if b.get(end).is_some_and(|&c| c != b')') {
-            end + 1
-        } else {
-            end
-        }
-    }
-
-    /// `ct(...)` in its usual spelling, read in one pass from `at` (just after `ct(`):
-    /// items `commit`, `zone=SUBFIELD`, `table=N`, `nat(...)` (as [`Parser::quick_nat`]
-    /// reads it) and `exec(...)` of loads into `ct_mark` or `ct_label` (as
-    /// [`Parser::quick_load`] reads them), each followed by exactly one `,` or the closing
-    /// `)`, which a separator or the end of the list must follow. Appends the action to
-    /// `out` and returns the index after the `)`. `None`, having appended nothing, for
-    /// anything else (other items or spellings, and every error), which
-    /// [`Parser::ct`] then reads.
-    fn quick_ct(&self, at: usize, bound: Bound, out: &mut Vec<Action>) -> Option<usize> {
-        let b = self.bytes_to(bound.end);
-        // What the items of `ct(...)` and `exec(...)` are read within.
-        let inner = Bound {
-            end: bound.end,
-            closer: true,
-        };
-        let mut ct = Ct::default();
-        let mut i = at;
-        loop {
-            let rest = b.get(i..)?;
-            i = match rest.first()? {
-                b'c' if rest.starts_with(b"commit") => {
-                    ct.flags |= CT_COMMIT;
-                    i + 6
-                }
-                b'z' if rest.starts_with(b"zone=")
-                    && rest.get(5).is_some_and(u8::is_ascii_alphabetic) =>
-                {
-                    let (sf, n) = Subfield::parse_simple_prefix(self.slice(i + 5, b.len()))?;
-                    if sf.n_bits != 16 {
-                        return None;
-                    }
-                    ct.zone = CtZone::Field(sf);
-                    i + 5 + n
-                }
-                b't' if rest.starts_with(b"table=") => {
-                    // `Parser::table` reads any decimal digits; 255 is refused.
-                    let (t, n) = decimal_at(b, i + 6, 3)?;
-                    if t >= 255 {
-                        return None;
-                    }
-                    ct.recirc_table = t as u8;
-                    i + 6 + n
-                }
-                b'n' if rest.starts_with(b"nat(") => {
-                    let (nat, next) = self.quick_nat(i + 4, inner)?;
-                    first_room(&mut ct.actions);
-                    ct.actions.push(Action::Nat(nat));
-                    next
-                }
-                b'e' if rest.starts_with(b"exec(") => {
-                    // One or more loads into the conntrack fields (the only actions `ct`
-                    // allows besides `nat`), each followed by `,` or the closing `)`.
-                    first_room(&mut ct.actions);
-                    let mut j = i + 5;
-                    loop {
-                        if b.get(j..j + 5) != Some(b"load:") {
-                            return None;
-                        }
-                        let (sf, end) = self.quick_load(j + 5, inner)?;
-                        if !matches!(sf.field, Field::CtMark | Field::CtLabel) {
-                            return None;
-                        }
-                        ct.actions.push(Action::SetField(sf));
-                        j = end + 1;
-                        match b.get(end)? {
-                            b',' => {}
-                            b')' => break,
-                            _ => return None,
-                        }
-                    }
-                    j
-                }
-                _ => return None,
-            };
-            match b.get(i)? {
-                b',' => i += 1,
-                b')' => break,
-                _ => return None,
-            }
-        }
-        // `i` is at the closing `)`, which must end the value (not `)->...`).
-        let end = i + 1;
-        if !self.ends_value(end, bound)
-            || (ct.flags & CT_COMMIT == 0 && super::ct_needs_commit(&ct.actions))
-        {
-            return None;
-        }
-        out.push(Action::Ct(ct));
-        Some(end)
-    }
-
-    /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
-    /// destination as [`Subfield::parse_simple_prefix`] does), read at the cursor without
-    /// delimiting the value first: the action and the value's end. `None` for anything
-    /// else, errors included, which [`Parser::load`] then reads.
-    #[inline(always)]
-    fn quick_load(&self, at: usize, bound: Bound) -> Option<(SetField, usize)> {
-        let b = self.bytes_to(bound.end);
-        let (imm, len) = quick_int(b.get(at..)?)?;
-        let arrow = at + len;
-        if b.get(arrow..arrow + 2) != Some(b"->") {
-            return None;
-        }
-        let (dst, n) = Subfield::parse_simple_prefix(self.slice(arrow + 2, bound.end))?;
-        let end = arrow + 2 + n;
-        let (field, ofs, n_bits) = (dst.field, u32::from(dst.ofs), u32::from(dst.n_bits));
-        // `Parser::load` refuses a value wider than the subfield. (It also refuses one with
-        // more significant bytes than the field has, which a value that fits the subfield
-        // never has: no field has more bits than its bytes hold, as a test checks.)
-        if n_bits == 0
-            || (n_bits < 64 && imm >> n_bits != 0)
-            || field.is_tun_metadata()
-            || !self.ends_value(end, bound)
-        {
-            return None;
-        }
-        let sf = if ofs + n_bits <= 64 {
-            // The usual load into the low 64 bits, as `reg_load` computes it.
-            let ones = u64::MAX >> (64 - n_bits);
-            SetField {
-                field,
-                value: u128::from(imm << ofs),
-                mask: u128::from(ones << ofs),
-                form: SetFieldForm::RegLoad,
-            }
-        } else {
-            reg_load(dst, u128::from(imm))
-        };
-        Some((sf, end))
-    }
-
     /// Whether byte `i` ends a value within `bound` (the end, a separator, or the `)`
     /// that closes the list).
     fn ends_value(&self, i: usize, bound: Bound) -> bool {
-        match self.bytes_to(bound.end).get(i) {
-            None => true,
-            Some(&c) => class(c) & SEP != 0 || (bound.closer && c == b')'),
-        }
+        ends_value(self.bytes_to(bound.end), i, bound.closer)
     }
 
     fn resubmit(&self, v: &str, at: usize) -> Result<Action> {
@@ -2876,7 +2917,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Some(b'n') if rest.starts_with(b"nat(") => {
-                    if let Some((nat, next)) = self.quick_nat(pos + 4, bound) {
+                    if let Some((nat, next)) = quick_nat(self.bytes_to(bound.end), pos + 4) {
                         first_room(&mut ct.actions);
                         ct.actions.push(Action::Nat(nat));
                         pos = next;
@@ -2986,63 +3027,6 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(())
-    }
-
-    /// The usual `nat(src=RANGE[,FLAG]...)` or `nat(dst=...)` inside `ct` (the range as
-    /// [`quick_nat_range`] reads it; `random`, `hash` or `persistent` flags, not both of
-    /// the first two), read in one pass from `at`, just after `nat(`: the action and where
-    /// the next item starts. `None` for anything else, which [`Parser::nat`] reads.
-    fn quick_nat(&self, at: usize, bound: Bound) -> Option<(Nat, usize)> {
-        let b = self.bytes_to(bound.end);
-        let mut flags = match b.get(at..at + 4)? {
-            b"src=" => NAT_SRC,
-            b"dst=" => NAT_DST,
-            _ => return None,
-        };
-        // The range up to a separator or the closing `)` (what the tokenizer would delimit,
-        // as the range has no parentheses).
-        let (range, end) = nat_range_prefix(b, at + 4)?;
-        if b.get(end).is_none_or(|&c| class(c) & (SEP | CLOSE) == 0) {
-            return None;
-        }
-        let inner = Bound {
-            end: bound.end,
-            closer: true,
-        };
-        let mut i = end;
-        while b.get(i) != Some(&b')') {
-            i = self.skip_seps(i, inner);
-            let (flag, len) = match b.get(i..)? {
-                [b')', ..] => continue,
-                [b'r', b'a', b'n', b'd', b'o', b'm', ..] => (NAT_RANDOM, 6),
-                [b'h', b'a', b's', b'h', ..] => (NAT_HASH, 4),
-                [
-                    b'p',
-                    b'e',
-                    b'r',
-                    b's',
-                    b'i',
-                    b's',
-                    b't',
-                    b'e',
-                    b'n',
-                    b't',
-                    ..,
-                ] => (NAT_PERSISTENT, 10),
-                _ => return None,
-            };
-            if !self.ends_value(i + len, inner) || i + len >= b.len() {
-                return None;
-            }
-            flags |= flag;
-            i += len;
-        }
-        if b.get(i + 1..i + 3) == Some(b"->")
-            || flags & (NAT_HASH | NAT_RANDOM) == NAT_HASH | NAT_RANDOM
-        {
-            return None;
-        }
-        Some((Nat { flags, range }, i + 1))
     }
 
     /// `nat`'s items from `at` within `bound`; the action and where they end.

@@ -109,14 +109,19 @@ impl Subfield {
     ///
     /// When what follows is the end of `s` or a separator (`,`, white space, `)`), this is
     /// what [`Subfield::parse_prefix`] reads there.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn parse_simple_prefix(s: &str) -> Option<(Subfield, usize)> {
-        let b = s.as_bytes();
+        Self::parse_simple_prefix_bytes(s.as_bytes())
+    }
+
+    /// [`Subfield::parse_simple_prefix`] of the text whose bytes are `b`.
+    #[inline(always)]
+    pub(crate) fn parse_simple_prefix_bytes(b: &[u8]) -> Option<(Subfield, usize)> {
         let (field, n) = match nxm_register(b) {
             Some(r) => r,
             None => {
                 let n = name_stop(b);
-                (lookup_name(s.get(..n)?)?, n)
+                (lookup_name(std::str::from_utf8(b.get(..n)?).ok()?)?, n)
             }
         };
         if b.get(n) != Some(&b'[') {
