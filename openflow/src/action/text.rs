@@ -1460,6 +1460,7 @@ fn quick_mac(b: &[u8], i: usize) -> Option<[u8; 6]> {
 /// number without a leading zero of at most 19 digits. The value and the number's length;
 /// `None` for anything else. (`parse_int` rejects such a value for a width of fewer bytes
 /// than the value's significant ones, as `quick_load` checks.)
+#[inline(always)]
 fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
     match b {
         [b'0', b'x' | b'X', ..] => {
@@ -3706,6 +3707,18 @@ mod tests {
             "nat(src=10.0.0.1:0)",
             "nat()",
             "nat(dst=1.2.3.4:99999)",
+            "nat(src=10.0.0.1, random)",
+            "nat(src=10.0.0.1,persistent)",
+            "nat(src=1.2.3.4.5)",
+            "nat(src=1.2.3)",
+            "nat(src=255.255.255.255:65535-65535)",
+            "nat(src=256.1.1.1)",
+            "nat(dst=10.0.0.1:80-79)",
+            "nat(dst=10.0.0.1-10.0.0.1)",
+            "nat(dst=0.0.0.0)",
+            "nat(src=1.2.3.4,hash,)",
+            "nat(src=1.2.3.4)->x",
+            "nat(src=1.2.3.4:1:2)",
         ]);
         let exec = prop::collection::vec(load.clone(), 0..3)
             .prop_map(|l| format!("exec({})", l.join(",")));
@@ -3754,6 +3767,15 @@ mod tests {
             "move:reg0[]->reg1[]",
             "DEC_TTL",
             "Load:1->reg0[]",
+            "mod_dl_src:0A:0b:0C:0d:0E:0f",
+            "mod_dl_src:0a:00:00:00:02:01/ff:ff:ff:ff:ff:ff",
+            "mod_dl_dst:0a-00-00-00-02-01",
+            "mod_dl_src:0a:00:00:00:02:0g",
+            "mod_dl_src:",
+            "mod_dl_sr:0a:00:00:00:02:01",
+            "mod_dl_dst:0a:00:00:00:02:01->x",
+            "dec_ttl()->x",
+            "resubmit(,15)->x",
         ])
         .prop_map(str::to_string);
         let item = prop_oneof![3 => load, 2 => ct, 2 => other];
