@@ -3091,7 +3091,9 @@ impl<'a> Parser<'a> {
     }
 
     fn nat_range(&self, s: &str, at: usize) -> Result<NatRange> {
-        if let Some(r) = quick_nat_range(s.as_bytes()) {
+        if self.quick
+            && let Some(r) = quick_nat_range(s.as_bytes())
+        {
             return Ok(r);
         }
         let bad = || self.err(s, at, format_args!("invalid nat range \"{s}\""));
@@ -3719,6 +3721,17 @@ mod tests {
             "nat(src=1.2.3.4,hash,)",
             "nat(src=1.2.3.4)->x",
             "nat(src=1.2.3.4:1:2)",
+            "nat(dst=1.2.3.4:080)",
+            "nat(dst=1.2.3.4:00000080)",
+            "nat(dst=1.2.3.4:1-)",
+            "nat(dst=1.2.3.4-)",
+            "nat(dst=1.2.3.4:65536)",
+            "nat(dst=1.2.3.04)",
+            "nat(dst=1.2.3.400)",
+            "nat(dst=1.2.3.4:8080-8080)",
+            "nat(dst=9.9.9.9-10.0.0.0:1)",
+            "nat(dst=1.2.3.4:0-5)",
+            "nat(dst=1.2.3.4: 80)",
         ]);
         let exec = prop::collection::vec(load.clone(), 0..3)
             .prop_map(|l| format!("exec({})", l.join(",")));
