@@ -1101,7 +1101,7 @@ pub(crate) fn parse_actions_into(
 
 struct Parser<'a> {
     text: &'a str,
-    /// Whether the quick readers of the usual spellings ([`Parser::quick_item`]) are tried
+    /// Whether the quick readers of the usual spellings ([`quick_item`]) are tried
     /// before the general reader (always, but in the tests that compare the two).
     quick: bool,
 }
