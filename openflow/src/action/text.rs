@@ -1094,13 +1094,16 @@ pub(crate) fn parse_actions_into(
     out: &mut Vec<Action>,
 ) -> Result<()> {
     let _ = version;
-    let p = Parser { text };
+    let p = Parser { text, quick: true };
     p.list_into(0, Bound::to(text.len()), true, NestIn::Top, 0, out)?;
     Ok(())
 }
 
 struct Parser<'a> {
     text: &'a str,
+    /// Whether the quick readers of the usual spellings ([`quick_item`]) are tried
+    /// before the general reader (always, but in the tests that compare the two).
+    quick: bool,
 }
 
 /// How far a list of items reaches: up to byte `end` of the text and, with `closer`, only
@@ -1406,31 +1409,50 @@ fn first_room(list: &mut Vec<Action>) {
 }
 
 /// The `NXAST_REG_LOAD` of `imm` into `dst` (which it fits).
-fn reg_load(dst: Subfield, imm: u128) -> Action {
+fn reg_load(dst: Subfield, imm: u128) -> SetField {
     let n_bits = u32::from(dst.n_bits);
     let ofs = u32::from(dst.ofs);
     if n_bits >= 1 && n_bits + ofs <= 64 && imm <= u128::from(u64::MAX >> (64 - n_bits)) {
         // The usual load into at most the low 64 bits (all of a register's): the same
         // value and mask as below, computed in 64 bits.
         let ones = u64::MAX >> (64 - n_bits);
-        return Action::SetField(SetField {
+        return SetField {
             field: dst.field,
             value: u128::from((imm as u64) << ofs),
             mask: u128::from(ones << ofs),
             form: SetFieldForm::RegLoad,
-        });
+        };
     }
     let ones = if n_bits >= 128 {
         u128::MAX
     } else {
         (1u128 << n_bits) - 1
     };
-    Action::SetField(SetField {
+    SetField {
         field: dst.field,
         value: imm << ofs,
         mask: ones << ofs,
         form: SetFieldForm::RegLoad,
-    })
+    }
+}
+
+/// The MAC address spelled `hh:hh:hh:hh:hh:hh` (two hex digits each) at `b[i..]`, as the
+/// general reader (`parse_value` of `eth_src`) reads it; `None` for any other spelling.
+#[inline]
+fn quick_mac(b: &[u8], i: usize) -> Option<[u8; 6]> {
+    let s = b.get(i..i + 17)?;
+    let mut mac = [0u8; 6];
+    for (k, (o, pair)) in mac.iter_mut().zip(s.chunks(3)).enumerate() {
+        let [hi, lo, rest @ ..] = pair else {
+            return None;
+        };
+        if k < 5 && rest != b":" {
+            return None;
+        }
+        let hex = crate::field::value::hex_digit;
+        *o = hex(*hi)? << 4 | hex(*lo)?;
+    }
+    Some(mac)
 }
 
 /// The usual spellings of an integer at the start of `b`, which `parse_int` reads the same
@@ -1438,6 +1460,7 @@ fn reg_load(dst: Subfield, imm: u128) -> Action {
 /// number without a leading zero of at most 19 digits. The value and the number's length;
 /// `None` for anything else. (`parse_int` rejects such a value for a width of fewer bytes
 /// than the value's significant ones, as `quick_load` checks.)
+#[inline(always)]
 fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
     match b {
         [b'0', b'x' | b'X', ..] => {
@@ -1461,35 +1484,23 @@ fn quick_int(b: &[u8]) -> Option<(u64, usize)> {
 /// them, without leading zeros; ports of at most 5 digits; ranges not reversed), read in
 /// one pass as [`Parser::nat_range`] reads it. `None` for anything else.
 fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
-    /// A dotted quad at `b[i..]` and the index after it.
-    fn ipv4(b: &[u8], mut i: usize) -> Option<(Ipv4Addr, usize)> {
-        let mut octets = [0u8; 4];
-        for (k, o) in octets.iter_mut().enumerate() {
-            if k > 0 {
-                if b.get(i) != Some(&b'.') {
-                    return None;
-                }
-                i += 1;
-            }
-            let (v, n) = decimal_at(b, i, 3)?;
-            if n > 1 && b.get(i) == Some(&b'0') {
-                // A leading zero: left to the general reader.
-                return None;
-            }
-            *o = u8::try_from(v).ok()?;
-            i += n;
-        }
-        Some((Ipv4Addr::from(octets), i))
-    }
+    let (range, end) = nat_range_prefix(b, 0)?;
+    (end == b.len()).then_some(range)
+}
+
+/// [`quick_nat_range`] of the range at `b[i..]` up to the first byte that cannot continue
+/// it: the range and that byte's index.
+#[inline]
+fn nat_range_prefix(b: &[u8], i: usize) -> Option<(NatRange, usize)> {
     /// A port of 1 to 5 digits at `b[i..]` and the index after it.
     fn port(b: &[u8], i: usize) -> Option<(u16, usize)> {
         let (v, n) = decimal_at(b, i, 5)?;
         Some((u16::try_from(v).ok()?, i + n))
     }
-    let (min, mut i) = ipv4(b, 0)?;
+    let (min, mut i) = ipv4_at(b, i)?;
     let mut max = Ipv4Addr::UNSPECIFIED;
     if b.get(i) == Some(&b'-') {
-        let (m, j) = ipv4(b, i + 1)?;
+        let (m, j) = ipv4_at(b, i + 1)?;
         if m < min {
             return None;
         }
@@ -1507,12 +1518,329 @@ fn quick_nat_range(b: &[u8]) -> Option<NatRange> {
             (proto_max, i) = (q, j);
         }
     }
-    (i == b.len()).then_some(NatRange::Ipv4 {
+    let range = NatRange::Ipv4 {
         min,
         max,
         proto_min,
         proto_max,
-    })
+    };
+    Some((range, i))
+}
+
+/// A dotted quad at `b[i..]` as `Ipv4Addr`'s parser reads it (1 to 3 digits an octet, no
+/// leading zero, at most 255; not followed by another digit) and the index after it.
+#[inline]
+fn ipv4_at(b: &[u8], i: usize) -> Option<(Ipv4Addr, usize)> {
+    /// The decimal digit `b[i]`, if it is one.
+    #[inline(always)]
+    fn digit(b: &[u8], i: usize) -> Option<u8> {
+        b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9)
+    }
+    /// One octet at `b[i..]`: its value and the index after it.
+    #[inline(always)]
+    fn octet(b: &[u8], i: usize) -> Option<(u8, usize)> {
+        let d0 = digit(b, i)?;
+        let Some(d1) = digit(b, i + 1) else {
+            return Some((d0, i + 1));
+        };
+        if d0 == 0 {
+            // A leading zero: left to the general reader.
+            return None;
+        }
+        let Some(d2) = digit(b, i + 2) else {
+            return Some((d0 * 10 + d1, i + 2));
+        };
+        let v = u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2);
+        if digit(b, i + 3).is_some() {
+            return None;
+        }
+        Some((u8::try_from(v).ok()?, i + 3))
+    }
+    let mut octets = [0u8; 4];
+    let mut i = i;
+    for (k, o) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        (*o, i) = octet(b, i)?;
+    }
+    Some((Ipv4Addr::from(octets), i))
+}
+
+// ---------------------------------------------------------------------------------------
+// Quick readers: the usual spellings of the commonest items, read in one pass over the
+// bytes of the list (`b`, up to the end of what the list may reach) without delimiting
+// values first. Each returns `None`, having appended nothing, for anything else (errors
+// included), which the general reader then reads the same way; a test compares the two.
+// `closer` says whether a `)` closes the list (inside `ct(...)`, `exec(...)`, ...).
+
+/// Whether byte `i` of `b` ends a value: the end, a separator, or a `)` that closes the
+/// list.
+#[inline(always)]
+fn ends_value(b: &[u8], i: usize, closer: bool) -> bool {
+    match b.get(i) {
+        None => true,
+        Some(&c) => class(c) & SEP != 0 || (closer && c == b')'),
+    }
+}
+
+/// Where the next item starts after a value that ends at `end` (which [`ends_value`]
+/// accepts): past the separator there; a `)` ends the list instead.
+#[inline(always)]
+fn past_value(b: &[u8], end: usize) -> usize {
+    if b.get(end).is_some_and(|&c| c != b')') {
+        end + 1
+    } else {
+        end
+    }
+}
+
+/// The usual spellings of the commonest actions at `b[i..]`, recognised by their first
+/// byte, in a list `depth` deep: appends the action to `out` (built in place there rather
+/// than moved through a return value) and returns where the next item starts.
+#[inline(always)]
+fn quick_item(
+    b: &[u8],
+    i: usize,
+    closer: bool,
+    depth: usize,
+    out: &mut Vec<Action>,
+) -> Option<usize> {
+    let rest = b.get(i..)?;
+    let (a, end) = match rest.first()? {
+        b'l' if rest.starts_with(b"load:") => {
+            let (sf, end) = quick_load(b, i + 5, closer)?;
+            (Action::SetField(sf), end)
+        }
+        b'r' if rest.starts_with(b"resubmit(,") => {
+            // `resubmit(,TABLE)`.
+            let (table, n) = decimal_at(b, i + 10, 3)?;
+            let close = i + 10 + n;
+            if table >= 255
+                || b.get(close) != Some(&b')')
+                || b.get(close + 1..close + 3) == Some(b"->")
+            {
+                return None;
+            }
+            let r = Resubmit {
+                in_port: OfpPort::IN_PORT,
+                table: table as u8,
+                ct: false,
+                legacy: false,
+            };
+            out.push(Action::Resubmit(r));
+            return Some(close + 1);
+        }
+        b'm' if rest.starts_with(b"mod_dl_") => {
+            let src = match rest.get(7..11)? {
+                b"src:" => true,
+                b"dst:" => false,
+                _ => return None,
+            };
+            let mac = quick_mac(b, i + 11)?;
+            let end = i + 28;
+            if !ends_value(b, end, closer) {
+                return None;
+            }
+            let a = if src {
+                Action::SetEthSrc(mac)
+            } else {
+                Action::SetEthDst(mac)
+            };
+            (a, end)
+        }
+        b'c' if rest.starts_with(b"ct(") && depth + 1 < MAX_NESTING => {
+            // `ct(...)` pushes itself (its nested list is built in place). Its `exec` list
+            // is one level deeper, which must be allowed.
+            let end = quick_ct(b, i + 3, closer, out)?;
+            return Some(past_value(b, end));
+        }
+        b'd' if rest.starts_with(b"dec_ttl") => {
+            // `dec_ttl` and `dec_ttl()`: the one controller id 0.
+            let end = if rest.get(7..9) == Some(b"()") {
+                i + 9
+            } else {
+                i + 7
+            };
+            if !ends_value(b, end, closer) {
+                return None;
+            }
+            let a = Action::DecTtl {
+                controller_ids: vec![0],
+                cnt_ids: false,
+            };
+            (a, end)
+        }
+        _ => return None,
+    };
+    out.push(a);
+    Some(past_value(b, end))
+}
+
+/// `load:VALUE->DST` from `at` (just after `load:`), the value as [`quick_int`] reads it,
+/// the destination as [`Subfield::parse_simple_prefix`] does: the action and the value's
+/// end. What [`Parser::load`] reads there.
+#[inline(always)]
+fn quick_load(b: &[u8], at: usize, closer: bool) -> Option<(SetField, usize)> {
+    let (imm, len) = quick_int(b.get(at..)?)?;
+    let arrow = at + len;
+    if b.get(arrow..arrow + 2) != Some(b"->") {
+        return None;
+    }
+    let (dst, n) = Subfield::parse_simple_prefix_bytes(b.get(arrow + 2..)?)?;
+    let end = arrow + 2 + n;
+    let (field, ofs, n_bits) = (dst.field, u32::from(dst.ofs), u32::from(dst.n_bits));
+    // `Parser::load` refuses a value wider than the subfield. (It also refuses one with
+    // more significant bytes than the field has, which a value that fits the subfield
+    // never has: no field has more bits than its bytes hold, as a test checks.)
+    if n_bits == 0
+        || (n_bits < 64 && imm >> n_bits != 0)
+        || field.is_tun_metadata()
+        || !ends_value(b, end, closer)
+    {
+        return None;
+    }
+    let sf = if ofs + n_bits <= 64 {
+        // The usual load into the low 64 bits, as `reg_load` computes it.
+        let ones = u64::MAX >> (64 - n_bits);
+        SetField {
+            field,
+            value: u128::from(imm << ofs),
+            mask: u128::from(ones << ofs),
+            form: SetFieldForm::RegLoad,
+        }
+    } else {
+        reg_load(dst, u128::from(imm))
+    };
+    Some((sf, end))
+}
+
+/// `ct(...)` from `at` (just after `ct(`): items `commit`, `zone=SUBFIELD`, `table=N`,
+/// `nat(...)` (as [`quick_nat`] reads it) and `exec(...)` of loads into `ct_mark` or
+/// `ct_label` (as [`quick_load`] reads them), each followed by exactly one `,` or the
+/// closing `)`, which must end the value. Appends the action to `out` and returns the
+/// index after the `)`. What [`Parser::ct`] reads there.
+#[inline]
+fn quick_ct(b: &[u8], at: usize, closer: bool, out: &mut Vec<Action>) -> Option<usize> {
+    let mut ct = Ct::default();
+    let mut i = at;
+    loop {
+        let rest = b.get(i..)?;
+        i = match rest.first()? {
+            b'c' if rest.starts_with(b"commit") => {
+                ct.flags |= CT_COMMIT;
+                i + 6
+            }
+            b'z' if rest.starts_with(b"zone=")
+                && rest.get(5).is_some_and(u8::is_ascii_alphabetic) =>
+            {
+                let (sf, n) = Subfield::parse_simple_prefix_bytes(rest.get(5..)?)?;
+                if sf.n_bits != 16 {
+                    return None;
+                }
+                ct.zone = CtZone::Field(sf);
+                i + 5 + n
+            }
+            b't' if rest.starts_with(b"table=") => {
+                // `Parser::table` reads any decimal digits; 255 is refused.
+                let (t, n) = decimal_at(b, i + 6, 3)?;
+                if t >= 255 {
+                    return None;
+                }
+                ct.recirc_table = t as u8;
+                i + 6 + n
+            }
+            b'n' if rest.starts_with(b"nat(") => {
+                let (nat, next) = quick_nat(b, i + 4)?;
+                first_room(&mut ct.actions);
+                ct.actions.push(Action::Nat(nat));
+                next
+            }
+            b'e' if rest.starts_with(b"exec(") => {
+                // One or more loads into the conntrack fields (the only actions `ct` allows
+                // besides `nat`), each followed by `,` or the closing `)`.
+                first_room(&mut ct.actions);
+                let mut j = i + 5;
+                loop {
+                    if b.get(j..j + 5) != Some(b"load:") {
+                        return None;
+                    }
+                    let (sf, end) = quick_load(b, j + 5, true)?;
+                    if !matches!(sf.field, Field::CtMark | Field::CtLabel) {
+                        return None;
+                    }
+                    ct.actions.push(Action::SetField(sf));
+                    j = end + 1;
+                    match b.get(end)? {
+                        b',' => {}
+                        b')' => break,
+                        _ => return None,
+                    }
+                }
+                j
+            }
+            _ => return None,
+        };
+        match b.get(i)? {
+            b',' => i += 1,
+            b')' => break,
+            _ => return None,
+        }
+    }
+    // `i` is at the closing `)`, which must end the value (not `)->...`).
+    let end = i + 1;
+    if !ends_value(b, end, closer)
+        || (ct.flags & CT_COMMIT == 0 && super::ct_needs_commit(&ct.actions))
+    {
+        return None;
+    }
+    out.push(Action::Ct(ct));
+    Some(end)
+}
+
+/// `nat(src=RANGE[,FLAG]...)` or `nat(dst=...)` inside `ct` from `at` (just after `nat(`):
+/// the range as [`nat_range_prefix`] reads it, then `random`, `hash` or `persistent`
+/// flags (not both of the first two). The action and the index after the closing `)`.
+/// What [`Parser::nat`] reads there.
+fn quick_nat(b: &[u8], at: usize) -> Option<(Nat, usize)> {
+    let mut flags = match b.get(at..at + 4)? {
+        b"src=" => NAT_SRC,
+        b"dst=" => NAT_DST,
+        _ => return None,
+    };
+    // The range up to a separator or the closing `)` (what the tokenizer would delimit, as
+    // the range has no parentheses).
+    let (range, end) = nat_range_prefix(b, at + 4)?;
+    if b.get(end).is_none_or(|&c| class(c) & (SEP | CLOSE) == 0) {
+        return None;
+    }
+    let mut i = end;
+    while b.get(i) != Some(&b')') {
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
+        }
+        let (flag, len) = match b.get(i..)? {
+            [b')', ..] => continue,
+            [b'r', b'a', b'n', b'd', b'o', b'm', ..] => (NAT_RANDOM, 6),
+            [b'h', b'a', b's', b'h', ..] => (NAT_HASH, 4),
+            r if r.starts_with(b"persistent") => (NAT_PERSISTENT, 10),
+            _ => return None,
+        };
+        if !ends_value(b, i + len, true) || i + len >= b.len() {
+            return None;
+        }
+        flags |= flag;
+        i += len;
+    }
+    if b.get(i + 1..i + 3) == Some(b"->")
+        || flags & (NAT_HASH | NAT_RANDOM) == NAT_HASH | NAT_RANDOM
+    {
+        return None;
+    }
+    Some((Nat { flags, range }, i + 1))
 }
 
 /// The decimal number of 1 to `max` (at most 9) digits at `b[i..]`, not followed by
@@ -1677,9 +2005,12 @@ impl<'a> Parser<'a> {
         let base = out.len();
         let mut drop = false;
         let mut pos = start;
+        let b = self.bytes_to(bound.end);
         loop {
             pos = self.skip_seps(pos, bound);
-            if let Some(next) = self.quick_item(pos, bound, out) {
+            if self.quick
+                && let Some(next) = quick_item(b, pos, bound.closer, depth, out)
+            {
                 pos = next;
                 continue;
             }
@@ -2359,123 +2690,13 @@ impl<'a> Parser<'a> {
                 format_args!("{v}: value {shown} does not fit into {n_bits} bits"),
             ));
         }
-        Ok(reg_load(dst, imm))
-    }
-
-    /// The usual spellings of the commonest actions, recognised by their first bytes and
-    /// read in one pass from `i`: appends the action to `out` (built in place there rather
-    /// than moved through a return value) and returns where the next item starts. `None`,
-    /// having appended nothing, for anything else, errors included, which the general
-    /// reader then reads (the same way).
-    #[inline]
-    fn quick_item(&self, i: usize, bound: Bound, out: &mut Vec<Action>) -> Option<usize> {
-        let b = self.bytes_to(bound.end);
-        let (a, end) = match b.get(i..)? {
-            [b'l', b'o', b'a', b'd', b':', ..] => self.quick_load(i + 5, bound)?,
-            [
-                b'r',
-                b'e',
-                b's',
-                b'u',
-                b'b',
-                b'm',
-                b'i',
-                b't',
-                b'(',
-                b',',
-                ..,
-            ] => {
-                // `resubmit(,TABLE)`.
-                let (table, n) = decimal_at(b, i + 10, 3)?;
-                let close = i + 10 + n;
-                if table >= 255
-                    || b.get(close) != Some(&b')')
-                    || b.get(close + 1..close + 3) == Some(b"->")
-                {
-                    return None;
-                }
-                let r = Resubmit {
-                    in_port: OfpPort::IN_PORT,
-                    table: table as u8,
-                    ct: false,
-                    legacy: false,
-                };
-                out.push(Action::Resubmit(r));
-                return Some(close + 1);
-            }
-            [
-                b'm',
-                b'o',
-                b'd',
-                b'_',
-                b'd',
-                b'l',
-                b'_',
-                s @ (b's' | b'd'),
-                b'r' | b's',
-                b'c' | b't',
-                b':',
-                ..,
-            ] => {
-                let src = *s == b's';
-                let key = if src { b"mod_dl_src" } else { b"mod_dl_dst" };
-                if b.get(i..i + 10) != Some(key) {
-                    return None;
-                }
-                let (mac, rest) = crate::field::value::scan_eth(self.slice(i + 11, b.len()))?;
-                let end = b.len() - rest.len();
-                if !self.ends_value(end, bound) {
-                    return None;
-                }
-                let m = mac.to_be_bytes();
-                let mac = [m[2], m[3], m[4], m[5], m[6], m[7]];
-                let a = if src {
-                    Action::SetEthSrc(mac)
-                } else {
-                    Action::SetEthDst(mac)
-                };
-                (a, end)
-            }
-            _ => return None,
-        };
-        out.push(a);
-        // Past the separator that ends the value; a `)` ends the list instead.
-        Some(if b.get(end).is_some_and(|&c| c != b')') {
-            end + 1
-        } else {
-            end
-        })
-    }
-
-    /// `load:VALUE->DST` in its usual spelling (the value as [`quick_int`] reads it, the
-    /// destination as [`Subfield::parse_simple_prefix`] does), read at the cursor without
-    /// delimiting the value first: the action and the value's end. `None` for anything
-    /// else, errors included, which [`Parser::load`] then reads.
-    fn quick_load(&self, at: usize, bound: Bound) -> Option<(Action, usize)> {
-        let b = self.bytes_to(bound.end);
-        let (imm, len) = quick_int(b.get(at..)?)?;
-        let arrow = at + len;
-        if b.get(arrow..arrow + 2) != Some(b"->") {
-            return None;
-        }
-        let (dst, n) = Subfield::parse_simple_prefix(self.slice(arrow + 2, bound.end))?;
-        let end = arrow + 2 + n;
-        let n_bits = u32::from(dst.n_bits);
-        let fits = (64 - imm.leading_zeros()).div_ceil(8) as usize <= dst.field.bytes()
-            && (n_bits >= 64 || imm >> n_bits == 0);
-        if !self.ends_value(end, bound) || dst.field.is_tun_metadata() || !fits {
-            return None;
-        }
-        Some((reg_load(dst, u128::from(imm)), end))
+        Ok(Action::SetField(reg_load(dst, imm)))
     }
 
     /// Whether byte `i` ends a value within `bound` (the end, a separator, or the `)`
     /// that closes the list).
     fn ends_value(&self, i: usize, bound: Bound) -> bool {
-        match self.bytes_to(bound.end).get(i) {
-            None => true,
-            Some(&c) => class(c) & SEP != 0 || (bound.closer && c == b')'),
-        }
+        ends_value(self.bytes_to(bound.end), i, bound.closer)
     }
 
     fn resubmit(&self, v: &str, at: usize) -> Result<Action> {
@@ -2677,7 +2898,7 @@ impl<'a> Parser<'a> {
             pos = self.skip_seps(pos, bound);
             let rest = self.bytes_to(bound.end).get(pos..).unwrap_or_default();
             let mut known = None;
-            match rest.first() {
+            match rest.first().filter(|_| self.quick) {
                 Some(b'c') if rest.starts_with(b"commit") && self.ends_value(pos + 6, bound) => {
                     ct.flags |= CT_COMMIT;
                     pos += 6;
@@ -2697,7 +2918,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Some(b'n') if rest.starts_with(b"nat(") => {
-                    if let Some((nat, next)) = self.quick_nat(pos + 4, bound) {
+                    if let Some((nat, next)) = quick_nat(self.bytes_to(bound.end), pos + 4) {
                         first_room(&mut ct.actions);
                         ct.actions.push(Action::Nat(nat));
                         pos = next;
@@ -2809,59 +3030,6 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The usual `nat(src=RANGE[,FLAG]...)` or `nat(dst=...)` inside `ct` (the range as
-    /// [`quick_nat_range`] reads it; `random`, `hash` or `persistent` flags, not both of
-    /// the first two), read in one pass from `at`, just after `nat(`: the action and where
-    /// the next item starts. `None` for anything else, which [`Parser::nat`] reads.
-    fn quick_nat(&self, at: usize, bound: Bound) -> Option<(Nat, usize)> {
-        let b = self.bytes_to(bound.end);
-        let mut flags = match b.get(at..at + 4)? {
-            b"src=" => NAT_SRC,
-            b"dst=" => NAT_DST,
-            _ => return None,
-        };
-        let end = scan(b, at + 4, SEP | CLOSE);
-        let range = quick_nat_range(b.get(at + 4..end)?)?;
-        let inner = Bound {
-            end: bound.end,
-            closer: true,
-        };
-        let mut i = end;
-        while b.get(i) != Some(&b')') {
-            i = self.skip_seps(i, inner);
-            let (flag, len) = match b.get(i..)? {
-                [b')', ..] => continue,
-                [b'r', b'a', b'n', b'd', b'o', b'm', ..] => (NAT_RANDOM, 6),
-                [b'h', b'a', b's', b'h', ..] => (NAT_HASH, 4),
-                [
-                    b'p',
-                    b'e',
-                    b'r',
-                    b's',
-                    b'i',
-                    b's',
-                    b't',
-                    b'e',
-                    b'n',
-                    b't',
-                    ..,
-                ] => (NAT_PERSISTENT, 10),
-                _ => return None,
-            };
-            if !self.ends_value(i + len, inner) || i + len >= b.len() {
-                return None;
-            }
-            flags |= flag;
-            i += len;
-        }
-        if b.get(i + 1..i + 3) == Some(b"->")
-            || flags & (NAT_HASH | NAT_RANDOM) == NAT_HASH | NAT_RANDOM
-        {
-            return None;
-        }
-        Some((Nat { flags, range }, i + 1))
-    }
-
     /// `nat`'s items from `at` within `bound`; the action and where they end.
     fn nat(&self, at: usize, bound: Bound) -> Result<(Nat, usize)> {
         let mut n = Nat::default();
@@ -2923,7 +3091,9 @@ impl<'a> Parser<'a> {
     }
 
     fn nat_range(&self, s: &str, at: usize) -> Result<NatRange> {
-        if let Some(r) = quick_nat_range(s.as_bytes()) {
+        if self.quick
+            && let Some(r) = quick_nat_range(s.as_bytes())
+        {
             return Ok(r);
         }
         let bad = || self.err(s, at, format_args!("invalid nat range \"{s}\""));
@@ -3424,9 +3594,7 @@ mod tests {
         ];
         for (field, ofs, n_bits, imm) in cases {
             let dst = Subfield { field, ofs, n_bits };
-            let Action::SetField(sf) = reg_load(dst, imm) else {
-                panic!("{dst}: not a set_field");
-            };
+            let sf = reg_load(dst, imm);
             assert_eq!((sf.value, sf.mask), wide(dst, imm), "{dst} {imm:#x}");
             assert_eq!(sf.form, SetFieldForm::RegLoad);
         }
@@ -3454,6 +3622,255 @@ mod tests {
             let b = [b'0', b'x', c];
             let want = (c as char).to_digit(16).map(|d| (u64::from(d), 3));
             assert_eq!(quick_int(&b), want, "{c:#x}");
+        }
+    }
+
+    /// The actions (or the error) the general reader alone makes of `s`, without the quick
+    /// readers of the usual spellings.
+    fn general(s: &str) -> std::result::Result<Vec<Action>, String> {
+        let p = Parser {
+            text: s,
+            quick: false,
+        };
+        let mut out = Vec::new();
+        p.list_into(0, Bound::to(s.len()), true, NestIn::Top, 0, &mut out)
+            .map(|_| out)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Action text in the spellings the quick readers take, and near misses of them: OVN's
+    /// items with their usual and unusual values, nested in `ct`, `exec` and `clone`.
+    fn usual_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let value = prop::sample::select(vec![
+            "0x1",
+            "0x0",
+            "1",
+            "0",
+            "7",
+            "0xa000001",
+            "0xFFFFFFFF",
+            "0x1ffffffff",
+            "0x",
+            "01",
+            "0x00000000000000000001",
+            "18446744073709551615",
+            "0xffffffffffffffffff",
+            "65536",
+            "0xg",
+            "-1",
+            "",
+        ]);
+        let dst = prop::sample::select(vec![
+            "NXM_NX_REG0[]",
+            "NXM_NX_REG10[3]",
+            "NXM_NX_REG13[0..15]",
+            "NXM_NX_REG15[]",
+            "NXM_NX_XXREG0[96..127]",
+            "NXM_NX_XXREG0[97]",
+            "NXM_NX_XXREG3[0..127]",
+            "NXM_NX_CT_MARK[1]",
+            "NXM_NX_CT_MARK[]",
+            "NXM_NX_CT_LABEL[0..31]",
+            "NXM_NX_CT_LABEL[64..127]",
+            "NXM_NX_CT_LABEL[]",
+            "reg0[0..3]",
+            "reg15",
+            "xxreg1[5]",
+            "NXM_NX_REG16[]",
+            "NXM_NX_REG1[5..2]",
+            "NXM_NX_REG1[0..32]",
+            "NXM_NX_REG1",
+            "NXM_NX_REG01[]",
+            "NXM_NX_XXREG4[]",
+            "NXM_NX_CT_MARKS[]",
+            "tun_metadata0[0..7]",
+            "eth_dst[]",
+            "NXM_OF_ETH_DST[]",
+            "OXM_OF_PKT_REG0[]",
+            "ct_mark",
+            "in_port[]",
+            "NXM_NX_REG2[0..]",
+            "NXM_NX_REG2[99999]",
+            "NXM_NX_REG2[0..015]",
+        ]);
+        let load = (value, dst).prop_map(|(v, d)| format!("load:{v}->{d}"));
+        let nat = prop::sample::select(vec![
+            "nat",
+            "nat(dst=172.16.0.4:8080)",
+            "nat(src=192.168.1.2:1024-65535,random)",
+            "nat(src=10.0.0.1)",
+            "nat(dst=10.0.0.1-10.0.0.9,hash)",
+            "nat(src=10.0.0.1,persistent,random)",
+            "nat(src=10.0.0.9-10.0.0.1)",
+            "nat(src=10.0.0.1,hash,random)",
+            "nat(dst=[fe80::1]:80)",
+            "nat(src=010.0.0.1)",
+            "nat(src=10.0.0.1:0)",
+            "nat()",
+            "nat(dst=1.2.3.4:99999)",
+            "nat(src=10.0.0.1, random)",
+            "nat(src=10.0.0.1,persistent)",
+            "nat(src=1.2.3.4.5)",
+            "nat(src=1.2.3)",
+            "nat(src=255.255.255.255:65535-65535)",
+            "nat(src=256.1.1.1)",
+            "nat(dst=10.0.0.1:80-79)",
+            "nat(dst=10.0.0.1-10.0.0.1)",
+            "nat(dst=0.0.0.0)",
+            "nat(src=1.2.3.4,hash,)",
+            "nat(src=1.2.3.4)->x",
+            "nat(src=1.2.3.4:1:2)",
+            "nat(dst=1.2.3.4:080)",
+            "nat(dst=1.2.3.4:00000080)",
+            "nat(dst=1.2.3.4:1-)",
+            "nat(dst=1.2.3.4-)",
+            "nat(dst=1.2.3.4:65536)",
+            "nat(dst=1.2.3.04)",
+            "nat(dst=1.2.3.400)",
+            "nat(dst=1.2.3.4:8080-8080)",
+            "nat(dst=9.9.9.9-10.0.0.0:1)",
+            "nat(dst=1.2.3.4:0-5)",
+            "nat(dst=1.2.3.4: 80)",
+        ]);
+        let exec = prop::collection::vec(load.clone(), 0..3)
+            .prop_map(|l| format!("exec({})", l.join(",")));
+        let ct_item = prop_oneof![
+            prop::sample::select(vec![
+                "commit",
+                "force",
+                "zone=NXM_NX_REG13[0..15]",
+                "zone=NXM_NX_REG11[0..7]",
+                "zone=reg0[0..15]",
+                "zone=5",
+                "zone=NXM_NX_CT_MARK[0..15]",
+                "table=13",
+                "table=255",
+                "table=013",
+                "table=1000",
+                "alg=ftp",
+                "commitx",
+                "",
+            ])
+            .prop_map(str::to_string),
+            nat.prop_map(str::to_string),
+            exec,
+        ];
+        let ct = prop::collection::vec(ct_item, 0..5).prop_map(|l| format!("ct({})", l.join(",")));
+        let other = prop::sample::select(vec![
+            "resubmit(,15)",
+            "resubmit(,0)",
+            "resubmit(,254)",
+            "resubmit(,255)",
+            "resubmit(1,2)",
+            "resubmit(,2,ct)",
+            "resubmit:3",
+            "mod_dl_src:0a:00:00:00:02:01",
+            "mod_dl_dst:ff:ff:ff:ff:ff:ff",
+            "mod_dl_src:0a:00:00:00:02",
+            "mod_dl_src:a:b:c:d:e:f",
+            "mod_dl_src:0a:00:00:00:02:01:03",
+            "dec_ttl",
+            "dec_ttl()",
+            "dec_ttl(1,2)",
+            "dec_ttlx",
+            "output:1",
+            "drop",
+            "set_field:0x1->reg0",
+            "move:reg0[]->reg1[]",
+            "DEC_TTL",
+            "Load:1->reg0[]",
+            "mod_dl_src:0A:0b:0C:0d:0E:0f",
+            "mod_dl_src:0a:00:00:00:02:01/ff:ff:ff:ff:ff:ff",
+            "mod_dl_dst:0a-00-00-00-02-01",
+            "mod_dl_src:0a:00:00:00:02:0g",
+            "mod_dl_src:",
+            "mod_dl_sr:0a:00:00:00:02:01",
+            "mod_dl_dst:0a:00:00:00:02:01->x",
+            "dec_ttl()->x",
+            "resubmit(,15)->x",
+        ])
+        .prop_map(str::to_string);
+        let item = prop_oneof![3 => load, 2 => ct, 2 => other];
+        let list = prop::collection::vec(
+            (
+                item,
+                prop::sample::select(vec![",", ",", ",", ", ", ",,", " ", ")", "->x,"]),
+            ),
+            1..6,
+        )
+        .prop_map(|items| {
+            let mut s = String::new();
+            for (i, (item, sep)) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(sep);
+                }
+                s.push_str(item);
+            }
+            s
+        });
+        // Some lists inside `clone(...)`, some cut or with a byte changed.
+        (
+            list,
+            0..8u8,
+            any::<prop::sample::Index>(),
+            prop::sample::select(vec![
+                b',', b')', b'(', b'[', b']', b'-', b'>', b' ', b'1', b'x', b'.', b':', b'=',
+            ]),
+        )
+            .prop_map(|(s, how, at, byte)| {
+                let i = at.index(s.len() + 1);
+                match how {
+                    0 => format!("clone({s}),resubmit(,1)"),
+                    1 => s[..i].to_string(),
+                    2 => {
+                        let mut b = s.into_bytes();
+                        b.insert(i, byte);
+                        String::from_utf8(b).unwrap_or_default()
+                    }
+                    3 if i < s.len() => {
+                        let mut b = s.into_bytes();
+                        b[i] = byte;
+                        String::from_utf8(b).unwrap_or_default()
+                    }
+                    _ => s,
+                }
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The quick readers read what the general reader reads, and leave it everything
+        /// else (errors included, which therefore come out the same).
+        #[test]
+        fn quick_readers_read_as_the_general_reader(s in usual_text()) {
+            let quick = parse_actions(&s, Version::Of15).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(quick, general(&s), "{}", s);
+        }
+    }
+
+    /// No field has more bits than its bytes hold, as the quick reader of `load` relies
+    /// on when it checks a value's width against the subfield's alone.
+    #[test]
+    fn field_bits_fit_their_bytes() {
+        for f in crate::field::ALL {
+            assert!(usize::from(f.bits()) <= 8 * f.bytes(), "{}", f.name());
+        }
+    }
+
+    /// The OVN lists of the benchmark read the same both ways.
+    #[test]
+    fn ovn_lists_read_as_the_general_reader() {
+        for s in [
+            "ct(commit,zone=NXM_NX_REG13[0..15],nat(dst=172.16.0.4:8080),exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+            "load:0x1->NXM_NX_XXREG0[97],load:0x715->NXM_NX_REG15[],ct(commit,zone=NXM_NX_REG11[0..15],exec(load:0x0->NXM_NX_CT_MARK[0])),resubmit(,45)",
+            "dec_ttl(),load:0xa000001->NXM_NX_XXREG0[96..127],load:0x3->NXM_NX_REG15[],mod_dl_src:0a:00:00:00:02:01,load:0x1->NXM_NX_REG10[0],resubmit(,22)",
+            "ct(commit,zone=NXM_NX_REG12[0..15],table=13,nat(src=192.168.0.4:1024-65535,random),exec(load:0x715->NXM_NX_CT_LABEL[0..31]))",
+        ] {
+            let quick = parse_actions(s, Version::Of15).map_err(|e| e.to_string());
+            assert!(quick.is_ok(), "{s}");
+            assert_eq!(quick, general(s), "{s}");
         }
     }
 

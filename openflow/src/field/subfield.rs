@@ -109,13 +109,19 @@ impl Subfield {
     ///
     /// When what follows is the end of `s` or a separator (`,`, white space, `)`), this is
     /// what [`Subfield::parse_prefix`] reads there.
+    #[inline]
     pub(crate) fn parse_simple_prefix(s: &str) -> Option<(Subfield, usize)> {
-        let b = s.as_bytes();
+        Self::parse_simple_prefix_bytes(s.as_bytes())
+    }
+
+    /// [`Subfield::parse_simple_prefix`] of the text whose bytes are `b`.
+    #[inline(always)]
+    pub(crate) fn parse_simple_prefix_bytes(b: &[u8]) -> Option<(Subfield, usize)> {
         let (field, n) = match nxm_register(b) {
             Some(r) => r,
             None => {
                 let n = name_stop(b);
-                (lookup_name(s.get(..n)?)?, n)
+                (lookup_name(std::str::from_utf8(b.get(..n)?).ok()?)?, n)
             }
         };
         if b.get(n) != Some(&b'[') {
@@ -324,32 +330,53 @@ impl Subfield {
 /// recognised without the name tables: the field and the name's length, when the name ends
 /// there (at the end, a `[` or a byte below `0`, as for [`name_stop`]). The tables name the
 /// same fields (as a test checks); any other name is left to them.
-#[inline]
+#[inline(always)]
 fn nxm_register(b: &[u8]) -> Option<(Field, usize)> {
-    let rest = b.strip_prefix(b"NXM_NX_")?;
-    let ends_at = |end: usize| b.get(end).is_none_or(|&c| c == b'[' || c < b'0');
-    let (xx, digits) = match rest {
-        [b'R', b'E', b'G', d @ ..] => (false, d),
-        [b'X', b'X', b'R', b'E', b'G', d @ ..] => (true, d),
-        [b'C', b'T', b'_', b'M', b'A', b'R', b'K', ..] if ends_at(14) => {
-            return Some((Field::CtMark, 14));
-        }
-        [b'C', b'T', b'_', b'L', b'A', b'B', b'E', b'L', ..] if ends_at(15) => {
-            return Some((Field::CtLabel, 15));
-        }
-        _ => return None,
-    };
-    let (n, len) = match digits {
-        [d @ b'0'..=b'9', e @ b'0'..=b'9', ..] if *d != b'0' => ((d - b'0') * 10 + (e - b'0'), 2),
-        [d @ b'0'..=b'9', ..] => (d - b'0', 1),
-        _ => return None,
-    };
-    let end = b.len() - digits.len() + len;
-    if !ends_at(end) {
+    // The first 8 bytes at once: `NXM_NX_` and the letter that tells the names apart.
+    const PREFIX: u64 = u64::from_le_bytes(*b"NXM_NX_\0");
+    let head = u64::from_le_bytes(*b.first_chunk::<8>()?);
+    if head & 0x00ff_ffff_ffff_ffff != PREFIX {
         return None;
     }
-    let field = if xx { Field::xxreg(n)? } else { Field::reg(n)? };
-    Some((field, end))
+    let rest = b.get(8..).unwrap_or_default();
+    let (field, end) = match (head >> 56) as u8 {
+        b'R' => match rest {
+            [b'E', b'G', digits @ ..] => {
+                let (n, len) = reg_number(digits)?;
+                (Field::reg(n)?, 10 + len)
+            }
+            _ => return None,
+        },
+        b'X' => match rest {
+            [b'X', b'R', b'E', b'G', digits @ ..] => {
+                let (n, len) = reg_number(digits)?;
+                (Field::xxreg(n)?, 12 + len)
+            }
+            _ => return None,
+        },
+        b'C' => match rest {
+            [b'T', b'_', b'M', b'A', b'R', b'K', ..] => (Field::CtMark, 14),
+            [b'T', b'_', b'L', b'A', b'B', b'E', b'L', ..] => (Field::CtLabel, 15),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    // The name ends there: at the end, a `[` or a byte below `0`, as for [`name_stop`].
+    b.get(end)
+        .is_none_or(|&c| c == b'[' || c < b'0')
+        .then_some((field, end))
+}
+
+/// A register number at the start of `b`: one digit, or two without a leading zero; its
+/// value and length. (A longer number is not a register's: the name then does not end
+/// where [`nxm_register`] looks.)
+#[inline(always)]
+fn reg_number(b: &[u8]) -> Option<(u8, usize)> {
+    match b {
+        [d @ b'1'..=b'9', e @ b'0'..=b'9', ..] => Some(((d - b'0') * 10 + (e - b'0'), 2)),
+        [d @ b'0'..=b'9', ..] => Some((d - b'0', 1)),
+        _ => None,
+    }
 }
 
 /// A bit number of 1 to 5 decimal digits at `b[i..]` (no field is wider than 65535 bits),
