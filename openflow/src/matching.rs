@@ -174,6 +174,55 @@ static WHOLE_SLOT: [u8; crate::field::N_FIELDS] = {
     t
 };
 
+/// What [`Match::parse_field_at`] needs to know of a field.
+#[derive(Clone, Copy)]
+struct Quick {
+    /// The slot the field is stored whole in, plus one; 0 when the usual path does not
+    /// take the field (no OpenFlow header, wider than 16 bytes, or not stored whole).
+    slot: u8,
+    /// The field's width in bytes.
+    bytes: u8,
+    /// The width of the slot bits it sets (1 for `ct_state`, whose 8 flag bits are kept).
+    bits: u8,
+    /// Whether it can be masked.
+    maskable: bool,
+    /// Whether it has a prerequisite (setting it makes the match Ethernet only).
+    ethernet: bool,
+}
+
+/// [`Quick`] by field index, built at compile time from the registry and [`whole_slot`].
+static QUICK: [Quick; crate::field::N_FIELDS] = {
+    let mut t = [Quick {
+        slot: 0,
+        bytes: 0,
+        bits: 0,
+        maskable: false,
+        ethernet: false,
+    }; crate::field::N_FIELDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        let field = crate::field::ALL[i];
+        let info = crate::field::const_info(i);
+        let slot = match whole_slot_of(field) {
+            Some(slot) if !info.headers.is_empty() && info.bytes as usize <= 16 => slot as u8 + 1,
+            _ => 0,
+        };
+        t[i] = Quick {
+            slot,
+            bytes: info.bytes,
+            bits: if matches!(field, Field::CtState) {
+                1
+            } else {
+                info.bytes
+            },
+            maskable: info.maskable,
+            ethernet: !matches!(info.prereq, Prereq::None),
+        };
+        i += 1;
+    }
+    t
+};
+
 /// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
 /// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
 /// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
@@ -857,12 +906,8 @@ impl Match {
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
     #[inline(always)]
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
-        if let Some((dl_type, proto)) = protocol(key) {
-            self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
-            if proto != 0 {
-                self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
-            }
-            self.set_default_packet_type();
+        if let Some(k) = protocol(key) {
+            self.set_protocol(k);
             return Ok(());
         }
         // The usual case: a field with an OpenFlow header stored whole, set with a value
@@ -876,6 +921,48 @@ impl Match {
             return Ok(());
         }
         self.parse_token_general(key, value, column)
+    }
+
+    /// Applies protocol shorthand `k` (name `k` of [`PROTOCOL_NAMES`]; nothing for
+    /// another `k`), as [`Match::parse_token`] does for its name.
+    #[inline(always)]
+    pub(crate) fn set_protocol(&mut self, k: usize) {
+        let Some(&(_, dl_type, proto)) = PROTOCOLS.get(k) else {
+            return;
+        };
+        self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
+        if proto != 0 {
+            self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
+        }
+        self.set_default_packet_type();
+    }
+
+    /// The usual case of [`Match::parse_token`] (`field=value` for a field stored whole,
+    /// with a value spelled the usual way) in one pass over a key-value list: `field`'s
+    /// value starts at `b[start]` (after its key's `=` or `:`) and runs to the next
+    /// separator (see [`crate::text`]). Returns the index of the value's end, having done
+    /// what `parse_token` does for it; `None`, having done nothing, when the general path
+    /// must find the value's end and decide (any other field, value or mask).
+    #[inline(always)]
+    pub(crate) fn parse_field_at(&mut self, field: Field, b: &[u8], start: usize) -> Option<usize> {
+        // What `parse_token`'s fast path (`parse_value_fast` and `set_whole`) does, with
+        // the facts of the field read from one table entry.
+        let q = *QUICK.get(field as usize)?;
+        let slot = *crate::field::ALL.get(usize::from(q.slot).checked_sub(1)?)?;
+        let (v, m, end) = value::parse_value_fast_at(field, b, start)?;
+        let full = ones(usize::from(q.bytes));
+        if m == 0 || (!q.maskable && m != full) {
+            return None;
+        }
+        let bits = ones(usize::from(q.bits));
+        if m & bits == 0 {
+            return None;
+        }
+        self.put_slot_inline(slot, v & bits, m & bits);
+        if q.ethernet {
+            self.set_default_packet_type();
+        }
+        Some(end)
     }
 
     /// [`Match::parse_token`] for everything but its usual cases.
@@ -2593,28 +2680,64 @@ fn value_is_valid(field: Field, v: u128) -> bool {
     }
 }
 
-/// A protocol shorthand's Ethernet type and IP protocol, 0 for none (told apart by length first: most
-/// keys are field names, longer than any shorthand).
+/// The protocol shorthands: name, Ethernet type and IP protocol (0 for none).
+const PROTOCOLS: [(&str, u16, u8); 17] = [
+    ("ip", ETH_TYPE_IP as u16, 0),
+    ("ip4", ETH_TYPE_IP as u16, 0),
+    ("ipv4", ETH_TYPE_IP as u16, 0),
+    ("arp", ETH_TYPE_ARP as u16, 0),
+    ("icmp", ETH_TYPE_IP as u16, 1),
+    ("tcp", ETH_TYPE_IP as u16, 6),
+    ("udp", ETH_TYPE_IP as u16, 17),
+    ("sctp", ETH_TYPE_IP as u16, 132),
+    ("ipv6", ETH_TYPE_IPV6 as u16, 0),
+    ("ip6", ETH_TYPE_IPV6 as u16, 0),
+    ("icmp6", ETH_TYPE_IPV6 as u16, 58),
+    ("tcp6", ETH_TYPE_IPV6 as u16, 6),
+    ("udp6", ETH_TYPE_IPV6 as u16, 17),
+    ("sctp6", ETH_TYPE_IPV6 as u16, 132),
+    ("rarp", ETH_TYPE_RARP as u16, 0),
+    ("mpls", ETH_TYPE_MPLS as u16, 0),
+    ("mplsm", ETH_TYPE_MPLS_MCAST as u16, 0),
+];
+
+/// The names of [`PROTOCOLS`], in its order (for [`crate::field::KeyTable`]: a key that
+/// is name `k` of this list is protocol `k` of [`Match::set_protocol`]).
+pub(crate) const PROTOCOL_NAMES: [&str; PROTOCOLS.len()] = {
+    let mut t = [""; PROTOCOLS.len()];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = PROTOCOLS[i].0;
+        i += 1;
+    }
+    t
+};
+
+/// A protocol shorthand's index in [`PROTOCOLS`] (told apart by length first: most keys
+/// are field names, longer than any shorthand).
 #[inline]
-fn protocol(name: &str) -> Option<(u16, u8)> {
+fn protocol(name: &str) -> Option<usize> {
     if name.len() > 5 {
         return None;
     }
     Some(match (name.len(), name) {
-        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP as u16, 0),
-        (3, "arp") => (ETH_TYPE_ARP as u16, 0),
-        (4, "icmp") => (ETH_TYPE_IP as u16, 1),
-        (3, "tcp") => (ETH_TYPE_IP as u16, 6),
-        (3, "udp") => (ETH_TYPE_IP as u16, 17),
-        (4, "sctp") => (ETH_TYPE_IP as u16, 132),
-        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6 as u16, 0),
-        (5, "icmp6") => (ETH_TYPE_IPV6 as u16, 58),
-        (4, "tcp6") => (ETH_TYPE_IPV6 as u16, 6),
-        (4, "udp6") => (ETH_TYPE_IPV6 as u16, 17),
-        (5, "sctp6") => (ETH_TYPE_IPV6 as u16, 132),
-        (4, "rarp") => (ETH_TYPE_RARP as u16, 0),
-        (4, "mpls") => (ETH_TYPE_MPLS as u16, 0),
-        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST as u16, 0),
+        (2, "ip") => 0,
+        (3, "ip4") => 1,
+        (4, "ipv4") => 2,
+        (3, "arp") => 3,
+        (4, "icmp") => 4,
+        (3, "tcp") => 5,
+        (3, "udp") => 6,
+        (4, "sctp") => 7,
+        (4, "ipv6") => 8,
+        (3, "ip6") => 9,
+        (5, "icmp6") => 10,
+        (4, "tcp6") => 11,
+        (4, "udp6") => 12,
+        (5, "sctp6") => 13,
+        (4, "rarp") => 14,
+        (4, "mpls") => 15,
+        (5, "mplsm") => 16,
         _ => return None,
     })
 }
