@@ -539,8 +539,7 @@ impl Flow {
             let delim = b.get(key_end).copied();
             if delim != Some(b'(') {
                 let valued = delim.is_some_and(|c| c == b'=' || c == b':');
-                let key = head.get(key_start..key_end).unwrap_or("");
-                let end = match KEY_TABLE.get(key) {
+                let end = match KEY_TABLE.get_in(b, key_start, key_end) {
                     Some(Key::Field(f)) if valued => self.match_.parse_field_at(f, b, key_end + 1),
                     Some(Key::Extra {
                         list: PROTOCOL_LIST,

@@ -174,30 +174,51 @@ static WHOLE_SLOT: [u8; crate::field::N_FIELDS] = {
     t
 };
 
+/// How [`Match::parse_field_at`] reads a field's value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QuickKind {
+    /// It does not: the general path does.
+    None,
+    /// An integer of at most 8 bytes ([`value::int_value_at`]).
+    Int,
+    /// An integer of 9 to 16 bytes ([`value::parse_value_fast_at`]).
+    Wide,
+    /// An IPv4 address ([`value::ipv4_value_at`]).
+    Ipv4,
+    /// `ct_state` flags ([`value::ct_state_value_at`]).
+    CtState,
+}
+
 /// What [`Match::parse_field_at`] needs to know of a field.
 #[derive(Clone, Copy)]
 struct Quick {
+    /// How its value is read.
+    kind: QuickKind,
     /// The slot the field is stored whole in, plus one; 0 when the usual path does not
     /// take the field (no OpenFlow header, wider than 16 bytes, or not stored whole).
     slot: u8,
     /// The field's width in bytes.
     bytes: u8,
-    /// The width of the slot bits it sets (1 for `ct_state`, whose 8 flag bits are kept).
-    bits: u8,
     /// Whether it can be masked.
     maskable: bool,
     /// Whether it has a prerequisite (setting it makes the match Ethernet only).
     ethernet: bool,
+    /// All ones over the field's width (for a field of at most 8 bytes).
+    full: u64,
+    /// The slot bits it sets: `full`, but for `ct_state`, whose 8 flag bits are kept.
+    bits: u64,
 }
 
-/// [`Quick`] by field index, built at compile time from the registry and [`whole_slot`].
+/// [`Quick`] by field index, built at compile time from the registry and [`whole_slot_of`].
 static QUICK: [Quick; crate::field::N_FIELDS] = {
     let mut t = [Quick {
+        kind: QuickKind::None,
         slot: 0,
         bytes: 0,
-        bits: 0,
         maskable: false,
         ethernet: false,
+        full: 0,
+        bits: 0,
     }; crate::field::N_FIELDS];
     let mut i = 0;
     while i < crate::field::N_FIELDS {
@@ -207,16 +228,34 @@ static QUICK: [Quick; crate::field::N_FIELDS] = {
             Some(slot) if !info.headers.is_empty() && info.bytes as usize <= 16 => slot as u8 + 1,
             _ => 0,
         };
+        let narrow = info.bytes <= 8;
+        let kind = match info.format {
+            _ if slot == 0 => QuickKind::None,
+            crate::field::Format::Decimal | crate::field::Format::Hexadecimal if narrow => {
+                QuickKind::Int
+            }
+            crate::field::Format::Decimal | crate::field::Format::Hexadecimal => QuickKind::Wide,
+            crate::field::Format::Ipv4 if info.bytes == 4 => QuickKind::Ipv4,
+            crate::field::Format::CtState if info.bytes == 4 => QuickKind::CtState,
+            _ => QuickKind::None,
+        };
+        let full = if narrow {
+            u64::MAX >> (64 - 8 * info.bytes as u32)
+        } else {
+            u64::MAX
+        };
         t[i] = Quick {
+            kind,
             slot,
             bytes: info.bytes,
-            bits: if matches!(field, Field::CtState) {
-                1
-            } else {
-                info.bytes
-            },
             maskable: info.maskable,
             ethernet: !matches!(info.prereq, Prereq::None),
+            full,
+            bits: if matches!(field, Field::CtState) {
+                full & 0xff
+            } else {
+                full
+            },
         };
         i += 1;
     }
@@ -406,7 +445,12 @@ impl Match {
             return;
         }
         let value = value & mask;
-        let (i, present) = self.rank(slot);
+        // Parsed fields mostly come in about the entries' order: a slot past the last
+        // entry's is appended without a search.
+        let (i, present) = match self.entries.last() {
+            Some(e) if e.slot < slot => (self.entries.len(), false),
+            _ => self.rank(slot),
+        };
         let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
         if present {
             if mask != 0 {
@@ -423,15 +467,31 @@ impl Match {
                 *word &= !bit;
             }
         } else {
-            if self.entries.capacity() == 0 {
-                // A direct allocation (cheaper than the growth path of `reserve`).
-                self.entries = Vec::with_capacity(8);
-            }
-            // At the end (a push) when the slot is past every present one.
-            let i = i.min(self.entries.len());
-            self.entries.insert(i, Entry { slot, value, mask });
+            self.insert_entry(i, Entry { slot, value, mask });
             if let Some(word) = self.present.get_mut(w) {
                 *word |= bit;
+            }
+        }
+    }
+
+    /// Inserts `e` at index `i` of the entries (at the end when `i` is past it).
+    #[inline(always)]
+    fn insert_entry(&mut self, i: usize, e: Entry) {
+        if self.entries.capacity() == 0 {
+            // A direct allocation (cheaper than the growth path of `reserve`).
+            self.entries = Vec::with_capacity(8);
+        }
+        // A push, and the entries after `i` (a few: a match has some ten) moved up one
+        // place by a loop, cheaper than `Vec::insert`'s call to `memmove` for so few.
+        self.entries.push(e);
+        if let Some(tail) = self.entries.get_mut(i..) {
+            let mut k = tail.len().saturating_sub(1);
+            while k > 0 {
+                tail[k] = tail[k - 1];
+                k -= 1;
+            }
+            if let Some(first) = tail.first_mut() {
+                *first = e;
             }
         }
     }
@@ -637,12 +697,11 @@ impl Match {
         if self.has(Field::PacketType) {
             return;
         }
-        let i = (self.present[0] & 0b11).count_ones() as usize;
-        if self.entries.capacity() == 0 {
-            self.entries = Vec::with_capacity(8);
-        }
-        self.entries.insert(
-            i.min(self.entries.len()),
+        // (Two bits added: `count_ones` is a long sequence without a popcount instruction.)
+        let p = self.present[0];
+        let i = (p & 1) as usize + (p >> 1 & 1) as usize;
+        self.insert_entry(
+            i,
             Entry {
                 slot: Field::PacketType,
                 value: 0,
@@ -772,7 +831,8 @@ impl Match {
         if todo.iter().all(|&t| t == 0) {
             return Ok(());
         }
-        let facts = self.prereq_facts();
+        let ct = todo.iter().zip(&CT_CHECKED).any(|(t, c)| t & c != 0);
+        let facts = self.prereq_facts(ct);
         for (w, &word) in todo.iter().enumerate() {
             let mut word = word;
             while word != 0 {
@@ -789,18 +849,53 @@ impl Match {
         Ok(())
     }
 
-    /// The protocol facts the prerequisites depend on, from one pass over the entries:
-    /// each entry's value and mask are stored at its slot's index in [`FACT`] (0, a sink,
-    /// for the other slots), without a branch per entry. Absent slots are zeros.
-    fn prereq_facts(&self) -> PrereqFacts {
+    /// The protocol facts the prerequisites depend on (the connection tracking ones only
+    /// when `ct`; else they read as zeros). The L3 and L4 ones are those of `eth_type`'s
+    /// slot and the slots after it, among the last entries: the entries are read from the
+    /// end down to it, each one's value and mask stored at its slot's index in [`FACT`] (0,
+    /// a sink, for the other slots) without a branch per entry. Absent slots are zeros.
+    fn prereq_facts(&self, ct: bool) -> PrereqFacts {
+        const _: () = assert!(
+            (Field::PacketType as u8) < Field::EthType as u8
+                && (Field::CtState as u8) < Field::EthType as u8
+                && (Field::CtNwProto as u8) < Field::EthType as u8
+                && (Field::EthType as u8) < Field::NwProto as u8
+                && (Field::EthType as u8) < Field::IpFrag as u8
+                && (Field::EthType as u8) < Field::TcpSrc as u8
+                && (Field::EthType as u8) < Field::TcpDst as u8
+                && (Field::EthType as u8) < Field::TcpFlags as u8
+        );
         // Every fact slot is at most 32 bits wide: gathered in 64.
         let mut v = [0u64; FACTS];
         let mut m = [0u64; FACTS];
-        for e in &self.entries {
+        for e in self.entries.iter().rev() {
+            if e.slot < Field::EthType {
+                break;
+            }
             let k = usize::from(FACT.get(e.slot as usize).copied().unwrap_or(0));
             if let (Some(v), Some(m)) = (v.get_mut(k), m.get_mut(k)) {
                 *v = e.value as u64;
                 *m = e.mask as u64;
+            }
+        }
+        // `packet_type` is among the first three entries (only `dp_hash` and `recirc_id`
+        // come before it).
+        if self.has(Field::PacketType) {
+            let p = self.present[0];
+            let i = (p & 1) as usize + (p >> 1 & 1) as usize;
+            if let Some(e) = self.entries.get(i) {
+                v[Fact::PacketType as usize] = e.value as u64;
+                m[Fact::PacketType as usize] = e.mask as u64;
+            }
+        }
+        if ct {
+            for (slot, k) in [
+                (Field::CtState, Fact::CtState),
+                (Field::CtNwProto, Fact::CtNwProto),
+            ] {
+                let (sv, sm) = self.slot(slot);
+                v[k as usize] = sv as u64;
+                m[k as usize] = sm as u64;
             }
         }
         let at = |k: Fact| (v[k as usize], m[k as usize]);
@@ -946,19 +1041,52 @@ impl Match {
     #[inline(always)]
     pub(crate) fn parse_field_at(&mut self, field: Field, b: &[u8], start: usize) -> Option<usize> {
         // What `parse_token`'s fast path (`parse_value_fast` and `set_whole`) does, with
-        // the facts of the field read from one table entry.
+        // the facts of the field read from one table entry, and, for the usual fields (at
+        // most 8 bytes wide), in 64-bit arithmetic.
         let q = *QUICK.get(field as usize)?;
         let slot = *crate::field::ALL.get(usize::from(q.slot).checked_sub(1)?)?;
+        let s = b.get(start..)?;
+        let (v, m, len) = match q.kind {
+            QuickKind::Int => value::int_value_at(s, usize::from(q.bytes))?,
+            QuickKind::Ipv4 => {
+                let (v, m, len) = value::ipv4_value_at(s)?;
+                (u64::from(v), u64::from(m), len)
+            }
+            QuickKind::CtState => {
+                let (v, m, len) = value::ct_state_value_at(s)?;
+                (u64::from(v), u64::from(m), len)
+            }
+            QuickKind::Wide => return self.parse_wide_field_at(field, q, slot, b, start),
+            QuickKind::None => return None,
+        };
+        let (v, m) = (v & q.full, m & q.full);
+        if m == 0 || (!q.maskable && m != q.full) || m & q.bits == 0 {
+            return None;
+        }
+        self.put_slot_inline(slot, u128::from(v & q.bits), u128::from(m & q.bits));
+        if q.ethernet {
+            self.set_default_packet_type();
+        }
+        Some(start + len)
+    }
+
+    /// [`Match::parse_field_at`] of a field wider than 8 bytes, in 128-bit arithmetic.
+    #[inline(never)]
+    fn parse_wide_field_at(
+        &mut self,
+        field: Field,
+        q: Quick,
+        slot: Field,
+        b: &[u8],
+        start: usize,
+    ) -> Option<usize> {
         let (v, m, end) = value::parse_value_fast_at(field, b, start)?;
         let full = ones(usize::from(q.bytes));
         if m == 0 || (!q.maskable && m != full) {
             return None;
         }
-        let bits = ones(usize::from(q.bits));
-        if m & bits == 0 {
-            return None;
-        }
-        self.put_slot_inline(slot, v & bits, m & bits);
+        // (A wide field keeps all its bits.)
+        self.put_slot_inline(slot, v, m);
         if q.ethernet {
             self.set_default_packet_type();
         }
@@ -2184,6 +2312,23 @@ const PREREQ_CHECKED: [u64; PRESENT_WORDS] = {
     set
 };
 
+/// The slots whose prerequisites are about connection tracking (for which
+/// [`Match::check_prereqs`] gathers the `ct_state` facts).
+const CT_CHECKED: [u64; PRESENT_WORDS] = {
+    let mut set = [0u64; PRESENT_WORDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        if matches!(
+            needs(crate::field::ALL[i]),
+            Needs::CtValid | Needs::CtIpv4 | Needs::CtIpv6 | Needs::CtProto
+        ) {
+            set[i / 64] |= 1 << (i % 64);
+        }
+        i += 1;
+    }
+    set
+};
+
 /// The slots whose values the prerequisites depend on, as indexes into the arrays
 /// [`Match::check_prereqs`] gathers them in (0 is for every other slot).
 #[derive(Clone, Copy)]
@@ -2892,6 +3037,92 @@ impl std::str::FromStr for Match {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`Match::parse_field_at`] does what [`Match::parse_token`] does, for every field,
+    /// on usual and unusual values followed by anything: where it takes a value, the value
+    /// ends where the tokenizer ends it and the match is the one `parse_token` makes of
+    /// it; where it does not, the match is untouched.
+    #[test]
+    fn one_pass_fields_are_parse_token() {
+        let values = [
+            "0x1",
+            "1",
+            "0",
+            "80",
+            "65535",
+            "65536",
+            "0xffffffff",
+            "0x1ffffffff",
+            "0x1/0x1",
+            "0xdeb/0xffff",
+            "5/0",
+            "0/0",
+            "0x0",
+            "007",
+            "0x",
+            "18446744073709551615",
+            "0x00000000000000000001",
+            "0x11223344556677889900aabbccddeeff",
+            "0x1/0xff00",
+            "10.0.0.1",
+            "10.0.0.0/24",
+            "10.0.0.0/0",
+            "10.0.0.0/33",
+            "1.2.3.4/255.255.0.0",
+            "1.2.3",
+            "256.0.0.1",
+            "+new-est+trk",
+            "-new+est-rpl+trk",
+            "+trk",
+            "+new+new",
+            "+snat-dnat",
+            "+inv+rel",
+            "trk",
+            "+tr",
+            "0x20/0x20",
+            "*",
+            "",
+            "-1",
+            "1e2",
+            "00:11:22:33:44:55",
+            "::1",
+            "LOCAL",
+            "no",
+        ];
+        let tails = [
+            "", ",", ", x=1", " y", "\t", "(a,b)", "=", "/", "+", "5", ".",
+        ];
+        let mut base = Match::new();
+        base.set(Field::Reg3, 7).unwrap();
+        base.set(Field::TcpDst, 80).unwrap();
+        base.set(Field::Metadata, 5).unwrap();
+        for f in crate::field::ALL {
+            let mut names = vec![f.name()];
+            names.extend(f.info().alias);
+            for name in names {
+                for (k, v) in values.iter().enumerate() {
+                    for tail in [tails[k % tails.len()], ""] {
+                        let line = format!("{name}={v}{tail}");
+                        let b = line.as_bytes();
+                        let start = name.len() + 1;
+                        let end = crate::text::value_end(b, start, b'=');
+                        let mut fast = base.clone();
+                        match fast.parse_field_at(f, b, start) {
+                            Some(at) => {
+                                assert_eq!(at, end, "{line:?}");
+                                let mut general = base.clone();
+                                general
+                                    .parse_token(name, Some(&line[start..end]), 1)
+                                    .unwrap_or_else(|e| panic!("{line:?}: {e}"));
+                                assert_eq!(fast, general, "{line:?}");
+                            }
+                            None => assert_eq!(fast, base, "{line:?}"),
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// The prerequisite check the table-driven one replaces: every entry in order, each
     /// tested by its slot.

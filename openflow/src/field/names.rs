@@ -325,19 +325,59 @@ impl KeyTable {
         }
     }
 
-    /// What `name` is, if the table has it.
-    #[inline]
+    /// What `name` is, if the table has it (what [`KeyTable::get_in`] is tested against).
+    #[cfg(test)]
     pub(crate) fn get(&self, name: &str) -> Option<Key> {
-        let b = name.as_bytes();
-        let (first, last) = words(b);
-        let mut h = hash(first, last, b.len());
+        let (first, last) = words(name.as_bytes());
+        self.get_words(name.as_bytes(), first, last)
+    }
+
+    /// [`KeyTable::get`] of the key `text[start..end]`, whose words are read from `text`
+    /// around it when it can: two 8-byte loads (the first masked to the key's bytes when
+    /// it is shorter) instead of [`words`]' cases by length.
+    #[inline(always)]
+    pub(crate) fn get_in(&self, text: &[u8], start: usize, end: usize) -> Option<Key> {
+        let len = end.checked_sub(start)?;
+        let word_at = |at: usize| {
+            text.get(at..)
+                .and_then(|r| r.first_chunk::<8>())
+                .map(|w| u64::from_le_bytes(*w))
+        };
+        let (first, last) = match (word_at(start), end.checked_sub(8).and_then(word_at)) {
+            (Some(f), Some(l)) if len > 8 => (f, l),
+            (Some(f), _) if (1..=8).contains(&len) => {
+                let w = f & (u64::MAX >> (64 - 8 * len as u32));
+                (w, w)
+            }
+            _ => words(text.get(start..end)?),
+        };
+        let mut h = hash(first, last, len);
         loop {
             let s = self.slots.get(h)?;
             if s.code == 0 {
                 return None;
             }
-            if s.len as usize == b.len() && s.first == first && s.last == last {
-                if b.len() > 16 {
+            if s.len as usize == len && s.first == first && s.last == last {
+                if len > 16 {
+                    return self.get_long(text.get(start..end)?, h);
+                }
+                return Some(Self::key(s.code));
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+    }
+
+    /// [`KeyTable::get`] of `name`, whose words are `first` and `last`.
+    #[cfg(test)]
+    fn get_words(&self, name: &[u8], first: u64, last: u64) -> Option<Key> {
+        let mut h = hash(first, last, name.len());
+        loop {
+            let s = self.slots.get(h)?;
+            if s.code == 0 {
+                return None;
+            }
+            if s.len as usize == name.len() && s.first == first && s.last == last {
+                if name.len() > 16 {
                     return self.get_long(name, h);
                 }
                 return Some(Self::key(s.code));
@@ -362,8 +402,7 @@ impl KeyTable {
     /// names: out of line.
     #[cold]
     #[inline(never)]
-    fn get_long(&self, name: &str, mut h: usize) -> Option<Key> {
-        let b = name.as_bytes();
+    fn get_long(&self, b: &[u8], mut h: usize) -> Option<Key> {
         let (first, last) = words(b);
         loop {
             let s = self.slots.get(h)?;
@@ -373,7 +412,7 @@ impl KeyTable {
             if s.len as usize == b.len()
                 && s.first == first
                 && s.last == last
-                && self.name(s.code, s.which) == name
+                && self.name(s.code, s.which).as_bytes() == b
             {
                 return Some(Self::key(s.code));
             }
@@ -440,6 +479,16 @@ mod tests {
             let extra = EXTRA_A.contains(&n.as_str()) || EXTRA_B.contains(&n.as_str());
             if !extra {
                 assert_eq!(T.get(n), by_name(n).map(Key::Field), "{n}");
+            }
+            // In a text, with anything around it.
+            for (before, after) in [("", ""), ("ab,", "=1,cdefghijklmnop"), ("", "x"), ("q", "")] {
+                let text = format!("{before}{n}{after}");
+                let (start, end) = (before.len(), before.len() + n.len());
+                assert_eq!(
+                    T.get_in(text.as_bytes(), start, end),
+                    T.get(n),
+                    "{text} {n}"
+                );
             }
         }
     }

@@ -796,32 +796,8 @@ pub(crate) fn parse_value_fast_at(
             }
         }
         Format::Ipv4 => {
-            let (ip, i) = dotted_quad(s)?;
-            match s.get(i) {
-                Some(b'/') => {
-                    let rest = s.get(i + 1..)?;
-                    let (mask, j) = match dotted_quad(rest) {
-                        Some((m, j)) if ends_at(rest, j) => (m, j),
-                        Some(_) => return None,
-                        None => match *rest {
-                            [d @ b'0'..=b'9', ..] if ends_at(rest, 1) => {
-                                (prefix_mask32(u32::from(d - b'0')), 1)
-                            }
-                            [d @ b'1'..=b'3', e @ b'0'..=b'9', ..] if ends_at(rest, 2) => {
-                                let p = u32::from(d - b'0') * 10 + u32::from(e - b'0');
-                                if p > 32 {
-                                    return None;
-                                }
-                                (prefix_mask32(p), 2)
-                            }
-                            _ => return None,
-                        },
-                    };
-                    (u128::from(ip), u128::from(mask), i + 1 + j)
-                }
-                _ if ends_at(s, i) => (u128::from(ip), u128::from(u32::MAX), i),
-                _ => return None,
-            }
+            let (v, m, len) = ipv4_value_at(s)?;
+            (u128::from(v), u128::from(m), len)
         }
         Format::CtState => {
             let (v, m, len) = ct_state_signed_at(s)?;
@@ -830,6 +806,62 @@ pub(crate) fn parse_value_fast_at(
         _ => return None,
     };
     Some((v & full, m & full, start + len))
+}
+
+/// [`parse_value_fast_at`] of an integer field of `n` bytes, at most 8, with the value at
+/// the start of `s`: value, mask (`u64::MAX` when none is given) and the value's length,
+/// neither cut to the field's width.
+#[inline(always)]
+pub(crate) fn int_value_at(s: &[u8], n: usize) -> Option<(u64, u64, usize)> {
+    let (v, i) = int_fast(s, n)?.ok()?;
+    match s.get(i) {
+        Some(b'/') => {
+            let ms = s.get(i + 1..)?;
+            let (m, j) = int_fast(ms, n)?.ok()?;
+            ends_at(ms, j).then_some((v, m, i + 1 + j))
+        }
+        _ if ends_at(s, i) => Some((v, u64::MAX, i)),
+        _ => None,
+    }
+}
+
+/// [`parse_value_fast_at`] of an IPv4 field with the value at the start of `s`: address,
+/// mask and the value's length.
+#[inline(always)]
+pub(crate) fn ipv4_value_at(s: &[u8]) -> Option<(u32, u32, usize)> {
+    let (ip, i) = dotted_quad(s)?;
+    match s.get(i) {
+        Some(b'/') => {
+            let rest = s.get(i + 1..)?;
+            let (mask, j) = match dotted_quad(rest) {
+                Some((m, j)) if ends_at(rest, j) => (m, j),
+                Some(_) => return None,
+                None => match *rest {
+                    [d @ b'0'..=b'9', ..] if ends_at(rest, 1) => {
+                        (prefix_mask32(u32::from(d - b'0')), 1)
+                    }
+                    [d @ b'1'..=b'3', e @ b'0'..=b'9', ..] if ends_at(rest, 2) => {
+                        let p = u32::from(d - b'0') * 10 + u32::from(e - b'0');
+                        if p > 32 {
+                            return None;
+                        }
+                        (prefix_mask32(p), 2)
+                    }
+                    _ => return None,
+                },
+            };
+            Some((ip, mask, i + 1 + j))
+        }
+        _ if ends_at(s, i) => Some((ip, u32::MAX, i)),
+        _ => None,
+    }
+}
+
+/// [`parse_value_fast_at`] of `ct_state` with the value at the start of `s`: flags, mask
+/// and the value's length.
+#[inline(always)]
+pub(crate) fn ct_state_value_at(s: &[u8]) -> Option<(u32, u32, usize)> {
+    ct_state_signed_at(s)
 }
 
 /// [`ct_state_signed`] of the value at the start of `b` (up to a separator or the end):
@@ -842,18 +874,32 @@ fn ct_state_signed_at(b: &[u8]) -> Option<(u32, u32, usize)> {
     let (mut flags, mut mask) = (0u32, 0u32);
     let mut i = 0;
     loop {
-        let tail = b.get(i + 1..)?;
-        // As in `ct_state_signed` (a flag name is never followed by a separator's byte
-        // inside its own letters, so the match cannot run past the value).
-        let (bit, n) = match tail {
-            [b'n', b'e', b'w', ..] => (0x01, 3),
-            [b'e', b's', b't', ..] => (0x02, 3),
-            [b'r', b'e', b'l', ..] => (0x04, 3),
-            [b'r', b'p', b'l', ..] => (0x08, 3),
-            [b'i', b'n', b'v', ..] => (0x10, 3),
-            [b't', b'r', b'k', ..] => (0x20, 3),
-            [b's', b'n', b'a', b't', ..] => (0x40, 4),
-            [b'd', b'n', b'a', b't', ..] => (0x80, 4),
+        // The name after the sign is told by the (up to) four bytes that follow the sign,
+        // read as one word: a three-letter name by its three bytes, `snat` and `dnat` by
+        // all four (no three-letter name starts either). As in `ct_state_signed`, a name
+        // matches when the text starts with it; what follows it is tested next. (A flag
+        // name holds no separator byte, so a match cannot run past the value.)
+        let w = match b.get(i + 1..i + 5) {
+            Some(&[c0, c1, c2, c3]) => u32::from_le_bytes([c0, c1, c2, c3]),
+            _ => {
+                let tail = b.get(i + 1..).unwrap_or(&[]);
+                tail.iter()
+                    .take(4)
+                    .rev()
+                    .fold(0u32, |w, &c| w << 8 | u32::from(c))
+            }
+        };
+        let name3 = |s: &[u8; 3]| u32::from_le_bytes([s[0], s[1], s[2], 0]);
+        let name4 = |s: &[u8; 4]| u32::from_le_bytes(*s);
+        let (bit, n) = match w & 0x00ff_ffff {
+            x if x == name3(b"new") => (0x01, 3),
+            x if x == name3(b"est") => (0x02, 3),
+            x if x == name3(b"rel") => (0x04, 3),
+            x if x == name3(b"rpl") => (0x08, 3),
+            x if x == name3(b"inv") => (0x10, 3),
+            x if x == name3(b"trk") => (0x20, 3),
+            _ if w == name4(b"snat") => (0x40, 4),
+            _ if w == name4(b"dnat") => (0x80, 4),
             _ => return None,
         };
         let after = i + 1 + n;
