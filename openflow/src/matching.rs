@@ -449,6 +449,21 @@ impl Match {
         // entry's is appended without a search.
         let (i, present) = match self.entries.last() {
             Some(e) if e.slot < slot => (self.entries.len(), false),
+            _ if self.entries.len() <= 16 => {
+                // As `rank` does for a short list, here without a call: the entries
+                // after the slot's place are few (fields come in about their order).
+                let mut k = self.entries.len();
+                while let Some(e) = k.checked_sub(1).and_then(|j| self.entries.get(j)) {
+                    if e.slot <= slot {
+                        break;
+                    }
+                    k -= 1;
+                }
+                match k.checked_sub(1).and_then(|j| self.entries.get(j)) {
+                    Some(e) if e.slot == slot => (k - 1, true),
+                    _ => (k, false),
+                }
+            }
             _ => self.rank(slot),
         };
         let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
