@@ -846,6 +846,9 @@ impl Match {
         if todo.iter().all(|&t| t == 0) {
             return Ok(());
         }
+        if self.usual_prereqs_met(&todo) {
+            return Ok(());
+        }
         let ct = todo.iter().zip(&CT_CHECKED).any(|(t, c)| t & c != 0);
         let facts = self.prereq_facts(ct);
         for (w, &word) in todo.iter().enumerate() {
@@ -862,6 +865,62 @@ impl Match {
             }
         }
         Ok(())
+    }
+
+    /// Whether the slots of `todo` (present slots with a prerequisite) all meet their
+    /// prerequisites in the usual case, told from a few values only: an Ethernet packet
+    /// type, `eth_type` IPv4 or IPv6, and L2 to L4 slots whose prerequisites those and
+    /// `nw_proto` (and `nw_frag`) meet. False means "not known here" (the slots are then
+    /// checked one by one), never that a slot fails.
+    #[inline]
+    fn usual_prereqs_met(&self, todo: &[u64; PRESENT_WORDS]) -> bool {
+        use Field::*;
+        if todo.iter().zip(&USUAL_CHECKED).any(|(t, u)| t & !u != 0) {
+            return false;
+        }
+        // `packet_type` is absent or Ethernet (0), so the Ethernet type is `eth_type`'s
+        // value: among the last entries, with `nw_proto` and `nw_frag`, found from the end.
+        if self.value_of_front(PacketType) != 0 {
+            return false;
+        }
+        let (mut dl, mut proto, mut frag) = (0, 0, 0);
+        for e in self.entries.iter().rev() {
+            match e.slot {
+                EthType => {
+                    dl = e.value;
+                    break;
+                }
+                NwProto => proto = e.value,
+                IpFrag => frag = e.value,
+                s if s < EthType => break,
+                _ => {}
+            }
+        }
+        let has = |set: &[u64; PRESENT_WORDS]| todo.iter().zip(set).any(|(t, s)| t & s != 0);
+        let ipv4 = match dl {
+            ETH_TYPE_IP => true,
+            ETH_TYPE_IPV6 => false,
+            _ => return false,
+        };
+        // (`frag & 2`: `nw_frag=later`, which has no L4 header.)
+        let transport = matches!(proto, 6 | 17 | 132) && frag & 2 == 0;
+        !(ipv4 && has(&USUAL_IPV6)
+            || !ipv4 && has(&USUAL_IPV4)
+            || !transport && has(&USUAL_L4)
+            || (proto != 6 || frag & 2 != 0) && has(&USUAL_TCP_FLAGS))
+    }
+
+    /// The value of `slot`, one of the first three slots (`dp_hash`, `recirc_id`,
+    /// `packet_type`), found without a search (0 when absent).
+    #[inline]
+    fn value_of_front(&self, slot: Field) -> u128 {
+        const _: () = assert!(Field::PacketType as usize == 2);
+        if !self.has(slot) {
+            return 0;
+        }
+        let p = self.present[0] & ((1 << slot as u64) - 1);
+        let i = (p & 1) as usize + (p >> 1 & 1) as usize;
+        self.entries.get(i).map_or(0, |e| e.value)
     }
 
     /// The protocol facts the prerequisites depend on (the connection tracking ones only
@@ -2343,6 +2402,39 @@ const CT_CHECKED: [u64; PRESENT_WORDS] = {
     }
     set
 };
+
+/// The slots [`Match::usual_prereqs_met`] knows about: Ethernet, IP and L4 ones.
+const USUAL_CHECKED: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::EthSrc,
+    Field::EthDst,
+    Field::EthType,
+    Field::VlanTci,
+    Field::IpSrc,
+    Field::IpDst,
+    Field::Ipv6Src,
+    Field::Ipv6Dst,
+    Field::Ipv6Label,
+    Field::NwProto,
+    Field::NwTos,
+    Field::NwTtl,
+    Field::IpFrag,
+    Field::TcpSrc,
+    Field::TcpDst,
+    Field::TcpFlags,
+]);
+
+/// The slots of [`USUAL_CHECKED`] that need IPv4 (or ARP).
+const USUAL_IPV4: [u64; PRESENT_WORDS] = slot_set(&[Field::IpSrc, Field::IpDst]);
+
+/// The slots of [`USUAL_CHECKED`] that need IPv6.
+const USUAL_IPV6: [u64; PRESENT_WORDS] =
+    slot_set(&[Field::Ipv6Src, Field::Ipv6Dst, Field::Ipv6Label]);
+
+/// The L4 port slots (which need TCP, UDP or SCTP and no later fragment, or ICMP).
+const USUAL_L4: [u64; PRESENT_WORDS] = slot_set(&[Field::TcpSrc, Field::TcpDst]);
+
+/// `tcp_flags` (which needs TCP and no later fragment, or ND).
+const USUAL_TCP_FLAGS: [u64; PRESENT_WORDS] = slot_set(&[Field::TcpFlags]);
 
 /// The slots whose values the prerequisites depend on, as indexes into the arrays
 /// [`Match::check_prereqs`] gathers them in (0 is for every other slot).
