@@ -526,7 +526,7 @@ impl Flow {
     /// fast parsers do not take, a bare field, a `key(value)`, an error...) goes to
     /// [`Flow::apply_item`] with the item the tokenizer makes, as if the fast path were
     /// not there.
-    #[inline(always)]
+    #[inline(never)]
     fn parse_head(&mut self, head: &str, command: Command) -> Result<()> {
         let b = head.as_bytes();
         let mut pos = 0;
@@ -575,10 +575,25 @@ impl Flow {
                     continue;
                 }
             }
-            let (item, next) = text::item_at(head, key_start, key_end, 0);
-            pos = next;
-            self.apply_item(item, command)?;
+            pos = self.apply_general(head, key_start, key_end, command)?;
         }
+    }
+
+    /// The general path of [`Flow::parse_head`] for the item of `head` whose key spans
+    /// `key_start..key_end`: applies it, and returns where the next item starts looking.
+    /// Out of line, so that the fast loop keeps its registers.
+    #[cold]
+    #[inline(never)]
+    fn apply_general(
+        &mut self,
+        head: &str,
+        key_start: usize,
+        key_end: usize,
+        command: Command,
+    ) -> Result<usize> {
+        let (item, next) = text::item_at(head, key_start, key_end, 0);
+        self.apply_item(item, command)?;
+        Ok(next)
     }
 
     /// The facts of the match that action encodings depend on.
