@@ -95,17 +95,18 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
 }
 
 /// The position of the first `action` in `line` (where ovs-ofctl's flow syntax starts the
-/// action list). Searched by its `c`, rarer than its `a` in match fields (`table`,
-/// `metadata`, `ct_state`...): the first `c` between an `a` and `tion` is the second byte
-/// of the first `action`.
+/// action list). Searched by its `o`, rarer than its other letters in match fields (one
+/// in `priority`; none in `table`, `metadata`, `ct_state`, `tcp`, `reg14`, `nw_dst`...):
+/// the first `o` between `acti` and `n` is the fifth byte of the first `action` (an
+/// `action` holds one `o`).
 #[inline]
 pub(crate) fn find_action(line: &str) -> Option<usize> {
     let h = line.as_bytes();
-    let mut i = 1;
-    while let Some(off) = find_byte(h.get(i..)?, b'c') {
+    let mut i = 4;
+    while let Some(off) = find_byte(h.get(i..)?, b'o') {
         let at = i + off;
-        if h.get(at - 1) == Some(&b'a') && h.get(at + 1..at + 5) == Some(b"tion") {
-            return Some(at - 1);
+        if h.get(at - 4..at) == Some(b"acti") && h.get(at + 1) == Some(&b'n') {
+            return Some(at - 4);
         }
         i = at + 1;
     }
@@ -537,6 +538,12 @@ mod tests {
             "c",
             "ac",
             "actionaction",
+            "priority=1,actions=drop",
+            "oooaction",
+            "actioaction",
+            "acti",
+            "action=",
+            "xacti\u{e9}n,action",
         ] {
             assert_eq!(find_action(s), s.find("action"), "{s:?}");
         }
