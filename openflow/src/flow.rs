@@ -533,6 +533,7 @@ impl Flow {
         loop {
             let key_start = text::skip_seps(b, pos);
             if key_start >= b.len() {
+                self.match_.restore_order();
                 return Ok(());
             }
             let key_end = text::key_end(b, key_start);
@@ -540,12 +541,14 @@ impl Flow {
             if delim != Some(b'(') {
                 let valued = delim.is_some_and(|c| c == b'=' || c == b':');
                 let end = match KEY_TABLE.get_in(b, key_start, key_end) {
-                    Some(Key::Field(f)) if valued => self.match_.parse_field_at(f, b, key_end + 1),
+                    Some(Key::Field(f)) if valued => {
+                        self.match_.parse_field_unordered(f, b, key_end + 1)
+                    }
                     Some(Key::Extra {
                         list: PROTOCOL_LIST,
                         index,
                     }) if !valued => {
-                        self.match_.set_protocol(usize::from(index));
+                        self.match_.set_protocol_unordered(usize::from(index));
                         Some(key_end)
                     }
                     Some(Key::Extra {
@@ -575,6 +578,7 @@ impl Flow {
                     continue;
                 }
             }
+            self.match_.restore_order();
             pos = self.apply_general(head, key_start, key_end, command)?;
         }
     }

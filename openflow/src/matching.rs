@@ -174,7 +174,7 @@ static WHOLE_SLOT: [u8; crate::field::N_FIELDS] = {
     t
 };
 
-/// How [`Match::parse_field_at`] reads a field's value.
+/// How [`Match::parse_field_unordered`] reads a field's value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum QuickKind {
     /// It does not: the general path does.
@@ -189,7 +189,7 @@ enum QuickKind {
     CtState,
 }
 
-/// What [`Match::parse_field_at`] needs to know of a field.
+/// What [`Match::parse_field_unordered`] needs to know of a field.
 #[derive(Clone, Copy)]
 struct Quick {
     /// How its value is read.
@@ -1106,14 +1106,100 @@ impl Match {
         self.set_default_packet_type();
     }
 
+    /// [`Match::set_protocol`] in the unordered state (see [`Match::put_unordered`]).
+    #[inline(always)]
+    pub(crate) fn set_protocol_unordered(&mut self, k: usize) {
+        let Some(&(_, dl_type, proto)) = PROTOCOLS.get(k) else {
+            return;
+        };
+        self.put_unordered(Field::EthType, u128::from(dl_type), 0xffff);
+        if proto != 0 {
+            self.put_unordered(Field::NwProto, u128::from(proto), 0xff);
+        }
+        self.set_default_packet_type_unordered();
+    }
+
+    /// A fast parser's [`Match::put_slot`] of `slot` with a nonzero `mask` (the value kept
+    /// is `value & mask`), leaving the entries *unordered*: a new slot is pushed at the end, a
+    /// present one (told by `present`, which stays exact) updated where it is. Parsed
+    /// fields come in any order, and putting each in its place would move the entries
+    /// after it every time; [`Match::restore_order`] sorts them once instead, and must be
+    /// called before any other use of the match (every other method assumes the order).
+    #[inline(always)]
+    pub(crate) fn put_unordered(&mut self, slot: Field, value: u128, mask: u128) {
+        let value = value & mask;
+        let i = slot as usize;
+        let bit = 1u64 << (i % 64);
+        let Some(word) = self.present.get_mut(i / 64) else {
+            return;
+        };
+        if *word & bit != 0 {
+            if let Some(e) = self.entries.iter_mut().rev().find(|e| e.slot == slot) {
+                e.value = value;
+                e.mask = mask;
+            }
+            return;
+        }
+        *word |= bit;
+        if self.entries.capacity() == 0 {
+            // A direct allocation (cheaper than the growth path of `reserve`).
+            self.entries = Vec::with_capacity(8);
+        }
+        self.entries.push(Entry { slot, value, mask });
+    }
+
+    /// [`Match::set_default_packet_type`] in the unordered state.
+    #[inline(always)]
+    fn set_default_packet_type_unordered(&mut self) {
+        if !self.has(Field::PacketType) {
+            self.put_unordered(Field::PacketType, 0, 0xffff_ffff);
+        }
+    }
+
+    /// Sorts the entries by slot after [`Match::put_unordered`]: an insertion sort, which
+    /// moves each entry once past those it belongs before (few: fields mostly come in
+    /// about their order) and only compares when they are in order already.
+    #[inline]
+    pub(crate) fn restore_order(&mut self) {
+        let e = &mut self.entries[..];
+        for k in 1..e.len() {
+            if e[k - 1].slot < e[k].slot {
+                // In place already (the usual case): nothing moves.
+                continue;
+            }
+            let cur = e[k];
+            let mut j = k;
+            while j > 0 && e[j - 1].slot > cur.slot {
+                e[j] = e[j - 1];
+                j -= 1;
+            }
+            e[j] = cur;
+        }
+    }
+
+    /// [`Match::parse_field_unordered`] with the entries in order again after it (what the
+    /// tests compare with [`Match::parse_token`]).
+    #[cfg(test)]
+    fn parse_field_at(&mut self, field: Field, b: &[u8], start: usize) -> Option<usize> {
+        let end = self.parse_field_unordered(field, b, start);
+        self.restore_order();
+        end
+    }
+
     /// The usual case of [`Match::parse_token`] (`field=value` for a field stored whole,
     /// with a value spelled the usual way) in one pass over a key-value list: `field`'s
     /// value starts at `b[start]` (after its key's `=` or `:`) and runs to the next
     /// separator (see [`crate::text`]). Returns the index of the value's end, having done
-    /// what `parse_token` does for it; `None`, having done nothing, when the general path
-    /// must find the value's end and decide (any other field, value or mask).
+    /// what `parse_token` does for it but in the unordered state (see
+    /// [`Match::put_unordered`]); `None`, having done nothing, when the general path must
+    /// find the value's end and decide (any other field, value or mask).
     #[inline(always)]
-    pub(crate) fn parse_field_at(&mut self, field: Field, b: &[u8], start: usize) -> Option<usize> {
+    pub(crate) fn parse_field_unordered(
+        &mut self,
+        field: Field,
+        b: &[u8],
+        start: usize,
+    ) -> Option<usize> {
         // What `parse_token`'s fast path (`parse_value_fast` and `set_whole`) does, with
         // the facts of the field read from one table entry, and, for the usual fields (at
         // most 8 bytes wide), in 64-bit arithmetic.
@@ -1130,23 +1216,23 @@ impl Match {
                 let (v, m, len) = value::ct_state_value_at(s)?;
                 (u64::from(v), u64::from(m), len)
             }
-            QuickKind::Wide => return self.parse_wide_field_at(field, q, slot, b, start),
+            QuickKind::Wide => return self.parse_wide_field_unordered(field, q, slot, b, start),
             QuickKind::None => return None,
         };
         let (v, m) = (v & q.full, m & q.full);
         if m == 0 || (!q.maskable && m != q.full) || m & q.bits == 0 {
             return None;
         }
-        self.put_slot_inline(slot, u128::from(v & q.bits), u128::from(m & q.bits));
+        self.put_unordered(slot, u128::from(v & q.bits), u128::from(m & q.bits));
         if q.ethernet {
-            self.set_default_packet_type();
+            self.set_default_packet_type_unordered();
         }
         Some(start + len)
     }
 
-    /// [`Match::parse_field_at`] of a field wider than 8 bytes, in 128-bit arithmetic.
+    /// [`Match::parse_field_unordered`] of a field wider than 8 bytes, in 128-bit arithmetic.
     #[inline(never)]
-    fn parse_wide_field_at(
+    fn parse_wide_field_unordered(
         &mut self,
         field: Field,
         q: Quick,
@@ -1160,9 +1246,9 @@ impl Match {
             return None;
         }
         // (A wide field keeps all its bits.)
-        self.put_slot_inline(slot, v, m);
+        self.put_unordered(slot, v, m);
         if q.ethernet {
-            self.set_default_packet_type();
+            self.set_default_packet_type_unordered();
         }
         Some(end)
     }
