@@ -880,7 +880,7 @@ impl Match {
         }
         // `packet_type` is absent or Ethernet (0), so the Ethernet type is `eth_type`'s
         // value: among the last entries, with `nw_proto` and `nw_frag`, found from the end.
-        if self.value_of_front(PacketType) != 0 {
+        if self.packet_type_value() != 0 {
             return false;
         }
         let (mut dl, mut proto, mut frag) = (0, 0, 0);
@@ -910,15 +910,19 @@ impl Match {
             || (proto != 6 || frag & 2 != 0) && has(&USUAL_TCP_FLAGS))
     }
 
-    /// The value of `slot`, one of the first three slots (`dp_hash`, `recirc_id`,
-    /// `packet_type`), found without a search (0 when absent).
+    /// The value of `packet_type` (0 when absent), found without a search: only `dp_hash`
+    /// and `recirc_id` come before it.
     #[inline]
-    fn value_of_front(&self, slot: Field) -> u128 {
-        const _: () = assert!(Field::PacketType as usize == 2);
-        if !self.has(slot) {
+    fn packet_type_value(&self) -> u128 {
+        const _: () = assert!(
+            Field::DpHash as usize == 0
+                && Field::RecircId as usize == 1
+                && Field::PacketType as usize == 2
+        );
+        if !self.has(Field::PacketType) {
             return 0;
         }
-        let p = self.present[0] & ((1 << slot as u64) - 1);
+        let p = self.present[0];
         let i = (p & 1) as usize + (p >> 1 & 1) as usize;
         self.entries.get(i).map_or(0, |e| e.value)
     }

@@ -392,7 +392,7 @@ impl KeyTable {
         match ALL.get(usize::from(code).wrapping_sub(1)) {
             Some(&f) if code < 256 => Key::Field(f),
             _ => Key::Extra {
-                list: (code >> 8) as u8 - 1,
+                list: ((code >> 8) as u8).wrapping_sub(1),
                 index: code as u8,
             },
         }
