@@ -332,9 +332,9 @@ impl KeyTable {
         self.get_words(name.as_bytes(), first, last)
     }
 
-    /// [`KeyTable::get`] of the key `text[start..end]`, whose words are read from `text`
-    /// around it when it can: two 8-byte loads (the first masked to the key's bytes when
-    /// it is shorter) instead of [`words`]' cases by length.
+    /// What the key `text[start..end]` is, if the table has it. Its words are read from
+    /// `text` around it when it can: two 8-byte loads (the first masked to the key's
+    /// bytes when it is shorter) instead of [`words`]' cases by length.
     #[inline(always)]
     pub(crate) fn get_in(&self, text: &[u8], start: usize, end: usize) -> Option<Key> {
         let len = end.checked_sub(start)?;
@@ -398,7 +398,7 @@ impl KeyTable {
         }
     }
 
-    /// [`KeyTable::get`] of a name longer than 16 bytes from slot `h` on, comparing whole
+    /// [`KeyTable::get_in`] of a name longer than 16 bytes from slot `h` on, comparing whole
     /// names: out of line.
     #[cold]
     #[inline(never)]
