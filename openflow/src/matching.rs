@@ -1123,12 +1123,13 @@ impl Match {
         self.set_default_packet_type_unordered();
     }
 
-    /// A fast parser's [`Match::put_slot`] of `slot` with a nonzero `mask` (the value kept
-    /// is `value & mask`), leaving the entries *unordered*: a new slot is pushed at the end, a
-    /// present one (told by `present`, which stays exact) updated where it is. Parsed
-    /// fields come in any order, and putting each in its place would move the entries
-    /// after it every time; [`Match::restore_order`] sorts them once instead, and must be
-    /// called before any other use of the match (every other method assumes the order).
+    /// A fast parser's [`Match::put_slot`] of `slot` with a nonzero `mask` (the value
+    /// kept is `value & mask`), leaving the entries *unordered*: a new slot is pushed at
+    /// the end, a present one (told by `present`, which stays exact) updated where it is.
+    /// Parsed fields come in any order, and putting each in its place would move the
+    /// entries after it every time; [`Match::restore_order`] sorts them once instead, and
+    /// must be called before any other use of the match (every other method assumes the
+    /// order).
     #[inline(always)]
     pub(crate) fn put_unordered(&mut self, slot: Field, value: u128, mask: u128) {
         let value = value & mask;
