@@ -194,9 +194,9 @@ enum QuickKind {
 struct Quick {
     /// How its value is read.
     kind: QuickKind,
-    /// The slot the field is stored whole in, plus one; 0 when the usual path does not
-    /// take the field (no OpenFlow header, wider than 16 bytes, or not stored whole).
-    slot: u8,
+    /// The slot the field is stored whole in; `None` when the usual path does not take
+    /// the field (no OpenFlow header, wider than 16 bytes, or not stored whole).
+    slot: Option<Field>,
     /// The field's width in bytes.
     bytes: u8,
     /// Whether it can be masked.
@@ -213,7 +213,7 @@ struct Quick {
 static QUICK: [Quick; crate::field::N_FIELDS] = {
     let mut t = [Quick {
         kind: QuickKind::None,
-        slot: 0,
+        slot: None,
         bytes: 0,
         maskable: false,
         ethernet: false,
@@ -225,12 +225,12 @@ static QUICK: [Quick; crate::field::N_FIELDS] = {
         let field = crate::field::ALL[i];
         let info = crate::field::const_info(i);
         let slot = match whole_slot_of(field) {
-            Some(slot) if !info.headers.is_empty() && info.bytes as usize <= 16 => slot as u8 + 1,
-            _ => 0,
+            Some(slot) if !info.headers.is_empty() && info.bytes as usize <= 16 => Some(slot),
+            _ => None,
         };
         let narrow = info.bytes <= 8;
         let kind = match info.format {
-            _ if slot == 0 => QuickKind::None,
+            _ if slot.is_none() => QuickKind::None,
             crate::field::Format::Decimal | crate::field::Format::Hexadecimal if narrow => {
                 QuickKind::Int
             }
@@ -1209,7 +1209,7 @@ impl Match {
         // the facts of the field read from one table entry, and, for the usual fields (at
         // most 8 bytes wide), in 64-bit arithmetic.
         let q = *QUICK.get(field as usize)?;
-        let slot = *crate::field::ALL.get(usize::from(q.slot).checked_sub(1)?)?;
+        let slot = q.slot?;
         let s = b.get(start..)?;
         let (v, m, len) = match q.kind {
             QuickKind::Int => value::int_value_at(s, usize::from(q.bytes))?,
@@ -1225,7 +1225,8 @@ impl Match {
             QuickKind::None => return None,
         };
         let (v, m) = (v & q.full, m & q.full);
-        if m == 0 || (!q.maskable && m != q.full) || m & q.bits == 0 {
+        // (`bits` is within `full`: a mask with some of them is not zero.)
+        if m & q.bits == 0 || (!q.maskable && m != q.full) {
             return None;
         }
         self.put_unordered(slot, u128::from(v & q.bits), u128::from(m & q.bits));
