@@ -530,6 +530,8 @@ impl Flow {
     fn parse_head(&mut self, head: &str, command: Command) -> Result<()> {
         let b = head.as_bytes();
         let mut pos = 0;
+        // The fast path leaves the match's entries unordered (see `Match::put_unordered`):
+        // they are put in order before the general path and at the end.
         loop {
             let key_start = text::skip_seps(b, pos);
             if key_start >= b.len() {
