@@ -27,10 +27,11 @@ use crate::action::{
 };
 use crate::error::{Error, Result};
 use crate::field::Field;
+use crate::field::{Key, KeyTable};
 use crate::matching::{DEFAULT_PRIORITY, Match, NOT_A_MATCH_FIELD};
 use crate::message::{FlowMod, FlowStats, NO_BUFFER, OFPG_ANY, OFPP_ANY, encode_flow_mod_with};
 use crate::numfmt;
-use crate::text::KeyValues;
+use crate::text::{self, Item};
 use crate::version::Version;
 use crate::wire::Writer;
 
@@ -207,6 +208,67 @@ enum Keyword {
     Cookie,
 }
 
+/// The flow keywords by name (what [`keyword`] tells apart), in the order of
+/// [`KEYWORD_NAMES`].
+const KEYWORDS: [(&str, Keyword); 19] = [
+    ("table", Keyword::Table),
+    ("cookie", Keyword::Cookie),
+    ("n_bytes", Keyword::Ignored),
+    ("priority", Keyword::Priority),
+    ("out_port", Keyword::OutPort),
+    ("duration", Keyword::Ignored),
+    ("idle_age", Keyword::Ignored),
+    ("hard_age", Keyword::Ignored),
+    ("out_group", Keyword::OutGroup),
+    ("n_packets", Keyword::Ignored),
+    ("importance", Keyword::Importance),
+    ("idle_timeout", Keyword::IdleTimeout),
+    ("hard_timeout", Keyword::HardTimeout),
+    ("reset_counts", Keyword::Flag(RESET_COUNTS)),
+    ("send_flow_rem", Keyword::Flag(SEND_FLOW_REM)),
+    ("check_overlap", Keyword::Flag(CHECK_OVERLAP)),
+    ("no_byte_counts", Keyword::Flag(NO_BYT_COUNTS)),
+    ("no_packet_counts", Keyword::Flag(NO_PKT_COUNTS)),
+    ("no_readonly_table", Keyword::Ignored),
+];
+
+/// The names of [`KEYWORDS`] (`allow_hidden_fields`, the one other keyword, is left to
+/// the general path).
+const KEYWORD_NAMES: [&str; KEYWORDS.len()] = {
+    let mut t = [""; KEYWORDS.len()];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = KEYWORDS[i].0;
+        i += 1;
+    }
+    t
+};
+
+/// [`KEY_TABLE`]'s extra list of flow keywords ([`KEYWORD_NAMES`]).
+const KEYWORD_LIST: u8 = 0;
+/// [`KEY_TABLE`]'s extra list of protocol shorthands.
+const PROTOCOL_LIST: u8 = 1;
+
+/// Every key of a flow line's match part the fast path of [`Flow::parse_with`] knows: one
+/// look-up tells a flow keyword, a protocol shorthand and a field apart.
+static KEY_TABLE: KeyTable = KeyTable::new(&[&KEYWORD_NAMES, &crate::matching::PROTOCOL_NAMES]);
+
+/// The decimal number without a leading zero (1 to 19 digits) that starts at `b[start]`
+/// and runs to a separator or the end of `b`: its value and its end. `None` for anything
+/// else.
+#[inline(always)]
+fn decimal_at(b: &[u8], start: usize) -> Option<(u64, usize)> {
+    let s = b.get(start..)?;
+    if !matches!(s.first(), Some(b'1'..=b'9')) {
+        return None;
+    }
+    let (v, n) = crate::field::value::dec_u64(s)?;
+    let end = start + n;
+    b.get(end)
+        .is_none_or(|&c| crate::text::is_sep(c))
+        .then_some((v, end))
+}
+
 /// The flow keyword `key` is, if any: by its length first, so that a match field (most
 /// keys) is told apart with a compare or two.
 #[inline]
@@ -313,115 +375,7 @@ impl Flow {
             }
             None => (line, None),
         };
-        for item in KeyValues::new(head, 0) {
-            let (key, value) = (item.key, item.value);
-            let kcol = item.key_offset + 1;
-            let vcol = item.value_offset + 1;
-            let has_value = item.delim.is_some();
-            // A flow keyword this command takes, else a match field.
-            let kw = keyword(key).filter(|kw| match kw {
-                Keyword::Flag(_) => command.has_actions(),
-                Keyword::Ignored => true,
-                Keyword::Table | Keyword::Cookie => has_value,
-                Keyword::Priority => command.has_priority() && has_value,
-                Keyword::IdleTimeout | Keyword::HardTimeout => command.has_actions() && has_value,
-                Keyword::Importance => command == Command::Add && has_value,
-                Keyword::OutPort | Keyword::OutGroup => command.has_out_port() && has_value,
-            });
-            match kw {
-                Some(Keyword::Flag(flag)) => flow.flags |= flag,
-                Some(Keyword::Ignored) => {}
-                Some(Keyword::Table) => {
-                    let fast = plain_decimal(value).and_then(|t| u8::try_from(t).ok());
-                    let t: u8 = fast.map_or_else(|| value.parse(), Ok).map_err(|_| {
-                        Error::parse(value, vcol, format_args!("unknown table {value:?}"))
-                    })?;
-                    flow.table_id = (t != 0xff).then_some(t);
-                }
-                Some(Keyword::Priority) => {
-                    flow.priority = u16_value(key, value, vcol)?;
-                }
-                Some(Keyword::IdleTimeout) => {
-                    flow.idle_timeout = u16_value(key, value, vcol)?;
-                }
-                Some(Keyword::HardTimeout) => {
-                    flow.hard_timeout = u16_value(key, value, vcol)?;
-                }
-                Some(Keyword::Importance) => {
-                    flow.importance = u16_value(key, value, vcol)?;
-                }
-                Some(Keyword::OutPort) => {
-                    flow.out_port = crate::field::value::parse_port(value)
-                        .map(crate::field::value::port_to_ofp11)
-                        .ok_or_else(|| {
-                            Error::parse(
-                                value,
-                                vcol,
-                                format_args!("{value} is not a valid OpenFlow port"),
-                            )
-                        })?;
-                }
-                Some(Keyword::OutGroup) => {
-                    flow.out_group = match value {
-                        "all" => 0xffff_fffc,
-                        "any" => OFPG_ANY,
-                        _ => parse_c_uint(value)
-                            .and_then(|v| u32::try_from(v).ok())
-                            .ok_or_else(|| {
-                                Error::parse(
-                                    value,
-                                    vcol,
-                                    format_args!("{value} is not a valid OpenFlow group"),
-                                )
-                            })?,
-                    };
-                }
-                Some(Keyword::Cookie) => {
-                    let bad = |s: &str| Error::parse(s, vcol, format_args!("invalid cookie {s:?}"));
-                    match value.split_once('/') {
-                        Some(_) if command == Command::Add => {
-                            return Err(Error::parse(
-                                value,
-                                vcol,
-                                "flow additions cannot use a cookie mask",
-                            ));
-                        }
-                        Some((v, m)) => {
-                            let v = parse_c_uint(v).ok_or_else(|| bad(v))?;
-                            let m = if m == "-1" {
-                                u64::MAX
-                            } else {
-                                parse_c_uint(m).ok_or_else(|| bad(m))?
-                            };
-                            flow.cookie_match = Some((v, m));
-                        }
-                        None if !command.has_actions() => {
-                            return Err(Error::parse(
-                                value,
-                                vcol,
-                                format_args!(
-                                    "cannot set cookie (to match on a cookie, specify a mask, e.g. cookie={value}/-1)"
-                                ),
-                            ));
-                        }
-                        None => {
-                            flow.new_cookie = Some(parse_c_uint(value).ok_or_else(|| bad(value))?)
-                        }
-                    }
-                }
-                None => {
-                    let v = item.delim.map(|_| value);
-                    if let Err(e) = flow.match_.parse_token(key, v, kcol) {
-                        return Err(match e {
-                            Error::Parse { reason, .. } if reason == NOT_A_MATCH_FIELD => {
-                                Error::parse(key, kcol, format_args!("unknown keyword {key}"))
-                            }
-                            e => e,
-                        });
-                    }
-                }
-            }
-        }
+        flow.parse_head(head, command)?;
         if let Err((field, needs)) = flow.match_.check_prereqs() {
             let name = field.name();
             let column = head.find(name).map_or(1, |p| p + 1);
@@ -450,6 +404,202 @@ impl Flow {
             })?;
         }
         Ok(flow)
+    }
+
+    /// Applies one item of a flow line's match part (a flow keyword or a match token),
+    /// the general way.
+    fn apply_item(&mut self, item: Item<'_>, command: Command) -> Result<()> {
+        let (key, value) = (item.key, item.value);
+        let kcol = item.key_offset + 1;
+        let vcol = item.value_offset + 1;
+        let has_value = item.delim.is_some();
+        // A flow keyword this command takes, else a match field.
+        let kw = keyword(key).filter(|kw| match kw {
+            Keyword::Flag(_) => command.has_actions(),
+            Keyword::Ignored => true,
+            Keyword::Table | Keyword::Cookie => has_value,
+            Keyword::Priority => command.has_priority() && has_value,
+            Keyword::IdleTimeout | Keyword::HardTimeout => command.has_actions() && has_value,
+            Keyword::Importance => command == Command::Add && has_value,
+            Keyword::OutPort | Keyword::OutGroup => command.has_out_port() && has_value,
+        });
+        match kw {
+            Some(Keyword::Flag(flag)) => self.flags |= flag,
+            Some(Keyword::Ignored) => {}
+            Some(Keyword::Table) => {
+                let fast = plain_decimal(value).and_then(|t| u8::try_from(t).ok());
+                let t: u8 = fast.map_or_else(|| value.parse(), Ok).map_err(|_| {
+                    Error::parse(value, vcol, format_args!("unknown table {value:?}"))
+                })?;
+                self.table_id = (t != 0xff).then_some(t);
+            }
+            Some(Keyword::Priority) => {
+                self.priority = u16_value(key, value, vcol)?;
+            }
+            Some(Keyword::IdleTimeout) => {
+                self.idle_timeout = u16_value(key, value, vcol)?;
+            }
+            Some(Keyword::HardTimeout) => {
+                self.hard_timeout = u16_value(key, value, vcol)?;
+            }
+            Some(Keyword::Importance) => {
+                self.importance = u16_value(key, value, vcol)?;
+            }
+            Some(Keyword::OutPort) => {
+                self.out_port = crate::field::value::parse_port(value)
+                    .map(crate::field::value::port_to_ofp11)
+                    .ok_or_else(|| {
+                        Error::parse(
+                            value,
+                            vcol,
+                            format_args!("{value} is not a valid OpenFlow port"),
+                        )
+                    })?;
+            }
+            Some(Keyword::OutGroup) => {
+                self.out_group = match value {
+                    "all" => 0xffff_fffc,
+                    "any" => OFPG_ANY,
+                    _ => parse_c_uint(value)
+                        .and_then(|v| u32::try_from(v).ok())
+                        .ok_or_else(|| {
+                            Error::parse(
+                                value,
+                                vcol,
+                                format_args!("{value} is not a valid OpenFlow group"),
+                            )
+                        })?,
+                };
+            }
+            Some(Keyword::Cookie) => {
+                let bad = |s: &str| Error::parse(s, vcol, format_args!("invalid cookie {s:?}"));
+                match value.split_once('/') {
+                    Some(_) if command == Command::Add => {
+                        return Err(Error::parse(
+                            value,
+                            vcol,
+                            "flow additions cannot use a cookie mask",
+                        ));
+                    }
+                    Some((v, m)) => {
+                        let v = parse_c_uint(v).ok_or_else(|| bad(v))?;
+                        let m = if m == "-1" {
+                            u64::MAX
+                        } else {
+                            parse_c_uint(m).ok_or_else(|| bad(m))?
+                        };
+                        self.cookie_match = Some((v, m));
+                    }
+                    None if !command.has_actions() => {
+                        return Err(Error::parse(
+                            value,
+                            vcol,
+                            format_args!(
+                                "cannot set cookie (to match on a cookie, specify a mask, e.g. cookie={value}/-1)"
+                            ),
+                        ));
+                    }
+                    None => self.new_cookie = Some(parse_c_uint(value).ok_or_else(|| bad(value))?),
+                }
+            }
+            None => {
+                let v = item.delim.map(|_| value);
+                if let Err(e) = self.match_.parse_token(key, v, kcol) {
+                    return Err(match e {
+                        Error::Parse { reason, .. } if reason == NOT_A_MATCH_FIELD => {
+                            Error::parse(key, kcol, format_args!("unknown keyword {key}"))
+                        }
+                        e => e,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the items of `head`, a flow line's match part (everything before its
+    /// actions).
+    ///
+    /// The usual items are told apart and applied in one pass over the bytes: each key is
+    /// looked up once in [`KEY_TABLE`], and a field's value (or a `table` or `priority`)
+    /// is parsed as its end is found, straight into the match. Anything else (a value the
+    /// fast parsers do not take, a bare field, a `key(value)`, an error...) goes to
+    /// [`Flow::apply_item`] with the item the tokenizer makes, as if the fast path were
+    /// not there.
+    #[inline(never)]
+    fn parse_head(&mut self, head: &str, command: Command) -> Result<()> {
+        let b = head.as_bytes();
+        let mut pos = 0;
+        // The fast path leaves the match's entries unordered (see `Match::put_unordered`):
+        // they are put in order before the general path and at the end.
+        loop {
+            let key_start = text::skip_seps(b, pos);
+            if key_start >= b.len() {
+                self.match_.restore_order();
+                return Ok(());
+            }
+            let key_end = text::key_end(b, key_start);
+            let delim = b.get(key_end).copied();
+            if delim != Some(b'(') {
+                let valued = delim.is_some_and(|c| c == b'=' || c == b':');
+                let end = match KEY_TABLE.get_in(b, key_start, key_end) {
+                    Some(Key::Field(f)) if valued => {
+                        self.match_.parse_field_unordered(f, b, key_end + 1)
+                    }
+                    Some(Key::Extra {
+                        list: PROTOCOL_LIST,
+                        index,
+                    }) if !valued => {
+                        self.match_.set_protocol_unordered(usize::from(index));
+                        Some(key_end)
+                    }
+                    Some(Key::Extra {
+                        list: KEYWORD_LIST,
+                        index,
+                    }) if valued => {
+                        let kw = KEYWORDS.get(usize::from(index)).map(|k| k.1);
+                        let value = decimal_at(b, key_end + 1);
+                        match (kw, value) {
+                            (Some(Keyword::Table), Some((t, end))) if t <= 0xff => {
+                                self.table_id = (t != 0xff).then_some(t as u8);
+                                Some(end)
+                            }
+                            (Some(Keyword::Priority), Some((p, end)))
+                                if p <= 0xffff && command.has_priority() =>
+                            {
+                                self.priority = p as u16;
+                                Some(end)
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(end) = end {
+                    pos = text::after_value(b, end);
+                    continue;
+                }
+            }
+            self.match_.restore_order();
+            pos = self.apply_general(head, key_start, key_end, command)?;
+        }
+    }
+
+    /// The general path of [`Flow::parse_head`] for the item of `head` whose key spans
+    /// `key_start..key_end`: applies it, and returns where the next item starts looking.
+    /// Out of line, so that the fast loop keeps its registers.
+    #[cold]
+    #[inline(never)]
+    fn apply_general(
+        &mut self,
+        head: &str,
+        key_start: usize,
+        key_end: usize,
+        command: Command,
+    ) -> Result<usize> {
+        let (item, next) = text::item_at(head, key_start, key_end, 0);
+        self.apply_item(item, command)?;
+        Ok(next)
     }
 
     /// The facts of the match that action encodings depend on.
@@ -1051,6 +1201,183 @@ mod tests {
             }
             assert_eq!(w.as_slice(), &want[..]);
             assert!(ok >= 12 && failed >= 3, "{ok} encoded, {failed} failed");
+        }
+    }
+
+    /// The key table's extra names are what `keyword` and the match's protocols say, and
+    /// no field has one of them (a key table name takes precedence over a field's).
+    #[test]
+    fn key_table_names_are_keywords_and_protocols() {
+        for (k, &(name, kw)) in KEYWORDS.iter().enumerate() {
+            assert_eq!(keyword(name), Some(kw), "{name}");
+            assert_eq!(Field::from_name(name), None, "{name}");
+            let want = Key::Extra {
+                list: KEYWORD_LIST,
+                index: k as u8,
+            };
+            assert_eq!(KEY_TABLE.get(name), Some(want), "{name}");
+        }
+        for (k, name) in crate::matching::PROTOCOL_NAMES.iter().enumerate() {
+            assert_eq!(keyword(name), None, "{name}");
+            assert_eq!(Field::from_name(name), None, "{name}");
+            let want = Key::Extra {
+                list: PROTOCOL_LIST,
+                index: k as u8,
+            };
+            assert_eq!(KEY_TABLE.get(name), Some(want), "{name}");
+        }
+    }
+
+    /// The general way of parsing a match part that [`Flow::parse_head`] has a fast path
+    /// beside: each item of the tokenizer, applied by [`Flow::apply_item`].
+    fn parse_head_ref(flow: &mut Flow, head: &str, command: Command) -> Result<()> {
+        for item in text::KeyValues::new(head, 0) {
+            flow.apply_item(item, command)?;
+        }
+        Ok(())
+    }
+
+    /// The fast path of the match part gives the flows and errors of the general one, on
+    /// random lines of usual and unusual keys, delimiters, values and separators.
+    #[test]
+    fn the_fast_match_path_agrees_with_the_general_one() {
+        let keys = [
+            "table",
+            "priority",
+            "cookie",
+            "out_port",
+            "idle_timeout",
+            "send_flow_rem",
+            "ct_state",
+            "tcp",
+            "udp",
+            "ip",
+            "ipv6",
+            "icmp6",
+            "arp",
+            "eth",
+            "reg14",
+            "reg0",
+            "metadata",
+            "nw_dst",
+            "nw_src",
+            "tp_dst",
+            "tp_src",
+            "ct_mark",
+            "ct_label",
+            "dl_src",
+            "in_port",
+            "vlan_tci",
+            "dl_vlan",
+            "nw_tos",
+            "ip_dscp",
+            "nw_frag",
+            "xreg1",
+            "xxreg0",
+            "tcp_flags",
+            "ipv6_dst",
+            "tun_metadata3",
+            "reg0[0..3]",
+            "bogus",
+            "ct_nw_src",
+            "icmp_type",
+            "arp_op",
+            "mpls_label",
+            "pkt_mark",
+            "n_packets",
+            "importance",
+            "out_group",
+            "TABLE",
+            "",
+        ];
+        let values = [
+            "14",
+            "120",
+            "0",
+            "255",
+            "256",
+            "65535",
+            "65536",
+            "0x1",
+            "0x1/0x1",
+            "0xffff",
+            "+new-est+trk",
+            "-new+est-rpl+trk",
+            "+trk",
+            "+tr",
+            "10.0.0.1",
+            "10.0.0.0/24",
+            "10.0.0.0/33",
+            "1.2.3",
+            "80",
+            "0x0/0x0",
+            "1/0",
+            "",
+            "*",
+            "00:11:22:33:44:55",
+            "LOCAL",
+            "(1)",
+            "5(x,y)",
+            "no",
+            "later",
+            "0x11223344556677889900",
+            "::1",
+            "007",
+            "0x",
+            "-1",
+            "1e",
+            "+new+new",
+        ];
+        let delims = ["=", "=", "=", ":", "(", ""];
+        let seps = [",", ",", ", ", " ", ",,", "\t", ""];
+        let mut seed = 0x5eed_1234_abcd_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut heads = vec![
+            "table=14,priority=120,ct_state=+new-est+trk,tcp,reg14=0x1,metadata=0x1,nw_dst=10.0.0.0,tp_dst=80".to_string(),
+            "table=44,priority=2002,ct_state=-new+est-rpl+trk,ct_mark=0x1/0x1,ip,reg15=0x6f6,metadata=0xa,nw_src=10.0.38.245".to_string(),
+            "table=21,priority=100,ip,reg0=0xdeb/0xffff,metadata=0x14,nw_dst=10.0.77.0/24".to_string(),
+        ];
+        for _ in 0..20000 {
+            let mut h = String::new();
+            for _ in 0..next(7) {
+                h.push_str(keys[next(keys.len())]);
+                let d = delims[next(delims.len())];
+                h.push_str(d);
+                if !d.is_empty() {
+                    h.push_str(values[next(values.len())]);
+                    if d == "(" && next(2) == 0 {
+                        h.push(')');
+                    }
+                }
+                h.push_str(seps[next(seps.len())]);
+            }
+            heads.push(h);
+        }
+        let commands = [
+            Command::Add,
+            Command::Modify,
+            Command::ModifyStrict,
+            Command::Delete,
+            Command::DeleteStrict,
+        ];
+        for (k, h) in heads.iter().enumerate() {
+            let command = commands[k % commands.len()];
+            let (mut fast, mut general) = (Flow::default(), Flow::default());
+            let got = fast.parse_head(h, command);
+            let want = parse_head_ref(&mut general, h, command);
+            match (got, want) {
+                (Ok(()), Ok(())) => assert_eq!(fast, general, "{h:?}"),
+                (got, want) => assert_eq!(
+                    got.map_err(|e| e.to_string()),
+                    want.map_err(|e| e.to_string()),
+                    "{h:?}"
+                ),
+            }
         }
     }
 

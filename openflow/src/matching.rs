@@ -174,6 +174,94 @@ static WHOLE_SLOT: [u8; crate::field::N_FIELDS] = {
     t
 };
 
+/// How [`Match::parse_field_unordered`] reads a field's value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QuickKind {
+    /// It does not: the general path does.
+    None,
+    /// An integer of at most 8 bytes ([`value::int_value_at`]).
+    Int,
+    /// An integer of 9 to 16 bytes ([`value::parse_value_fast_at`]).
+    Wide,
+    /// An IPv4 address ([`value::ipv4_value_at`]).
+    Ipv4,
+    /// `ct_state` flags ([`value::ct_state_value_at`]).
+    CtState,
+}
+
+/// What [`Match::parse_field_unordered`] needs to know of a field.
+#[derive(Clone, Copy)]
+struct Quick {
+    /// How its value is read.
+    kind: QuickKind,
+    /// The slot the field is stored whole in; `None` when the usual path does not take
+    /// the field (no OpenFlow header, wider than 16 bytes, or not stored whole).
+    slot: Option<Field>,
+    /// The field's width in bytes.
+    bytes: u8,
+    /// Whether it can be masked.
+    maskable: bool,
+    /// Whether it has a prerequisite (setting it makes the match Ethernet only).
+    ethernet: bool,
+    /// All ones over the field's width (for a field of at most 8 bytes).
+    full: u64,
+    /// The slot bits it sets: `full`, but for `ct_state`, whose 8 flag bits are kept.
+    bits: u64,
+}
+
+/// [`Quick`] by field index, built at compile time from the registry and [`whole_slot_of`].
+static QUICK: [Quick; crate::field::N_FIELDS] = {
+    let mut t = [Quick {
+        kind: QuickKind::None,
+        slot: None,
+        bytes: 0,
+        maskable: false,
+        ethernet: false,
+        full: 0,
+        bits: 0,
+    }; crate::field::N_FIELDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        let field = crate::field::ALL[i];
+        let info = crate::field::const_info(i);
+        let slot = match whole_slot_of(field) {
+            Some(slot) if !info.headers.is_empty() && info.bytes as usize <= 16 => Some(slot),
+            _ => None,
+        };
+        let narrow = info.bytes <= 8;
+        let kind = match info.format {
+            _ if slot.is_none() => QuickKind::None,
+            crate::field::Format::Decimal | crate::field::Format::Hexadecimal if narrow => {
+                QuickKind::Int
+            }
+            crate::field::Format::Decimal | crate::field::Format::Hexadecimal => QuickKind::Wide,
+            crate::field::Format::Ipv4 if info.bytes == 4 => QuickKind::Ipv4,
+            crate::field::Format::CtState if info.bytes == 4 => QuickKind::CtState,
+            _ => QuickKind::None,
+        };
+        let full = if narrow {
+            u64::MAX >> (64 - 8 * info.bytes as u32)
+        } else {
+            u64::MAX
+        };
+        t[i] = Quick {
+            kind,
+            slot,
+            bytes: info.bytes,
+            maskable: info.maskable,
+            ethernet: !matches!(info.prereq, Prereq::None),
+            full,
+            bits: if matches!(field, Field::CtState) {
+                full & 0xff
+            } else {
+                full
+            },
+        };
+        i += 1;
+    }
+    t
+};
+
 /// For a field stored whole in one slot, where [`Match::set_masked`] of a value and mask
 /// with `full` (the field's value bits) is `put_slot` of the slot with both masked by the
 /// returned bits (`ct_state` keeps its 8 flag bits), that slot and bits.
@@ -357,7 +445,27 @@ impl Match {
             return;
         }
         let value = value & mask;
-        let (i, present) = self.rank(slot);
+        // Parsed fields mostly come in about the entries' order: a slot past the last
+        // entry's is appended without a search.
+        let (i, present) = match self.entries.last() {
+            Some(e) if e.slot < slot => (self.entries.len(), false),
+            _ if self.entries.len() <= 16 => {
+                // As `rank` does for a short list, here without a call: the entries
+                // after the slot's place are few (fields come in about their order).
+                let mut k = self.entries.len();
+                while let Some(e) = k.checked_sub(1).and_then(|j| self.entries.get(j)) {
+                    if e.slot <= slot {
+                        break;
+                    }
+                    k -= 1;
+                }
+                match k.checked_sub(1).and_then(|j| self.entries.get(j)) {
+                    Some(e) if e.slot == slot => (k - 1, true),
+                    _ => (k, false),
+                }
+            }
+            _ => self.rank(slot),
+        };
         let (w, bit) = (slot as usize / 64, 1u64 << (slot as usize % 64));
         if present {
             if mask != 0 {
@@ -374,15 +482,31 @@ impl Match {
                 *word &= !bit;
             }
         } else {
-            if self.entries.capacity() == 0 {
-                // A direct allocation (cheaper than the growth path of `reserve`).
-                self.entries = Vec::with_capacity(8);
-            }
-            // At the end (a push) when the slot is past every present one.
-            let i = i.min(self.entries.len());
-            self.entries.insert(i, Entry { slot, value, mask });
+            self.insert_entry(i, Entry { slot, value, mask });
             if let Some(word) = self.present.get_mut(w) {
                 *word |= bit;
+            }
+        }
+    }
+
+    /// Inserts `e` at index `i` of the entries (at the end when `i` is past it).
+    #[inline(always)]
+    fn insert_entry(&mut self, i: usize, e: Entry) {
+        if self.entries.capacity() == 0 {
+            // A direct allocation (cheaper than the growth path of `reserve`).
+            self.entries = Vec::with_capacity(8);
+        }
+        // A push, and the entries after `i` (a few: a match has some ten) moved up one
+        // place by a loop, cheaper than `Vec::insert`'s call to `memmove` for so few.
+        self.entries.push(e);
+        if let Some(tail) = self.entries.get_mut(i..) {
+            let mut k = tail.len().saturating_sub(1);
+            while k > 0 {
+                tail[k] = tail[k - 1];
+                k -= 1;
+            }
+            if let Some(first) = tail.first_mut() {
+                *first = e;
             }
         }
     }
@@ -588,12 +712,11 @@ impl Match {
         if self.has(Field::PacketType) {
             return;
         }
-        let i = (self.present[0] & 0b11).count_ones() as usize;
-        if self.entries.capacity() == 0 {
-            self.entries = Vec::with_capacity(8);
-        }
-        self.entries.insert(
-            i.min(self.entries.len()),
+        // (Two bits added: `count_ones` is a long sequence without a popcount instruction.)
+        let p = self.present[0];
+        let i = (p & 1) as usize + (p >> 1 & 1) as usize;
+        self.insert_entry(
+            i,
             Entry {
                 slot: Field::PacketType,
                 value: 0,
@@ -723,7 +846,11 @@ impl Match {
         if todo.iter().all(|&t| t == 0) {
             return Ok(());
         }
-        let facts = self.prereq_facts();
+        if self.usual_prereqs_met(&todo) {
+            return Ok(());
+        }
+        let ct = todo.iter().zip(&CT_CHECKED).any(|(t, c)| t & c != 0);
+        let facts = self.prereq_facts(ct);
         for (w, &word) in todo.iter().enumerate() {
             let mut word = word;
             while word != 0 {
@@ -740,18 +867,113 @@ impl Match {
         Ok(())
     }
 
-    /// The protocol facts the prerequisites depend on, from one pass over the entries:
-    /// each entry's value and mask are stored at its slot's index in [`FACT`] (0, a sink,
-    /// for the other slots), without a branch per entry. Absent slots are zeros.
-    fn prereq_facts(&self) -> PrereqFacts {
+    /// Whether the slots of `todo` (present slots with a prerequisite) all meet their
+    /// prerequisites in the usual case, told from a few values only: an Ethernet packet
+    /// type, `eth_type` IPv4 or IPv6, and L2 to L4 slots whose prerequisites those and
+    /// `nw_proto` (and `nw_frag`) meet. False means "not known here" (the slots are then
+    /// checked one by one), never that a slot fails.
+    #[inline]
+    fn usual_prereqs_met(&self, todo: &[u64; PRESENT_WORDS]) -> bool {
+        use Field::*;
+        if todo.iter().zip(&USUAL_CHECKED).any(|(t, u)| t & !u != 0) {
+            return false;
+        }
+        // `packet_type` is absent or Ethernet (0), so the Ethernet type is `eth_type`'s
+        // value: among the last entries, with `nw_proto` and `nw_frag`, found from the end.
+        if self.packet_type_value() != 0 {
+            return false;
+        }
+        let (mut dl, mut proto, mut frag) = (0, 0, 0);
+        for e in self.entries.iter().rev() {
+            match e.slot {
+                EthType => {
+                    dl = e.value;
+                    break;
+                }
+                NwProto => proto = e.value,
+                IpFrag => frag = e.value,
+                s if s < EthType => break,
+                _ => {}
+            }
+        }
+        let has = |set: &[u64; PRESENT_WORDS]| todo.iter().zip(set).any(|(t, s)| t & s != 0);
+        let ipv4 = match dl {
+            ETH_TYPE_IP => true,
+            ETH_TYPE_IPV6 => false,
+            _ => return false,
+        };
+        // (`frag & 2`: `nw_frag=later`, which has no L4 header.)
+        let transport = matches!(proto, 6 | 17 | 132) && frag & 2 == 0;
+        !(ipv4 && has(&USUAL_IPV6)
+            || !ipv4 && has(&USUAL_IPV4)
+            || !transport && has(&USUAL_L4)
+            || (proto != 6 || frag & 2 != 0) && has(&USUAL_TCP_FLAGS))
+    }
+
+    /// The value of `packet_type` (0 when absent), found without a search: only `dp_hash`
+    /// and `recirc_id` come before it.
+    #[inline]
+    fn packet_type_value(&self) -> u128 {
+        const _: () = assert!(
+            Field::DpHash as usize == 0
+                && Field::RecircId as usize == 1
+                && Field::PacketType as usize == 2
+        );
+        if !self.has(Field::PacketType) {
+            return 0;
+        }
+        let p = self.present[0];
+        let i = (p & 1) as usize + (p >> 1 & 1) as usize;
+        self.entries.get(i).map_or(0, |e| e.value)
+    }
+
+    /// The protocol facts the prerequisites depend on (the connection tracking ones only
+    /// when `ct`; else they read as zeros). The L3 and L4 ones are those of `eth_type`'s
+    /// slot and the slots after it, among the last entries: the entries are read from the
+    /// end down to it, each one's value and mask stored at its slot's index in [`FACT`] (0,
+    /// a sink, for the other slots) without a branch per entry. Absent slots are zeros.
+    fn prereq_facts(&self, ct: bool) -> PrereqFacts {
+        const _: () = assert!(
+            (Field::PacketType as u8) < Field::EthType as u8
+                && (Field::CtState as u8) < Field::EthType as u8
+                && (Field::CtNwProto as u8) < Field::EthType as u8
+                && (Field::EthType as u8) < Field::NwProto as u8
+                && (Field::EthType as u8) < Field::IpFrag as u8
+                && (Field::EthType as u8) < Field::TcpSrc as u8
+                && (Field::EthType as u8) < Field::TcpDst as u8
+                && (Field::EthType as u8) < Field::TcpFlags as u8
+        );
         // Every fact slot is at most 32 bits wide: gathered in 64.
         let mut v = [0u64; FACTS];
         let mut m = [0u64; FACTS];
-        for e in &self.entries {
+        for e in self.entries.iter().rev() {
+            if e.slot < Field::EthType {
+                break;
+            }
             let k = usize::from(FACT.get(e.slot as usize).copied().unwrap_or(0));
             if let (Some(v), Some(m)) = (v.get_mut(k), m.get_mut(k)) {
                 *v = e.value as u64;
                 *m = e.mask as u64;
+            }
+        }
+        // `packet_type` is among the first three entries (only `dp_hash` and `recirc_id`
+        // come before it).
+        if self.has(Field::PacketType) {
+            let p = self.present[0];
+            let i = (p & 1) as usize + (p >> 1 & 1) as usize;
+            if let Some(e) = self.entries.get(i) {
+                v[Fact::PacketType as usize] = e.value as u64;
+                m[Fact::PacketType as usize] = e.mask as u64;
+            }
+        }
+        if ct {
+            for (slot, k) in [
+                (Field::CtState, Fact::CtState),
+                (Field::CtNwProto, Fact::CtNwProto),
+            ] {
+                let (sv, sm) = self.slot(slot);
+                v[k as usize] = sv as u64;
+                m[k as usize] = sm as u64;
             }
         }
         let at = |k: Fact| (v[k as usize], m[k as usize]);
@@ -857,12 +1079,8 @@ impl Match {
     /// Prerequisites are not checked here; see [`Match::check_prereqs`].
     #[inline(always)]
     pub fn parse_token(&mut self, key: &str, value: Option<&str>, column: usize) -> Result<()> {
-        if let Some((dl_type, proto)) = protocol(key) {
-            self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
-            if proto != 0 {
-                self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
-            }
-            self.set_default_packet_type();
+        if let Some(k) = protocol(key) {
+            self.set_protocol(k);
             return Ok(());
         }
         // The usual case: a field with an OpenFlow header stored whole, set with a value
@@ -876,6 +1094,169 @@ impl Match {
             return Ok(());
         }
         self.parse_token_general(key, value, column)
+    }
+
+    /// Applies protocol shorthand `k` (name `k` of [`PROTOCOL_NAMES`]; nothing for
+    /// another `k`), as [`Match::parse_token`] does for its name.
+    #[inline(always)]
+    pub(crate) fn set_protocol(&mut self, k: usize) {
+        let Some(&(_, dl_type, proto)) = PROTOCOLS.get(k) else {
+            return;
+        };
+        self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
+        if proto != 0 {
+            self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
+        }
+        self.set_default_packet_type();
+    }
+
+    /// [`Match::set_protocol`] in the unordered state (see [`Match::put_unordered`]).
+    #[inline(always)]
+    pub(crate) fn set_protocol_unordered(&mut self, k: usize) {
+        let Some(&(_, dl_type, proto)) = PROTOCOLS.get(k) else {
+            return;
+        };
+        self.put_unordered(Field::EthType, u128::from(dl_type), 0xffff);
+        if proto != 0 {
+            self.put_unordered(Field::NwProto, u128::from(proto), 0xff);
+        }
+        self.set_default_packet_type_unordered();
+    }
+
+    /// A fast parser's [`Match::put_slot`] of `slot` with a nonzero `mask` (the value
+    /// kept is `value & mask`), leaving the entries *unordered*: a new slot is pushed at
+    /// the end, a present one (told by `present`, which stays exact) updated where it is.
+    /// Parsed fields come in any order, and putting each in its place would move the
+    /// entries after it every time; [`Match::restore_order`] sorts them once instead, and
+    /// must be called before any other use of the match (every other method assumes the
+    /// order).
+    #[inline(always)]
+    pub(crate) fn put_unordered(&mut self, slot: Field, value: u128, mask: u128) {
+        let value = value & mask;
+        let i = slot as usize;
+        let bit = 1u64 << (i % 64);
+        let Some(word) = self.present.get_mut(i / 64) else {
+            return;
+        };
+        if *word & bit != 0 {
+            if let Some(e) = self.entries.iter_mut().rev().find(|e| e.slot == slot) {
+                e.value = value;
+                e.mask = mask;
+            }
+            return;
+        }
+        *word |= bit;
+        if self.entries.capacity() == 0 {
+            // A direct allocation (cheaper than the growth path of `reserve`).
+            self.entries = Vec::with_capacity(8);
+        }
+        self.entries.push(Entry { slot, value, mask });
+    }
+
+    /// [`Match::set_default_packet_type`] in the unordered state.
+    #[inline(always)]
+    fn set_default_packet_type_unordered(&mut self) {
+        if !self.has(Field::PacketType) {
+            self.put_unordered(Field::PacketType, 0, 0xffff_ffff);
+        }
+    }
+
+    /// Sorts the entries by slot after [`Match::put_unordered`]: an insertion sort, which
+    /// moves each entry once past those it belongs before (few: fields mostly come in
+    /// about their order) and only compares when they are in order already.
+    #[inline]
+    pub(crate) fn restore_order(&mut self) {
+        let e = &mut self.entries[..];
+        for k in 1..e.len() {
+            if e[k - 1].slot < e[k].slot {
+                // In place already (the usual case): nothing moves.
+                continue;
+            }
+            let cur = e[k];
+            let mut j = k;
+            while j > 0 && e[j - 1].slot > cur.slot {
+                e[j] = e[j - 1];
+                j -= 1;
+            }
+            e[j] = cur;
+        }
+    }
+
+    /// [`Match::parse_field_unordered`] with the entries in order again after it (what the
+    /// tests compare with [`Match::parse_token`]).
+    #[cfg(test)]
+    fn parse_field_at(&mut self, field: Field, b: &[u8], start: usize) -> Option<usize> {
+        let end = self.parse_field_unordered(field, b, start);
+        self.restore_order();
+        end
+    }
+
+    /// The usual case of [`Match::parse_token`] (`field=value` for a field stored whole,
+    /// with a value spelled the usual way) in one pass over a key-value list: `field`'s
+    /// value starts at `b[start]` (after its key's `=` or `:`) and runs to the next
+    /// separator (see [`crate::text`]). Returns the index of the value's end, having done
+    /// what `parse_token` does for it but in the unordered state (see
+    /// [`Match::put_unordered`]); `None`, having done nothing, when the general path must
+    /// find the value's end and decide (any other field, value or mask).
+    #[inline(always)]
+    pub(crate) fn parse_field_unordered(
+        &mut self,
+        field: Field,
+        b: &[u8],
+        start: usize,
+    ) -> Option<usize> {
+        // What `parse_token`'s fast path (`parse_value_fast` and `set_whole`) does, with
+        // the facts of the field read from one table entry, and, for the usual fields (at
+        // most 8 bytes wide), in 64-bit arithmetic.
+        let q = *QUICK.get(field as usize)?;
+        let slot = q.slot?;
+        let s = b.get(start..)?;
+        let (v, m, len) = match q.kind {
+            QuickKind::Int => value::int_value_at(s, usize::from(q.bytes))?,
+            QuickKind::Ipv4 => {
+                let (v, m, len) = value::ipv4_value_at(s)?;
+                (u64::from(v), u64::from(m), len)
+            }
+            QuickKind::CtState => {
+                let (v, m, len) = value::ct_state_value_at(s)?;
+                (u64::from(v), u64::from(m), len)
+            }
+            QuickKind::Wide => return self.parse_wide_field_unordered(field, q, slot, b, start),
+            QuickKind::None => return None,
+        };
+        let (v, m) = (v & q.full, m & q.full);
+        // (`bits` is within `full`: a mask with some of them is not zero.)
+        if m & q.bits == 0 || (!q.maskable && m != q.full) {
+            return None;
+        }
+        self.put_unordered(slot, u128::from(v & q.bits), u128::from(m & q.bits));
+        if q.ethernet {
+            self.set_default_packet_type_unordered();
+        }
+        Some(start + len)
+    }
+
+    /// [`Match::parse_field_unordered`] of a field wider than 8 bytes, in 128-bit arithmetic.
+    #[inline(never)]
+    fn parse_wide_field_unordered(
+        &mut self,
+        field: Field,
+        q: Quick,
+        slot: Field,
+        b: &[u8],
+        start: usize,
+    ) -> Option<usize> {
+        let (v, m, end) = value::parse_value_fast_at(field, b, start)?;
+        let full = ones(usize::from(q.bytes));
+        if m == 0 || (!q.maskable && m != full) {
+            return None;
+        }
+        // (A wide field keeps all its bits.)
+        self.put_unordered(slot, v, m);
+        if q.ethernet {
+            self.set_default_packet_type_unordered();
+        }
+        Some(end)
     }
 
     /// [`Match::parse_token`] for everything but its usual cases.
@@ -2097,6 +2478,56 @@ const PREREQ_CHECKED: [u64; PRESENT_WORDS] = {
     set
 };
 
+/// The slots whose prerequisites are about connection tracking (for which
+/// [`Match::check_prereqs`] gathers the `ct_state` facts).
+const CT_CHECKED: [u64; PRESENT_WORDS] = {
+    let mut set = [0u64; PRESENT_WORDS];
+    let mut i = 0;
+    while i < crate::field::N_FIELDS {
+        if matches!(
+            needs(crate::field::ALL[i]),
+            Needs::CtValid | Needs::CtIpv4 | Needs::CtIpv6 | Needs::CtProto
+        ) {
+            set[i / 64] |= 1 << (i % 64);
+        }
+        i += 1;
+    }
+    set
+};
+
+/// The slots [`Match::usual_prereqs_met`] knows about: Ethernet, IP and L4 ones.
+const USUAL_CHECKED: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::EthSrc,
+    Field::EthDst,
+    Field::EthType,
+    Field::VlanTci,
+    Field::IpSrc,
+    Field::IpDst,
+    Field::Ipv6Src,
+    Field::Ipv6Dst,
+    Field::Ipv6Label,
+    Field::NwProto,
+    Field::NwTos,
+    Field::NwTtl,
+    Field::IpFrag,
+    Field::TcpSrc,
+    Field::TcpDst,
+    Field::TcpFlags,
+]);
+
+/// The slots of [`USUAL_CHECKED`] that need IPv4 (or ARP).
+const USUAL_IPV4: [u64; PRESENT_WORDS] = slot_set(&[Field::IpSrc, Field::IpDst]);
+
+/// The slots of [`USUAL_CHECKED`] that need IPv6.
+const USUAL_IPV6: [u64; PRESENT_WORDS] =
+    slot_set(&[Field::Ipv6Src, Field::Ipv6Dst, Field::Ipv6Label]);
+
+/// The L4 port slots (which need TCP, UDP or SCTP and no later fragment, or ICMP).
+const USUAL_L4: [u64; PRESENT_WORDS] = slot_set(&[Field::TcpSrc, Field::TcpDst]);
+
+/// `tcp_flags` (which needs TCP and no later fragment, or ND).
+const USUAL_TCP_FLAGS: [u64; PRESENT_WORDS] = slot_set(&[Field::TcpFlags]);
+
 /// The slots whose values the prerequisites depend on, as indexes into the arrays
 /// [`Match::check_prereqs`] gathers them in (0 is for every other slot).
 #[derive(Clone, Copy)]
@@ -2593,28 +3024,64 @@ fn value_is_valid(field: Field, v: u128) -> bool {
     }
 }
 
-/// A protocol shorthand's Ethernet type and IP protocol, 0 for none (told apart by length first: most
-/// keys are field names, longer than any shorthand).
+/// The protocol shorthands: name, Ethernet type and IP protocol (0 for none).
+const PROTOCOLS: [(&str, u16, u8); 17] = [
+    ("ip", ETH_TYPE_IP as u16, 0),
+    ("ip4", ETH_TYPE_IP as u16, 0),
+    ("ipv4", ETH_TYPE_IP as u16, 0),
+    ("arp", ETH_TYPE_ARP as u16, 0),
+    ("icmp", ETH_TYPE_IP as u16, 1),
+    ("tcp", ETH_TYPE_IP as u16, 6),
+    ("udp", ETH_TYPE_IP as u16, 17),
+    ("sctp", ETH_TYPE_IP as u16, 132),
+    ("ipv6", ETH_TYPE_IPV6 as u16, 0),
+    ("ip6", ETH_TYPE_IPV6 as u16, 0),
+    ("icmp6", ETH_TYPE_IPV6 as u16, 58),
+    ("tcp6", ETH_TYPE_IPV6 as u16, 6),
+    ("udp6", ETH_TYPE_IPV6 as u16, 17),
+    ("sctp6", ETH_TYPE_IPV6 as u16, 132),
+    ("rarp", ETH_TYPE_RARP as u16, 0),
+    ("mpls", ETH_TYPE_MPLS as u16, 0),
+    ("mplsm", ETH_TYPE_MPLS_MCAST as u16, 0),
+];
+
+/// The names of [`PROTOCOLS`], in its order (for [`crate::field::KeyTable`]: a key that
+/// is name `k` of this list is protocol `k` of [`Match::set_protocol`]).
+pub(crate) const PROTOCOL_NAMES: [&str; PROTOCOLS.len()] = {
+    let mut t = [""; PROTOCOLS.len()];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = PROTOCOLS[i].0;
+        i += 1;
+    }
+    t
+};
+
+/// A protocol shorthand's index in [`PROTOCOLS`] (told apart by length first: most keys
+/// are field names, longer than any shorthand).
 #[inline]
-fn protocol(name: &str) -> Option<(u16, u8)> {
+fn protocol(name: &str) -> Option<usize> {
     if name.len() > 5 {
         return None;
     }
     Some(match (name.len(), name) {
-        (2, "ip") | (3, "ip4") | (4, "ipv4") => (ETH_TYPE_IP as u16, 0),
-        (3, "arp") => (ETH_TYPE_ARP as u16, 0),
-        (4, "icmp") => (ETH_TYPE_IP as u16, 1),
-        (3, "tcp") => (ETH_TYPE_IP as u16, 6),
-        (3, "udp") => (ETH_TYPE_IP as u16, 17),
-        (4, "sctp") => (ETH_TYPE_IP as u16, 132),
-        (4, "ipv6") | (3, "ip6") => (ETH_TYPE_IPV6 as u16, 0),
-        (5, "icmp6") => (ETH_TYPE_IPV6 as u16, 58),
-        (4, "tcp6") => (ETH_TYPE_IPV6 as u16, 6),
-        (4, "udp6") => (ETH_TYPE_IPV6 as u16, 17),
-        (5, "sctp6") => (ETH_TYPE_IPV6 as u16, 132),
-        (4, "rarp") => (ETH_TYPE_RARP as u16, 0),
-        (4, "mpls") => (ETH_TYPE_MPLS as u16, 0),
-        (5, "mplsm") => (ETH_TYPE_MPLS_MCAST as u16, 0),
+        (2, "ip") => 0,
+        (3, "ip4") => 1,
+        (4, "ipv4") => 2,
+        (3, "arp") => 3,
+        (4, "icmp") => 4,
+        (3, "tcp") => 5,
+        (3, "udp") => 6,
+        (4, "sctp") => 7,
+        (4, "ipv6") => 8,
+        (3, "ip6") => 9,
+        (5, "icmp6") => 10,
+        (4, "tcp6") => 11,
+        (4, "udp6") => 12,
+        (5, "sctp6") => 13,
+        (4, "rarp") => 14,
+        (4, "mpls") => 15,
+        (5, "mplsm") => 16,
         _ => return None,
     })
 }
@@ -2769,6 +3236,92 @@ impl std::str::FromStr for Match {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`Match::parse_field_at`] does what [`Match::parse_token`] does, for every field,
+    /// on usual and unusual values followed by anything: where it takes a value, the value
+    /// ends where the tokenizer ends it and the match is the one `parse_token` makes of
+    /// it; where it does not, the match is untouched.
+    #[test]
+    fn one_pass_fields_are_parse_token() {
+        let values = [
+            "0x1",
+            "1",
+            "0",
+            "80",
+            "65535",
+            "65536",
+            "0xffffffff",
+            "0x1ffffffff",
+            "0x1/0x1",
+            "0xdeb/0xffff",
+            "5/0",
+            "0/0",
+            "0x0",
+            "007",
+            "0x",
+            "18446744073709551615",
+            "0x00000000000000000001",
+            "0x11223344556677889900aabbccddeeff",
+            "0x1/0xff00",
+            "10.0.0.1",
+            "10.0.0.0/24",
+            "10.0.0.0/0",
+            "10.0.0.0/33",
+            "1.2.3.4/255.255.0.0",
+            "1.2.3",
+            "256.0.0.1",
+            "+new-est+trk",
+            "-new+est-rpl+trk",
+            "+trk",
+            "+new+new",
+            "+snat-dnat",
+            "+inv+rel",
+            "trk",
+            "+tr",
+            "0x20/0x20",
+            "*",
+            "",
+            "-1",
+            "1e2",
+            "00:11:22:33:44:55",
+            "::1",
+            "LOCAL",
+            "no",
+        ];
+        let tails = [
+            "", ",", ", x=1", " y", "\t", "(a,b)", "=", "/", "+", "5", ".",
+        ];
+        let mut base = Match::new();
+        base.set(Field::Reg3, 7).unwrap();
+        base.set(Field::TcpDst, 80).unwrap();
+        base.set(Field::Metadata, 5).unwrap();
+        for f in crate::field::ALL {
+            let mut names = vec![f.name()];
+            names.extend(f.info().alias);
+            for name in names {
+                for (k, v) in values.iter().enumerate() {
+                    for tail in [tails[k % tails.len()], ""] {
+                        let line = format!("{name}={v}{tail}");
+                        let b = line.as_bytes();
+                        let start = name.len() + 1;
+                        let end = crate::text::value_end(b, start, b'=');
+                        let mut fast = base.clone();
+                        match fast.parse_field_at(f, b, start) {
+                            Some(at) => {
+                                assert_eq!(at, end, "{line:?}");
+                                let mut general = base.clone();
+                                general
+                                    .parse_token(name, Some(&line[start..end]), 1)
+                                    .unwrap_or_else(|e| panic!("{line:?}: {e}"));
+                                assert_eq!(fast, general, "{line:?}");
+                            }
+                            None => assert_eq!(fast, base, "{line:?}"),
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// The prerequisite check the table-driven one replaces: every entry in order, each
     /// tested by its slot.

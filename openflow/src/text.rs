@@ -95,17 +95,18 @@ pub(crate) fn find_bytes(hay: &str, needle: &[u8]) -> Option<usize> {
 }
 
 /// The position of the first `action` in `line` (where ovs-ofctl's flow syntax starts the
-/// action list). Searched by its `c`, rarer than its `a` in match fields (`table`,
-/// `metadata`, `ct_state`...): the first `c` between an `a` and `tion` is the second byte
-/// of the first `action`.
+/// action list). Searched by its `o`, rarer than its other letters in match fields (one
+/// in `priority`; none in `table`, `metadata`, `ct_state`, `tcp`, `reg14`, `nw_dst`...):
+/// the first `o` between `acti` and `n` is the fifth byte of the first `action` (an
+/// `action` holds one `o`).
 #[inline]
 pub(crate) fn find_action(line: &str) -> Option<usize> {
     let h = line.as_bytes();
-    let mut i = 1;
-    while let Some(off) = find_byte(h.get(i..)?, b'c') {
+    let mut i = 4;
+    while let Some(off) = find_byte(h.get(i..)?, b'o') {
         let at = i + off;
-        if h.get(at - 1) == Some(&b'a') && h.get(at + 1..at + 5) == Some(b"tion") {
-            return Some(at - 1);
+        if h.get(at - 4..at) == Some(b"acti") && h.get(at + 1) == Some(&b'n') {
+            return Some(at - 4);
         }
         i = at + 1;
     }
@@ -243,69 +244,107 @@ fn scan_until(b: &[u8], mut i: usize, bits: u8, below: u8) -> usize {
     }
 }
 
+/// The index of the first byte of `b` from `i` on that is not a separator, or `b.len()`
+/// (where the next item of a list starts).
+#[inline]
+pub(crate) fn skip_seps(b: &[u8], mut i: usize) -> usize {
+    while b
+        .get(i)
+        .is_some_and(|&c| CLASS[usize::from(c)] & C_SEP != 0)
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the key that starts at `b[start]`: the index of the first `:`, `=`, `(` or
+/// separator from there, or `b.len()`.
+#[inline]
+pub(crate) fn key_end(b: &[u8], start: usize) -> usize {
+    scan_until(b, start, C_KEY_END, b'=' + 1)
+}
+
+/// The end of the value that starts at `b[start]`, after a key ended by `delim` (`=`, `:`
+/// or `(`): the value runs to the next separator with parentheses nesting, or after a `(`
+/// to the matching `)` (and on over a `->...` that follows it).
+#[inline]
+pub(crate) fn value_end(b: &[u8], start: usize, delim: u8) -> usize {
+    if delim == b'(' {
+        let rest = b.get(start..).unwrap_or(&[]);
+        let mut len = value_len(rest, true);
+        if rest.get(len..).is_some_and(|r| r.starts_with(b")->")) {
+            len += rest.get(len..).map_or(0, |r| value_len(r, false));
+        }
+        start + len
+    } else {
+        // The usual value has no parentheses: scanned here to its end; at a `(`, the
+        // general scanner goes on from there.
+        let stop = scan_until(b, start, C_VALUE_STOP, b',' + 1);
+        match b.get(stop) {
+            Some(b'(') => stop + b.get(stop..).map_or(0, |r| value_len(r, false)),
+            _ => stop,
+        }
+    }
+}
+
+/// Where the item after a value that ends at `end` starts looking (past the byte that
+/// ended the value, if any).
+#[inline]
+pub(crate) fn after_value(b: &[u8], end: usize) -> usize {
+    end + usize::from(end < b.len())
+}
+
+/// The item of `s` whose key spans `key_start..key_end` (from [`key_end`]), and where the
+/// next item starts looking; offsets are counted from `base`.
+#[inline]
+pub(crate) fn item_at(s: &str, key_start: usize, key_end: usize, base: usize) -> (Item<'_>, usize) {
+    let b = s.as_bytes();
+    // Keys and values end at ASCII bytes (or the end), so these slices are at character
+    // boundaries.
+    let key = s.get(key_start..key_end).unwrap_or("");
+    let delim = b.get(key_end).copied();
+    let delim_char = match delim {
+        Some(b':') => ':',
+        Some(b'=') => '=',
+        Some(b'(') => '(',
+        _ => {
+            let item = Item {
+                key,
+                value: "",
+                delim: None,
+                key_offset: base + key_start,
+                value_offset: base + key_end,
+            };
+            return (item, key_end + usize::from(delim.is_some()));
+        }
+    };
+    let value_start = key_end + 1;
+    let value_end = value_end(b, value_start, delim_char as u8);
+    let item = Item {
+        key,
+        value: s.get(value_start..value_end).unwrap_or(""),
+        delim: Some(delim_char),
+        key_offset: base + key_start,
+        value_offset: base + value_start,
+    };
+    (item, after_value(b, value_end))
+}
+
 impl<'a> Iterator for KeyValues<'a> {
     type Item = Item<'a>;
 
     #[inline]
     fn next(&mut self) -> Option<Item<'a>> {
         let b = self.s.as_bytes();
-        let mut key_start = self.pos;
-        while b
-            .get(key_start)
-            .is_some_and(|&c| CLASS[usize::from(c)] & C_SEP != 0)
-        {
-            key_start += 1;
-        }
+        let key_start = skip_seps(b, self.pos);
         if key_start >= b.len() {
             self.pos = key_start;
             return None;
         }
-        let key_end = scan_until(b, key_start, C_KEY_END, b'=' + 1);
-        let delim = b.get(key_end).copied();
-        // Keys and values end at ASCII bytes (or the end), so these slices are at
-        // character boundaries.
-        let key = self.s.get(key_start..key_end).unwrap_or("");
-        let (to_paren, delim_char) = match delim {
-            Some(b':') => (false, ':'),
-            Some(b'=') => (false, '='),
-            Some(b'(') => (true, '('),
-            _ => {
-                self.pos = key_end + usize::from(delim.is_some());
-                return Some(Item {
-                    key,
-                    value: "",
-                    delim: None,
-                    key_offset: self.base + key_start,
-                    value_offset: self.base + key_end,
-                });
-            }
-        };
-        let value_start = key_end + 1;
-        let value_end = if to_paren {
-            let rest = b.get(value_start..).unwrap_or(&[]);
-            let mut len = value_len(rest, true);
-            if rest.get(len..).is_some_and(|r| r.starts_with(b")->")) {
-                len += rest.get(len..).map_or(0, |r| value_len(r, false));
-            }
-            value_start + len
-        } else {
-            // The usual value has no parentheses: scanned here to its end; at a `(`,
-            // the general scanner goes on from there.
-            let stop = scan_until(b, value_start, C_VALUE_STOP, b',' + 1);
-            match b.get(stop) {
-                Some(b'(') => stop + b.get(stop..).map_or(0, |r| value_len(r, false)),
-                _ => stop,
-            }
-        };
-        let value = self.s.get(value_start..value_end).unwrap_or("");
-        self.pos = value_end + usize::from(value_end < b.len());
-        Some(Item {
-            key,
-            value,
-            delim: Some(delim_char),
-            key_offset: self.base + key_start,
-            value_offset: self.base + value_start,
-        })
+        let key_end = key_end(b, key_start);
+        let (item, next) = item_at(self.s, key_start, key_end, self.base);
+        self.pos = next;
+        Some(item)
     }
 }
 
@@ -499,6 +538,12 @@ mod tests {
             "c",
             "ac",
             "actionaction",
+            "priority=1,actions=drop",
+            "oooaction",
+            "actioaction",
+            "acti",
+            "action=",
+            "xacti\u{e9}n,action",
         ] {
             assert_eq!(find_action(s), s.find("action"), "{s:?}");
         }

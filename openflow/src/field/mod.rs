@@ -19,12 +19,19 @@ use crate::version::Version;
 use crate::wire::{Reader, Writer};
 
 mod names;
+pub(crate) use names::{Key, KeyTable};
 pub mod subfield;
 mod table;
 pub mod value;
 
 pub use subfield::Subfield;
 pub use table::{ALL, Field, N_FIELDS};
+
+/// The registry's facts of the field of index `i` ([`Field::info`] for tables built at
+/// compile time).
+pub(crate) const fn const_info(i: usize) -> FieldInfo {
+    table::INFO_DATA[i]
+}
 
 /// How a field's value is written in ovs-ofctl syntax.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

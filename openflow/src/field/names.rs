@@ -214,9 +214,284 @@ pub(super) fn by_header_name(name: &str) -> Option<Field> {
     lookup(&BY_HEADER_NAME, name)
 }
 
+/// One name of a [`KeyTable`].
+#[derive(Clone, Copy)]
+struct KeySlot {
+    /// As [`Slot::first`].
+    first: u64,
+    /// As [`Slot::last`].
+    last: u64,
+    /// The name's length.
+    len: u32,
+    /// What the name is: a field's index plus one (below 256), or `(list + 1) << 8 | k`
+    /// for the `k`-th name of extra list `list`; 0 for an empty slot.
+    code: u16,
+    /// For a field: 0 its name, 1 its alias.
+    which: u8,
+}
+
+const EMPTY_KEY: KeySlot = KeySlot {
+    first: 0,
+    last: 0,
+    len: 0,
+    code: 0,
+    which: 0,
+};
+
+/// What a [`KeyTable`] says a name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    /// A field, by its name or alias.
+    Field(Field),
+    /// Name `index` of the table's extra list `list`.
+    Extra {
+        /// Which extra list.
+        list: u8,
+        /// Which name of it.
+        index: u8,
+    },
+}
+
+/// One look-up table over the fields' names and aliases and some extra lists of names
+/// (a flow line's keywords and protocol shorthands): a key of a flow line is told apart
+/// with one hash and one or two word compares, whatever it is. Built at compile time
+/// like the field tables; a name in an extra list takes precedence over a field of the
+/// same name, and a later list over an earlier one.
+pub(crate) struct KeyTable {
+    slots: [KeySlot; SLOTS],
+    extra: &'static [&'static [&'static str]],
+}
+
+impl KeyTable {
+    /// The table of every field name and alias and the names of `extra` (at most 255
+    /// lists of at most 256 names each).
+    pub(crate) const fn new(extra: &'static [&'static [&'static str]]) -> KeyTable {
+        let mut t = KeyTable {
+            slots: [EMPTY_KEY; SLOTS],
+            extra,
+        };
+        let mut i = 0;
+        while i < N_FIELDS {
+            t.insert(i as u16 + 1, 0);
+            if INFO_DATA[i].alias.is_some() {
+                t.insert(i as u16 + 1, 1);
+            }
+            i += 1;
+        }
+        let mut l = 0;
+        while l < extra.len() {
+            let mut k = 0;
+            while k < extra[l].len() {
+                t.insert(((l as u16) + 1) << 8 | k as u16, 0);
+                k += 1;
+            }
+            l += 1;
+        }
+        t
+    }
+
+    /// The name a code (and `which`) stands for.
+    const fn name(&self, code: u16, which: u8) -> &'static str {
+        if code < 256 {
+            name_of(code as usize - 1, which)
+        } else {
+            self.extra[(code >> 8) as usize - 1][(code & 0xff) as usize]
+        }
+    }
+
+    /// Adds a name; one already present takes the later code.
+    const fn insert(&mut self, code: u16, which: u8) {
+        let b = self.name(code, which).as_bytes();
+        let (first, last) = const_words(b);
+        let mut h = hash(first, last, b.len());
+        loop {
+            let s = self.slots[h];
+            if s.code == 0 {
+                self.slots[h] = KeySlot {
+                    first,
+                    last,
+                    len: b.len() as u32,
+                    code,
+                    which,
+                };
+                return;
+            }
+            if const_eq(self.name(s.code, s.which).as_bytes(), b) {
+                self.slots[h].code = code;
+                self.slots[h].which = which;
+                return;
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+    }
+
+    /// What `name` is, if the table has it (what [`KeyTable::get_in`] is tested against).
+    #[cfg(test)]
+    pub(crate) fn get(&self, name: &str) -> Option<Key> {
+        let (first, last) = words(name.as_bytes());
+        self.get_words(name.as_bytes(), first, last)
+    }
+
+    /// What the key `text[start..end]` is, if the table has it. Its words are read from
+    /// `text` around it when it can: two 8-byte loads (the first masked to the key's
+    /// bytes when it is shorter) instead of [`words`]' cases by length.
+    #[inline(always)]
+    pub(crate) fn get_in(&self, text: &[u8], start: usize, end: usize) -> Option<Key> {
+        let len = end.checked_sub(start)?;
+        let word_at = |at: usize| {
+            text.get(at..)
+                .and_then(|r| r.first_chunk::<8>())
+                .map(|w| u64::from_le_bytes(*w))
+        };
+        let (first, last) = match (word_at(start), end.checked_sub(8).and_then(word_at)) {
+            (Some(f), Some(l)) if len > 8 => (f, l),
+            (Some(f), _) if (1..=8).contains(&len) => {
+                let w = f & (u64::MAX >> (64 - 8 * len as u32));
+                (w, w)
+            }
+            _ => words(text.get(start..end)?),
+        };
+        let mut h = hash(first, last, len);
+        loop {
+            let s = self.slots.get(h)?;
+            if s.code == 0 {
+                return None;
+            }
+            if s.len as usize == len && s.first == first && s.last == last {
+                if len > 16 {
+                    return self.get_long(text.get(start..end)?, h);
+                }
+                return Some(Self::key(s.code));
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+    }
+
+    /// [`KeyTable::get`] of `name`, whose words are `first` and `last`.
+    #[cfg(test)]
+    fn get_words(&self, name: &[u8], first: u64, last: u64) -> Option<Key> {
+        let mut h = hash(first, last, name.len());
+        loop {
+            let s = self.slots.get(h)?;
+            if s.code == 0 {
+                return None;
+            }
+            if s.len as usize == name.len() && s.first == first && s.last == last {
+                if name.len() > 16 {
+                    return self.get_long(name, h);
+                }
+                return Some(Self::key(s.code));
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+    }
+
+    /// The key of a code.
+    #[inline]
+    fn key(code: u16) -> Key {
+        match ALL.get(usize::from(code).wrapping_sub(1)) {
+            Some(&f) if code < 256 => Key::Field(f),
+            _ => Key::Extra {
+                list: ((code >> 8) as u8).wrapping_sub(1),
+                index: code as u8,
+            },
+        }
+    }
+
+    /// [`KeyTable::get_in`] of a name longer than 16 bytes from slot `h` on, comparing whole
+    /// names: out of line.
+    #[cold]
+    #[inline(never)]
+    fn get_long(&self, b: &[u8], mut h: usize) -> Option<Key> {
+        let (first, last) = words(b);
+        loop {
+            let s = self.slots.get(h)?;
+            if s.code == 0 {
+                return None;
+            }
+            if s.len as usize == b.len()
+                && s.first == first
+                && s.last == last
+                && self.name(s.code, s.which).as_bytes() == b
+            {
+                return Some(Self::key(s.code));
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key table finds what the field table finds, and its extra names (which no field
+    /// has), and nothing else.
+    #[test]
+    fn key_table_agrees_with_the_field_table() {
+        static EXTRA_A: [&str; 3] = ["table", "priority", "a_name_longer_than_sixteen"];
+        static EXTRA_B: [&str; 2] = ["ip", "tcp6"];
+        static T: KeyTable = KeyTable::new(&[&EXTRA_A, &EXTRA_B]);
+        for (l, list) in [&EXTRA_A[..], &EXTRA_B[..]].iter().enumerate() {
+            for (k, name) in list.iter().enumerate() {
+                assert_eq!(by_name(name), None, "{name}");
+                let want = Key::Extra {
+                    list: l as u8,
+                    index: k as u8,
+                };
+                assert_eq!(T.get(name), Some(want), "{name}");
+            }
+        }
+        let mut names: Vec<String> = Vec::new();
+        for f in ALL {
+            let info = f.info();
+            names.push(info.name.to_string());
+            names.extend(info.alias.map(str::to_string));
+            for h in info.headers {
+                names.push(h.name.to_string());
+            }
+        }
+        let more: Vec<String> = names
+            .iter()
+            .flat_map(|n| {
+                [
+                    format!("{n}x"),
+                    n[1..].to_string(),
+                    n[..n.len() - 1].to_string(),
+                    n.to_uppercase(),
+                ]
+            })
+            .collect();
+        names.extend(more);
+        names.extend(
+            [
+                "",
+                "x",
+                "reg",
+                "reg16",
+                "eth",
+                "ipv",
+                "a_name_longer_than_sixteeN",
+            ]
+            .map(str::to_string),
+        );
+        for n in &names {
+            let extra = EXTRA_A.contains(&n.as_str()) || EXTRA_B.contains(&n.as_str());
+            if !extra {
+                assert_eq!(T.get(n), by_name(n).map(Key::Field), "{n}");
+            }
+            // In a text, with anything around it.
+            for (before, after) in [("", ""), ("ab,", "=1,cdefghijklmnop"), ("", "x"), ("q", "")] {
+                let text = format!("{before}{n}{after}");
+                let (start, end) = (before.len(), before.len() + n.len());
+                assert_eq!(
+                    T.get_in(text.as_bytes(), start, end),
+                    T.get(n),
+                    "{text} {n}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_name_is_found() {

@@ -747,6 +747,179 @@ pub(crate) fn parse_value_fast(field: Field, s: &str) -> Option<(u128, u128)> {
     Some((v & full, m & full))
 }
 
+/// Whether a value of a key-value list that reaches `b[i]` ends there: at a separator or
+/// at the end of the text (see [`crate::text`]).
+#[inline(always)]
+fn ends_at(b: &[u8], i: usize) -> bool {
+    b.get(i).is_none_or(|&c| crate::text::is_sep(c))
+}
+
+/// [`parse_value_fast`] of the value that starts at `b[start]` in a key-value list after
+/// `=` or `:` (it runs to the next separator or the end of `b`; see [`crate::text`]), read
+/// in the one pass that also finds where it ends: its value and mask as
+/// [`parse_value_fast`] returns them, and the index of its end. `None` when
+/// [`parse_value_fast`] says `None` for the value, or when the value is not wholly of
+/// the usual syntax (a `(`, white space inside hex digits...): then the caller finds the
+/// value's end the general way and asks [`parse_value`].
+///
+/// Every byte the usual spellings consume (digits, `x`, `.`, `/`, signs, flag names) is
+/// neither a separator nor a `(`, so a value read up to a separator is exactly the value
+/// the tokenizer finds; and the parsers below read the bytes after the value's end only
+/// to stop at them, as they stop at the end of the value alone.
+#[inline(always)]
+pub(crate) fn parse_value_fast_at(
+    field: Field,
+    b: &[u8],
+    start: usize,
+) -> Option<(u128, u128, usize)> {
+    let info = field.info();
+    let n = usize::from(info.bytes);
+    if n > MAX_VALUE_BYTES {
+        return None;
+    }
+    let full = ones(n);
+    let s = b.get(start..)?;
+    let (v, m, len) = match info.format {
+        Format::Decimal | Format::Hexadecimal => {
+            let (v, i) = int_fast(s, n)?.ok()?;
+            match s.get(i) {
+                Some(b'/') => {
+                    let ms = s.get(i + 1..)?;
+                    let (m, j) = int_fast(ms, n)?.ok()?;
+                    if !ends_at(ms, j) {
+                        return None;
+                    }
+                    (u128::from(v), u128::from(m), i + 1 + j)
+                }
+                _ if ends_at(s, i) => (u128::from(v), full, i),
+                _ => return None,
+            }
+        }
+        Format::Ipv4 => {
+            let (v, m, len) = ipv4_value_at(s)?;
+            (u128::from(v), u128::from(m), len)
+        }
+        Format::CtState => {
+            let (v, m, len) = ct_state_signed_at(s)?;
+            (u128::from(v), u128::from(m), len)
+        }
+        _ => return None,
+    };
+    Some((v & full, m & full, start + len))
+}
+
+/// [`parse_value_fast_at`] of an integer field of `n` bytes, at most 8, with the value at
+/// the start of `s`: value, mask (`u64::MAX` when none is given) and the value's length,
+/// neither cut to the field's width.
+#[inline(always)]
+pub(crate) fn int_value_at(s: &[u8], n: usize) -> Option<(u64, u64, usize)> {
+    let (v, i) = int_fast(s, n)?.ok()?;
+    match s.get(i) {
+        Some(b'/') => {
+            let ms = s.get(i + 1..)?;
+            let (m, j) = int_fast(ms, n)?.ok()?;
+            ends_at(ms, j).then_some((v, m, i + 1 + j))
+        }
+        _ if ends_at(s, i) => Some((v, u64::MAX, i)),
+        _ => None,
+    }
+}
+
+/// [`parse_value_fast_at`] of an IPv4 field with the value at the start of `s`: address,
+/// mask and the value's length.
+#[inline(always)]
+pub(crate) fn ipv4_value_at(s: &[u8]) -> Option<(u32, u32, usize)> {
+    let (ip, i) = dotted_quad(s)?;
+    match s.get(i) {
+        Some(b'/') => {
+            let rest = s.get(i + 1..)?;
+            let (mask, j) = match dotted_quad(rest) {
+                Some((m, j)) if ends_at(rest, j) => (m, j),
+                Some(_) => return None,
+                None => match *rest {
+                    [d @ b'0'..=b'9', ..] if ends_at(rest, 1) => {
+                        (prefix_mask32(u32::from(d - b'0')), 1)
+                    }
+                    [d @ b'1'..=b'3', e @ b'0'..=b'9', ..] if ends_at(rest, 2) => {
+                        let p = u32::from(d - b'0') * 10 + u32::from(e - b'0');
+                        if p > 32 {
+                            return None;
+                        }
+                        (prefix_mask32(p), 2)
+                    }
+                    _ => return None,
+                },
+            };
+            Some((ip, mask, i + 1 + j))
+        }
+        _ if ends_at(s, i) => Some((ip, u32::MAX, i)),
+        _ => None,
+    }
+}
+
+/// [`parse_value_fast_at`] of `ct_state` with the value at the start of `s`: flags, mask
+/// and the value's length.
+#[inline(always)]
+pub(crate) fn ct_state_value_at(s: &[u8]) -> Option<(u32, u32, usize)> {
+    ct_state_signed_at(s)
+}
+
+/// [`ct_state_signed`] of the value at the start of `b` (up to a separator or the end):
+/// flags, mask and the value's length.
+#[inline]
+fn ct_state_signed_at(b: &[u8]) -> Option<(u32, u32, usize)> {
+    if ends_at(b, 0) {
+        return None;
+    }
+    let (mut flags, mut mask) = (0u32, 0u32);
+    let mut i = 0;
+    loop {
+        // The name after the sign is told by the (up to) four bytes that follow the sign,
+        // read as one word: a three-letter name by its three bytes, `snat` and `dnat` by
+        // all four (no three-letter name starts either). As in `ct_state_signed`, a name
+        // matches when the text starts with it; what follows it is tested next. (A flag
+        // name holds no separator byte, so a match cannot run past the value.)
+        let w = match b.get(i + 1..i + 5) {
+            Some(&[c0, c1, c2, c3]) => u32::from_le_bytes([c0, c1, c2, c3]),
+            _ => {
+                let tail = b.get(i + 1..).unwrap_or(&[]);
+                tail.iter()
+                    .take(4)
+                    .rev()
+                    .fold(0u32, |w, &c| w << 8 | u32::from(c))
+            }
+        };
+        let name3 = |s: &[u8; 3]| u32::from_le_bytes([s[0], s[1], s[2], 0]);
+        let name4 = |s: &[u8; 4]| u32::from_le_bytes(*s);
+        let (bit, n) = match w & 0x00ff_ffff {
+            x if x == name3(b"new") => (0x01, 3),
+            x if x == name3(b"est") => (0x02, 3),
+            x if x == name3(b"rel") => (0x04, 3),
+            x if x == name3(b"rpl") => (0x08, 3),
+            x if x == name3(b"inv") => (0x10, 3),
+            x if x == name3(b"trk") => (0x20, 3),
+            _ if w == name4(b"snat") => (0x40, 4),
+            _ if w == name4(b"dnat") => (0x80, 4),
+            _ => return None,
+        };
+        let after = i + 1 + n;
+        let end = ends_at(b, after);
+        if !(end || matches!(b.get(after), Some(b'+' | b'-'))) || mask & bit != 0 {
+            return None;
+        }
+        mask |= bit;
+        match b.get(i) {
+            Some(b'+') => flags |= bit,
+            Some(b'-') => {}
+            _ => return None,
+        }
+        i = after;
+        if end {
+            return Some((flags, mask, i));
+        }
+    }
+}
+
 /// [`scan_ipv4`] on bytes: the address and the length of its text.
 #[inline(always)]
 fn dotted_quad(b: &[u8]) -> Option<(u32, usize)> {
@@ -1522,6 +1695,75 @@ mod tests {
                         panic!("{} {t:?}: fast parsed, general: {e}", f.name())
                     });
                     assert_eq!((v, m), (gv, gm.unwrap_or(full)), "{} {t:?}", f.name());
+                }
+            }
+        }
+    }
+
+    /// The one-pass parser of a value in a key-value list agrees with the tokenizer and
+    /// [`parse_value_fast`], whatever follows the value: where it takes a value, the
+    /// value ends where it says (where the tokenizer ends it) and `parse_value_fast` gives
+    /// the same value and mask; it declines a value `parse_value_fast` takes only when
+    /// white space follows the value's hex digits.
+    #[test]
+    fn one_pass_values_are_parse_value_fast() {
+        let alphabet = b"0123456789abcdefxX./+-/ ntrkeswlpdivABCDEF,(=:\t";
+        let mut texts: Vec<String> = [
+            "0x1",
+            "1",
+            "0",
+            "80",
+            "0x1/0x1",
+            "10.0.0.1",
+            "10.0.0.0/24",
+            "10.0.0.1/255.0.0.0",
+            "+new-est+trk",
+            "-new+est-rpl+trk",
+            "1.2.3.4/3",
+            "1.2.3.4/33",
+            "0x1 2",
+            "5(6)",
+            "+trk(",
+            "+tr",
+            "0x0/0x00",
+            "1/0",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.extend(
+            crate::text::random_texts(alphabet, 0x0e_ba55, 0, 18, 30000)
+                .into_iter()
+                .map(|t| t.into_iter().map(char::from).collect::<String>()),
+        );
+        let tails = ["", ",", ",x=1", " y", "\t1", "(a,b)", "=", "/", "+trk", "5"];
+        for f in crate::field::ALL {
+            for (k, t) in texts.iter().enumerate() {
+                let tail = tails[k % tails.len()];
+                let line = format!("k={t}{tail}");
+                let b = line.as_bytes();
+                // The value as the tokenizer finds it.
+                let end = crate::text::value_end(b, 2, b'=');
+                let value = &line[2..end];
+                let fast = parse_value_fast(f, value);
+                match parse_value_fast_at(f, b, 2) {
+                    Some((v, m, at)) => {
+                        assert_eq!(at, end, "{} {line:?}", f.name());
+                        assert_eq!(Some((v, m)), fast, "{} {line:?}", f.name());
+                    }
+                    None => {
+                        // Declined: only values the one-pass parser leaves to the general
+                        // path on purpose (white space right after hex digits).
+                        if let Some(x) = fast {
+                            let after = b.get(end).copied();
+                            assert!(
+                                matches!(after, Some(b' ' | b'\t' | b'\r' | b'\n')),
+                                "{} {line:?}: declined {x:?}",
+                                f.name()
+                            );
+                        }
+                    }
                 }
             }
         }
