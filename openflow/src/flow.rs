@@ -306,7 +306,9 @@ impl Flow {
     /// timeouts, flags, `out_port`, ...), match fields, and (for adds and modifies) the
     /// actions after `actions=`. Errors name the offending token and its column.
     pub fn parse_command(line: &str, command: Command, version: Version) -> Result<Flow> {
-        Flow::parse_with(line, command, version, Match::new(), Vec::new())
+        let mut flow = Flow::default();
+        flow.parse_with(line, command, version)?;
+        Ok(flow)
     }
 
     /// [`Flow::parse_command`] into `self`, replacing the flow it held and reusing the memory
@@ -318,38 +320,50 @@ impl Flow {
         command: Command,
         version: Version,
     ) -> Result<()> {
-        let mut match_ = std::mem::take(&mut self.match_);
-        match_.clear();
-        let mut actions = std::mem::take(&mut self.actions);
-        actions.clear();
-        match Flow::parse_with(line, command, version, match_, actions) {
-            Ok(flow) => {
-                *self = flow;
-                Ok(())
-            }
-            Err(e) => {
-                *self = Flow::default();
-                Err(e)
-            }
+        self.reset();
+        let parsed = self.parse_with(line, command, version);
+        if parsed.is_err() {
+            self.reset();
         }
+        parsed
     }
 
-    /// Parses `line` into a flow that starts from `match_` and `actions` (both empty; their
-    /// memory is used).
-    fn parse_with(
-        line: &str,
-        command: Command,
-        version: Version,
-        match_: Match,
-        actions: Vec<Action>,
-    ) -> Result<Flow> {
-        // A local flow, moved out at the end: its fields stay in registers and on the
-        // stack while it is parsed.
-        let mut flow = Flow {
+    /// Makes this the default flow in place, keeping the memory of its match and action
+    /// list (no flow is moved or dropped whole).
+    fn reset(&mut self) {
+        // Every field by name: a field added to `Flow` must be reset here too.
+        let Flow {
+            table_id,
+            priority,
+            new_cookie,
+            cookie_match,
+            idle_timeout,
+            hard_timeout,
+            importance,
+            flags,
+            out_port,
+            out_group,
             match_,
             actions,
-            ..Flow::default()
-        };
+        } = self;
+        *table_id = None;
+        *priority = DEFAULT_PRIORITY;
+        *new_cookie = None;
+        *cookie_match = None;
+        *idle_timeout = 0;
+        *hard_timeout = 0;
+        *importance = 0;
+        *flags = 0;
+        *out_port = OFPP_ANY;
+        *out_group = OFPG_ANY;
+        match_.clear();
+        actions.clear();
+    }
+
+    /// Parses `line` into `self`, the default flow (the memory of its match and action list
+    /// is used).
+    fn parse_with(&mut self, line: &str, command: Command, version: Version) -> Result<()> {
+        let flow = self;
         // As ovs-ofctl: everything from the first "action" on is the action list.
         let (head, actions) = match crate::text::find_action(line) {
             Some(at) if command.has_actions() => {
@@ -403,7 +417,7 @@ impl Flow {
                 e => e,
             })?;
         }
-        Ok(flow)
+        Ok(())
     }
 
     /// Applies one item of a flow line's match part (a flow keyword or a match token),
@@ -1398,5 +1412,37 @@ mod tests {
             f,
             Flow::parse_command("table=1,udp", Command::Delete, v).unwrap()
         );
+        // A line that fails leaves the default flow, whatever was there.
+        f.parse_command_into(
+            "table=3,priority=9,cookie=0x7/0xff,out_port=2,out_group=4,tcp,tp_dst=8",
+            Command::DeleteStrict,
+            v,
+        )
+        .unwrap();
+        assert!(
+            f.parse_command_into("tcp,bogus=1", Command::Modify, v)
+                .is_err()
+        );
+        assert_eq!(f, Flow::default());
+        // Every field is reset.
+        let mut g = Flow {
+            table_id: Some(1),
+            priority: 1,
+            new_cookie: Some(1),
+            cookie_match: Some((1, 1)),
+            idle_timeout: 1,
+            hard_timeout: 1,
+            importance: 1,
+            flags: 1,
+            out_port: 1,
+            out_group: 1,
+            match_: Match::parse("ip").unwrap(),
+            actions: vec![Action::DecTtl {
+                controller_ids: vec![0],
+                cnt_ids: false,
+            }],
+        };
+        g.reset();
+        assert_eq!(g, Flow::default());
     }
 }
