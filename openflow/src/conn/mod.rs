@@ -175,11 +175,33 @@ impl Part {
                 count: count as usize,
             },
             runs => {
-                let xids: Vec<u32> = runs
-                    .iter()
-                    .flat_map(|&(first, count)| (0..count).map(move |i| first.wrapping_add(i)))
-                    .collect();
-                Part::new(&xids)
+                // Runs of fresh xids do not overlap: in the order of their first xids,
+                // expanded, they are the sorted list, without sorting every xid. Runs that
+                // overlap or wrap past `u32::MAX` (xids given by `push_bytes`) take the
+                // general way.
+                let mut order = Vec::with_capacity(runs.len());
+                let mut len = 0usize;
+                for &(first, count) in runs {
+                    order.push((first, count, len));
+                    len += count as usize;
+                }
+                order.sort_unstable_by_key(|&(first, _, _)| first);
+                let end =
+                    |&(first, count, _): &(u32, u32, usize)| u64::from(first) + u64::from(count);
+                let disjoint = order.windows(2).all(|w| end(&w[0]) <= u64::from(w[1].0))
+                    && order.last().is_some_and(|r| end(r) <= 1 << 32);
+                if !disjoint {
+                    let xids: Vec<u32> = runs
+                        .iter()
+                        .flat_map(|&(first, count)| (0..count).map(move |i| first.wrapping_add(i)))
+                        .collect();
+                    return Part::new(&xids);
+                }
+                let mut sorted = Vec::with_capacity(len);
+                for (first, count, at) in order {
+                    sorted.extend((0..count).map(|k| (first.wrapping_add(k), at + k as usize)));
+                }
+                Part::Sorted(sorted, len)
             }
         }
     }
@@ -790,9 +812,13 @@ pub struct Bundle {
     shared: Arc<Shared>,
 }
 
-/// How many fresh xids a [`Bundle`] takes from its connection at once: its messages get
-/// consecutive xids (one [`Part::Range`] when it is sent, however many threads fill parts
-/// at once) and the connection's shared counter is touched once per block, not per message.
+/// The sizes of the blocks of fresh xids a [`Bundle`] takes from its connection at once:
+/// the first, then twice the one before, up to the largest. A bundle's messages get runs of
+/// consecutive xids however many threads fill bundles at once, the connection's shared
+/// counter is touched once per block, not per message, and a bundle of `n` messages uses
+/// fewer than `2n + 16` xids (so that the 32-bit counter does not wrap much sooner than
+/// with one xid per message: a waiter still registered could then be given a reply).
+const XID_FIRST_BLOCK: u32 = 16;
 const XID_BLOCK: u32 = 4096;
 
 /// The xids of a bundle's messages, in order, as runs of consecutive xids.
@@ -805,6 +831,8 @@ struct Xids {
     /// The fresh xids left of the block taken last: `next` up to `end` (excluded).
     next: u32,
     end: u32,
+    /// The size of the block to take next (0: the first).
+    block: u32,
 }
 
 /// A clone has the same messages but no block of fresh xids: two clones never hand out the
@@ -816,6 +844,7 @@ impl Clone for Xids {
             len: self.len,
             next: 0,
             end: 0,
+            block: 0,
         }
     }
 }
@@ -825,12 +854,23 @@ impl Xids {
     #[inline]
     fn fresh(&mut self, counter: &AtomicU32) -> u32 {
         if self.next == self.end {
-            self.next = counter.fetch_add(XID_BLOCK, Ordering::Relaxed);
-            self.end = self.next.wrapping_add(XID_BLOCK);
+            let size = self.block.clamp(XID_FIRST_BLOCK, XID_BLOCK);
+            self.next = counter.fetch_add(size, Ordering::Relaxed);
+            self.end = self.next.wrapping_add(size);
+            self.block = size.saturating_mul(2).min(XID_BLOCK);
         }
         let xid = self.next;
         self.next = xid.wrapping_add(1);
         xid
+    }
+
+    /// Takes back `xid`, the fresh xid handed out last, whose message was not added (it
+    /// was never sent): the next message gets it, and the run goes on unbroken.
+    #[inline]
+    fn unfresh(&mut self, xid: u32) {
+        if xid.wrapping_add(1) == self.next {
+            self.next = xid;
+        }
     }
 
     /// Records one more message, with `xid`.
@@ -912,6 +952,7 @@ impl Bundle {
             .and_then(|()| raw::finish_bundle_add(&mut self.buf, start));
         if let Err(e) = done {
             self.buf.truncate(start);
+            self.xids.unfresh(xid);
             return Err(e);
         }
         self.xids.push(xid);
@@ -979,6 +1020,7 @@ impl Bundle {
             self.buf[inner + 4..inner + 8].copy_from_slice(&xid.to_be_bytes());
             if let Err(e) = raw::finish_bundle_add(&mut self.buf, start) {
                 self.buf.truncate(start);
+                self.xids.unfresh(xid);
                 return Err(e);
             }
             self.xids.push(xid);
@@ -1568,12 +1610,17 @@ mod tests {
                 .ok()
                 .map(|k| v[k].1),
         };
-        let lists: [&[u32]; 5] = [
+        let lists: [&[u32]; 8] = [
             &[],
             &[5, 6, 7],
             &[u32::MAX - 1, u32::MAX, 0, 1],
             &[9, 3, 7, 3, 4, 5],
             &[1, 2, 3, 10, 11, 2],
+            // Disjoint runs, as fresh blocks give them: sorted by run.
+            &[10, 11, 1, 2, 3, 20, 4],
+            &[u32::MAX, 7, 8],
+            // A run across the wrap with another.
+            &[u32::MAX, 0, 5],
         ];
         for list in lists {
             let mut xids = Xids::default();
@@ -1595,22 +1642,41 @@ mod tests {
     }
 
     /// Fresh xids come a block at a time from the connection's counter, consecutive within
-    /// a block; a clone of a bundle's xids takes its own block.
+    /// a block, blocks doubling up to the largest; a clone of a bundle's xids takes its own
+    /// block; an xid taken back is handed out again.
     #[test]
     fn fresh_bundle_xids_come_in_blocks() {
         let counter = AtomicU32::new(u32::MAX - 1);
         let mut a = Xids::default();
         let first: Vec<u32> = (0..3).map(|_| a.fresh(&counter)).collect();
         assert_eq!(first, [u32::MAX - 1, u32::MAX, 0]);
-        assert_eq!(counter.load(Ordering::Relaxed), XID_BLOCK - 2);
+        assert_eq!(counter.load(Ordering::Relaxed), XID_FIRST_BLOCK - 2);
         let mut b = a.clone();
-        assert_eq!(b.fresh(&counter), XID_BLOCK - 2);
+        assert_eq!(b.fresh(&counter), XID_FIRST_BLOCK - 2);
         assert_eq!(a.fresh(&counter), 1);
-        for _ in 0..XID_BLOCK - 4 {
+        a.unfresh(1);
+        assert_eq!(a.fresh(&counter), 1);
+        // Not the last one handed out: nothing is taken back.
+        a.unfresh(0);
+        assert_eq!(a.fresh(&counter), 2);
+        for _ in 0..XID_FIRST_BLOCK - 5 {
             a.fresh(&counter);
         }
-        // `a`'s block is used up: the next comes after `b`'s.
-        assert_eq!(a.fresh(&counter), 2 * XID_BLOCK - 2);
+        // `a`'s first block is used up: the next, twice as large, comes after `b`'s.
+        let second = 2 * XID_FIRST_BLOCK - 2;
+        assert_eq!(a.fresh(&counter), second);
+        assert_eq!(
+            counter.load(Ordering::Relaxed),
+            second + 2 * XID_FIRST_BLOCK
+        );
+        // A large bundle takes blocks of the largest size, and fewer than 2n + 16 xids.
+        let counter = AtomicU32::new(0);
+        let mut big = Xids::default();
+        for n in 1..=100_000u32 {
+            big.fresh(&counter);
+            assert!(counter.load(Ordering::Relaxed) < 2 * n + XID_FIRST_BLOCK);
+        }
+        assert_eq!(big.block, XID_BLOCK);
     }
 
     #[test]
