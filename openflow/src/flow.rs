@@ -1050,11 +1050,9 @@ pub fn format_flow_mod_line(fm: &FlowMod, version: Version, xid: u32, out: &mut 
 #[derive(Debug)]
 pub struct FlowModEncoder {
     version: Version,
-    /// The flow being encoded (its match and action list keep their memory).
+    /// The flow being encoded (its match and action list keep their memory; a plain
+    /// action list is written as its apply-actions from where it is).
     flow: Flow,
-    /// The instructions of the last flow whose actions are more than one apply-actions
-    /// (a plain action list is written from the flow as it is).
-    instructions: Vec<Instruction>,
 }
 
 impl FlowModEncoder {
@@ -1063,7 +1061,6 @@ impl FlowModEncoder {
         FlowModEncoder {
             version,
             flow: Flow::default(),
-            instructions: Vec::new(),
         }
     }
 
@@ -1106,18 +1103,14 @@ impl FlowModEncoder {
                 self.flow.actions = actions;
                 res
             }
-            Grouped::Instructions(list) => {
-                self.instructions = list;
-                let instructions = &self.instructions;
-                encode_flow_mod_with(
-                    v,
-                    xid,
-                    &head,
-                    &flow.match_,
-                    |w| encode_instructions(instructions, w, v).map(drop),
-                    w,
-                )
-            }
+            Grouped::Instructions(list) => encode_flow_mod_with(
+                v,
+                xid,
+                &head,
+                &flow.match_,
+                |w| encode_instructions(&list, w, v).map(drop),
+                w,
+            ),
         }
     }
 }

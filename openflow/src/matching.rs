@@ -1099,7 +1099,7 @@ impl Match {
     /// Applies protocol shorthand `k` (name `k` of [`PROTOCOL_NAMES`]; nothing for
     /// another `k`), as [`Match::parse_token`] does for its name.
     #[inline(always)]
-    pub(crate) fn set_protocol(&mut self, k: usize) {
+    fn set_protocol(&mut self, k: usize) {
         let Some(&(_, dl_type, proto)) = PROTOCOLS.get(k) else {
             return;
         };
@@ -1131,7 +1131,7 @@ impl Match {
     /// must be called before any other use of the match (every other method assumes the
     /// order).
     #[inline(always)]
-    pub(crate) fn put_unordered(&mut self, slot: Field, value: u128, mask: u128) {
+    fn put_unordered(&mut self, slot: Field, value: u128, mask: u128) {
         let value = value & mask;
         let i = slot as usize;
         let bit = 1u64 << (i % 64);
@@ -3236,6 +3236,15 @@ impl std::str::FromStr for Match {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `protocol`'s indexes are those of `PROTOCOLS` (written apart: they must agree).
+    #[test]
+    fn protocol_names_index_the_protocol_table() {
+        for (k, &(name, _, _)) in PROTOCOLS.iter().enumerate() {
+            assert_eq!(protocol(name), Some(k), "{name}");
+        }
+        assert_eq!(protocol("ipx"), None);
+    }
 
     /// [`Match::parse_field_at`] does what [`Match::parse_token`] does, for every field,
     /// on usual and unusual values followed by anything: where it takes a value, the value

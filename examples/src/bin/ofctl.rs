@@ -86,18 +86,22 @@ enum Cmd {
 /// costs flows files about as much as reading them.
 fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
+    std::iter::from_fn(move || next_line(&mut rest))
+}
+
+/// The first line of `rest` (as [`lines`] cuts it), which it then no longer holds.
+#[inline]
+fn next_line<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    if rest.is_empty() {
+        return None;
+    }
+    Some(match memchr::memchr(b'\n', rest.as_bytes()) {
+        Some(end) => {
+            let line = &rest[..end];
+            *rest = &rest[end + 1..];
+            line.strip_suffix('\r').unwrap_or(line)
         }
-        Some(match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(end) => {
-                let line = &rest[..end];
-                rest = &rest[end + 1..];
-                line.strip_suffix('\r').unwrap_or(line)
-            }
-            None => std::mem::take(&mut rest),
-        })
+        None => std::mem::take(rest),
     })
 }
 
@@ -127,15 +131,7 @@ impl<'a> Iterator for FlowLines<'a> {
     type Item = (usize, Command, &'a str);
 
     fn next(&mut self) -> Option<(usize, Command, &'a str)> {
-        while !self.rest.is_empty() {
-            let line = match memchr::memchr(b'\n', self.rest.as_bytes()) {
-                Some(end) => {
-                    let line = &self.rest[..end];
-                    self.rest = &self.rest[end + 1..];
-                    line.strip_suffix('\r').unwrap_or(line)
-                }
-                None => std::mem::take(&mut self.rest),
-            };
+        while let Some(line) = next_line(&mut self.rest) {
             self.line += 1;
             let line = match self
                 .comments

@@ -266,6 +266,14 @@ impl KeyTable {
     /// The table of every field name and alias and the names of `extra` (at most 255
     /// lists of at most 256 names each).
     pub(crate) const fn new(extra: &'static [&'static [&'static str]]) -> KeyTable {
+        // Codes below 256 are fields (index + 1); list `l`'s name `k` is `(l + 1) << 8 | k`.
+        assert!(N_FIELDS < 255, "field codes must stay below 256");
+        assert!(extra.len() < 255, "too many extra lists for their codes");
+        let mut l = 0;
+        while l < extra.len() {
+            assert!(extra[l].len() <= 256, "too many names in an extra list");
+            l += 1;
+        }
         let mut t = KeyTable {
             slots: [EMPTY_KEY; SLOTS],
             extra,

@@ -173,18 +173,18 @@ impl FixedPart {
 /// The 40 bytes of a flow_mod before its match, as [`FlowMod`]'s fields.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FixedPart {
-    pub cookie: u64,
-    pub cookie_mask: u64,
-    pub table_id: u8,
-    pub command: u8,
-    pub idle_timeout: u16,
-    pub hard_timeout: u16,
-    pub priority: u16,
-    pub buffer_id: u32,
-    pub out_port: u32,
-    pub out_group: u32,
-    pub flags: u16,
-    pub importance: u16,
+    pub(crate) cookie: u64,
+    pub(crate) cookie_mask: u64,
+    pub(crate) table_id: u8,
+    pub(crate) command: u8,
+    pub(crate) idle_timeout: u16,
+    pub(crate) hard_timeout: u16,
+    pub(crate) priority: u16,
+    pub(crate) buffer_id: u32,
+    pub(crate) out_port: u32,
+    pub(crate) out_group: u32,
+    pub(crate) flags: u16,
+    pub(crate) importance: u16,
 }
 
 impl FixedPart {
