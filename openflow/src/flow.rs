@@ -650,23 +650,13 @@ impl Flow {
         match_: Match,
         instructions: Vec<Instruction>,
     ) -> FlowMod {
-        let f = self.fixed_part(command, version);
-        FlowMod {
-            cookie: f.cookie,
-            cookie_mask: f.cookie_mask,
-            table_id: f.table_id,
-            command: f.command,
-            idle_timeout: f.idle_timeout,
-            hard_timeout: f.hard_timeout,
-            priority: f.priority,
-            buffer_id: f.buffer_id,
-            out_port: f.out_port,
-            out_group: f.out_group,
-            flags: f.flags,
-            importance: f.importance,
+        let mut fm = FlowMod {
             match_,
             instructions,
-        }
+            ..FlowMod::default()
+        };
+        fm.set_fixed(self.fixed_part(command, version));
+        fm
     }
 
     /// The fixed fields of its flow_mod for `command` under `version`.

@@ -71,6 +71,23 @@ impl FlowMod {
         } else {
             FixedPart::read(r)?
         };
+        let importance = if v >= Version::Of14 {
+            fixed.importance
+        } else {
+            0
+        };
+        read_match_into(r, v, &mut self.match_)?;
+        let n = r.remaining();
+        decode_instructions_into(r, n, v, &mut self.instructions)?;
+        self.set_fixed(FixedPart {
+            importance,
+            ..fixed
+        });
+        Ok(())
+    }
+
+    /// Sets its fixed fields to `f`'s.
+    pub(crate) fn set_fixed(&mut self, f: FixedPart) {
         let FixedPart {
             cookie,
             cookie_mask,
@@ -84,11 +101,7 @@ impl FlowMod {
             out_group,
             flags,
             importance,
-        } = fixed;
-        let importance = if v >= Version::Of14 { importance } else { 0 };
-        read_match_into(r, v, &mut self.match_)?;
-        let n = r.remaining();
-        decode_instructions_into(r, n, v, &mut self.instructions)?;
+        } = f;
         self.cookie = cookie;
         self.cookie_mask = cookie_mask;
         self.table_id = table_id;
@@ -101,7 +114,6 @@ impl FlowMod {
         self.out_group = out_group;
         self.flags = flags;
         self.importance = importance;
-        Ok(())
     }
 
     pub(crate) fn encode(&self, w: &mut Writer, v: Version) -> Result<()> {
