@@ -262,12 +262,15 @@ pub(crate) struct KeyTable {
     extra: &'static [&'static [&'static str]],
 }
 
+/// A field's code in a [`KeyTable`] (its index plus one) stays below 256.
+const _: () = assert!(N_FIELDS < 255, "field codes must stay below 256");
+
 impl KeyTable {
     /// The table of every field name and alias and the names of `extra` (at most 255
     /// lists of at most 256 names each).
     pub(crate) const fn new(extra: &'static [&'static [&'static str]]) -> KeyTable {
-        // Codes below 256 are fields (index + 1); list `l`'s name `k` is `(l + 1) << 8 | k`.
-        assert!(N_FIELDS < 255, "field codes must stay below 256");
+        // Codes below 256 are fields (index + 1, asserted below 256 above); list `l`'s name
+        // `k` is `(l + 1) << 8 | k`.
         assert!(extra.len() < 255, "too many extra lists for their codes");
         let mut l = 0;
         while l < extra.len() {
