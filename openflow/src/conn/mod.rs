@@ -1600,16 +1600,6 @@ mod tests {
     /// run is a range, and any other part indexes each xid as the list of its xids would.
     #[test]
     fn bundle_xids_are_kept_as_runs() {
-        let index_of = |p: &Part, xid: u32| match p {
-            Part::Range { first, count } => {
-                let i = xid.wrapping_sub(*first) as usize;
-                (i < *count).then_some(i)
-            }
-            Part::Sorted(v, _) => v
-                .binary_search_by_key(&xid, |(x, _)| *x)
-                .ok()
-                .map(|k| v[k].1),
-        };
         let lists: [&[u32]; 8] = [
             &[],
             &[5, 6, 7],
@@ -1636,7 +1626,7 @@ mod tests {
                 "{list:?}"
             );
             for x in list.iter().copied().chain([0, 8, 12, u32::MAX]) {
-                assert_eq!(index_of(&runs, x), index_of(&listed, x), "{list:?} {x}");
+                assert_eq!(runs.index(x), listed.index(x), "{list:?} {x}");
             }
         }
     }
