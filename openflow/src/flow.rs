@@ -1327,13 +1327,7 @@ mod tests {
         ];
         let delims = ["=", "=", "=", ":", "(", ""];
         let seps = [",", ",", ", ", " ", ",,", "\t", ""];
-        let mut seed = 0x5eed_1234_abcd_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::text::picker(0x5eed_1234_abcd);
         let mut heads = vec![
             "table=14,priority=120,ct_state=+new-est+trk,tcp,reg14=0x1,metadata=0x1,nw_dst=10.0.0.0,tp_dst=80".to_string(),
             "table=44,priority=2002,ct_state=-new+est-rpl+trk,ct_mark=0x1/0x1,ip,reg15=0x6f6,metadata=0xa,nw_src=10.0.38.245".to_string(),

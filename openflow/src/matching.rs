@@ -1100,14 +1100,8 @@ impl Match {
     /// another `k`), as [`Match::parse_token`] does for its name.
     #[inline(always)]
     fn set_protocol(&mut self, k: usize) {
-        let Some(&(_, dl_type, proto)) = PROTOCOLS.get(k) else {
-            return;
-        };
-        self.put_slot_inline(Field::EthType, u128::from(dl_type), 0xffff);
-        if proto != 0 {
-            self.put_slot_inline(Field::NwProto, u128::from(proto), 0xff);
-        }
-        self.set_default_packet_type();
+        self.set_protocol_unordered(k);
+        self.restore_order();
     }
 
     /// [`Match::set_protocol`] in the unordered state (see [`Match::put_unordered`]).
@@ -3491,13 +3485,7 @@ mod tests {
             (Metadata, &[(1, u64::MAX as u128)]),
             (Reg3, &[(1, 0xffff_ffff)]),
         ];
-        let mut seed = 0x1234_5678_9abc_def1u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::text::picker(0x1234_5678_9abc_def1);
         let (mut ok, mut bad) = (0, 0);
         for _ in 0..20000 {
             let mut m = Match::new();

@@ -348,23 +348,33 @@ impl<'a> Iterator for KeyValues<'a> {
     }
 }
 
+/// A pseudo-random picker for tests (xorshift, the same every run from `seed`, which must
+/// not be 0): each call gives a number below its argument (which must not be 0).
+#[cfg(test)]
+pub(crate) fn picker(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}
+
 /// Pseudo-random byte strings for tests that check a fast scanner against a plain one:
 /// `count` strings of `min_len` to `max_len` bytes from `alphabet`, the same every run.
 #[cfg(test)]
 pub(crate) fn random_texts(
     alphabet: &[u8],
-    mut seed: u64,
+    seed: u64,
     min_len: usize,
     max_len: usize,
     count: usize,
 ) -> Vec<Vec<u8>> {
+    let mut next = picker(seed);
     (0..count)
         .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = min_len + (seed % (max_len - min_len + 1) as u64) as usize;
-            let mut r = seed;
+            let len = min_len + next(max_len - min_len + 1);
+            let mut r = next(usize::MAX) as u64;
             (0..len)
                 .map(|_| {
                     r = r
