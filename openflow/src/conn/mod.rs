@@ -160,6 +160,10 @@ enum Watch {
 enum Part {
     /// xids `first`, `first + 1`, ... (the usual case: fresh xids in order).
     Range { first: u32, count: usize },
+    /// Disjoint runs of xids (as fresh blocks give them), sorted by their first xids:
+    /// `(first, count, index of first)` (and how many messages there are). A part of a
+    /// thousand flow_mods takes a few runs, not a thousand entries.
+    Runs(Vec<(u32, u32, usize)>, usize),
     /// Any other xids, sorted, with their indexes (and how many messages there are).
     Sorted(Vec<(u32, usize)>, usize),
 }
@@ -197,11 +201,7 @@ impl Part {
                         .collect();
                     return Part::new(&xids);
                 }
-                let mut sorted = Vec::with_capacity(len);
-                for (first, count, at) in order {
-                    sorted.extend((0..count).map(|k| (first.wrapping_add(k), at + k as usize)));
-                }
-                Part::Sorted(sorted, len)
+                Part::Runs(order, len)
             }
         }
     }
@@ -232,6 +232,13 @@ impl Part {
                 let i = xid.wrapping_sub(*first) as usize;
                 (i < *count).then_some(i)
             }
+            Part::Runs(runs, _) => {
+                // The last run that starts at or before `xid`.
+                let k = runs.partition_point(|&(first, _, _)| first <= xid);
+                let &(first, count, at) = runs.get(k.checked_sub(1)?)?;
+                let i = xid - first;
+                (i < count).then_some(at + i as usize)
+            }
             Part::Sorted(v, _) => v
                 .binary_search_by_key(&xid, |(x, _)| *x)
                 .ok()
@@ -243,7 +250,7 @@ impl Part {
     fn len(&self) -> usize {
         match self {
             Part::Range { count, .. } => *count,
-            Part::Sorted(_, n) => *n,
+            Part::Runs(_, n) | Part::Sorted(_, n) => *n,
         }
     }
 }
@@ -305,10 +312,12 @@ struct Shared {
 struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
 
 impl Spare {
-    /// How many buffers are kept at most: about as many parts as are in flight at once.
-    const KEEP: usize = 4;
+    /// How many buffers are kept at most: about as many parts as are in flight at once
+    /// (a producer on several threads that waits now and then for what it queued to be
+    /// written has some ten in flight).
+    const KEEP: usize = 16;
     /// Larger buffers are not kept (a one-off huge batch would hold its memory).
-    const MAX_CAPACITY: usize = 4 << 20;
+    const MAX_CAPACITY: usize = 1 << 20;
 
     /// Keeps `buf` (cleared) unless enough are kept or it is too large.
     fn give(&self, mut buf: Vec<u8>) {
@@ -835,6 +844,24 @@ struct Xids {
     block: u32,
 }
 
+/// Makes room in `buf` for `bytes` more bytes, its capacity a whole number of 64 KiB
+/// grains: parts of about the same size get the same capacity, so that a spare buffer fits
+/// the next part instead of growing. An empty `buf` too small is replaced, not grown
+/// (growing copies the old capacity's bytes).
+fn reserve_grains(buf: &mut Vec<u8>, bytes: usize) {
+    const GRAIN: usize = 64 * 1024;
+    let want = buf.len().saturating_add(bytes);
+    if want <= buf.capacity() {
+        return;
+    }
+    let want = want.div_ceil(GRAIN).saturating_mul(GRAIN);
+    if buf.is_empty() {
+        *buf = Vec::with_capacity(want);
+    } else {
+        buf.reserve_exact(want - buf.len());
+    }
+}
+
 /// A clone has the same messages but no block of fresh xids: two clones never hand out the
 /// same xid.
 impl Clone for Xids {
@@ -920,7 +947,7 @@ impl Bundle {
         {
             self.buf = spare;
         }
-        self.buf.reserve(bytes);
+        reserve_grains(&mut self.buf, bytes);
     }
 
     /// Adds `message`, encoded under the connection's version with a fresh xid. Errors
@@ -1629,6 +1656,35 @@ mod tests {
                 assert_eq!(runs.index(x), listed.index(x), "{list:?} {x}");
             }
         }
+        // Disjoint runs stay runs, however long.
+        let mut xids = Xids::default();
+        for x in (1000..3000).chain(0..1000).chain(5000..5001) {
+            xids.push(x);
+        }
+        let runs = Part::from_runs(&xids.runs);
+        assert!(matches!(&runs, Part::Runs(r, 3001) if r.len() == 3), "{runs:?}");
+        assert_eq!(runs.index(0), Some(2000));
+        assert_eq!(runs.index(2999), Some(1999));
+        assert_eq!(runs.index(5000), Some(3000));
+        assert_eq!(runs.index(3000), None);
+        assert_eq!(runs.index(u32::MAX), None);
+    }
+
+    #[test]
+    fn part_buffers_grow_in_whole_grains() {
+        let grain = 64 * 1024;
+        let mut buf = Vec::with_capacity(10);
+        reserve_grains(&mut buf, 100_000);
+        assert!(buf.capacity() >= 2 * grain && buf.is_empty());
+        // Room enough: nothing changes.
+        let cap = buf.capacity();
+        reserve_grains(&mut buf, 2 * grain);
+        assert_eq!(buf.capacity(), cap);
+        // Growing keeps what is there.
+        buf.extend_from_slice(b"abc");
+        reserve_grains(&mut buf, 2 * grain);
+        assert!(buf.capacity() >= 3 * grain);
+        assert_eq!(buf, b"abc");
     }
 
     /// Fresh xids come a block at a time from the connection's counter, consecutive within
