@@ -171,6 +171,9 @@ async fn connect(switch: &str, v: Version) -> Result<Handle> {
     let remote = switch.parse().map_err(|e| anyhow!("{e}"))?;
     let config = Config {
         versions: VersionSet::of(&[v]),
+        // A bundle of 100k flows is some 23 MB: written in fewer, larger steps (the switch
+        // reads 1 MiB in well under the 5 s probe interval).
+        send_buffer: Some(1 << 20),
         ..Config::default()
     };
     let (c, h, _events) = conn::connect(&remote, config)
@@ -414,66 +417,207 @@ struct Piece {
 type Cut = (usize, (usize, usize));
 
 /// Reads `path` (`-`: standard input) in pieces of whole units, about [`PIECE`] bytes
-/// each, giving them to `emit` in order; stops early when `emit` returns false. `cut(buf,
-/// offset, eof)` says how many leading bytes of `buf` (found at `offset` in the input) are
-/// whole units, or fails when `buf` starts with a broken one. Pieces are read into
-/// buffers from `buffers`.
-fn read_pieces(
+/// each, giving them to `emit` in order; stops early when `emit` returns false. See
+/// [`PieceReader`].
+fn read_pieces<C: FnMut(&[u8], usize, bool) -> Result<Cut>>(
     path: &str,
-    mut cut: impl FnMut(&[u8], usize, bool) -> Result<Cut>,
+    cut: C,
     emit: &mut dyn FnMut(Piece) -> bool,
     buffers: &Buffers,
 ) -> Result<()> {
-    let mut input: Box<dyn Read> = if path == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
+    let mut reader = PieceReader::open(path, cut, buffers)?;
+    while let Some(piece) = reader.next_piece(buffers)? {
+        if !emit(piece) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a file (`-`: standard input) a piece of whole units at a time, about [`PIECE`]
+/// bytes each, in order. `cut(buf, offset, eof)` says how many leading bytes of `buf`
+/// (found at `offset` in the input) are whole units, or fails when `buf` starts with a
+/// broken one. Pieces are read into buffers from a [`Buffers`].
+struct PieceReader<'a, C> {
+    path: &'a str,
+    input: Box<dyn Read + Send>,
+    cut: C,
+    /// Bytes read and not yet handed out (a piece's broken last unit, kept for the next).
+    buf: Vec<u8>,
+    offset: usize,
+    index: usize,
+    eof: bool,
+    /// The cutter found no whole unit in `buf`: read more before cutting again.
+    want_more: bool,
+}
+
+impl<'a, C: FnMut(&[u8], usize, bool) -> Result<Cut>> PieceReader<'a, C> {
+    fn open(path: &'a str, cut: C, buffers: &Buffers) -> Result<Self> {
+        let input: Box<dyn Read + Send> = if path == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
+        };
+        Ok(PieceReader {
+            path,
+            input,
+            cut,
+            buf: buffers.take(2 * PIECE),
+            offset: 0,
+            index: 0,
+            eof: false,
+            want_more: false,
+        })
+    }
+
+    /// The next piece, or `None` at the end of the input.
+    fn next_piece(&mut self, buffers: &Buffers) -> Result<Option<Piece>> {
+        loop {
+            while !self.eof && (self.buf.len() < PIECE || self.want_more) {
+                self.want_more = false;
+                // `read_to_end` reads into the spare capacity without zeroing it first.
+                let n = match (&mut self.input)
+                    .take(PIECE as u64)
+                    .read_to_end(&mut self.buf)
+                {
+                    Ok(n) => n,
+                    Err(e) => {
+                        return Err(if self.path == "-" {
+                            e.into()
+                        } else {
+                            anyhow::Error::new(e).context(format!("cannot read {}", self.path))
+                        });
+                    }
+                };
+                self.eof = n < PIECE;
+            }
+            if self.buf.is_empty() {
+                return Ok(None);
+            }
+            let (whole, before) = (self.cut)(&self.buf, self.offset, self.eof)?;
+            let whole = whole.min(self.buf.len());
+            if whole == 0 {
+                if self.eof {
+                    return Ok(None);
+                }
+                self.want_more = true;
+                continue;
+            }
+            let mut bytes = std::mem::replace(&mut self.buf, buffers.take(2 * PIECE));
+            self.buf.extend_from_slice(&bytes[whole..]);
+            bytes.truncate(whole);
+            let piece = Piece {
+                index: self.index,
+                offset: self.offset,
+                before,
+                bytes,
+            };
+            self.index += 1;
+            self.offset += whole;
+            return Ok(Some(piece));
+        }
+    }
+}
+
+/// Runs `work` on the pieces of `reader` on [`n_threads`] threads (this one among them)
+/// and gives the results to `consume` in order, as soon as each one and all before it are
+/// done; returns `consume`'s first error, else the reader's.
+///
+/// Each thread reads its next piece itself and, once it has worked on it, passes on
+/// whatever results are next in order: no thread only reads or only consumes, so none
+/// waits for another to hand it something. This matters when `consume` waits (for a switch
+/// that takes the results slower than they are made): the threads then sleep once per
+/// piece, not once per hand-off, and each sleep and wake-up costs more than a piece's
+/// parsing does. At most a few pieces are ahead of the one `consume` waits for.
+fn ordered_pipeline<R: Send, C: FnMut(&[u8], usize, bool) -> Result<Cut> + Send>(
+    reader: PieceReader<'_, C>,
+    work: impl Fn(&Piece) -> R + Sync,
+    consume: impl FnMut(R) -> Result<()> + Send,
+    buffers: &Buffers,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use std::sync::{Condvar, Mutex, MutexGuard};
+    /// The results waiting for those before them, and what takes them.
+    struct Order<R, F> {
+        next: usize,
+        pending: std::collections::BTreeMap<usize, R>,
+        consume: F,
+        result: Result<()>,
+    }
+    fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    let threads = n_threads().max(1);
+    // How far ahead of the next result in order a thread may read.
+    let ahead = threads;
+    let stop = AtomicBool::new(false);
+    let reader = Mutex::new((reader, None::<anyhow::Error>));
+    let order = Mutex::new(Order {
+        next: 0,
+        pending: std::collections::BTreeMap::new(),
+        consume,
+        result: Ok(()),
+    });
+    let moved = Condvar::new();
+    // Stops every thread: the flag is set under the order lock, so that a thread about to
+    // wait for the order to move sees it or is woken.
+    let halt = |_held: &mut MutexGuard<'_, Order<R, _>>| {
+        stop.store(true, Relaxed);
+        moved.notify_all();
     };
-    let mut buf = buffers.take(2 * PIECE);
-    let (mut offset, mut index, mut eof, mut want_more) = (0usize, 0usize, false, false);
-    loop {
-        while !eof && (buf.len() < PIECE || want_more) {
-            want_more = false;
-            // `read_to_end` reads into the spare capacity without zeroing it first.
-            let n = match (&mut input).take(PIECE as u64).read_to_end(&mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    return Err(if path == "-" {
-                        e.into()
-                    } else {
-                        anyhow::Error::new(e).context(format!("cannot read {path}"))
-                    });
+    let run = || {
+        while !stop.load(Relaxed) {
+            let piece = {
+                let mut r = lock(&reader);
+                match r.0.next_piece(buffers) {
+                    Ok(Some(p)) => p,
+                    Ok(None) => break,
+                    Err(e) => {
+                        r.1 = Some(e);
+                        drop(r);
+                        halt(&mut lock(&order));
+                        break;
+                    }
                 }
             };
-            eof = n < PIECE;
-        }
-        if buf.is_empty() {
-            return Ok(());
-        }
-        let (whole, before) = cut(&buf, offset, eof)?;
-        let whole = whole.min(buf.len());
-        if whole == 0 {
-            if eof {
-                return Ok(());
+            let result = work(&piece);
+            buffers.give(piece.bytes);
+            let mut o = lock(&order);
+            while piece.index >= o.next + ahead && !stop.load(Relaxed) {
+                o = moved.wait(o).unwrap_or_else(|p| p.into_inner());
             }
-            want_more = true;
-            continue;
+            if stop.load(Relaxed) {
+                break;
+            }
+            o.pending.insert(piece.index, result);
+            let mut moved_on = false;
+            while o.result.is_ok() {
+                let next = o.next;
+                let Some(r) = o.pending.remove(&next) else {
+                    break;
+                };
+                o.next += 1;
+                moved_on = true;
+                let o = &mut *o;
+                o.result = (o.consume)(r);
+            }
+            if o.result.is_err() {
+                halt(&mut o);
+            } else if moved_on {
+                moved.notify_all();
+            }
         }
-        let mut bytes = std::mem::replace(&mut buf, buffers.take(2 * PIECE));
-        buf.extend_from_slice(&bytes[whole..]);
-        bytes.truncate(whole);
-        let piece = Piece {
-            index,
-            offset,
-            before,
-            bytes,
-        };
-        if !emit(piece) {
-            return Ok(());
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(run);
         }
-        index += 1;
-        offset += whole;
-    }
+        run();
+    });
+    let o = order.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (_, read) = reader.into_inner().unwrap_or_else(|p| p.into_inner());
+    o.result?;
+    read.map_or(Ok(()), Err)
 }
 
 /// Runs `work` on the pieces `produce` emits (on its own thread), on [`n_threads`] threads,
@@ -780,11 +924,13 @@ fn parse_file<R: Send>(
 fn parse_file_with<R: Send>(
     file: &str,
     work: impl Fn(&mut PieceFlows<'_>) -> Result<R> + Sync,
-    mut consume: impl FnMut(R) -> Result<()>,
+    mut consume: impl FnMut(R) -> Result<()> + Send,
 ) -> Result<()> {
-    pipeline(
-        |emit, buffers| read_pieces(file, line_cutter(false), emit, buffers),
-        |piece, _| -> Result<R> {
+    let buffers = &Buffers::default();
+    let reader = PieceReader::open(file, line_cutter(false), buffers)?;
+    ordered_pipeline(
+        reader,
+        |piece| -> Result<R> {
             let (line0, _) = piece.before;
             let text = std::str::from_utf8(&piece.bytes)
                 .map_err(|_| anyhow!("cannot read {file}: stream did not contain valid UTF-8"))?;
@@ -795,7 +941,8 @@ fn parse_file_with<R: Send>(
                 lines: flow_lines(text),
             })
         },
-        |r, _| consume(r?),
+        |r| consume(r?),
+        buffers,
     )
 }
 
@@ -1011,5 +1158,59 @@ mod tests {
             buffers.give(Vec::with_capacity(1));
         }
         assert_eq!(buffers.0.lock().unwrap().len(), Buffers::KEEP);
+    }
+
+    /// A file of many pieces: every line reaches `consume` once, in order, each piece's
+    /// line count right; the first error of `consume` stops the rest and is the result.
+    #[test]
+    fn the_ordered_pipeline_consumes_in_order_and_stops_at_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lines.txt");
+        let n = 200_000;
+        let text: String = (0..n).map(|i| format!("line {i}\n")).collect();
+        assert!(text.len() > 6 * PIECE);
+        std::fs::write(&path, &text).unwrap();
+        let path = path.to_str().unwrap();
+        let buffers = Buffers::default();
+        let work = |p: &Piece| -> (usize, Vec<usize>) {
+            let text = std::str::from_utf8(&p.bytes).unwrap();
+            let nums = text
+                .lines()
+                .map(|l| l.strip_prefix("line ").unwrap().parse().unwrap())
+                .collect();
+            (p.before.0, nums)
+        };
+        let mut seen = Vec::new();
+        let reader = PieceReader::open(path, line_cutter(false), &buffers).unwrap();
+        ordered_pipeline(
+            reader,
+            work,
+            |(line0, nums)| {
+                assert_eq!(line0, seen.len(), "lines before the piece");
+                seen.extend(nums);
+                Ok(())
+            },
+            &buffers,
+        )
+        .unwrap();
+        assert_eq!(seen, (0..n).collect::<Vec<_>>());
+
+        let mut pieces = 0;
+        let reader = PieceReader::open(path, line_cutter(false), &buffers).unwrap();
+        let err = ordered_pipeline(
+            reader,
+            work,
+            |_| {
+                pieces += 1;
+                if pieces == 3 {
+                    bail!("third piece refused")
+                }
+                Ok(())
+            },
+            &buffers,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "third piece refused");
+        assert_eq!(pieces, 3, "nothing is consumed after an error");
     }
 }

@@ -78,6 +78,16 @@ pub struct Config {
     pub probe_interval: Option<Duration>,
     /// How long the hello exchange may take.
     pub handshake_timeout: Duration,
+    /// The socket's send buffer to ask the kernel for (`None`, the default: the system's,
+    /// some 200 KiB on Linux). A program that sends large bundles may want 1 MiB or so: it
+    /// is written in fewer, larger steps, each waking the connection's task once, while the
+    /// switch reads it. Linux caps it at `net.core.wmem_max` (doubled); the memory is used
+    /// only while bytes wait for the switch.
+    ///
+    /// Keep it well under what the switch reads in a [`Config::probe_interval`]: while the
+    /// switch reads a large send, that it takes bytes is what shows it alive, and with a
+    /// larger buffer it takes them in larger, rarer steps.
+    pub send_buffer: Option<usize>,
 }
 
 impl Default for Config {
@@ -86,6 +96,7 @@ impl Default for Config {
             versions: VersionSet::of(&Version::ALL),
             probe_interval: Some(Duration::from_secs(5)),
             handshake_timeout: Duration::from_secs(10),
+            send_buffer: None,
         }
     }
 }
@@ -1098,6 +1109,15 @@ fn check_messages(buf: &[u8]) -> Result<Vec<u32>> {
     Ok(xids)
 }
 
+/// Asks the kernel for the send buffer `config` wants on socket `s` (it may give less: on
+/// Linux at most `net.core.wmem_max`, doubled).
+fn set_send_buffer(s: &impl std::os::fd::AsFd, config: &Config) -> Result<()> {
+    if let Some(bytes) = config.send_buffer {
+        socket2::SockRef::from(s).set_send_buffer_size(bytes)?;
+    }
+    Ok(())
+}
+
 /// A boxed byte stream to a switch.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
@@ -1105,10 +1125,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 /// Connects to `remote`, exchanges hellos and negotiates the version.
 pub async fn connect(remote: &Remote, config: Config) -> Result<(Connection, Handle, Events)> {
     let io: Box<dyn Io> = match remote {
-        Remote::Unix(p) => Box::new(tokio::net::UnixStream::connect(p).await?),
+        Remote::Unix(p) => {
+            let s = tokio::net::UnixStream::connect(p).await?;
+            set_send_buffer(&s, &config)?;
+            Box::new(s)
+        }
         Remote::Tcp { host, port } => {
             let s = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
             s.set_nodelay(true)?;
+            set_send_buffer(&s, &config)?;
             Box::new(s)
         }
     };
@@ -1149,9 +1174,14 @@ impl Listener {
             Listener::Tcp(l) => {
                 let (s, _) = l.accept().await?;
                 s.set_nodelay(true)?;
+                set_send_buffer(&s, &config)?;
                 Box::new(s)
             }
-            Listener::Unix(l) => Box::new(l.accept().await?.0),
+            Listener::Unix(l) => {
+                let (s, _) = l.accept().await?;
+                set_send_buffer(&s, &config)?;
+                Box::new(s)
+            }
         };
         handshake(io, config).await
     }
@@ -1662,7 +1692,10 @@ mod tests {
             xids.push(x);
         }
         let runs = Part::from_runs(&xids.runs);
-        assert!(matches!(&runs, Part::Runs(r, 3001) if r.len() == 3), "{runs:?}");
+        assert!(
+            matches!(&runs, Part::Runs(r, 3001) if r.len() == 3),
+            "{runs:?}"
+        );
         assert_eq!(runs.index(0), Some(2000));
         assert_eq!(runs.index(2999), Some(1999));
         assert_eq!(runs.index(5000), Some(3000));
