@@ -1662,7 +1662,10 @@ mod tests {
             xids.push(x);
         }
         let runs = Part::from_runs(&xids.runs);
-        assert!(matches!(&runs, Part::Runs(r, 3001) if r.len() == 3), "{runs:?}");
+        assert!(
+            matches!(&runs, Part::Runs(r, 3001) if r.len() == 3),
+            "{runs:?}"
+        );
         assert_eq!(runs.index(0), Some(2000));
         assert_eq!(runs.index(2999), Some(1999));
         assert_eq!(runs.index(5000), Some(3000));
