@@ -149,7 +149,7 @@ fn put_set_field(w: &mut Writer, version: Version, field: Field, value: u128) ->
     set_field_action(w, version, field, value, None)
 }
 
-#[inline]
+#[inline(always)]
 fn set_field_to_set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     let mask = (!sf.is_exact()).then_some(sf.mask);
     set_field_entry(w, version, sf.field, sf.value & sf.mask, mask)

@@ -195,43 +195,84 @@ pub(crate) fn group_for_flow_mod(
     ctx: impl FnOnce() -> MatchContext,
     version: Version,
 ) -> Result<Grouped> {
-    let mut all_plain = true;
-    let mut dependent = false;
+    let mut bits = 0;
     for a in &actions {
-        all_plain &= plain(a);
-        dependent |= may_depend_on_context(a);
+        bits |= grouping(a);
     }
-    if dependent {
+    if bits & DEPENDENT != 0 {
         apply_match_context(&mut actions, ctx());
     }
-    Ok(if all_plain {
+    Ok(if bits & NOT_PLAIN == 0 {
         Grouped::Apply(actions)
     } else {
         Grouped::Instructions(actions_into_instructions(actions, version)?)
     })
 }
 
+/// [`grouping`]'s bit for an action that is not [`plain`].
+const NOT_PLAIN: u8 = 1;
+/// [`grouping`]'s bit for an action that [`may_depend_on_context`].
+const DEPENDENT: u8 = 2;
+
+/// What [`group_for_flow_mod`] asks of `a`, told by one match on it: [`NOT_PLAIN`] unless
+/// [`plain`] holds, and [`DEPENDENT`] when [`may_depend_on_context`] does.
+#[inline]
+fn grouping(a: &Action) -> u8 {
+    let dep = |inner: &[Action]| {
+        if inner.iter().any(reads_context) {
+            DEPENDENT
+        } else {
+            0
+        }
+    };
+    let ct_field = |f: Field| matches!(f, Field::CtMark | Field::CtLabel);
+    match a {
+        Action::SetField(sf) if ct_field(sf.field) => NOT_PLAIN,
+        Action::Move(m) if ct_field(m.dst.field) => NOT_PLAIN,
+        Action::Conjunction { .. }
+        | Action::Nat(_)
+        | Action::Meter(_)
+        | Action::ClearActions
+        | Action::WriteMetadata { .. }
+        | Action::GotoTable(_)
+        | Action::UnknownInstruction(_) => NOT_PLAIN,
+        Action::WriteActions(inner) => NOT_PLAIN | dep(inner),
+        Action::Ct(ct) => dep(&ct.actions),
+        Action::Clone(inner) => dep(inner),
+        Action::SetL4SrcPort { .. }
+        | Action::SetL4DstPort { .. }
+        | Action::SetVlanVid { .. }
+        | Action::SetVlanPcp { .. } => DEPENDENT,
+        _ => 0,
+    }
+}
+
+/// Whether an action inside a nested list makes [`may_depend_on_context`] hold for the
+/// list's holder: one that reads the context, or another nested list.
+#[inline]
+fn reads_context(a: &Action) -> bool {
+    matches!(
+        a,
+        Action::SetL4SrcPort { .. }
+            | Action::SetL4DstPort { .. }
+            | Action::SetVlanVid { .. }
+            | Action::SetVlanPcp { .. }
+            | Action::Clone(_)
+            | Action::WriteActions(_)
+            | Action::Ct(_)
+    )
+}
+
 /// Whether [`apply_match_context`] may change `a`: an action that reads the context, or a
 /// nested list holding one or another nested list (looked at one level deep; deeper ones
-/// count as dependent, which only costs the context's computation).
-#[inline]
+/// count as dependent, which only costs the context's computation). [`grouping`] answers
+/// it along with [`plain`]; this is the rule it follows, which a test compares with it.
+#[cfg(test)]
 fn may_depend_on_context(a: &Action) -> bool {
-    let reads = |a: &Action| {
-        matches!(
-            a,
-            Action::SetL4SrcPort { .. }
-                | Action::SetL4DstPort { .. }
-                | Action::SetVlanVid { .. }
-                | Action::SetVlanPcp { .. }
-                | Action::Clone(_)
-                | Action::WriteActions(_)
-                | Action::Ct(_)
-        )
-    };
     match a {
-        Action::Ct(ct) => ct.actions.iter().any(reads),
-        Action::Clone(inner) | Action::WriteActions(inner) => inner.iter().any(reads),
-        a => reads(a),
+        Action::Ct(ct) => ct.actions.iter().any(reads_context),
+        Action::Clone(inner) | Action::WriteActions(inner) => inner.iter().any(reads_context),
+        a => reads_context(a),
     }
 }
 
@@ -592,4 +633,48 @@ pub(super) fn encode(list: &[Instruction], w: &mut Writer, version: Version) -> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    use super::*;
+
+    /// [`grouping`] answers [`plain`] and [`may_depend_on_context`] for every kind of
+    /// action, nested lists included.
+    #[test]
+    fn grouping_is_plain_and_may_depend() {
+        let lists = [
+            "load:0x1->NXM_NX_REG10[3]",
+            "ct(commit,exec(load:0x1->NXM_NX_CT_MARK[1],set_field:1->ct_label,move:reg0->ct_mark))",
+            "move:reg0->reg1,resubmit(,15),output:1,dec_ttl",
+            "mod_tp_src:80,mod_tp_dst:81,mod_vlan_vid:5,mod_vlan_pcp:2,strip_vlan",
+            "ct(commit,exec(set_field:1->ct_mark)),ct(nat),ct(commit,nat(src=10.0.0.1))",
+            "clone(mod_tp_src:1,clone(mod_tp_dst:2)),clone(output:1),clone(clone(output:2))",
+            "meter:1,mod_tp_src:1,clear_actions,write_actions(mod_tp_dst:6,output:2)",
+            "write_actions(output:3)",
+            "write_actions(clone(output:1)),write_metadata:0x1/0x1,goto_table:2",
+            "conjunction(1,1/2),note:01.02",
+            "mod_dl_src:00:00:00:00:00:01,push_vlan:0x8100",
+        ];
+        for text in lists {
+            let list = parse_actions(text, Version::Of15);
+            let mut todo = list.unwrap_or_else(|e| panic!("{text}: {e}"));
+            // The actions of the list and of the lists nested in it.
+            while let Some(a) = todo.pop() {
+                let not_plain = if plain(&a) { 0 } else { NOT_PLAIN };
+                let dependent = if may_depend_on_context(&a) {
+                    DEPENDENT
+                } else {
+                    0
+                };
+                let want = not_plain | dependent;
+                assert_eq!(grouping(&a), want, "{a:?}");
+                match &a {
+                    Action::Ct(ct) => todo.extend(ct.actions.iter().cloned()),
+                    Action::Clone(l) | Action::WriteActions(l) => todo.extend(l.iter().cloned()),
+                    _ => {}
+                }
+            }
+        }
+    }
 }

@@ -387,6 +387,7 @@ impl SetField {
     }
 
     /// Whether every bit of the field is written.
+    #[inline]
     pub fn is_exact(&self) -> bool {
         self.mask == bytes_mask(self.field)
     }
@@ -402,12 +403,7 @@ pub(crate) fn ct_needs_commit(actions: &[Action]) -> bool {
 
 /// All ones over `field`'s bytes (what Open vSwitch calls an exact mask).
 pub(crate) fn bytes_mask(field: Field) -> u128 {
-    let n = field.bytes().min(16) * 8;
-    if n >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << n) - 1
-    }
+    field.bytes_mask()
 }
 
 /// Which wire form a [`Move`] came in as.

@@ -483,6 +483,32 @@ static HEADER_WORD: [[u32; N_FIELDS]; HEADER_VERSIONS] = {
     t
 };
 
+/// For each field, the mask of all the bits its bytes hold (at most 128), as
+/// [`Field::bytes_mask`] returns it: a table rather than a shift of a 128-bit value, as
+/// every `set_field` and `load` asks whether it writes all of its field.
+static BYTES_MASK: [u128; N_FIELDS] = {
+    let mut t = [0u128; N_FIELDS];
+    let mut i = 0;
+    while i < N_FIELDS {
+        let bytes = table::INFO_DATA[i].bytes as usize;
+        t[i] = if bytes >= 16 {
+            u128::MAX
+        } else {
+            (1u128 << (bytes * 8)) - 1
+        };
+        i += 1;
+    }
+    t
+};
+
+impl Field {
+    /// The mask of all the bits the field's bytes hold (all 128 for a wider field).
+    #[inline]
+    pub(crate) fn bytes_mask(self) -> u128 {
+        BYTES_MASK[self as usize]
+    }
+}
+
 /// Appends an entry with header word `word` (class and field, from [`HEADER_WORD`]) and
 /// the `n` low bytes of `value` (and of `mask`), for `n` at most 16: inlined where `n` and
 /// whether there is a mask are constants, it writes a fixed number of bytes at once.
