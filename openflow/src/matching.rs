@@ -1162,17 +1162,13 @@ impl Match {
     pub(crate) fn restore_order(&mut self) {
         let e = &mut self.entries[..];
         for k in 1..e.len() {
-            if e[k - 1].slot < e[k].slot {
-                // In place already (the usual case): nothing moves.
-                continue;
-            }
-            let cur = e[k];
+            // Swapped down past each entry it belongs before (measured cheaper than saving
+            // it aside, moving those up one place and storing it below them).
             let mut j = k;
-            while j > 0 && e[j - 1].slot > cur.slot {
-                e[j] = e[j - 1];
+            while j > 0 && e[j - 1].slot > e[j].slot {
+                e.swap(j - 1, j);
                 j -= 1;
             }
-            e[j] = cur;
         }
     }
 
