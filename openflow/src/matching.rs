@@ -2074,25 +2074,38 @@ impl Match {
             default_pt = true;
             e = rest;
         }
-        // The runs, from the first entry of each (the entries are sorted by slot).
-        let regs = e.partition_point(|x| x.slot < Reg0);
-        let l2 = e.partition_point(|x| x.slot < EthType);
+        // The runs, from the first entry of each (the entries are sorted by slot): found
+        // by a walk over the few entries before them (cheaper than binary searches).
+        let mut regs = 0;
+        while e.get(regs).is_some_and(|x| x.slot < Reg0) {
+            regs += 1;
+        }
+        let mut l2 = regs;
+        while e.get(l2).is_some_and(|x| x.slot < EthType) {
+            l2 += 1;
+        }
         let (low, rest) = e.split_at(regs.min(e.len()));
         let (reg_entries, l2_entries) = rest.split_at(l2.saturating_sub(regs).min(rest.len()));
         // The L3 and L4 slots are written only under IPv4 (and the ports only under a
-        // protocol that has them): else the general walk decides.
-        let mut dl_type = 0;
-        let mut proto = None;
-        for x in l2_entries {
-            match x.slot {
-                EthType => dl_type = x.value,
-                NwProto => proto = Some(x.value),
-                IpSrc | IpDst if dl_type != ETH_TYPE_IP => return Ok(None),
-                TcpSrc | TcpDst if !matches!(proto, Some(6 | 17 | 132)) => return Ok(None),
-                _ => {}
-            }
+        // protocol that has them): else the general walk decides. `eth_type` is the first
+        // entry of its run, and `nw_proto` the one after `eth_type`, `ip_src` and `ip_dst`.
+        let dl_type = match l2_entries.first() {
+            Some(x) if x.slot == EthType => x.value,
+            _ => 0,
+        };
+        let l3 = self.has(IpSrc) || self.has(IpDst) || self.has(NwProto);
+        if l3 && dl_type != ETH_TYPE_IP {
+            return Ok(None);
         }
-        if proto.is_some() && dl_type != ETH_TYPE_IP {
+        let proto = if self.has(NwProto) {
+            let at = usize::from(self.has(EthType))
+                + usize::from(self.has(IpSrc))
+                + usize::from(self.has(IpDst));
+            l2_entries.get(at).map(|x| x.value)
+        } else {
+            None
+        };
+        if (self.has(TcpSrc) || self.has(TcpDst)) && !matches!(proto, Some(6 | 17 | 132)) {
             return Ok(None);
         }
         for x in l2_entries {
