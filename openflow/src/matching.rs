@@ -1140,11 +1140,18 @@ impl Match {
             return;
         }
         *word |= bit;
+        // (The flow parser makes room first: see `Match::make_room`.)
+        self.entries.push(Entry { slot, value, mask });
+    }
+
+    /// Gives a match without memory room for the entries of a usual one, by a direct
+    /// allocation (cheaper than the growth path of a first push): the flow parser does
+    /// this once before its [`Match::put_unordered`]s, rather than each of them testing.
+    #[inline]
+    pub(crate) fn make_room(&mut self) {
         if self.entries.capacity() == 0 {
-            // A direct allocation (cheaper than the growth path of `reserve`).
             self.entries = Vec::with_capacity(8);
         }
-        self.entries.push(Entry { slot, value, mask });
     }
 
     /// [`Match::set_default_packet_type`] in the unordered state.
