@@ -544,6 +544,7 @@ impl Flow {
     fn parse_head(&mut self, head: &str, command: Command) -> Result<()> {
         let b = head.as_bytes();
         let mut pos = 0;
+        self.match_.make_room();
         // The fast path leaves the match's entries unordered (see `Match::put_unordered`):
         // they are put in order before the general path and at the end.
         loop {

@@ -1140,11 +1140,18 @@ impl Match {
             return;
         }
         *word |= bit;
+        // (The flow parser makes room first: see `Match::make_room`.)
+        self.entries.push(Entry { slot, value, mask });
+    }
+
+    /// Gives a match without memory room for the entries of a usual one, by a direct
+    /// allocation (cheaper than the growth path of a first push): the flow parser does
+    /// this once before its [`Match::put_unordered`]s, rather than each of them testing.
+    #[inline]
+    pub(crate) fn make_room(&mut self) {
         if self.entries.capacity() == 0 {
-            // A direct allocation (cheaper than the growth path of `reserve`).
             self.entries = Vec::with_capacity(8);
         }
-        self.entries.push(Entry { slot, value, mask });
     }
 
     /// [`Match::set_default_packet_type`] in the unordered state.
@@ -1162,17 +1169,13 @@ impl Match {
     pub(crate) fn restore_order(&mut self) {
         let e = &mut self.entries[..];
         for k in 1..e.len() {
-            if e[k - 1].slot < e[k].slot {
-                // In place already (the usual case): nothing moves.
-                continue;
-            }
-            let cur = e[k];
+            // Swapped down past each entry it belongs before (measured cheaper than saving
+            // it aside, moving those up one place and storing it below them).
             let mut j = k;
-            while j > 0 && e[j - 1].slot > cur.slot {
-                e[j] = e[j - 1];
+            while j > 0 && e[j - 1].slot > e[j].slot {
+                e.swap(j - 1, j);
                 j -= 1;
             }
-            e[j] = cur;
         }
     }
 
@@ -2018,6 +2021,165 @@ impl Match {
             oxm,
             implied_ethernet: false,
         };
+        let default_pt = match self.put_usual(&mut p)? {
+            Some(default_pt) => default_pt,
+            None => self.put_general(&mut p)?,
+        };
+        if default_pt && !p.implied_ethernet {
+            let mut pw = Writer::with_capacity(8);
+            PacketType.oxm_header(oxm, false, 4)?.encode(&mut pw);
+            pw.u32(0);
+            let mut tail = p.w.as_slice()[start..].to_vec();
+            let mut head = pw.into_vec();
+            head.append(&mut tail);
+            let total = p.w.len();
+            p.w.as_mut_slice()[start..total].copy_from_slice(&head[..total - start]);
+            p.w.bytes(&head[total - start..]);
+        }
+        let len = p.w.len() - start;
+        if len > 0xffff - 4 {
+            return Err(Error::encode(
+                "match",
+                format_args!("{len} bytes of fields"),
+            ));
+        }
+        Ok(len)
+    }
+
+    /// [`Match::put_raw`]'s fields for the usual match of OpenFlow 1.5 (only slots of
+    /// [`ENCODE_USUAL`], `packet_type` absent or the default Ethernet one, IPv4 fields
+    /// only under `eth_type` 0x0800, L4 ports only under `nw_proto` TCP, UDP or SCTP),
+    /// written by a walk of the entries rather than a look at some 40 slots: returns
+    /// whether `packet_type` is the default one (as [`Match::put_general`] does), or
+    /// `None`, having written nothing, for any other match.
+    ///
+    /// The entries are sorted by slot, and for these slots Open vSwitch's order is that of
+    /// four runs of them: the L2 to L4 slots (`eth_type` on), the registers (as `xreg`
+    /// pairs), `pkt_mark` to `ct_label`, and `metadata`; so each run is written in the
+    /// entries' order, each entry by an arm with its field known, as the general walk
+    /// writes it.
+    #[inline]
+    fn put_usual(&self, p: &mut Put<'_>) -> Result<Option<bool>> {
+        use Field::*;
+        if p.oxm.is_none_or(|v| v < Version::Of15)
+            || self
+                .present
+                .iter()
+                .zip(&ENCODE_USUAL)
+                .any(|(have, usual)| have & !usual != 0)
+        {
+            return Ok(None);
+        }
+        let mut e = &self.entries[..];
+        let mut default_pt = false;
+        if let Some((first, rest)) = e.split_first()
+            && first.slot == PacketType
+        {
+            if first.value != 0 || first.mask != 0xffff_ffff {
+                return Ok(None);
+            }
+            default_pt = true;
+            e = rest;
+        }
+        // The runs, from the first entry of each (the entries are sorted by slot): found
+        // by a walk over the few entries before them (cheaper than binary searches).
+        let mut regs = 0;
+        while e.get(regs).is_some_and(|x| x.slot < Reg0) {
+            regs += 1;
+        }
+        let mut l2 = regs;
+        while e.get(l2).is_some_and(|x| x.slot < EthType) {
+            l2 += 1;
+        }
+        let (low, rest) = e.split_at(regs.min(e.len()));
+        let (reg_entries, l2_entries) = rest.split_at(l2.saturating_sub(regs).min(rest.len()));
+        // The L3 and L4 slots are written only under IPv4 (and the ports only under a
+        // protocol that has them): else the general walk decides. `eth_type` is the first
+        // entry of its run, and `nw_proto` the one after `eth_type`, `ip_src` and `ip_dst`.
+        let dl_type = match l2_entries.first() {
+            Some(x) if x.slot == EthType => x.value,
+            _ => 0,
+        };
+        let l3 = self.has(IpSrc) || self.has(IpDst) || self.has(NwProto);
+        if l3 && dl_type != ETH_TYPE_IP {
+            return Ok(None);
+        }
+        let proto = if self.has(NwProto) {
+            let at = usize::from(self.has(EthType))
+                + usize::from(self.has(IpSrc))
+                + usize::from(self.has(IpDst));
+            l2_entries.get(at).map(|x| x.value)
+        } else {
+            None
+        };
+        if (self.has(TcpSrc) || self.has(TcpDst)) && !matches!(proto, Some(6 | 17 | 132)) {
+            return Ok(None);
+        }
+        for x in l2_entries {
+            let (v, m) = (x.value, x.mask);
+            match (x.slot, proto) {
+                (EthType, _) => p.masked(EthType, v, m)?,
+                (IpSrc, _) => p.masked(IpSrc, v, m)?,
+                (IpDst, _) => p.masked(IpDst, v, m)?,
+                (NwProto, _) if m != 0 => p.exact(NwProto, v)?,
+                (TcpSrc, Some(6)) => p.masked(TcpSrc, v, m)?,
+                (TcpDst, Some(6)) => p.masked(TcpDst, v, m)?,
+                (TcpSrc, Some(17)) => p.masked(UdpSrc, v, m)?,
+                (TcpDst, Some(17)) => p.masked(UdpDst, v, m)?,
+                (TcpSrc, _) => p.masked(SctpSrc, v, m)?,
+                (TcpDst, _) => p.masked(SctpDst, v, m)?,
+                _ => {}
+            }
+        }
+        // The registers as `xreg` pairs: an even register with the odd one after it when
+        // present, each alone else (the other half zeros).
+        let mut k = 0;
+        while let Some(x) = reg_entries.get(k) {
+            let r = (x.slot as usize).saturating_sub(Reg0 as usize);
+            let (mut v, mut m) = (0, 0);
+            if r.is_multiple_of(2) {
+                (v, m) = (x.value << 32, x.mask << 32);
+                k += 1;
+            }
+            if let Some(y) = reg_entries.get(k)
+                && (y.slot as usize).saturating_sub(Reg0 as usize) == r | 1
+            {
+                v |= y.value;
+                m |= y.mask;
+                k += 1;
+            }
+            let Some(f) = Field::xreg((r / 2) as u8) else {
+                break;
+            };
+            p.xreg(f, v, m)?;
+        }
+        let (meta, ct) = match low.split_first() {
+            Some((first, rest)) if first.slot == Metadata => (Some(first), rest),
+            _ => (None, low),
+        };
+        for x in ct {
+            let (v, m) = (x.value, x.mask);
+            match x.slot {
+                PktMark => p.masked(PktMark, v, m)?,
+                CtState => p.masked(CtState, v, m)?,
+                CtZone => p.masked(CtZone, v, m)?,
+                CtMark => p.masked(CtMark, v, m)?,
+                CtLabel => p.masked(CtLabel, v, m)?,
+                _ => {}
+            }
+        }
+        if let Some(x) = meta {
+            p.masked(Metadata, x.value, x.mask)?;
+        }
+        Ok(Some(default_pt))
+    }
+
+    /// [`Match::put_raw`]'s fields for any match: returns whether `packet_type` is the
+    /// default Ethernet one (which the caller writes first when no field implies
+    /// Ethernet).
+    fn put_general(&self, p: &mut Put<'_>) -> Result<bool> {
+        use Field::*;
+        let oxm = p.oxm;
         // Some 40 slots are looked at, most of them absent: by index.
         let mut at = [0u8; PRESENT_WORDS * 64];
         let ix = SlotIndex::new(self, &mut at);
@@ -2028,7 +2190,7 @@ impl Match {
             p.masked(PacketType, pt, ptm)?;
         }
         if self.any_of(&ENCODE_BEFORE_ETH_TYPE) {
-            self.put_before_eth_type(&ix, &mut p)?;
+            self.put_before_eth_type(&ix, p)?;
         }
         p.slot(EthType, ix.get(EthType))?;
         let (tci, tcim) = slot(VlanTci);
@@ -2063,7 +2225,7 @@ impl Match {
             }
         }
         if matches!(dl_type, ETH_TYPE_IP | ETH_TYPE_IPV6) {
-            Self::put_ip(&ix, dl_type, &mut p)?;
+            Self::put_ip(&ix, dl_type, p)?;
         } else if matches!(dl_type, ETH_TYPE_ARP | ETH_TYPE_RARP) {
             if ix.mask(NwProto) != 0 {
                 p.exact(ArpOp, ix.value(NwProto))?;
@@ -2179,25 +2341,7 @@ impl Match {
             }
         }
         p.slot(Metadata, ix.get(Metadata))?;
-        if default_pt && !p.implied_ethernet {
-            let mut pw = Writer::with_capacity(8);
-            PacketType.oxm_header(oxm, false, 4)?.encode(&mut pw);
-            pw.u32(0);
-            let mut tail = p.w.as_slice()[start..].to_vec();
-            let mut head = pw.into_vec();
-            head.append(&mut tail);
-            let total = p.w.len();
-            p.w.as_mut_slice()[start..total].copy_from_slice(&head[..total - start]);
-            p.w.bytes(&head[total - start..]);
-        }
-        let len = p.w.len() - start;
-        if len > 0xffff - 4 {
-            return Err(Error::encode(
-                "match",
-                format_args!("{len} bytes of fields"),
-            ));
-        }
-        Ok(len)
+        Ok(default_pt)
     }
 
     /// The fields [`Match::put_raw`] writes before `eth_type` (most matches have none).
@@ -2375,6 +2519,40 @@ const ENCODE_BEFORE_ETH_TYPE: [u64; PRESENT_WORDS] = slot_set(&[
 ]);
 
 /// The IP slots the encoder looks at after the addresses, absent from most matches.
+/// The slots [`Match::put_usual`] writes: the usual match (metadata, registers,
+/// connection tracking state and mark, and Ethernet, IPv4 and L4 port fields).
+const ENCODE_USUAL: [u64; PRESENT_WORDS] = slot_set(&[
+    Field::PacketType,
+    Field::Metadata,
+    Field::PktMark,
+    Field::CtState,
+    Field::CtZone,
+    Field::CtMark,
+    Field::CtLabel,
+    Field::Reg0,
+    Field::Reg1,
+    Field::Reg2,
+    Field::Reg3,
+    Field::Reg4,
+    Field::Reg5,
+    Field::Reg6,
+    Field::Reg7,
+    Field::Reg8,
+    Field::Reg9,
+    Field::Reg10,
+    Field::Reg11,
+    Field::Reg12,
+    Field::Reg13,
+    Field::Reg14,
+    Field::Reg15,
+    Field::EthType,
+    Field::IpSrc,
+    Field::IpDst,
+    Field::NwProto,
+    Field::TcpSrc,
+    Field::TcpDst,
+]);
+
 const ENCODE_IP_MISC: [u64; PRESENT_WORDS] =
     slot_set(&[Field::IpFrag, Field::NwTos, Field::NwTtl, Field::Ipv6Label]);
 
@@ -3503,6 +3681,109 @@ mod tests {
             }
         }
         assert!(ok > 1000 && bad > 1000, "{ok} {bad}");
+    }
+
+    /// [`Match::put_usual`], where it takes a match, writes what [`Match::put_general`]
+    /// writes (and tells the same default `packet_type`), for every version, on random
+    /// matches of its slots and of a few others, with usual and unusual values and masks
+    /// (partial masks, zero masks, other `eth_type`s and protocols).
+    #[test]
+    fn the_usual_encoding_agrees_with_the_general_one() {
+        use Field::*;
+        let choices: &[(Field, &[(u128, u128)])] = &[
+            (
+                PacketType,
+                &[(0, 0xffff_ffff), (0x1_0800, 0xffff_ffff), (0, 0xffff)],
+            ),
+            (Metadata, &[(1, u64::MAX as u128), (0x10, 0xf0), (0, 0)]),
+            (PktMark, &[(7, 0xffff_ffff), (1, 1)]),
+            (CtState, &[(0x21, 0x23), (0x20, 0x20), (0, 0xff)]),
+            (CtZone, &[(3, 0xffff)]),
+            (CtMark, &[(1, 1), (5, 0xffff_ffff)]),
+            (CtLabel, &[(1, u128::MAX), (4, 4)]),
+            (Reg0, &[(1, 0xffff_ffff), (3, 0xffff)]),
+            (Reg1, &[(2, 0xffff_ffff), (0, 1)]),
+            (Reg6, &[(6, 0xffff_ffff)]),
+            (Reg9, &[(9, 0xff)]),
+            (Reg10, &[(8, 8)]),
+            (Reg13, &[(0x55, 0xffff_ffff)]),
+            (Reg14, &[(0x1, 0xffff_ffff)]),
+            (Reg15, &[(0x2, 0xffff_ffff), (0, 0)]),
+            (
+                EthType,
+                &[
+                    (0x0800, 0xffff),
+                    (0x86dd, 0xffff),
+                    (0x0806, 0xffff),
+                    (0x8847, 0xffff),
+                ],
+            ),
+            (
+                IpSrc,
+                &[(0x0a00_0001, 0xffff_ffff), (0x0a00_0000, 0xffff_ff00)],
+            ),
+            (IpDst, &[(0x0a00_0002, 0xffff_ffff), (0, 0)]),
+            (
+                NwProto,
+                &[(6, 0xff), (17, 0xff), (132, 0xff), (1, 0xff), (58, 0xff)],
+            ),
+            (TcpSrc, &[(80, 0xffff), (0x100, 0xff00)]),
+            (TcpDst, &[(53, 0xffff), (0, 0xffff)]),
+            (TcpFlags, &[(2, 0xfff)]),
+            (NwTos, &[(4, 0xfc)]),
+            (InPort, &[(1, 0xffff)]),
+            (EthSrc, &[(1, 0xffff_ffff_ffff)]),
+            (VlanTci, &[(0x1005, 0x1fff)]),
+            (CtNwProto, &[(6, 0xff)]),
+            (TunId, &[(1, u64::MAX as u128)]),
+        ];
+        let versions = [
+            None,
+            Some(Version::Of13),
+            Some(Version::Of14),
+            Some(Version::Of15),
+        ];
+        let mut next = crate::text::picker(0x0bad_cafe_f00d_1234);
+        let mut taken = 0;
+        for _ in 0..40000 {
+            let mut m = Match::new();
+            for _ in 0..next(10) {
+                let (f, values) = choices[next(choices.len())];
+                let (v, mask) = values[next(values.len())];
+                m.put_slot(f, v, mask);
+            }
+            // Entries with a zero mask (which `put_slot` does not keep) the usual way of
+            // the decoder.
+            if next(8) == 0 && !m.has(Reg2) {
+                m.append_new(Reg2, 0, 0);
+                m.sort_entries();
+            }
+            for oxm in versions {
+                let (mut w1, mut w2) = (Writer::new(), Writer::new());
+                let mut p1 = Put {
+                    w: &mut w1,
+                    oxm,
+                    implied_ethernet: false,
+                };
+                let Ok(Some(pt1)) = m.put_usual(&mut p1) else {
+                    assert!(w1.as_slice().is_empty(), "{m:?}");
+                    continue;
+                };
+                let implied1 = p1.implied_ethernet;
+                let mut p2 = Put {
+                    w: &mut w2,
+                    oxm,
+                    implied_ethernet: false,
+                };
+                let pt2 = m.put_general(&mut p2);
+                let implied2 = p2.implied_ethernet;
+                assert_eq!(Ok(pt1), pt2.map_err(|e| e.to_string()), "{m:?} {oxm:?}");
+                assert_eq!(implied1, implied2, "{m:?} {oxm:?}");
+                assert_eq!(w1.as_slice(), w2.as_slice(), "{m:?} {oxm:?}");
+                taken += 1;
+            }
+        }
+        assert!(taken > 5000, "{taken}");
     }
 
     fn rt(s: &str) -> String {
