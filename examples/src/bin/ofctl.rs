@@ -331,8 +331,8 @@ async fn run(cli: Cli) -> Result<()> {
 /// Runs the commands that need no switch, without an async runtime.
 fn run_offline(cli: Cli) -> Result<()> {
     let v = cli.version;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Written a piece at a time, from whichever thread has the next piece in order.
+    let mut out = std::io::stdout();
     match cli.command {
         Cmd::ParseFlows { file } => parse_flows(&file, v, &mut out)?,
         Cmd::EncodeFlows { file, out: path } => {
@@ -415,24 +415,6 @@ struct Piece {
 /// What a cutter says about a buffer: how many leading bytes are whole units (0: read
 /// more), and a note for the piece they make.
 type Cut = (usize, (usize, usize));
-
-/// Reads `path` (`-`: standard input) in pieces of whole units, about [`PIECE`] bytes
-/// each, giving them to `emit` in order; stops early when `emit` returns false. See
-/// [`PieceReader`].
-fn read_pieces<C: FnMut(&[u8], usize, bool) -> Result<Cut>>(
-    path: &str,
-    cut: C,
-    emit: &mut dyn FnMut(Piece) -> bool,
-    buffers: &Buffers,
-) -> Result<()> {
-    let mut reader = PieceReader::open(path, cut, buffers)?;
-    while let Some(piece) = reader.next_piece(buffers)? {
-        if !emit(piece) {
-            break;
-        }
-    }
-    Ok(())
-}
 
 /// Reads a file (`-`: standard input) a piece of whole units at a time, about [`PIECE`]
 /// bytes each, in order. `cut(buf, offset, eof)` says how many leading bytes of `buf`
@@ -620,79 +602,8 @@ fn ordered_pipeline<R: Send, C: FnMut(&[u8], usize, bool) -> Result<Cut> + Send>
     read.map_or(Ok(()), Err)
 }
 
-/// Runs `work` on the pieces `produce` emits (on its own thread), on [`n_threads`] threads,
-/// and gives the results to `consume` in order, on this thread, as soon as each one and
-/// all before it are done. Returns `consume`'s error, else `produce`'s. All three share
-/// `buffers`; a piece's buffer goes back to it once `work` is done with the piece.
-fn pipeline<R: Send>(
-    produce: impl FnOnce(&mut dyn FnMut(Piece) -> bool, &Buffers) -> Result<()> + Send,
-    work: impl Fn(&Piece, &Buffers) -> R + Sync,
-    mut consume: impl FnMut(R, &Buffers) -> Result<()>,
-) -> Result<()> {
-    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-    let threads = n_threads().max(1);
-    let stop = AtomicBool::new(false);
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Piece>(threads);
-    let job_rx = std::sync::Mutex::new(job_rx);
-    // Bounded too: when `consume` waits (on a switch that reads slower than we parse),
-    // the workers wait, and so does the reader; memory stays a few pieces.
-    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads);
-    let buffers = &Buffers::default();
-    std::thread::scope(|scope| {
-        let stop = &stop;
-        let reader = scope.spawn(move || {
-            let mut emit = |p: Piece| !stop.load(Relaxed) && job_tx.send(p).is_ok();
-            produce(&mut emit, buffers)
-        });
-        for _ in 0..threads {
-            let (job_rx, done_tx, work) = (&job_rx, done_tx.clone(), &work);
-            scope.spawn(move || {
-                loop {
-                    let job = match job_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(poisoned) => poisoned.into_inner().recv(),
-                    };
-                    let Ok(piece) = job else { break };
-                    // After a failure, keep taking pieces so that the reader is not
-                    // left waiting.
-                    if stop.load(Relaxed) {
-                        continue;
-                    }
-                    let result = work(&piece, buffers);
-                    buffers.give(piece.bytes);
-                    if done_tx.send((piece.index, result)).is_err() {
-                        stop.store(true, Relaxed);
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        let mut pending = std::collections::BTreeMap::new();
-        let mut want = 0;
-        let mut result = Ok(());
-        for (i, r) in done_rx.iter() {
-            if result.is_err() {
-                continue;
-            }
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&want) {
-                want += 1;
-                result = consume(r, buffers);
-                if result.is_err() {
-                    stop.store(true, Relaxed);
-                    break;
-                }
-            }
-        }
-        let read = reader
-            .join()
-            .unwrap_or_else(|_| Err(anyhow!("the input reader failed")));
-        result.and(read)
-    })
-}
-
 /// `ofp-parse`: decodes a file of OpenFlow messages and prints one line per message.
-fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
+fn ofp_parse(file: &str, out: &mut (impl Write + Send)) -> Result<()> {
     // Whole messages; a framing error cuts the input after the messages before it.
     let cut = |buf: &[u8], offset: usize, eof: bool| -> Result<Cut> {
         let mut at = 0;
@@ -716,9 +627,11 @@ fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
         }
         Ok((at, (0, 0)))
     };
-    pipeline(
-        |emit, buffers| read_pieces(file, cut, emit, buffers),
-        |piece, buffers| {
+    let buffers = &Buffers::default();
+    let reader = PieceReader::open(file, cut, buffers)?;
+    ordered_pipeline(
+        reader,
+        |piece| {
             let mut text = buffers.take_string(piece.bytes.len() * 3 / 2);
             let data = &piece.bytes;
             // One flow_mod decoded into again and again: its memory is reused.
@@ -739,11 +652,12 @@ fn ofp_parse(file: &str, out: &mut impl Write) -> Result<()> {
             }
             text
         },
-        |text, buffers| {
+        |text| {
             out.write_all(text.as_bytes())?;
             buffers.give(text.into_bytes());
             Ok(())
         },
+        buffers,
     )
 }
 
@@ -961,9 +875,11 @@ struct Parsed {
 /// nothing when a flow does not parse.
 fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
     let mut results: Vec<Parsed> = Vec::new();
-    pipeline(
-        |emit, buffers| read_pieces(file, line_cutter(true), emit, buffers),
-        |piece, _| {
+    let buffers = &Buffers::default();
+    let reader = PieceReader::open(file, line_cutter(true), buffers)?;
+    ordered_pipeline(
+        reader,
+        |piece| {
             let (line0, flow0) = piece.before;
             let mut r = Parsed {
                 text: String::with_capacity(piece.bytes.len() * 3 / 2),
@@ -997,10 +913,11 @@ fn parse_flows(file: &str, v: Version, out: &mut impl Write) -> Result<()> {
             }
             r
         },
-        |r, _| {
+        |r| {
             results.push(r);
             Ok(())
         },
+        buffers,
     )?;
     if results.iter().any(|r| r.not_text) {
         let e = std::io::Error::new(
