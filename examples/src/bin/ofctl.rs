@@ -503,7 +503,8 @@ impl<'a, C: FnMut(&[u8], usize, bool) -> Result<Cut>> PieceReader<'a, C> {
 
 /// Runs `work` on the pieces of `reader` on [`n_threads`] threads (this one among them)
 /// and gives the results to `consume` in order, as soon as each one and all before it are
-/// done; returns `consume`'s first error, else the reader's.
+/// done; returns `consume`'s first error (after which nothing more is consumed), else the
+/// reader's (after every piece before it is consumed).
 ///
 /// Each thread reads its next piece itself and, once it has worked on it, passes on
 /// whatever results are next in order: no thread only reads or only consumes, so none
@@ -541,23 +542,38 @@ fn ordered_pipeline<R: Send, C: FnMut(&[u8], usize, bool) -> Result<Cut> + Send>
         result: Ok(()),
     });
     let moved = Condvar::new();
-    // Stops every thread: the flag is set under the order lock, so that a thread about to
+    /// Runs its closure when dropped in a panic.
+    struct OnUnwind<F: Fn()>(F);
+    impl<F: Fn()> Drop for OnUnwind<F> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                (self.0)();
+            }
+        }
+    }
+    // Stops every thread. The flag is set under the order lock, so that a thread about to
     // wait for the order to move sees it or is woken.
-    let halt = |_held: &mut MutexGuard<'_, Order<R, _>>| {
+    let halt = || {
+        let _held = lock(&order);
         stop.store(true, Relaxed);
         moved.notify_all();
     };
     let run = || {
+        // A thread that panics stops the others (which would otherwise wait for its piece
+        // forever); the scope then passes the panic on.
+        let _unwind = OnUnwind(halt);
         while !stop.load(Relaxed) {
             let piece = {
                 let mut r = lock(&reader);
+                if r.1.is_some() {
+                    break;
+                }
                 match r.0.next_piece(buffers) {
                     Ok(Some(p)) => p,
                     Ok(None) => break,
+                    // The pieces before are still worked on and consumed.
                     Err(e) => {
                         r.1 = Some(e);
-                        drop(r);
-                        halt(&mut lock(&order));
                         break;
                     }
                 }
@@ -584,7 +600,8 @@ fn ordered_pipeline<R: Send, C: FnMut(&[u8], usize, bool) -> Result<Cut> + Send>
                 o.result = (o.consume)(r);
             }
             if o.result.is_err() {
-                halt(&mut o);
+                drop(o);
+                halt();
             } else if moved_on {
                 moved.notify_all();
             }
@@ -1129,5 +1146,53 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "third piece refused");
         assert_eq!(pieces, 3, "nothing is consumed after an error");
+
+        // A piece whose work panics: the panic comes out (the other threads, which wait for
+        // that piece, are not left waiting).
+        let reader = PieceReader::open(path, line_cutter(false), &buffers).unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ordered_pipeline(
+                reader,
+                |p: &Piece| {
+                    assert!(p.index != 1, "piece 1 fails");
+                    work(p)
+                },
+                |_| Ok(()),
+                &buffers,
+            )
+        }));
+        assert!(panicked.is_err());
+
+        // A reader that fails at a piece: every piece before it is consumed first.
+        for _ in 0..20 {
+            let mut lines = line_cutter(false);
+            let cut = |buf: &[u8], offset: usize, eof: bool| {
+                if offset >= 4 * PIECE {
+                    bail!("broken at byte {offset}");
+                }
+                lines(buf, offset, eof)
+            };
+            let mut seen = 0;
+            let reader = PieceReader::open(path, cut, &buffers).unwrap();
+            let err = ordered_pipeline(
+                reader,
+                work,
+                |(_, nums)| {
+                    assert_eq!(nums.first(), Some(&seen));
+                    seen += nums.len();
+                    Ok(())
+                },
+                &buffers,
+            )
+            .unwrap_err();
+            // Every line before the failing piece, and none after.
+            let at: usize = err
+                .to_string()
+                .strip_prefix("broken at byte ")
+                .and_then(|n| n.parse().ok())
+                .unwrap();
+            let consumed: usize = text.lines().take(seen).map(|l| l.len() + 1).sum();
+            assert_eq!(consumed, at);
+        }
     }
 }
