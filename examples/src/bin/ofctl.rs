@@ -509,9 +509,10 @@ impl<'a, C: FnMut(&[u8], usize, bool) -> Result<Cut>> PieceReader<'a, C> {
 /// Each thread reads its next piece itself and, once it has worked on it, passes on
 /// whatever results are next in order: no thread only reads or only consumes, so none
 /// waits for another to hand it something. This matters when `consume` waits (for a switch
-/// that takes the results slower than they are made): the threads then sleep once per
-/// piece, not once per hand-off, and each sleep and wake-up costs more than a piece's
-/// parsing does. At most a few pieces are ahead of the one `consume` waits for.
+/// that takes the results slower than they are made): the threads then sleep about once
+/// per piece, not once per hand-off (on a virtual machine each sleep and wake-up costs tens
+/// of microseconds of CPU: 100k flows took 690 context switches with hand-offs, 410
+/// without). At most a few pieces are ahead of the one `consume` waits for.
 fn ordered_pipeline<R: Send, C: FnMut(&[u8], usize, bool) -> Result<Cut> + Send>(
     reader: PieceReader<'_, C>,
     work: impl Fn(&Piece) -> R + Sync,
