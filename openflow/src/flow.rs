@@ -21,9 +21,10 @@
 use std::fmt::Write as _;
 
 use crate::action::{
-    Action, Grouped, Instruction, MatchContext, apply_match_context, canonical_actions,
+    Action, Ct, Grouped, Instruction, MatchContext, apply_match_context, canonical_actions,
     encode_apply, encode_instructions, flow_mod_instructions, format_actions,
     format_instructions_lazy, group_for_flow_mod, instructions_to_actions, parse_actions_into,
+    quick_apply,
 };
 use crate::error::{Error, Result};
 use crate::field::Field;
@@ -363,7 +364,21 @@ impl Flow {
     /// Parses `line` into `self`, the default flow (the memory of its match and action list
     /// is used).
     fn parse_with(&mut self, line: &str, command: Command, version: Version) -> Result<()> {
-        let flow = self;
+        if let Some((text, col)) = self.parse_match_part(line, command)? {
+            parse_actions_at(text, col, version, &mut self.actions)?;
+        }
+        Ok(())
+    }
+
+    /// The part of [`Flow::parse_with`] before the actions: parses everything of `line` but
+    /// its action list into `self` (the default flow) and checks the match's prerequisites.
+    /// Returns the action list's text and the byte of `line` where it starts, when
+    /// `command` has actions.
+    fn parse_match_part<'l>(
+        &mut self,
+        line: &'l str,
+        command: Command,
+    ) -> Result<Option<(&'l str, usize)>> {
         // As ovs-ofctl: everything from the first "action" on is the action list.
         let (head, actions) = match crate::text::find_action(line) {
             Some(at) if command.has_actions() => {
@@ -389,8 +404,8 @@ impl Flow {
             }
             None => (line, None),
         };
-        flow.parse_head(head, command)?;
-        if let Err((field, needs)) = flow.match_.check_prereqs() {
+        self.parse_head(head, command)?;
+        if let Err((field, needs)) = self.match_.check_prereqs() {
             let name = field.name();
             let column = head.find(name).map_or(1, |p| p + 1);
             return Err(Error::parse(
@@ -399,25 +414,7 @@ impl Flow {
                 format_args!("field {name} requires {needs}"),
             ));
         }
-        if let Some((text, col)) = actions {
-            // Room for a usual list at once (a new flow's list would grow twice).
-            if flow.actions.capacity() == 0 {
-                flow.actions = Vec::with_capacity(8);
-            }
-            parse_actions_into(text, version, &mut flow.actions).map_err(|e| match e {
-                Error::Parse {
-                    token,
-                    column,
-                    reason,
-                } => Error::Parse {
-                    token,
-                    column: column + col,
-                    reason,
-                },
-                e => e,
-            })?;
-        }
-        Ok(())
+        Ok(actions)
     }
 
     /// Applies one item of a flow line's match part (a flow keyword or a match token),
@@ -1044,6 +1041,9 @@ pub struct FlowModEncoder {
     /// The flow being encoded (its match and action list keep their memory; a plain
     /// action list is written as its apply-actions from where it is).
     flow: Flow,
+    /// A `ct` action that the usual action lists are read into, one `ct` after another, as
+    /// they are written straight from their text (its nested list keeps its memory).
+    ct: Ct,
 }
 
 impl FlowModEncoder {
@@ -1052,6 +1052,7 @@ impl FlowModEncoder {
         FlowModEncoder {
             version,
             flow: Flow::default(),
+            ct: Ct::default(),
         }
     }
 
@@ -1071,37 +1072,96 @@ impl FlowModEncoder {
         w: &mut Writer,
     ) -> Result<()> {
         let v = self.version;
-        self.flow.parse_command_into(line, command, v)?;
+        self.flow.reset();
+        let actions = self.flow.parse_match_part(line, command)?;
         // The fixed fields; the match and instructions are encoded from where they are.
         let head = self.flow.fixed_part(command, v);
-        if !command.has_actions() {
-            return encode_flow_mod_with(v, xid, &head, &self.flow.match_, |_| Ok(()), w);
+        let Flow {
+            match_,
+            actions: list,
+            ..
+        } = &mut self.flow;
+        let match_ = &*match_;
+        let Some((text, col)) = actions else {
+            return encode_flow_mod_with(v, xid, &head, match_, |_| Ok(()), w);
+        };
+        let ct = &mut self.ct;
+        let mut reached = false;
+        let res = encode_flow_mod_with(
+            v,
+            xid,
+            &head,
+            match_,
+            |w| {
+                reached = true;
+                // The usual list straight from its text to the wire; else the general way.
+                let at = w.len();
+                if quick_apply(text, v, w, ct).is_some() {
+                    return Ok(());
+                }
+                w.truncate(at);
+                encode_actions_at(text, col, v, match_, list, w)
+            },
+            w,
+        );
+        if res.is_err() && !reached {
+            // Writing failed before the actions: an error in them comes first, as parsing
+            // the whole flow before writing it would report.
+            parse_actions_at(text, col, v, list)?;
+            group_for_flow_mod(std::mem::take(list), || match_context(match_), v)?;
         }
-        let actions = std::mem::take(&mut self.flow.actions);
-        let flow = &self.flow;
-        match group_for_flow_mod(actions, || flow.match_context(), v)? {
-            // The usual list: written as one apply-actions from where it is, and kept
-            // (its memory) for the next flow.
-            Grouped::Apply(actions) => {
-                let res = encode_flow_mod_with(
-                    v,
-                    xid,
-                    &head,
-                    &flow.match_,
-                    |w| encode_apply(&actions, w, v),
-                    w,
-                );
-                self.flow.actions = actions;
-                res
-            }
-            Grouped::Instructions(list) => encode_flow_mod_with(
-                v,
-                xid,
-                &head,
-                &flow.match_,
-                |w| encode_instructions(&list, w, v).map(drop),
-                w,
-            ),
+        res
+    }
+}
+
+/// Parses the action list `text`, which starts at byte `col` of its flow's line, into
+/// `list` (empty; its memory is used), with error columns counted from the line's start.
+fn parse_actions_at(
+    text: &str,
+    col: usize,
+    version: Version,
+    list: &mut Vec<Action>,
+) -> Result<()> {
+    // Room for a usual list at once (a new flow's list would grow twice).
+    if list.capacity() == 0 {
+        *list = Vec::with_capacity(8);
+    }
+    parse_actions_into(text, version, list).map_err(|e| match e {
+        Error::Parse {
+            token,
+            column,
+            reason,
+        } => Error::Parse {
+            token,
+            column: column + col,
+            reason,
+        },
+        e => e,
+    })
+}
+
+/// The instructions of a flow_mod whose match is `match_` for the action list `text`
+/// (starting at byte `col` of its line), parsed into `list` (empty; its memory is used and
+/// kept), written to `w` for `version` the general way: parsed, grouped, encoded.
+fn encode_actions_at(
+    text: &str,
+    col: usize,
+    version: Version,
+    match_: &Match,
+    list: &mut Vec<Action>,
+    w: &mut Writer,
+) -> Result<()> {
+    parse_actions_at(text, col, version, list)?;
+    match group_for_flow_mod(std::mem::take(list), || match_context(match_), version)? {
+        // The usual list: written as one apply-actions from where it is, and kept (its
+        // memory) for the next flow.
+        Grouped::Apply(actions) => {
+            let res = encode_apply(&actions, w, version);
+            *list = actions;
+            res
+        }
+        Grouped::Instructions(instructions) => {
+            encode_instructions(&instructions, w, version).map(drop)
         }
     }
 }
@@ -1169,6 +1229,20 @@ mod tests {
                 "tcp,tp_dst=80,actions=mod_nw_dst:1.2.3.4,set_field:5->tcp_dst",
             ),
             (Command::Add, ""),
+            // Flow importance, which OpenFlow 1.3 cannot carry, with actions that fail to
+            // parse, that take the straight way and that take the general way.
+            (Command::Add, "importance=7,actions=bogus_action"),
+            (Command::Add, "importance=7,actions=resubmit(,3)"),
+            (Command::Add, "importance=7,actions=output:3"),
+            (
+                Command::Add,
+                "table=44,ct_state=-new+est-rpl+trk,ct_mark=0x1/0x1,ip,actions=load:0x1->NXM_NX_XXREG0[97],ct(commit,zone=NXM_NX_REG11[0..15],exec(load:0x0->NXM_NX_CT_MARK[0])),resubmit(,45)",
+            ),
+            (
+                Command::Add,
+                "ip,actions=load:0x1->NXM_NX_CT_MARK[],resubmit(,2)",
+            ),
+            (Command::Add, "ip,actions=dec_ttl,resubmit(,2),"),
         ];
         for version in [Version::Of13, Version::Of15] {
             let mut enc = FlowModEncoder::new(version);
@@ -1233,6 +1307,55 @@ mod tests {
             flow.apply_item(item, command)?;
         }
         Ok(())
+    }
+
+    /// The usual action lists are written straight from their text to the wire, as the
+    /// general way (parse, group, encode) writes them; the others are left to it. One `ct`
+    /// is read into throughout, as an encoder does.
+    #[test]
+    fn usual_action_lists_go_straight_to_the_wire() {
+        let cases = [
+            (
+                "ct(commit,zone=NXM_NX_REG13[0..15],nat(dst=172.16.0.0:8080),exec(load:0x1->NXM_NX_CT_MARK[1])),load:0x1->NXM_NX_REG10[3],resubmit(,15)",
+                true,
+            ),
+            (
+                "load:0x1->NXM_NX_XXREG0[97],load:0x2->NXM_NX_REG15[],ct(commit,zone=NXM_NX_REG11[0..15],exec(load:0x0->NXM_NX_CT_MARK[0])),resubmit(,45)",
+                true,
+            ),
+            (
+                "dec_ttl(),load:0xa000001->NXM_NX_XXREG0[96..127],load:0x3->NXM_NX_REG15[],mod_dl_src:0a:00:00:00:02:01,load:0x1->NXM_NX_REG10[0],resubmit(,22)",
+                true,
+            ),
+            (
+                "ct(commit,zone=NXM_NX_REG12[0..15],table=13,nat(src=192.168.0.3:1024-65535,random),exec(load:0x4->NXM_NX_CT_LABEL[0..31]))",
+                true,
+            ),
+            ("ct(table=3)", true),
+            (" dec_ttl , mod_dl_dst:00:00:00:00:00:01,", true),
+            ("load:0xffff->NXM_NX_XXREG1[60..75]", true),
+            ("load:0x1->NXM_NX_CT_MARK[]", false),
+            ("load:0x1->NXM_NX_REG0[],output:2", false),
+            ("resubmit(,15),goto_table:3", false),
+            ("ct(commit,exec(set_field:0x1->ct_mark))", false),
+            ("drop", false),
+            ("", false),
+            (" , ", false),
+        ];
+        let mut ct = Ct::default();
+        for version in [Version::Of13, Version::Of15] {
+            for (text, quick) in cases {
+                let mut w = Writer::new();
+                let got = quick_apply(text, version, &mut w, &mut ct);
+                assert_eq!(got.is_some(), quick, "{version:?} {text}");
+                if quick {
+                    let mut want = Writer::new();
+                    let m = Match::default();
+                    encode_actions_at(text, 0, version, &m, &mut Vec::new(), &mut want).unwrap();
+                    assert_eq!(w.as_slice(), want.as_slice(), "{version:?} {text}");
+                }
+            }
+        }
     }
 
     /// The fast path of the match part gives the flows and errors of the general one, on

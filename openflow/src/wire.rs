@@ -285,6 +285,13 @@ impl Writer {
         self.zeros(len.next_multiple_of(align) - len);
     }
 
+    /// Takes back what was written after the first `len` bytes (a length returned by
+    /// [`Writer::len`]); nothing if fewer were written.
+    #[inline]
+    pub fn truncate(&mut self, len: usize) {
+        self.buf.truncate(len);
+    }
+
     /// Overwrites the big-endian `u16` at `at` (a position returned by [`Writer::len`]).
     pub fn patch_u16(&mut self, at: usize, v: u16) {
         self.buf[at..at + 2].copy_from_slice(&v.to_be_bytes());

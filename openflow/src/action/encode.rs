@@ -357,7 +357,40 @@ fn instruction_error(a: &Action) -> Error {
     )
 }
 
-fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<()> {
+/// `NXAST_CT` of `ct`, its nested actions `depth + 1` deep.
+pub(super) fn ct(w: &mut Writer, ct: &Ct, version: Version, depth: usize) -> Result<()> {
+    let start = w.len();
+    let (src, zone) = match &ct.zone {
+        CtZone::Field(sf) => match header32(sf.field, "ct zone") {
+            Ok(h) => (h, ofs_nbits(sf)),
+            Err(e) => {
+                // What the field-by-field writer leaves behind.
+                nx_hdr(w, 35, 0);
+                w.u16(ct.flags);
+                return Err(e);
+            }
+        },
+        CtZone::Imm(z) => (0, *z),
+    };
+    let [f0, f1] = ct.flags.to_be_bytes();
+    let [s0, s1, s2, s3] = src.to_be_bytes();
+    let [z0, z1] = zone.to_be_bytes();
+    let [a0, a1] = ct.alg.to_be_bytes();
+    let head = nx_head(35, 0, [f0, f1, s0, s1, s2, s3]);
+    let mut buf = [0u8; 24];
+    buf[..16].copy_from_slice(&head);
+    buf[16..].copy_from_slice(&[z0, z1, ct.recirc_table, 0, 0, 0, a0, a1]);
+    w.bytes(&buf);
+    actions(&ct.actions, w, version, depth + 1)?;
+    w.patch_len(start + 2, start, "ct")
+}
+
+/// The plain `dec_ttl` (the one controller id 0, no `cnt_ids`): `OFPAT_DEC_NW_TTL`.
+pub(super) fn dec_ttl_plain(w: &mut Writer) {
+    of_void(w, 24);
+}
+
+pub(super) fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<()> {
     match a {
         Action::Output { port, max_len } => {
             let [p0, p1, p2, p3] = port.to_ofp11().to_be_bytes();
@@ -500,7 +533,7 @@ fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<
                 }
                 finish(w, start, "dec_ttl")?;
             } else {
-                of_void(w, 24);
+                dec_ttl_plain(w);
             }
         }
         Action::SetMplsLabel(l) => put_set_field(w, version, Field::MplsLabel, u128::from(*l))?,
@@ -582,32 +615,7 @@ fn action(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<
                 w.zeros(5);
             }
         }
-        Action::Ct(ct) => {
-            let start = w.len();
-            let (src, zone) = match &ct.zone {
-                CtZone::Field(sf) => match header32(sf.field, "ct zone") {
-                    Ok(h) => (h, ofs_nbits(sf)),
-                    Err(e) => {
-                        // What the field-by-field writer leaves behind.
-                        nx_hdr(w, 35, 0);
-                        w.u16(ct.flags);
-                        return Err(e);
-                    }
-                },
-                CtZone::Imm(z) => (0, *z),
-            };
-            let [f0, f1] = ct.flags.to_be_bytes();
-            let [s0, s1, s2, s3] = src.to_be_bytes();
-            let [z0, z1] = zone.to_be_bytes();
-            let [a0, a1] = ct.alg.to_be_bytes();
-            let head = nx_head(35, 0, [f0, f1, s0, s1, s2, s3]);
-            let mut buf = [0u8; 24];
-            buf[..16].copy_from_slice(&head);
-            buf[16..].copy_from_slice(&[z0, z1, ct.recirc_table, 0, 0, 0, a0, a1]);
-            w.bytes(&buf);
-            actions(&ct.actions, w, version, depth + 1)?;
-            w.patch_len(start + 2, start, "ct")?;
-        }
+        Action::Ct(c) => ct(w, c, version, depth)?,
         Action::CtClear => nx_void(w, 43),
         Action::Nat(n) => nat(w, n)?,
         Action::Clone(inner) => {

@@ -56,8 +56,8 @@ pub(crate) use inst::{Grouped, encode_apply, flow_mod_instructions, group_for_fl
 pub use inst::{actions_into_instructions, actions_to_instructions, instructions_to_actions};
 pub use port::OfpPort;
 pub(crate) use text::format_instructions_lazy;
-pub(crate) use text::parse_actions_into;
 pub use text::{format_actions, format_actions_reference, format_instructions, parse_actions};
+pub(crate) use text::{parse_actions_into, quick_apply};
 
 /// How deeply actions may nest (`clone(clone(...))`, `ct(exec(...))`, `write_actions`)
 /// when decoding or parsing. Open vSwitch parses up to 100 levels; deeper input is an error

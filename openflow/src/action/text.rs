@@ -1598,16 +1598,124 @@ fn past_value(b: &[u8], end: usize) -> usize {
     }
 }
 
+/// Where [`quick_item`] puts the actions it reads: a list of actions (the parser's), or
+/// their wire encoding (a flow_mod's apply-actions written straight from the text).
+trait QuickOut {
+    /// Takes `a`, an action with no nested list; false refuses it.
+    fn action(&mut self, a: Action) -> bool;
+    /// Takes the plain `dec_ttl` (the one controller id 0); false refuses it.
+    fn dec_ttl(&mut self) -> bool;
+    /// Takes the `ct` that `read` reads into a default [`Ct`] (its nested list empty) and
+    /// returns where its text ends; `None` when `read` gives none or the `ct` is refused.
+    fn ct(&mut self, read: impl FnOnce(&mut Ct) -> Option<usize>) -> Option<usize>;
+}
+
+impl QuickOut for Vec<Action> {
+    #[inline(always)]
+    fn action(&mut self, a: Action) -> bool {
+        self.push(a);
+        true
+    }
+
+    #[inline(always)]
+    fn dec_ttl(&mut self) -> bool {
+        self.push(Action::DecTtl {
+            controller_ids: vec![0],
+            cnt_ids: false,
+        });
+        true
+    }
+
+    #[inline(always)]
+    fn ct(&mut self, read: impl FnOnce(&mut Ct) -> Option<usize>) -> Option<usize> {
+        let mut ct = Ct::default();
+        let end = read(&mut ct)?;
+        self.push(Action::Ct(ct));
+        Some(end)
+    }
+}
+
+/// [`QuickOut`] into the apply-actions of a flow_mod for `version` being written to `w`:
+/// each action is encoded as it is read, with nothing kept. `ct` is a `ct` read into again
+/// and again, so that its nested list keeps its memory.
+///
+/// It refuses what would not leave a top-level list of only plain actions (see
+/// [`super::inst::verify`] and [`super::inst::group_for_flow_mod`]): a load into a
+/// conntrack field outside `ct`.
+struct WireOut<'w> {
+    w: &'w mut Writer,
+    version: Version,
+    ct: &'w mut Ct,
+}
+
+impl QuickOut for WireOut<'_> {
+    #[inline(always)]
+    fn action(&mut self, a: Action) -> bool {
+        if let Action::SetField(sf) = &a
+            && matches!(sf.field, Field::CtMark | Field::CtLabel)
+        {
+            return false;
+        }
+        super::encode::action(&a, self.w, self.version, 0).is_ok()
+    }
+
+    #[inline(always)]
+    fn dec_ttl(&mut self) -> bool {
+        super::encode::dec_ttl_plain(self.w);
+        true
+    }
+
+    #[inline(always)]
+    fn ct(&mut self, read: impl FnOnce(&mut Ct) -> Option<usize>) -> Option<usize> {
+        let ct = &mut *self.ct;
+        ct.flags = 0;
+        ct.zone = CtZone::Imm(0);
+        ct.recirc_table = 255;
+        ct.alg = 0;
+        ct.actions.clear();
+        let end = read(ct)?;
+        super::encode::ct(self.w, ct, self.version, 0).ok()?;
+        Some(end)
+    }
+}
+
+/// Writes the action list `text` as the apply-actions instruction of a flow_mod for
+/// `version` to `w`, straight from the text, when each of its items is one that
+/// [`quick_item`] reads: what parsing it (as a flow's actions are parsed), grouping it and
+/// encoding it would write. `None` otherwise (an empty list among them), with `w` partly
+/// written: the caller then takes the general way. `ct` is scratch (see [`WireOut`]).
+pub(crate) fn quick_apply(text: &str, version: Version, w: &mut Writer, ct: &mut Ct) -> Option<()> {
+    let b = text.as_bytes();
+    let start = w.len();
+    w.bytes(&[0, 4, 0, 0, 0, 0, 0, 0]);
+    let mut out = WireOut { w, version, ct };
+    let skip = |mut i: usize| {
+        while b.get(i).is_some_and(|&c| class(c) & SEP != 0) {
+            i += 1;
+        }
+        i
+    };
+    let mut pos = skip(0);
+    if pos >= b.len() {
+        return None;
+    }
+    while pos < b.len() {
+        pos = skip(quick_item(b, pos, false, 0, &mut out)?);
+    }
+    out.w.patch_len(start + 2, start, "instruction").ok()
+}
+
 /// The usual spellings of the commonest actions at `b[i..]`, recognised by their first
-/// byte, in a list `depth` deep: appends the action to `out` (built in place there rather
-/// than moved through a return value) and returns where the next item starts.
+/// byte, in a list `depth` deep: gives the action to `out` (which, for a list, builds it in
+/// place there rather than moving it through a return value) and returns where the next
+/// item starts.
 #[inline(always)]
 fn quick_item(
     b: &[u8],
     i: usize,
     closer: bool,
     depth: usize,
-    out: &mut Vec<Action>,
+    out: &mut impl QuickOut,
 ) -> Option<usize> {
     let rest = b.get(i..)?;
     let (a, end) = match rest.first()? {
@@ -1631,8 +1739,7 @@ fn quick_item(
                 ct: false,
                 legacy: false,
             };
-            out.push(Action::Resubmit(r));
-            return Some(close + 1);
+            return out.action(Action::Resubmit(r)).then_some(close + 1);
         }
         b'm' if rest.starts_with(b"mod_dl_") => {
             let src = match rest.get(7..11)? {
@@ -1653,9 +1760,8 @@ fn quick_item(
             (a, end)
         }
         b'c' if rest.starts_with(b"ct(") && depth + 1 < MAX_NESTING => {
-            // `ct(...)` pushes itself (its nested list is built in place). Its `exec` list
-            // is one level deeper, which must be allowed.
-            let end = quick_ct(b, i + 3, closer, out)?;
+            // `ct(...)`. Its `exec` list is one level deeper, which must be allowed.
+            let end = out.ct(|ct| quick_ct(b, i + 3, closer, ct))?;
             return Some(past_value(b, end));
         }
         b'd' if rest.starts_with(b"dec_ttl") => {
@@ -1665,19 +1771,14 @@ fn quick_item(
             } else {
                 i + 7
             };
-            if !ends_value(b, end, closer) {
+            if !ends_value(b, end, closer) || !out.dec_ttl() {
                 return None;
             }
-            let a = Action::DecTtl {
-                controller_ids: vec![0],
-                cnt_ids: false,
-            };
-            (a, end)
+            return Some(past_value(b, end));
         }
         _ => return None,
     };
-    out.push(a);
-    Some(past_value(b, end))
+    out.action(a).then(|| past_value(b, end))
 }
 
 /// `load:VALUE->DST` from `at` (just after `load:`), the value as [`quick_int`] reads it,
@@ -1721,11 +1822,10 @@ fn quick_load(b: &[u8], at: usize, closer: bool) -> Option<(SetField, usize)> {
 /// `ct(...)` from `at` (just after `ct(`): items `commit`, `zone=SUBFIELD`, `table=N`,
 /// `nat(...)` (as [`quick_nat`] reads it) and `exec(...)` of loads into `ct_mark` or
 /// `ct_label` (as [`quick_load`] reads them), each followed by exactly one `,` or the
-/// closing `)`, which must end the value. Appends the action to `out` and returns the
-/// index after the `)`. What [`Parser::ct`] reads there.
+/// closing `)`, which must end the value. Reads it into `ct` (a default one, its nested
+/// list empty) and returns the index after the `)`. What [`Parser::ct`] reads there.
 #[inline]
-fn quick_ct(b: &[u8], at: usize, closer: bool, out: &mut Vec<Action>) -> Option<usize> {
-    let mut ct = Ct::default();
+fn quick_ct(b: &[u8], at: usize, closer: bool, ct: &mut Ct) -> Option<usize> {
     let mut i = at;
     loop {
         let rest = b.get(i..)?;
@@ -1797,7 +1897,6 @@ fn quick_ct(b: &[u8], at: usize, closer: bool, out: &mut Vec<Action>) -> Option<
     {
         return None;
     }
-    out.push(Action::Ct(ct));
     Some(end)
 }
 

@@ -823,9 +823,7 @@ fn all_or_nothing(
     let start = w.len();
     let res = encode(w, start);
     if res.is_err() {
-        let mut v = std::mem::take(w).into_vec();
-        v.truncate(start);
-        *w = Writer::from_vec(v);
+        w.truncate(start);
     }
     res
 }
