@@ -20,9 +20,24 @@ pub(super) fn actions(
         ));
     }
     for a in list {
-        action(a, w, version, depth)?;
+        usual(a, w, version, depth)?;
     }
     Ok(())
+}
+
+/// [`action`], with the commonest actions (`set_field` and `load`, `resubmit`, `nat`)
+/// written without its dispatch over every kind.
+#[inline(always)]
+pub(super) fn usual(a: &Action, w: &mut Writer, version: Version, depth: usize) -> Result<()> {
+    match a {
+        Action::SetField(sf) => set_field(w, version, sf),
+        Action::Resubmit(r) => {
+            resubmit(w, r);
+            Ok(())
+        }
+        Action::Nat(n) => nat(w, n),
+        _ => action(a, w, version, depth),
+    }
 }
 
 fn of_hdr(w: &mut Writer, typ: u16, len: u16) -> usize {
@@ -322,8 +337,9 @@ pub(super) fn emits_nothing(a: &Action, version: Version) -> bool {
     }
 }
 
+/// `set_field` or `load` as Open vSwitch writes it for `version`.
 #[inline]
-fn set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
+pub(super) fn set_field(w: &mut Writer, version: Version, sf: &SetField) -> Result<()> {
     if version >= Version::Of15 {
         set_field_to_set_field(w, version, sf)
     } else if sf.form != SetFieldForm::SetField || !sf.is_exact() {
@@ -383,6 +399,18 @@ pub(super) fn ct(w: &mut Writer, ct: &Ct, version: Version, depth: usize) -> Res
     w.bytes(&buf);
     actions(&ct.actions, w, version, depth + 1)?;
     w.patch_len(start + 2, start, "ct")
+}
+
+/// `NXAST_RESUBMIT` (or `NXAST_RESUBMIT_TABLE`, or `_CT`) of `r`.
+#[inline]
+fn resubmit(w: &mut Writer, r: &Resubmit) {
+    let [p0, p1] = r.in_port.0.to_be_bytes();
+    let (subtype, table) = if r.table == 255 && r.legacy && !r.ct {
+        (1, 0)
+    } else {
+        (if r.ct { 44 } else { 14 }, r.table)
+    };
+    w.bytes(&nx_head(subtype, 16, [p0, p1, table, 0, 0, 0]));
 }
 
 /// The plain `dec_ttl` (the one controller id 0, no `cnt_ids`): `OFPAT_DEC_NW_TTL`.
@@ -558,15 +586,7 @@ pub(super) fn action(a: &Action, w: &mut Writer, version: Version, depth: usize)
             w.u16(*hard);
             w.zeros(2);
         }
-        Action::Resubmit(r) => {
-            let [p0, p1] = r.in_port.0.to_be_bytes();
-            let (subtype, table) = if r.table == 255 && r.legacy && !r.ct {
-                (1, 0)
-            } else {
-                (if r.ct { 44 } else { 14 }, r.table)
-            };
-            w.bytes(&nx_head(subtype, 16, [p0, p1, table, 0, 0, 0]));
-        }
+        Action::Resubmit(r) => resubmit(w, r),
         Action::Learn(l) => learn(w, l)?,
         Action::Conjunction {
             id,

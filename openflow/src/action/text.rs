@@ -1603,6 +1603,8 @@ fn past_value(b: &[u8], end: usize) -> usize {
 trait QuickOut {
     /// Takes `a`, an action with no nested list; false refuses it.
     fn action(&mut self, a: Action) -> bool;
+    /// Takes the `set_field` (or `load`) `sf`; false refuses it.
+    fn set_field(&mut self, sf: SetField) -> bool;
     /// Takes the plain `dec_ttl` (the one controller id 0); false refuses it.
     fn dec_ttl(&mut self) -> bool;
     /// Takes the `ct` that `read` reads into a default [`Ct`] (its nested list empty) and
@@ -1614,6 +1616,12 @@ impl QuickOut for Vec<Action> {
     #[inline(always)]
     fn action(&mut self, a: Action) -> bool {
         self.push(a);
+        true
+    }
+
+    #[inline(always)]
+    fn set_field(&mut self, sf: SetField) -> bool {
+        self.push(Action::SetField(sf));
         true
     }
 
@@ -1651,12 +1659,16 @@ struct WireOut<'w> {
 impl QuickOut for WireOut<'_> {
     #[inline(always)]
     fn action(&mut self, a: Action) -> bool {
-        if let Action::SetField(sf) = &a
-            && matches!(sf.field, Field::CtMark | Field::CtLabel)
-        {
-            return false;
+        if let Action::SetField(sf) = a {
+            return self.set_field(sf);
         }
-        super::encode::action(&a, self.w, self.version, 0).is_ok()
+        super::encode::usual(&a, self.w, self.version, 0).is_ok()
+    }
+
+    #[inline(always)]
+    fn set_field(&mut self, sf: SetField) -> bool {
+        !matches!(sf.field, Field::CtMark | Field::CtLabel)
+            && super::encode::set_field(self.w, self.version, &sf).is_ok()
     }
 
     #[inline(always)]
@@ -1721,7 +1733,7 @@ fn quick_item(
     let (a, end) = match rest.first()? {
         b'l' if rest.starts_with(b"load:") => {
             let (sf, end) = quick_load(b, i + 5, closer)?;
-            (Action::SetField(sf), end)
+            return out.set_field(sf).then(|| past_value(b, end));
         }
         b'r' if rest.starts_with(b"resubmit(,") => {
             // `resubmit(,TABLE)`.
