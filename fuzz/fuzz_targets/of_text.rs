@@ -2,7 +2,7 @@
 //! list or a match never panics, and whatever parses prints text that parses again and
 //! prints the same (text → model → text is stable after one normalisation). Parsed flows
 //! also convert to flow_mods that encode, decode and print without panicking, and a
-//! `FlowModEncoder` (its memory already used by another flow) encodes the same bytes, or
+//! `FlowModEncoder` (its memory already used by other flows) encodes the same bytes, or
 //! fails the same way leaving its buffer as it was.
 #![no_main]
 
@@ -39,10 +39,15 @@ fn flow(s: &str, version: Version) {
 fn encoder(s: &str, version: Version) {
     let mut enc = FlowModEncoder::new(version);
     let mut w = Writer::new();
-    let before =
-        "table=1,ip,nw_dst=10.0.0.1,actions=ct(commit,exec(load:1->NXM_NX_CT_MARK[])),output:1";
-    enc.encode_line(before, Command::Add, 1, &mut w)
-        .expect("the flow before encodes");
+    // One flow the general way, one straight from its text to the wire (its `ct` is read
+    // into again by the usual lists that follow).
+    for before in [
+        "table=1,ip,nw_dst=10.0.0.1,actions=ct(commit,exec(load:1->NXM_NX_CT_MARK[])),output:1",
+        "table=2,ip,actions=ct(commit,zone=NXM_NX_REG13[0..15],nat(dst=10.0.0.2:80),exec(load:0x1->NXM_NX_CT_MARK[1])),resubmit(,3)",
+    ] {
+        enc.encode_line(before, Command::Add, 1, &mut w)
+            .expect("the flow before encodes");
+    }
     let start = w.len();
     let got = enc.encode_line(s, Command::Add, 2, &mut w);
     let want = Flow::parse(s, version)
