@@ -130,16 +130,24 @@ fn format_instruction(i: &Instruction, version: Version, first: &mut bool, out: 
 }
 
 /// Whether [`apply_match_context`] could change anything in `list`.
+///
+/// A plain loop over the list (a call only per nested list, not per action).
 fn depends_on_context(list: &[Action]) -> bool {
-    list.iter().any(|a| match a {
-        Action::SetL4SrcPort { .. }
-        | Action::SetL4DstPort { .. }
-        | Action::SetVlanVid { .. }
-        | Action::SetVlanPcp { .. } => true,
-        Action::Clone(inner) | Action::WriteActions(inner) => depends_on_context(inner),
-        Action::Ct(ct) => depends_on_context(&ct.actions),
-        _ => false,
-    })
+    for a in list {
+        let inner = match a {
+            Action::SetL4SrcPort { .. }
+            | Action::SetL4DstPort { .. }
+            | Action::SetVlanVid { .. }
+            | Action::SetVlanPcp { .. } => return true,
+            Action::Clone(inner) | Action::WriteActions(inner) => inner,
+            Action::Ct(ct) => &ct.actions,
+            _ => continue,
+        };
+        if depends_on_context(inner) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A comma before every action but the first.
