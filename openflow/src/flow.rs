@@ -917,6 +917,10 @@ fn format_duration(sec: u32, nsec: u32, out: &mut String) {
 }
 
 fn format_flags(flags: u16, out: &mut String) {
+    // Most flow_mods have none: no walk of the names.
+    if flags == 0 {
+        return;
+    }
     for (bit, name) in FLAG_NAMES {
         if flags & bit != 0 {
             out.push_str(name);

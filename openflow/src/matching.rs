@@ -1805,11 +1805,19 @@ impl Match {
                 r.remaining()
             )));
         }
-        let mut all = r.sub(padded, "ofp_match")?;
-        all.skip(4)?;
-        self.decode_fields_into(&mut all, len - 4)?;
-        debug_assert!(all.offset() == start + len);
+        self.decode_checked_into(r, len)?;
+        debug_assert!(r.offset() == start + padded);
         Ok(())
+    }
+
+    /// The fields of the `ofp_match` at `r` whose header [`Match::decode_into`]'s checks
+    /// accept (type OXM, a length `len` of at least 4, padded within the bytes left),
+    /// into `self`, reusing its memory; `r` moves past the padding. For a caller that
+    /// made those checks itself. On error `self` is the empty match.
+    pub(crate) fn decode_checked_into(&mut self, r: &mut Reader<'_>, len: usize) -> Result<()> {
+        let mut all = r.sub(len.next_multiple_of(8), "ofp_match")?;
+        all.skip(4)?;
+        self.decode_fields_into(&mut all, len.saturating_sub(4))
     }
 
     /// Encodes as an `ofp_match` of type OXM, padded to 8 bytes.

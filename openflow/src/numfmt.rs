@@ -62,14 +62,24 @@ fn push_pair(out: &mut String, table: &'static str, i: usize) {
     }
 }
 
-/// `{v}` for an unsigned integer.
+/// `{v}` for an unsigned integer: one or two digits inline (the usual case: ports,
+/// tables, bit offsets), more in [`dec_wide`].
+#[inline]
 pub(crate) fn dec(out: &mut String, v: u64) {
-    let digit = |d: u64| char::from((b'0' + d as u8) & 0x7f);
     if v < 10 {
-        out.push(digit(v));
+        push_byte(out, b'0' + v as u8);
     } else if v < 100 {
         push_pair(out, DEC_PAIRS, v as usize);
-    } else if v < 1000 {
+    } else {
+        dec_wide(out, v);
+    }
+}
+
+/// [`dec`] of a value of three digits or more.
+#[inline(never)]
+fn dec_wide(out: &mut String, v: u64) {
+    let digit = |d: u64| char::from((b'0' + d as u8) & 0x7f);
+    if v < 1000 {
         out.push(digit(v / 100));
         push_pair(out, DEC_PAIRS, (v % 100) as usize);
     } else if v < 100_000 {
@@ -103,6 +113,7 @@ pub(crate) fn dec128(out: &mut String, v: u128) {
 }
 
 /// `{v:x}`: lowercase hexadecimal digits without prefix or leading zeros (`0` for zero).
+#[inline]
 pub(crate) fn hex(out: &mut String, v: u128) {
     if v >> 64 == 0 {
         hex64(out, v as u64);

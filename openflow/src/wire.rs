@@ -31,6 +31,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A reader over `buf`, which starts at offset `base` (as [`Reader::sub`] makes one of
+    /// bytes already taken).
+    pub(crate) fn new_at(buf: &'a [u8], base: usize, context: &'static str) -> Reader<'a> {
+        Reader {
+            buf,
+            pos: 0,
+            base,
+            context,
+        }
+    }
+
     /// What this reader is decoding, as named in its errors.
     pub fn context(&self) -> &'static str {
         self.context

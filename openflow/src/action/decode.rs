@@ -90,10 +90,12 @@ pub(super) fn actions_into(
                 r.remaining()
             )));
         }
-        let mut a = r.sub(len, "action")?;
         // The quick forms are pushed as they are made (no move of the action through
-        // `Option` and `Result`).
-        if quick_action_into(a.rest(), version, out).is_none() {
+        // `Option` and `Result`), straight from the bytes: a reader for the action is
+        // made only for the general decoders.
+        let here = r.bytes(len)?;
+        if quick_action_into(here, version, out).is_none() {
+            let mut a = Reader::new_at(here, r.offset() - len, "action");
             out.push(general_action(&mut a, version, depth, spare)?);
         }
     }
@@ -1489,7 +1491,9 @@ fn ct(a: &mut Reader<'_>, version: Version, depth: usize, spare: &mut Spare) -> 
         }
         None => ct_head(a, start)?,
     };
-    let mut inner = a.sub(a.remaining(), "NXAST_CT nested actions")?;
+    let (at, rest) = (a.offset(), a.rest());
+    a.skip(rest.len())?;
+    let mut inner = Reader::new_at(rest, at, "NXAST_CT nested actions");
     let mut nested = spare.take();
     actions_into(&mut inner, version, depth + 1, &mut nested, spare)?;
     check_nested(a, &nested, NestIn::Ct)?;

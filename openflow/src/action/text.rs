@@ -55,32 +55,34 @@ pub(crate) fn format_instructions_lazy(
     version: Version,
     out: &mut String,
 ) {
-    let needs_ctx = instructions.iter().any(|i| match i {
-        Instruction::ApplyActions(l) | Instruction::WriteActions(l) => depends_on_context(l),
-        _ => false,
-    });
-    if needs_ctx {
-        let mut actions = instructions_to_actions(instructions);
-        apply_match_context(&mut actions, ctx());
-        format_actions(&actions, version, out);
-        return;
-    }
     // Printed in Open vSwitch's order of instruction types: in one pass when they come in
-    // that order (as decoded and parsed lists do), else a pass per type.
+    // that order (as decoded and parsed lists do), else a pass per type. Should an action
+    // depend on the match context (rare), what was printed is taken back and the actions
+    // are printed from a list with the context applied: the check is made on the way,
+    // rather than by a walk of every list first.
+    let start = out.len();
     let mut first = true;
     let in_order = instructions
         .windows(2)
         .all(|w| w[0].print_rank() <= w[1].print_rank());
-    if in_order {
-        for i in instructions {
-            format_instruction(i, version, &mut first, out);
-        }
+    let plain = if in_order {
+        instructions
+            .iter()
+            .all(|i| format_instruction(i, version, &mut first, out))
     } else {
-        for rank in 0..7u8 {
-            for i in instructions.iter().filter(|i| i.print_rank() == rank) {
-                format_instruction(i, version, &mut first, out);
-            }
-        }
+        (0..7u8).all(|rank| {
+            instructions
+                .iter()
+                .filter(|i| i.print_rank() == rank)
+                .all(|i| format_instruction(i, version, &mut first, out))
+        })
+    };
+    if !plain {
+        out.truncate(start);
+        let mut actions = instructions_to_actions(instructions);
+        apply_match_context(&mut actions, ctx());
+        format_actions(&actions, version, out);
+        return;
     }
     if first {
         out.push_str("drop");
@@ -88,14 +90,23 @@ pub(crate) fn format_instructions_lazy(
 }
 
 /// Appends one instruction of [`format_instructions`] (its actions, comma-separated from
-/// what `*first` says came before).
-fn format_instruction(i: &Instruction, version: Version, first: &mut bool, out: &mut String) {
+/// what `*first` says came before); false, having appended part of it or none, when an
+/// action in it depends on the match context ([`depends_on_context`]).
+fn format_instruction(
+    i: &Instruction,
+    version: Version,
+    first: &mut bool,
+    out: &mut String,
+) -> bool {
     match i {
         Instruction::Meter(m) => {
             format_canonical(&Action::Meter(*m), version, first, out);
         }
         Instruction::ApplyActions(list) => {
             for a in list {
+                if action_depends_on_context(a) {
+                    return false;
+                }
                 format_canonical(a, version, first, out);
             }
         }
@@ -103,6 +114,9 @@ fn format_instruction(i: &Instruction, version: Version, first: &mut bool, out: 
             format_canonical(&Action::ClearActions, version, first, out);
         }
         Instruction::WriteActions(list) => {
+            if depends_on_context(list) {
+                return false;
+            }
             if !list.is_empty() {
                 sep(first, out);
                 out.push_str("write_actions(");
@@ -127,11 +141,24 @@ fn format_instruction(i: &Instruction, version: Version, first: &mut bool, out: 
             out.push(')');
         }
     }
+    true
 }
 
 /// Whether [`apply_match_context`] could change anything in `list`.
 fn depends_on_context(list: &[Action]) -> bool {
-    list.iter().any(|a| match a {
+    for a in list {
+        if action_depends_on_context(a) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether [`apply_match_context`] could change `a` (or an action nested in it): a test
+/// of its kind, and a call only for a nested list.
+#[inline]
+fn action_depends_on_context(a: &Action) -> bool {
+    match a {
         Action::SetL4SrcPort { .. }
         | Action::SetL4DstPort { .. }
         | Action::SetVlanVid { .. }
@@ -139,7 +166,7 @@ fn depends_on_context(list: &[Action]) -> bool {
         Action::Clone(inner) | Action::WriteActions(inner) => depends_on_context(inner),
         Action::Ct(ct) => depends_on_context(&ct.actions),
         _ => false,
-    })
+    }
 }
 
 /// A comma before every action but the first.

@@ -362,7 +362,7 @@ pub(crate) fn read_match(r: &mut Reader<'_>, version: Version) -> Result<Match> 
 }
 
 /// [`read_match`] into `m`, reusing its memory.
-pub(crate) fn read_match_into(r: &mut Reader<'_>, version: Version, m: &mut Match) -> Result<()> {
+pub(crate) fn read_match_into(r: &mut Reader<'_>, _version: Version, m: &mut Match) -> Result<()> {
     let r0 = r.clone().with_context("ofp_match");
     if r.remaining() < 4 {
         return Err(r0.error(format_args!(
@@ -387,7 +387,8 @@ pub(crate) fn read_match_into(r: &mut Reader<'_>, version: Version, m: &mut Matc
             r.remaining()
         )));
     }
-    m.decode_into(r, version)
+    // The checks `Match::decode_into` would make again are made: its fields are next.
+    m.decode_checked_into(r, len)
 }
 
 /// Writes a fixed-size, NUL-padded string field.
