@@ -1110,7 +1110,9 @@ impl FlowModEncoder {
         );
         if res.is_err() && !reached {
             // Writing failed before the actions: an error in them comes first, as parsing
-            // the whole flow before writing it would report.
+            // the whole flow before writing it would report. (Defensive: no match that
+            // parses fails to be written today, and importance, which OpenFlow 1.3 cannot
+            // carry, is left out of its fixed part before writing.)
             parse_actions_at(text, col, v, list)?;
             group_for_flow_mod(std::mem::take(list), || match_context(match_), v)?;
         }
@@ -1233,7 +1235,7 @@ mod tests {
                 "tcp,tp_dst=80,actions=mod_nw_dst:1.2.3.4,set_field:5->tcp_dst",
             ),
             (Command::Add, ""),
-            // Flow importance, which OpenFlow 1.3 cannot carry, with actions that fail to
+            // Flow importance (left out under OpenFlow 1.3) with actions that fail to
             // parse, that take the straight way and that take the general way.
             (Command::Add, "importance=7,actions=bogus_action"),
             (Command::Add, "importance=7,actions=resubmit(,3)"),

@@ -1686,6 +1686,8 @@ struct WireOut<'w> {
 impl QuickOut for WireOut<'_> {
     #[inline(always)]
     fn action(&mut self, a: Action) -> bool {
+        // `quick_item` gives loads to `set_field`; this keeps a `set_field` given here to
+        // the same refusal of conntrack fields.
         if let Action::SetField(sf) = a {
             return self.set_field(sf);
         }
